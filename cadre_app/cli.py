@@ -1,0 +1,115 @@
+"""``flask`` commands: seed-demo, users create, doctor."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from cadre_app.extensions import db
+from cadre_app.models import Role
+from cadre_app.services import accounts, demo, health
+
+
+@click.command("seed-demo")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (exit 0) when the database holds real accounts."
+)
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Fill an empty database with generated demo data and print the demo logins."""
+    if if_empty and demo.has_real_accounts():
+        click.echo("数据库中已有正式账户，未写入演示数据。")
+        return
+    try:
+        result = demo.seed()
+    except demo.DemoError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    if result.created:
+        click.echo(f"已写入演示数据：{result.cadres} 名干部。")
+    else:
+        click.echo(f"演示数据已存在（{result.cadres} 名干部），未作改动。")
+    click.echo(f"演示账户（密码均为 {demo.DEMO_PASSWORD}，仅供演示，切勿用于生产）：")
+    for username, _role, description in demo.DEMO_LOGINS:
+        click.echo(f"  {username:<8} {description}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
+)
+@click.option("--cadre", "staff_no", help="工号 of the cadre this account belongs to.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
+@with_appcontext
+def users_create_command(
+    username: str, role: str, staff_no: str | None, password_stdin: bool
+) -> None:
+    """Create an account; its user must change the password at first login."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(username, role, password, cadre_staff_no=staff_no)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"已创建账户 {user.username}（{user.role.value}），首次登录须修改密码。")
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check the installation; each line says OK or how to fix it. Exits 1 on any failure."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    failures = 0
+
+    def line(ok: bool, label: str, detail: str) -> None:
+        nonlocal failures
+        failures += not ok
+        click.echo(f"{'OK  ' if ok else 'FAIL'} {label}: {detail}")
+
+    db_ok, db_detail = health.database_ok()
+    line(db_ok, "数据库", db_detail if db_ok else f"无法连接（{db_detail}），检查 DATABASE_URL")
+    if db_ok:
+        mig_ok, mig_detail = health.migrations_current(app)
+        line(mig_ok, "数据库迁移", mig_detail if mig_ok else f"{mig_detail}：运行 flask db upgrade")
+    fonts = health.cjk_font_families()
+    line(
+        bool(fonts),
+        "中文字体",
+        ", ".join(fonts[:3]) if fonts else f"未安装：apt-get install {health.CJK_FONT_PACKAGE}",
+    )
+    hb = health.harfbuzz_subset_available()
+    line(
+        hb,
+        "HarfBuzz 字体子集",
+        "可用"
+        if hb
+        else f"缺失，PDF 将慢约 35 倍：apt-get install {health.HARFBUZZ_SUBSET_PACKAGE}",
+    )
+    key_ok = health.secret_key_ok(app)
+    line(
+        key_ok,
+        "SECRET_KEY",
+        "已设置" if key_ok else "未设置：在 instance/config.py 写入随机 SECRET_KEY",
+    )
+    if failures:
+        sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users_group)
+    app.cli.add_command(doctor_command)

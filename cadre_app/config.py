@@ -1,0 +1,50 @@
+"""Configuration defaults.
+
+Order (see DESIGN.md): these defaults, then ``instance/config.py``, then the environment:
+``DATABASE_URL``, ``SECRET_KEY`` and any ``CADRE_<NAME>`` variable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+#: The placeholder that start-up refuses outside development and tests.
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value start-up refuses
+
+
+class Config:
+    """Safe defaults; nothing here is a secret."""
+
+    SECRET_KEY = DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from DATABASE_URL or instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions: a signed cookie that carries only a server-side session token (UserSession).
+    SESSION_COOKIE_NAME = "cadre_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True (CADRE_SESSION_COOKIE_SECURE=true) behind HTTPS
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # Security policy (DOMAIN/DESIGN: locked after repeated failures, idle timeout).
+    IDLE_TIMEOUT_MINUTES = 30
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 30
+    LOGIN_RATE_LIMIT = "20 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
+    WTF_I18N_ENABLED = True
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+
+    ORGANISATION_NAME = "示例市财政局"
+    # Behind a reverse proxy, trust this many X-Forwarded-* hops (0 = none).
+    PROXY_FIX_HOPS = 0
+    JSON_AS_ASCII = False

@@ -1,0 +1,90 @@
+"""The security baseline that applies to every request: headers, cookie flags, safe redirects,
+idle sessions and the forced password change."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, flash, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_login import current_user
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",  # Bootstrap draws its icons as data: SVG
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+#: Endpoints a user who must change the password may still reach.
+_ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset(
+    {"auth.password", "auth.logout", "auth.language", "main.healthz", "static"}
+)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True only for a path on this site: ``/cadres/?page=2`` yes; ``//evil``, ``/\\evil``,
+    ``https://evil``, ``javascript:...`` and anything with a scheme or host, no."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ch in target for ch in "\\\r\n\t") or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        from flask import has_request_context
+
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure
+        )
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static":
+        # Pages carry personal data: never keep them in a browser or proxy cache.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def register(app: Flask) -> None:
+    app.session_interface = HttpsAwareSessionInterface()
+    app.after_request(set_security_headers)
+
+    @app.before_request
+    def enforce_session_rules() -> Any:
+        if request.endpoint in (None, "static"):
+            return None
+        if not current_user.is_authenticated:
+            if g.get("session_expired") and request.endpoint != "auth.login":
+                flash(_("会话已超时或已退出，请重新登录。"), "warning")
+            return None
+        if current_user.must_change_password and (
+            request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
+        ):
+            flash(_("首次登录请先修改密码。"), "warning")
+            return redirect(url_for("auth.password"))
+        return None

@@ -1,0 +1,214 @@
+"""Fixtures in the flaskr style: one app per test session, migrated once; every test starts
+from empty tables; one logged-in client per role.
+
+The database is ``DATABASE_URL`` when set (CI sets a fresh PostgreSQL database), else a
+temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from cadre_app import create_app
+from cadre_app.extensions import db, limiter
+from cadre_app.models import Cadre, Department, Organisation, Role, User
+from cadre_app.services.accounts import hash_password
+
+PASSWORD = "Test@2026pw"
+_TMP = tempfile.mkdtemp(prefix="cadre-tests-")
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{Path(_TMP) / 'test.sqlite'}"
+
+
+def base_config(**overrides: Any) -> dict[str, Any]:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "WTF_CSRF_ENABLED": False,  # the CSRF tests switch it on; see test_security.py
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    app = create_app(base_config())
+    with app.app_context():
+        # Start from nothing, then build the schema through the migrations, as production does.
+        meta = sa.MetaData()
+        meta.reflect(db.engine)
+        meta.drop_all(db.engine)
+        db.session.remove()
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app: Flask) -> Iterator[None]:
+    """Every test sees empty tables and a fresh rate-limit window."""
+    with app.app_context():
+        limiter.reset()
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@cache
+def _password_hash(password: str) -> str:
+    return hash_password(password)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Factory: ``make_user("hr", Role.HR, cadre=..., sections=[...])`` -> committed User."""
+
+    def factory(
+        username: str,
+        role: Role,
+        *,
+        password: str = PASSWORD,
+        cadre_id: int | None = None,
+        section_ids: tuple[int, ...] = (),
+        must_change_password: bool = False,
+    ) -> User:
+        with app.app_context():
+            user = User(
+                username=username,
+                role=role,
+                password_hash=_password_hash(password),
+                cadre_id=cadre_id,
+                must_change_password=must_change_password,
+            )
+            user.led_departments = [db.session.get(Department, i) for i in section_ids]
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return factory
+
+
+@pytest.fixture
+def org(app: Flask) -> dict[str, int]:
+    """Two sections with one cadre each; returns their ids."""
+    with app.app_context():
+        organisation = Organisation(name="测试财政局")
+        budget = Department(organisation=organisation, name="预算处", sort_order=1)
+        treasury = Department(organisation=organisation, name="国库处", sort_order=2)
+        own = Cadre(
+            staff_no="T0001",
+            name="李晓明",
+            gender="男",
+            birth_date=date(1995, 3, 8),
+            department=budget,
+            rank="一级科员",
+        )
+        other = Cadre(
+            staff_no="T0002",
+            name="王芳",
+            gender="女",
+            birth_date=date(1990, 7, 1),
+            department=treasury,
+            rank="四级主任科员",
+        )
+        db.session.add_all([organisation, budget, treasury, own, other])
+        db.session.commit()
+        return {
+            "budget": budget.id,
+            "treasury": treasury.id,
+            "own_cadre": own.id,
+            "other_cadre": other.id,
+        }
+
+
+@pytest.fixture
+def users(make_user: Callable[..., User], org: dict[str, int]) -> dict[str, User]:
+    """One account per role, the manager leading 预算处 and the cadre linked to 李晓明."""
+    return {
+        "admin": make_user("admin1", Role.ADMIN),
+        "hr": make_user("hr1", Role.HR),
+        "manager": make_user("manager1", Role.MANAGER, section_ids=(org["budget"],)),
+        "cadre": make_user("cadre1", Role.CADRE, cadre_id=org["own_cadre"]),
+        "auditor": make_user("auditor1", Role.AUDITOR),
+    }
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD, **extra: str) -> Any:
+    return client.post("/auth/login", data={"username": username, "password": password, **extra})
+
+
+@pytest.fixture
+def login_as(app: Flask, users: dict[str, User]) -> Callable[[str], FlaskClient]:
+    """``login_as("hr")`` -> a fresh client signed in through the real login form."""
+
+    def factory(role: str) -> FlaskClient:
+        client = app.test_client()
+        response = login(client, users[role].username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def hr_client(login_as: Callable[[str], FlaskClient]) -> FlaskClient:
+    return login_as("hr")
+
+
+@pytest.fixture
+def cadre_client(login_as: Callable[[str], FlaskClient]) -> FlaskClient:
+    return login_as("cadre")
+
+
+@pytest.fixture
+def manager_client(login_as: Callable[[str], FlaskClient]) -> FlaskClient:
+    return login_as("manager")
+
+
+@pytest.fixture
+def admin_client(login_as: Callable[[str], FlaskClient]) -> FlaskClient:
+    return login_as("admin")
+
+
+@pytest.fixture
+def auditor_client(login_as: Callable[[str], FlaskClient]) -> FlaskClient:
+    return login_as("auditor")

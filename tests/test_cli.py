@@ -1,0 +1,112 @@
+"""flask users create, seed-demo, doctor."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, Role, User
+from cadre_app.services.demo import DEMO_PASSWORD
+from tests.conftest import login
+
+
+def _count(app, model):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_users_create_reads_password_from_stdin(app, runner, org):
+    result = runner.invoke(
+        args=["users", "create", "zhang", "--role", "hr", "--password-stdin"],
+        input="Str0ng-Pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "zhang"))
+        assert user.role is Role.HR and user.must_change_password
+        assert user.password_hash.startswith("scrypt:")
+    client = app.test_client()
+    login(client, "zhang", "Str0ng-Pass")
+    assert client.get("/").headers["Location"] == "/auth/password"
+
+
+def test_users_create_links_a_cadre(app, runner, org):
+    result = runner.invoke(
+        args=["users", "create", "lxm", "--role", "cadre", "--cadre", "T0001", "--password-stdin"],
+        input="Str0ng-Pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "lxm"))
+        assert user.cadre.staff_no == "T0001"
+
+
+def test_users_create_refuses_weak_password_unknown_cadre_and_duplicates(app, runner, org):
+    weak = runner.invoke(
+        args=["users", "create", "a", "--role", "hr", "--password-stdin"], input="password\n"
+    )
+    assert weak.exit_code != 0 and "至少三类" in weak.output
+    unknown = runner.invoke(
+        args=["users", "create", "b", "--role", "cadre", "--cadre", "NOPE", "--password-stdin"],
+        input="Str0ng-Pass\n",
+    )
+    assert unknown.exit_code != 0 and "NOPE" in unknown.output
+    runner.invoke(
+        args=["users", "create", "c", "--role", "hr", "--password-stdin"], input="Str0ng-Pass\n"
+    )
+    dup = runner.invoke(
+        args=["users", "create", "c", "--role", "hr", "--password-stdin"], input="Str0ng-Pass\n"
+    )
+    assert dup.exit_code != 0 and "已存在" in dup.output
+    bad_role = runner.invoke(
+        args=["users", "create", "d", "--role", "root", "--password-stdin"], input="Str0ng-Pass\n"
+    )
+    assert bad_role.exit_code != 0
+    assert _count(app, User) == 1
+
+
+def test_seed_demo_is_idempotent_and_logins_work(app, runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    for name in ("admin", "hr", "manager", "cadre", "auditor"):
+        assert name in first.output
+    assert DEMO_PASSWORD in first.output
+    cadres = _count(app, Cadre)
+    assert 100 <= cadres <= 150
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "未作改动" in second.output
+    assert _count(app, Cadre) == cadres and _count(app, User) == 5
+    for name in ("admin", "hr", "manager", "cadre", "auditor"):
+        client = app.test_client()
+        assert login(client, name, DEMO_PASSWORD).status_code == 302, name
+        assert client.get("/").status_code == 200
+    cadre_client = app.test_client()
+    login(cadre_client, "cadre", DEMO_PASSWORD)
+    assert cadre_client.get("/me").status_code == 200
+    manager_client = app.test_client()
+    login(manager_client, "manager", DEMO_PASSWORD)
+    assert "预算处" in manager_client.get("/").get_data(as_text=True)
+
+
+def test_seed_demo_refuses_a_database_with_real_accounts(app, runner, make_user):
+    make_user("real", Role.HR)
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "生产" in result.output
+    assert _count(app, Cadre) == 0
+
+
+def test_doctor_reports_each_check(runner):
+    result = runner.invoke(args=["doctor"])
+    for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "SECRET_KEY"):
+        assert label in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert all(line.startswith(("OK", "FAIL")) for line in lines)
+    # The test key is set and the database is migrated.
+    assert "OK   数据库迁移" in result.output and "OK   SECRET_KEY" in result.output
+
+
+def test_seed_demo_if_empty_leaves_a_real_database_alone(app, runner, make_user):
+    make_user("real", Role.HR)
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "未写入演示数据" in result.output
+    assert _count(app, Cadre) == 0

@@ -1,0 +1,69 @@
+"""The role x route matrix: every route of the app must appear in EXPECTED, so a new route
+cannot ship without someone deciding who may use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import login
+
+ROLES = ("anon", "admin", "hr", "manager", "cadre", "auditor")
+LOGIN = "login"  # a redirect to the login page
+
+# endpoint -> (method, url builder, expected status per role in ROLES order)
+EXPECTED: dict[str, tuple[str, str, tuple[object, ...]]] = {
+    "main.index": ("GET", "/", (LOGIN, 200, 200, 200, 200, 200)),
+    "main.me": ("GET", "/me", (LOGIN, 404, 404, 404, 200, 404)),
+    "main.healthz": ("GET", "/healthz", (200, 200, 200, 200, 200, 200)),
+    "auth.login": ("GET", "/auth/login", (200, 302, 302, 302, 302, 302)),
+    "auth.password": ("GET", "/auth/password", (LOGIN, 200, 200, 200, 200, 200)),
+    "auth.language": ("POST", "/auth/language", (400, 400, 400, 400, 400, 400)),  # no lang given
+    "admin.users": ("GET", "/admin/users", (LOGIN, 200, 403, 403, 403, 403)),
+    "admin.unlock": ("POST", "/admin/users/{hr_id}/unlock", (LOGIN, 302, 403, 403, 403, 403)),
+    "static": ("GET", "/static/css/app.css", (200, 200, 200, 200, 200, 200)),
+    # Logging out ends the client's session, so it runs last for each role.
+    "auth.logout": ("POST", "/auth/logout", (LOGIN, 302, 302, 302, 302, 302)),
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = endpoints - EXPECTED.keys()
+    assert not missing, f"routes without an access decision: {sorted(missing)}"
+    stale = EXPECTED.keys() - endpoints
+    assert not stale, f"matrix names routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
+def test_role_route_matrix(app, users, role_index, role):
+    client = app.test_client()
+    if role != "anon":
+        assert login(client, users[role].username).status_code == 302
+    ids = {"hr_id": users["hr"].id}
+    for endpoint, (method, url, expected) in EXPECTED.items():
+        response = client.open(url.format(**ids), method=method)
+        want = expected[role_index]
+        if want == LOGIN:
+            assert response.status_code == 302, (endpoint, role, response.status_code)
+            assert response.headers["Location"].startswith("/auth/login"), (endpoint, role)
+        else:
+            assert response.status_code == want, (endpoint, role, response.status_code)
+
+
+def test_navigation_shows_each_role_only_what_it_may_use(login_as):
+    pages = {role: login_as(role).get("/").get_data(as_text=True) for role in ROLES[1:]}
+    assert 'href="/admin/users"' in pages["admin"]
+    for role in ("hr", "manager", "cadre", "auditor"):
+        assert 'href="/admin/users"' not in pages[role]
+    assert 'href="/me"' in pages["cadre"]
+    assert 'href="/me"' not in pages["hr"]
+
+
+def test_manager_dashboard_shows_only_led_sections(manager_client):
+    html = manager_client.get("/").get_data(as_text=True)
+    assert "预算处" in html and "国库处" not in html
+
+
+def test_cadre_sees_own_profile_only(cadre_client):
+    html = cadre_client.get("/me").get_data(as_text=True)
+    assert "李晓明" in html and "王芳" not in html
