@@ -107,8 +107,17 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User, *, ip: str | None, user_agent: str | None) -> str:
-    """Open a server-side session for ``user`` and return the token for the cookie."""
+def start_session(user: User, *, ip: str | None, user_agent: str | None, idle_minutes: int) -> str:
+    """Open a server-side session for ``user`` and return the token for the cookie.
+
+    Sessions of anyone that have been idle past ``idle_minutes`` are swept away here, so the
+    table holds only live sessions without a scheduled job.
+    """
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.last_seen_at < utcnow() - timedelta(minutes=idle_minutes)
+        )
+    )
     token = secrets.token_urlsafe(32)
     db.session.add(
         UserSession(

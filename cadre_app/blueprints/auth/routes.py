@@ -56,7 +56,10 @@ def login() -> Any:
     if lang:
         session["lang"] = lang
     accounts.start_session(
-        result.user, ip=request.remote_addr, user_agent=request.headers.get("User-Agent")
+        result.user,
+        ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+        idle_minutes=config["IDLE_TIMEOUT_MINUTES"],
     )
     login_user(result.user)
     db.session.commit()
