@@ -129,13 +129,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from cadre_app.blueprints.admin import bp as admin_bp
+    from cadre_app.blueprints.audit import bp as audit_bp
     from cadre_app.blueprints.auth import bp as auth_bp
     from cadre_app.blueprints.main import bp as main_bp
+    from cadre_app.blueprints.roster import bp as roster_bp
     from cadre_app.permissions import register_template_helpers
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(roster_bp, url_prefix="/cadres")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
     register_template_helpers(app)
 
 

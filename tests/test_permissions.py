@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import pytest
 
+from tests.access import LOGIN, ROLES, expected
 from tests.conftest import login
 
-ROLES = ("anon", "admin", "hr", "manager", "cadre", "auditor")
-LOGIN = "login"  # a redirect to the login page
+EXPECTED = expected()
 
-# endpoint -> (method, url builder, expected status per role in ROLES order)
-EXPECTED: dict[str, tuple[str, str, tuple[object, ...]]] = {
-    "main.index": ("GET", "/", (LOGIN, 200, 200, 200, 200, 200)),
-    "main.me": ("GET", "/me", (LOGIN, 404, 404, 404, 200, 404)),
-    "main.healthz": ("GET", "/healthz", (200, 200, 200, 200, 200, 200)),
-    "auth.login": ("GET", "/auth/login", (200, 302, 302, 302, 302, 302)),
-    "auth.password": ("GET", "/auth/password", (LOGIN, 200, 200, 200, 200, 200)),
-    "auth.language": ("POST", "/auth/language", (400, 400, 400, 400, 400, 400)),  # no lang given
-    "admin.users": ("GET", "/admin/users", (LOGIN, 200, 403, 403, 403, 403)),
-    "admin.unlock": ("POST", "/admin/users/{hr_id}/unlock", (LOGIN, 302, 403, 403, 403, 403)),
-    "static": ("GET", "/static/css/app.css", (200, 200, 200, 200, 200, 200)),
-    # Logging out ends the client's session, so it runs last for each role.
-    "auth.logout": ("POST", "/auth/logout", (LOGIN, 302, 302, 302, 302, 302)),
-}
+
+def url_ids(users, org) -> dict[str, int]:
+    return {
+        "hr_id": users["hr"].id,
+        "own_cadre": org["own_cadre"],
+        "other_cadre": org["other_cadre"],
+        "budget": org["budget"],
+        "treasury": org["treasury"],
+    }
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -35,14 +30,15 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
-def test_role_route_matrix(app, users, role_index, role):
+def test_role_route_matrix(app, users, org, role_index, role):
     client = app.test_client()
     if role != "anon":
         assert login(client, users[role].username).status_code == 302
-    ids = {"hr_id": users["hr"].id}
-    for endpoint, (method, url, expected) in EXPECTED.items():
+    ids = url_ids(users, org)
+    ordered = sorted(EXPECTED.items(), key=lambda item: item[0] == "auth.logout")
+    for endpoint, (method, url, statuses) in ordered:
         response = client.open(url.format(**ids), method=method)
-        want = expected[role_index]
+        want = statuses[role_index]
         if want == LOGIN:
             assert response.status_code == 302, (endpoint, role, response.status_code)
             assert response.headers["Location"].startswith("/auth/login"), (endpoint, role)

@@ -1,14 +1,23 @@
 """All models, imported here so that Alembic sees every table."""
 
-from cadre_app.models.cadre import Cadre
+from cadre_app.models.audit import AuditEvent
+from cadre_app.models.cadre import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.organisation import Department, Organisation, department_manager
+from cadre_app.models.setting import Setting
+from cadre_app.models.upload import ImportUpload
 from cadre_app.models.user import Role, User, UserSession
 
 __all__ = [
+    "AuditEvent",
     "Cadre",
+    "CadrePhoto",
     "Department",
+    "FamilyMember",
+    "ImportUpload",
     "Organisation",
+    "ResumeEntry",
     "Role",
+    "Setting",
     "User",
     "UserSession",
     "department_manager",

@@ -1,29 +1,130 @@
-"""The cadre (干部). A first cut: the roster issue adds every field of DOMAIN.md."""
+"""The cadre (干部) and the parts of the record that hang off it (DOMAIN.md, People and ranks)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models.organisation import Department
 
 
 class Cadre(db.Model):
+    """One person on the roster. ``version`` counts saves: an edit made on an older version
+    is refused (HTTP 409) instead of silently overwriting someone else's change."""
+
+    __table_args__ = (
+        sa.Index("ix_cadre_department_name", "department_id", "name"),
+        sa.CheckConstraint("gender IN ('男', '女')", name="gender"),
+    )
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     staff_no: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)  # 工号
     name: so.Mapped[str] = so.mapped_column(sa.String(50), index=True)  # 姓名
-    gender: so.Mapped[str] = so.mapped_column(sa.String(2))  # 性别: 男 / 女
-    birth_date: so.Mapped[date] = so.mapped_column()  # 出生日期
+    gender: so.Mapped[str] = so.mapped_column(sa.String(2))  # 性别
+    ethnicity: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 民族
+    birth_date: so.Mapped[date] = so.mapped_column(index=True)  # 出生日期
+    native_place: so.Mapped[str | None] = so.mapped_column(sa.String(50))  # 籍贯
+    birthplace: so.Mapped[str | None] = so.mapped_column(sa.String(50))  # 出生地
+    political_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 政治面貌
+    party_join_date: so.Mapped[date | None] = so.mapped_column()  # 入党时间
+    work_start_date: so.Mapped[date | None] = so.mapped_column()  # 参加工作时间
+    health: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 健康状况
+    id_number: so.Mapped[str | None] = so.mapped_column(sa.String(18), unique=True)  # 身份证号
+    # 学历学位: 全日制教育 (full-time) and 在职教育 (in-service)
+    ft_education: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    ft_degree: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    ft_school: so.Mapped[str | None] = so.mapped_column(sa.String(100))  # 毕业院校系及专业
+    pt_education: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    pt_degree: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    pt_school: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    professional_title: so.Mapped[str | None] = so.mapped_column(sa.String(50))  # 专业技术职务
+    expertise: so.Mapped[str | None] = so.mapped_column(sa.String(200))  # 熟悉专业有何专长
     department_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("department.id", ondelete="RESTRICT"), index=True
     )
     position_title: so.Mapped[str | None] = so.mapped_column(sa.String(100))  # 现任职务
-    rank: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 职级
+    rank: so.Mapped[str | None] = so.mapped_column(sa.String(20), index=True)  # 职级
+    rank_since: so.Mapped[date | None] = so.mapped_column()  # 任现职级时间
+    leadership_level: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 领导职务
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 手机号
+    rewards: so.Mapped[str | None] = so.mapped_column(sa.Text)  # 奖惩情况
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
-    department: so.Mapped[Department] = so.relationship(back_populates="cadres")
+    department: so.Mapped[Department] = so.relationship(
+        back_populates="cadres", foreign_keys=[department_id]
+    )
+    family: so.Mapped[list[FamilyMember]] = so.relationship(
+        back_populates="cadre",
+        cascade="all, delete-orphan",
+        order_by="FamilyMember.sort_order",
+    )
+    resume: so.Mapped[list[ResumeEntry]] = so.relationship(
+        back_populates="cadre",
+        cascade="all, delete-orphan",
+        order_by="ResumeEntry.start",
+    )
+    photo: so.Mapped[CadrePhoto | None] = so.relationship(
+        back_populates="cadre", cascade="all, delete-orphan", uselist=False
+    )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Cadre {self.staff_no} {self.name}>"
+
+
+class FamilyMember(db.Model):
+    """家庭主要成员及重要社会关系."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    cadre_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="CASCADE"), index=True
+    )
+    relation: so.Mapped[str] = so.mapped_column(sa.String(20))  # 称谓
+    name: so.Mapped[str] = so.mapped_column(sa.String(50))  # 姓名
+    birth_date: so.Mapped[date | None] = so.mapped_column()  # 出生日期
+    political_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 政治面貌
+    employer_and_post: so.Mapped[str | None] = so.mapped_column(sa.String(200))  # 工作单位及职务
+    sort_order: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+
+    cadre: so.Mapped[Cadre] = so.relationship(back_populates="family")
+
+
+class ResumeEntry(db.Model):
+    """One line of the 简历: ``YYYY.MM--YYYY.MM 单位及职务``; ``end`` None means to date."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    cadre_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="CASCADE"), index=True
+    )
+    start: so.Mapped[date] = so.mapped_column()
+    end: so.Mapped[date | None] = so.mapped_column()
+    description: so.Mapped[str] = so.mapped_column(sa.String(200))
+
+    cadre: so.Mapped[Cadre] = so.relationship(back_populates="resume")
+
+    @property
+    def line(self) -> str:
+        end = self.end.strftime("%Y.%m") if self.end else ""
+        return f"{self.start:%Y.%m}--{end:<7} {self.description}"
+
+
+class CadrePhoto(db.Model):
+    """The photo, kept in the database so a backup holds everything. Type and size are checked
+    before a row is written (JPEG or PNG, at most 2 MB)."""
+
+    cadre_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: so.Mapped[str] = so.mapped_column(sa.String(20))
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    cadre: so.Mapped[Cadre] = so.relationship(back_populates="photo")

@@ -52,13 +52,26 @@ class Department(db.Model):
     )
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
     sort_order: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # 负责人 and 支部书记: cadres of the roster. use_alter breaks the cadre <-> department cycle.
+    head_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="SET NULL", use_alter=True)
+    )
+    secretary_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="SET NULL", use_alter=True)
+    )
 
     organisation: so.Mapped[Organisation] = so.relationship(back_populates="departments")
+    head: so.Mapped[Cadre | None] = so.relationship(foreign_keys=[head_id], post_update=True)
+    secretary: so.Mapped[Cadre | None] = so.relationship(
+        foreign_keys=[secretary_id], post_update=True
+    )
     parent: so.Mapped[Department | None] = so.relationship(remote_side=[id])
     managers: so.Mapped[list[User]] = so.relationship(
         secondary=department_manager, back_populates="led_departments"
     )
-    cadres: so.WriteOnlyMapped[Cadre] = so.relationship(back_populates="department")
+    cadres: so.WriteOnlyMapped[Cadre] = so.relationship(
+        back_populates="department", foreign_keys="Cadre.department_id"
+    )
 
     def __repr__(self) -> str:
         return f"<Department {self.name}>"

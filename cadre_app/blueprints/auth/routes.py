@@ -13,7 +13,7 @@ from cadre_app.blueprints.auth.forms import LanguageForm, LoginForm, PasswordCha
 from cadre_app.extensions import db, limiter
 from cadre_app.forms import EmptyForm
 from cadre_app.security import is_safe_next
-from cadre_app.services import accounts
+from cadre_app.services import accounts, audit
 
 
 def _login_rate_limit() -> str:
@@ -39,7 +39,14 @@ def login() -> Any:
         lock_minutes=config["LOGIN_LOCK_MINUTES"],
     )
     if result.user is None:
-        db.session.commit()  # keep the failure count
+        audit.record(
+            "login_failed",
+            object_type="user",
+            summary=(form.username.data or "")[:64]
+            + ("（账户已锁定）" if result.locked_now else ""),
+            result="fail",
+        )
+        db.session.commit()  # keep the failure count and the audit event
         if result.locked_now:
             current_app.logger.warning("账户因连续登录失败被锁定：%s", form.username.data)
         flash(
@@ -62,6 +69,7 @@ def login() -> Any:
         idle_minutes=config["IDLE_TIMEOUT_MINUTES"],
     )
     login_user(result.user)
+    audit.record("login", object_type="user", object_id=result.user.id)
     db.session.commit()
     target = form.next.data
     return redirect(target if is_safe_next(target) else url_for("main.index"))
@@ -75,6 +83,7 @@ def logout() -> Any:
     if not form.validate_on_submit():
         return redirect(url_for("main.index"))
     accounts.end_session(current_user.session_token)
+    audit.record("logout", object_type="user", object_id=current_user.id)
     logout_user()
     lang = session.get("lang")
     session.clear()

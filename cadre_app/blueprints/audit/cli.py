@@ -1,0 +1,1 @@
+"""``flask audit verify``: walk the hash chain and report tampering."""

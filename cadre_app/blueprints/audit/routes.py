@@ -1,0 +1,1 @@
+"""The audit log: list with filters and Excel export, read-only, auditor role only."""

@@ -1,0 +1,8 @@
+"""The cadre roster: list, profile, edit (routes.py); Excel import and export (imports.py);
+``flask roster ...`` commands (cli.py)."""
+
+from flask import Blueprint
+
+bp = Blueprint("roster", __name__, cli_group="roster")
+
+from cadre_app.blueprints.roster import cli, imports, routes  # noqa: E402,F401

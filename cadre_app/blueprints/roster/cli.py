@@ -1,0 +1,1 @@
+"""``flask roster import FILE [--dry-run]`` and ``flask roster export FILE``."""

@@ -1,0 +1,1 @@
+"""Excel import (upload, preview, confirm), export and the blank template."""

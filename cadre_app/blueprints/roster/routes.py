@@ -1,0 +1,1 @@
+"""Roster list, profile, create and edit."""

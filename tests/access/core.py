@@ -1,0 +1,16 @@
+from tests.access import LOGIN
+
+EXPECTED = {
+    "main.index": ("GET", "/", (LOGIN, 200, 200, 200, 200, 200)),
+    "main.me": ("GET", "/me", (LOGIN, 404, 404, 404, 200, 404)),
+    "main.healthz": ("GET", "/healthz", (200, 200, 200, 200, 200, 200)),
+    "auth.login": ("GET", "/auth/login", (200, 302, 302, 302, 302, 302)),
+    "auth.password": ("GET", "/auth/password", (LOGIN, 200, 200, 200, 200, 200)),
+    # no language given: a bad request for everyone
+    "auth.language": ("POST", "/auth/language", (400, 400, 400, 400, 400, 400)),
+    "admin.users": ("GET", "/admin/users", (LOGIN, 200, 403, 403, 403, 403)),
+    "admin.unlock": ("POST", "/admin/users/{hr_id}/unlock", (LOGIN, 302, 403, 403, 403, 403)),
+    "static": ("GET", "/static/css/app.css", (200, 200, 200, 200, 200, 200)),
+    # Logging out ends the client's session; the matrix test runs it last for each role.
+    "auth.logout": ("POST", "/auth/logout", (LOGIN, 302, 302, 302, 302, 302)),
+}
