@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
-from cadre_app.models import Role
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,11 +40,52 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+#: Roles that may read cadre records at all (each within its own scope).
+ROSTER_READERS = (Role.HR, Role.MANAGER, Role.CADRE)
+
+
+def visible_department_ids(user: Any) -> list[int] | None:
+    """Sections whose cadres ``user`` may read: None means all (HR); a manager's led
+    sections; nothing for anyone else."""
+    if has_role(user, Role.HR):
+        return None
+    if has_role(user, Role.MANAGER):
+        return [d.id for d in user.led_departments]
+    return []
+
+
+def may_read_cadre(user: Any, cadre: Cadre) -> bool:
+    if has_role(user, Role.HR):
+        return True
+    if has_role(user, Role.MANAGER):
+        return cadre.department_id in {d.id for d in user.led_departments}
+    if has_role(user, Role.CADRE):
+        return user.cadre_id == cadre.id
+    return False
+
+
+def may_edit_roster(user: Any) -> bool:
+    return has_role(user, Role.HR)
+
+
+def cadre_or_404(cadre_id: int) -> Cadre:
+    """The cadre if the current user may read it; 404 otherwise, so ids cannot be probed.
+    Roles that never read cadre records get 403 (a whole section of the app)."""
+    if not has_role(current_user, *ROSTER_READERS):
+        abort(403)
+    cadre = db.session.get(Cadre, cadre_id)
+    if cadre is None or not may_read_cadre(current_user, cadre):
+        abort(404)
+    return cadre
+
+
 #: The navigation bar: (endpoint, label msgid, roles that see it). The views use the same roles.
 NAV_ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("main.index", "工作台", tuple(Role)),
+    ("roster.index", "干部名册", (Role.HR, Role.MANAGER)),
     ("main.me", "我的档案", (Role.CADRE,)),
     ("admin.users", "账户管理", (Role.ADMIN,)),
+    ("audit.index", "审计日志", (Role.AUDITOR,)),
 )
 
 
@@ -54,4 +96,6 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
 
 def register_template_helpers(app: Any) -> None:
     """Expose the checks to Jinja so templates hide what a role may not use."""
-    app.jinja_env.globals.update(has_role=has_role, nav_for=nav_for, Role=Role)
+    app.jinja_env.globals.update(
+        has_role=has_role, nav_for=nav_for, Role=Role, may_edit_roster=may_edit_roster
+    )

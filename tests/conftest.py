@@ -24,6 +24,7 @@ from flask_migrate import upgrade
 from cadre_app import create_app
 from cadre_app.extensions import db, limiter
 from cadre_app.models import Cadre, Department, Organisation, Role, User
+from cadre_app.services import idcard
 from cadre_app.services.accounts import hash_password
 
 PASSWORD = "Test@2026pw"
@@ -146,6 +147,7 @@ def org(app: Flask) -> dict[str, int]:
             name="李晓明",
             gender="男",
             birth_date=date(1995, 3, 8),
+            id_number=idcard.make("110105", date(1995, 3, 8), 11),
             department=budget,
             rank="一级科员",
         )
@@ -154,6 +156,7 @@ def org(app: Flask) -> dict[str, int]:
             name="王芳",
             gender="女",
             birth_date=date(1990, 7, 1),
+            id_number=idcard.make("120101", date(1990, 7, 1), 22),
             department=treasury,
             rank="四级主任科员",
         )

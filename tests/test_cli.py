@@ -110,3 +110,22 @@ def test_seed_demo_if_empty_leaves_a_real_database_alone(app, runner, make_user)
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0 and "未写入演示数据" in result.output
     assert _count(app, Cadre) == 0
+
+
+def test_demo_cadres_pass_every_roster_rule(app, runner):
+    from datetime import date
+
+    from cadre_app.services import roster
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        cadres = db.session.scalars(sa.select(Cadre)).all()
+        assert len({c.department_id for c in cadres}) == 8
+        for cadre in cadres:
+            values = roster.snapshot(cadre)
+            assert roster.validate(values, today=date.today()) == [], (cadre.staff_no, values)
+            assert cadre.id_number and cadre.resume and cadre.family
+        assert (
+            roster.uniqueness_problems({"id_number": cadres[0].id_number}, cadre_id=cadres[0].id)
+            == []
+        )

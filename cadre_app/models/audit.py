@@ -14,6 +14,8 @@ from cadre_app.extensions import db
 
 
 class AuditEvent(db.Model):
+    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     occurred_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(index=True)  # no FK: the log outlives users
@@ -35,3 +37,12 @@ class AuditEvent(db.Model):
 @sa.event.listens_for(AuditEvent, "before_delete")
 def _refuse_changes(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise PermissionError("审计日志只能追加，不能修改或删除。")
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def _refuse_bulk_changes(state: so.ORMExecuteState) -> None:
+    """Bulk UPDATE or DELETE statements on the log are refused too, not only object changes."""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise PermissionError("审计日志只能追加，不能修改或删除。")

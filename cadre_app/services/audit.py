@@ -68,7 +68,8 @@ def mask_snapshot(values: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _digest(event: AuditEvent) -> str:
+def digest(event: AuditEvent) -> str:
+    """SHA-256 over the event's content and the previous hash, in canonical JSON."""
     content = {
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
@@ -133,7 +134,7 @@ def record(
         result=result,
         prev_hash=prev or GENESIS,
     )
-    event.hash = _digest(event)
+    event.hash = digest(event)
     db.session.add(event)
     db.session.flush()
     return event
@@ -152,6 +153,6 @@ def verify(batch: int = 1000) -> Iterator[ChainProblem]:
     for event in db.session.scalars(stmt):
         if event.prev_hash != prev:
             yield ChainProblem(event.id, "与前一条记录的链接断开（其前的记录被删除或改动）")
-        if _digest(event) != event.hash:
+        if digest(event) != event.hash:
             yield ChainProblem(event.id, "内容与哈希不符（记录被改动）")
         prev = event.hash

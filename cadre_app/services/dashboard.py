@@ -10,11 +10,7 @@ import sqlalchemy as sa
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Role, User
-
-
-def age_on(birth: date, on: date) -> int:
-    """Whole years between ``birth`` and ``on`` (the stated date, never a silent today)."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+from cadre_app.services.roster import age_on
 
 
 def for_user(user: User) -> dict[str, Any]:
@@ -59,7 +55,7 @@ def own_profile(user: User) -> dict[str, Any]:
         "staff_no": cadre.staff_no,
         "gender": cadre.gender,
         "birth_date": cadre.birth_date,
-        "age": age_on(cadre.birth_date, today),
+        "age": age_on(cadre.birth_date, today),  # stated on the page as 计算至 today
         "age_on": today,
         "department": cadre.department.name,
         "position_title": cadre.position_title,

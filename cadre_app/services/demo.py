@@ -12,8 +12,17 @@ from datetime import date
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, Department, Organisation, Role, User
-from cadre_app.services import accounts
+from cadre_app.models import (
+    Cadre,
+    Department,
+    FamilyMember,
+    Organisation,
+    ResumeEntry,
+    Role,
+    User,
+)
+from cadre_app.models.enums import GENDERS, rank_index
+from cadre_app.services import accounts, idcard
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo logins, never production
 DEMO_ORGANISATION = "示例市财政局（演示数据）"
@@ -37,7 +46,99 @@ DEMO_LOGINS = (
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建红晨宇浩然思雨欣怡子涵博文"
 _RANKS = ("一级科员", "四级主任科员", "三级主任科员", "二级主任科员", "一级主任科员", "四级调研员")
-_POSTS = ("科员", "主任科员", "副处长", "处长")
+_REGIONS = ("110105", "120101", "130102", "310104", "320106", "370102", "420106", "510107")
+_SCHOOLS = (
+    "某财经大学财政学专业",
+    "某大学会计学专业",
+    "某大学经济学专业",
+    "某财经大学税收学专业",
+    "某大学法学专业",
+    "某大学计算机科学与技术专业",
+)
+_EMPLOYERS = ("某中学教师", "某医院医生", "某公司职员", "退休", "某区税务局干部", "某银行职员")
+
+
+def _demo_cadre(rng: random.Random, i: int, section: Department) -> Cadre:
+    """A generated, internally consistent cadre: ID number agrees with birth date and sex,
+    dates in order, résumé and family filled."""
+    gender = rng.choice(GENDERS)
+    birth = date(rng.randint(1968, 2000), rng.randint(1, 12), rng.randint(1, 28))
+    sequence = rng.randrange(1, 999, 2) if gender == "男" else rng.randrange(2, 999, 2)
+    graduated = date(birth.year + rng.randint(22, 25), 7, 1)
+    age_now = 2026 - birth.year
+    rank = _RANKS[min(len(_RANKS) - 1, max(0, (age_now - 24) // 4 + rng.randint(-1, 1)))]
+    leadership = None
+    post = "科员" if rank_index(rank) < rank_index("三级主任科员") else "主任科员"
+    if rank == "四级调研员":
+        leadership, post = "县处级正职", "处长"
+    elif rank == "一级主任科员" and rng.random() < 0.5:
+        leadership, post = "县处级副职", "副处长"
+    party = rng.random() < 0.8
+    rank_since = date(rng.randint(max(graduated.year + 1, 2026 - 6), 2025), rng.randint(1, 12), 1)
+    school = rng.choice(_SCHOOLS)
+    cadre = Cadre(
+        staff_no=f"D{i + 1:04d}",
+        name=rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.randint(1, 2))),
+        gender=gender,
+        ethnicity="汉族" if rng.random() < 0.9 else rng.choice(("回族", "满族", "蒙古族")),
+        birth_date=birth,
+        native_place=rng.choice(("河北保定", "山东济南", "天津", "江苏南京", "湖北武汉")),
+        birthplace=rng.choice(("天津", "河北唐山", "山东青岛")),
+        political_status="中共党员" if party else rng.choice(("共青团员", "群众", "九三学社社员")),
+        party_join_date=date(birth.year + rng.randint(20, 26), rng.randint(1, 12), 1)
+        if party
+        else None,
+        work_start_date=graduated,
+        health="健康",
+        id_number=idcard.make(rng.choice(_REGIONS), birth, sequence),
+        ft_education=rng.choice(("大学本科", "大学本科", "研究生")),
+        ft_degree=None,
+        ft_school=school,
+        department=section,
+        position_title=f"{section.name}{post}",
+        rank=rank,
+        rank_since=rank_since,
+        leadership_level=leadership,
+        phone=f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+        updated_by="seed-demo",
+    )
+    cadre.ft_degree = "硕士" if cadre.ft_education == "研究生" else "学士"
+    if cadre.party_join_date and cadre.party_join_date > date(2026, 1, 1):
+        cadre.party_join_date = date(2025, 7, 1)
+    study_start = date(graduated.year - (3 if cadre.ft_education == "研究生" else 4), 9, 1)
+    cadre.resume = [
+        ResumeEntry(start=study_start, end=date(graduated.year, 6, 1), description=f"{school}学习"),
+        ResumeEntry(
+            start=graduated,
+            end=rank_since,
+            description=f"示例市财政局{rng.choice(DEMO_SECTIONS)}科员",
+        ),
+        ResumeEntry(start=rank_since, end=None, description=f"示例市财政局{section.name}{post}"),
+    ]
+    family = []
+    if age_now > 28:
+        family.append(
+            FamilyMember(
+                relation="妻子" if gender == "男" else "丈夫",
+                name=rng.choice(_SURNAMES) + rng.choice(_GIVEN),
+                birth_date=date(birth.year + rng.randint(-2, 2), rng.randint(1, 12), 1),
+                political_status=rng.choice(("中共党员", "群众")),
+                employer_and_post=rng.choice(_EMPLOYERS),
+                sort_order=0,
+            )
+        )
+    family.append(
+        FamilyMember(
+            relation="父亲",
+            name=cadre.name[0] + rng.choice(_GIVEN) + rng.choice(_GIVEN),
+            birth_date=date(birth.year - rng.randint(24, 32), rng.randint(1, 12), 1),
+            political_status=rng.choice(("中共党员", "群众")),
+            employer_and_post=rng.choice(_EMPLOYERS),
+            sort_order=len(family),
+        )
+    )
+    cadre.family = family
+    return cadre
 
 
 class DemoError(RuntimeError):
@@ -76,25 +177,27 @@ def seed(cadre_count: int = 120) -> SeedResult:
         for i, name in enumerate(DEMO_SECTIONS)
     ]
     db.session.add_all(sections)
-    cadres = []
-    for i in range(cadre_count):
-        birth = date(rng.randint(1968, 2000), rng.randint(1, 12), rng.randint(1, 28))
-        cadres.append(
-            Cadre(
-                staff_no=f"D{i + 1:04d}",
-                name=rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.randint(1, 2))),
-                gender=rng.choice("男女"),
-                birth_date=birth,
-                department=sections[i % len(sections)],
-                rank=rng.choice(_RANKS),
-                position_title=rng.choice(_POSTS),
-            )
-        )
+    cadres = [_demo_cadre(rng, i, sections[i % len(sections)]) for i in range(cadre_count)]
     # The demo cadre login belongs to a young cadre of 预算处, the section the demo manager leads.
     young = cadres[1]
     young.birth_date = date(1996, 5, 12)
+    young.id_number = idcard.make("110105", young.birth_date, 23 if young.gender == "男" else 24)
+    young.work_start_date = date(2019, 7, 1)
+    young.party_join_date = date(2018, 6, 1) if young.political_status == "中共党员" else None
+    young.rank, young.rank_since, young.leadership_level = "一级科员", date(2021, 8, 1), None
+    young.position_title = "科员"
+    young.resume = [
+        ResumeEntry(
+            start=date(2015, 9, 1), end=date(2019, 6, 1), description="某大学财政学专业学习"
+        ),
+        ResumeEntry(start=date(2019, 7, 1), end=None, description="示例市财政局预算处科员"),
+    ]
     young.department = sections[1]
     db.session.add_all(cadres)
+    db.session.flush()
+    for section in sections:  # the most senior cadre of each section is its head
+        members = [c for c in cadres if c.department is section]
+        section.head = max(members, key=lambda c: rank_index(c.rank))
     db.session.flush()
     for username, role, _description in DEMO_LOGINS:
         user = accounts.create_user(

@@ -13,10 +13,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre, Department, enums
-from cadre_app.services import audit, idcard
+from cadre_app.models import (
+    AuditEvent,
+    Cadre,
+    CadrePhoto,
+    Department,
+    FamilyMember,
+    ResumeEntry,
+    enums,
+)
+from cadre_app.services import audit, idcard, settings
 
 STAFF_NO_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -26,7 +35,7 @@ NAME_PATTERN = re.compile(r"^[\u3400-\u9fffA-Za-z·• ]{1,50}$")
 @dataclass(frozen=True)
 class Field:
     attr: str
-    label: str
+    label: Any  # a lazy translated string
     kind: str = "text"  # text | date | choice | id_number | phone | department | longtext
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -35,33 +44,33 @@ class Field:
 
 #: Every editable field of the record, in the order forms and the workbook use.
 FIELDS: tuple[Field, ...] = (
-    Field("staff_no", "工号", required=True, max_length=32),
-    Field("name", "姓名", required=True, max_length=50),
-    Field("gender", "性别", "choice", required=True, choices=enums.GENDERS),
-    Field("ethnicity", "民族", max_length=20),
-    Field("birth_date", "出生日期", "date", required=True),
-    Field("native_place", "籍贯", max_length=50),
-    Field("birthplace", "出生地", max_length=50),
-    Field("political_status", "政治面貌", "choice", choices=enums.POLITICAL_STATUSES),
-    Field("party_join_date", "入党时间", "date"),
-    Field("work_start_date", "参加工作时间", "date"),
-    Field("health", "健康状况", max_length=20),
-    Field("id_number", "身份证号", "id_number", max_length=18),
-    Field("ft_education", "学历", "choice", choices=enums.EDUCATION_LEVELS),
-    Field("ft_degree", "学位", "choice", choices=enums.DEGREES),
-    Field("ft_school", "毕业院校系及专业", max_length=100),
-    Field("pt_education", "在职教育学历", "choice", choices=enums.EDUCATION_LEVELS),
-    Field("pt_degree", "在职教育学位", "choice", choices=enums.DEGREES),
-    Field("pt_school", "在职教育毕业院校系及专业", max_length=100),
-    Field("professional_title", "专业技术职务", max_length=50),
-    Field("expertise", "熟悉专业有何专长", max_length=200),
-    Field("department_id", "部门", "department", required=True),
-    Field("position_title", "现任职务", max_length=100),
-    Field("rank", "职级", "choice", required=True, choices=enums.RANK_LADDER),
-    Field("rank_since", "任现职级时间", "date"),
-    Field("leadership_level", "领导职务", "choice", choices=enums.LEADERSHIP_LEVELS),
-    Field("phone", "手机号", "phone", max_length=20),
-    Field("rewards", "奖惩情况", "longtext", max_length=2000),
+    Field("staff_no", _l("工号"), required=True, max_length=32),
+    Field("name", _l("姓名"), required=True, max_length=50),
+    Field("gender", _l("性别"), "choice", required=True, choices=enums.GENDERS),
+    Field("ethnicity", _l("民族"), max_length=20),
+    Field("birth_date", _l("出生日期"), "date", required=True),
+    Field("native_place", _l("籍贯"), max_length=50),
+    Field("birthplace", _l("出生地"), max_length=50),
+    Field("political_status", _l("政治面貌"), "choice", choices=enums.POLITICAL_STATUSES),
+    Field("party_join_date", _l("入党时间"), "date"),
+    Field("work_start_date", _l("参加工作时间"), "date"),
+    Field("health", _l("健康状况"), max_length=20),
+    Field("id_number", _l("身份证号"), "id_number", max_length=18),
+    Field("ft_education", _l("学历"), "choice", choices=enums.EDUCATION_LEVELS),
+    Field("ft_degree", _l("学位"), "choice", choices=enums.DEGREES),
+    Field("ft_school", _l("毕业院校系及专业"), max_length=100),
+    Field("pt_education", _l("在职教育学历"), "choice", choices=enums.EDUCATION_LEVELS),
+    Field("pt_degree", _l("在职教育学位"), "choice", choices=enums.DEGREES),
+    Field("pt_school", _l("在职教育毕业院校系及专业"), max_length=100),
+    Field("professional_title", _l("专业技术职务"), max_length=50),
+    Field("expertise", _l("熟悉专业有何专长"), max_length=200),
+    Field("department_id", _l("部门"), "department", required=True),
+    Field("position_title", _l("现任职务"), max_length=100),
+    Field("rank", _l("职级"), "choice", required=True, choices=enums.RANK_LADDER),
+    Field("rank_since", _l("任现职级时间"), "date"),
+    Field("leadership_level", _l("领导职务"), "choice", choices=enums.LEADERSHIP_LEVELS),
+    Field("phone", _l("手机号"), "phone", max_length=20),
+    Field("rewards", _l("奖惩情况"), "longtext", max_length=2000),
 )
 FIELD_BY_ATTR = {f.attr: f for f in FIELDS}
 LABELS = {f.attr: f.label for f in FIELDS}
@@ -381,3 +390,172 @@ def delete_cadre(cadre: Cadre, *, actor: str | None) -> None:
     )
     db.session.delete(cadre)
     db.session.flush()
+
+
+# --- parts of the record: photo, family, résumé ---------------------------------------------
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+_PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+def set_photo(cadre: Cadre, data: bytes, *, actor: str | None) -> None:
+    """Store a JPEG or PNG of at most 2 MB that really decodes as an image."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        raise RosterError([FieldError("photo", _("照片文件为空。"))])
+    if len(data) > PHOTO_MAX_BYTES:
+        raise RosterError([FieldError("photo", _("照片不能超过 2 MB。"))])
+    try:
+        with Image.open(BytesIO(data)) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        kind = None
+    if kind not in _PHOTO_TYPES:
+        raise RosterError([FieldError("photo", _("照片须为 JPEG 或 PNG 图片。"))])
+    if cadre.photo is None:
+        cadre.photo = CadrePhoto(content_type=_PHOTO_TYPES[kind], data=data)
+    else:
+        cadre.photo.content_type = _PHOTO_TYPES[kind]
+        cadre.photo.data = data
+    db.session.flush()
+    audit.record(
+        "update",
+        object_type="cadre_photo",
+        object_id=cadre.id,
+        summary=f"{cadre.staff_no} {cadre.name}：照片（{len(data)} 字节）",
+        actor_name=actor,
+    )
+
+
+def add_family_member(
+    cadre: Cadre, values: dict[str, Any], *, actor: str | None, today: date
+) -> FamilyMember:
+    errors = []
+    born = values.get("birth_date")
+    if born and born > today:
+        errors.append(FieldError("birth_date", _("出生日期不能晚于今天。")))
+    status = values.get("political_status")
+    if status and status not in enums.POLITICAL_STATUSES:
+        errors.append(
+            FieldError(
+                "political_status",
+                _("政治面貌须为：%(choices)s。", choices="、".join(enums.POLITICAL_STATUSES)),
+            )
+        )
+    if errors:
+        raise RosterError(errors)
+    member = FamilyMember(cadre=cadre, sort_order=len(cadre.family), **values)
+    db.session.add(member)
+    db.session.flush()
+    audit.record(
+        "create",
+        object_type="family_member",
+        object_id=member.id,
+        summary=f"{cadre.staff_no} {cadre.name}：{member.relation} {member.name}",
+        after=values,
+        actor_name=actor,
+    )
+    return member
+
+
+def delete_family_member(member: FamilyMember, *, actor: str | None) -> None:
+    cadre = member.cadre
+    audit.record(
+        "delete",
+        object_type="family_member",
+        object_id=member.id,
+        summary=f"{cadre.staff_no} {cadre.name}：{member.relation} {member.name}",
+        before={"relation": member.relation, "name": member.name},
+        actor_name=actor,
+    )
+    db.session.delete(member)
+    db.session.flush()
+
+
+def add_resume_entry(
+    cadre: Cadre, values: dict[str, Any], *, actor: str | None, today: date
+) -> ResumeEntry:
+    start, end = values["start"], values.get("end")
+    errors = []
+    if start > today:
+        errors.append(FieldError("start", _("起始年月不能晚于今天。")))
+    if end and end < start:
+        errors.append(FieldError("end", _("截止年月不能早于起始年月。")))
+    if start < cadre.birth_date:
+        errors.append(FieldError("start", _("起始年月不能早于出生日期。")))
+    if errors:
+        raise RosterError(errors)
+    entry = ResumeEntry(cadre=cadre, **values)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        "create",
+        object_type="resume_entry",
+        object_id=entry.id,
+        summary=f"{cadre.staff_no} {cadre.name}：{entry.line}",
+        after=values,
+        actor_name=actor,
+    )
+    return entry
+
+
+def delete_resume_entry(entry: ResumeEntry, *, actor: str | None) -> None:
+    cadre = entry.cadre
+    audit.record(
+        "delete",
+        object_type="resume_entry",
+        object_id=entry.id,
+        summary=f"{cadre.staff_no} {cadre.name}：{entry.line}",
+        actor_name=actor,
+    )
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def reveal_id_number(cadre: Cadre) -> str | None:
+    """The full number for HR; every call is audited."""
+    audit.record(
+        "reveal",
+        object_type="cadre",
+        object_id=cadre.id,
+        summary=f"{cadre.staff_no} {cadre.name}",
+    )
+    return cadre.id_number
+
+
+def profile(cadre: Cadre, *, on: date) -> dict[str, Any]:
+    """Plain data for the profile page (and later the PDF forms)."""
+    lines = settings.value("young_cadre_age_lines")
+    return {
+        "id": cadre.id,
+        "values": snapshot(cadre),
+        "id_number_masked": idcard.mask(cadre.id_number),
+        "department": cadre.department.name,
+        "age": age_on(cadre.birth_date, on),
+        "age_on": on,
+        "young": is_young_cadre(
+            cadre.birth_date, cadre.rank, cadre.leadership_level, on=on, lines=lines
+        ),
+        "age_line_level": age_line_level(cadre.rank, cadre.leadership_level),
+        "age_lines": lines,
+        "version": cadre.version,
+        "updated_at": cadre.updated_at,
+        "updated_by": cadre.updated_by,
+        "has_photo": cadre.photo is not None,
+        "family": [
+            {
+                "id": m.id,
+                "relation": m.relation,
+                "name": m.name,
+                "birth_date": m.birth_date,
+                "political_status": m.political_status,
+                "employer_and_post": m.employer_and_post,
+            }
+            for m in cadre.family
+        ],
+        "resume": [{"id": e.id, "line": e.line} for e in cadre.resume],
+    }

@@ -39,6 +39,7 @@ def upgrade():
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
+        batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_actor_name'), ['actor_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_object_type'), ['object_type'], unique=False)
@@ -212,6 +213,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_object_type'))
         batch_op.drop_index(batch_op.f('ix_audit_event_actor_name'))
         batch_op.drop_index(batch_op.f('ix_audit_event_actor_id'))
+        batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from cadre_app.blueprints.auth import bp
 from cadre_app.blueprints.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from cadre_app.extensions import db, limiter
-from cadre_app.forms import EmptyForm
+from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.security import is_safe_next
 from cadre_app.services import accounts, audit
 
@@ -122,7 +122,7 @@ def password() -> Any:
 def language() -> Any:
     """Remember the chosen interface language in the session."""
     form = LanguageForm()
-    form.lang.choices = list(current_app.config["LANGUAGES"].items())
+    form.lang.choices = select_choices(current_app.config["LANGUAGES"].items())
     if not form.validate_on_submit():
         abort(400)
     session["lang"] = form.lang.data

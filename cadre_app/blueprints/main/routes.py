@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from cadre_app.blueprints.main import bp
+from cadre_app.blueprints.roster.routes import PROFILE_TABS, render_profile
 from cadre_app.extensions import limiter
 from cadre_app.services import dashboard, health
 
@@ -28,7 +29,8 @@ def me() -> Any:
     """The signed-in cadre's own record; accounts without a linked cadre get 404."""
     if current_user.cadre is None:
         abort(404)
-    return render_template("main/me.html", profile=dashboard.own_profile(current_user))
+    tab = request.args.get("tab", "basic")
+    return render_profile(current_user.cadre, tab if tab in PROFILE_TABS else "basic")
 
 
 @bp.route("/healthz")

@@ -1,1 +1,358 @@
-"""Roster list, profile, create and edit."""
+"""Roster list, profile with tabs, create and edit (with version conflicts), ID reveal, photo,
+family and résumé. Thin views: parse, call services.roster, commit, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from cadre_app.blueprints.roster import bp
+from cadre_app.blueprints.roster.forms import (
+    CadreForm,
+    FamilyForm,
+    PhotoForm,
+    ResumeForm,
+    RevealForm,
+    form_values,
+)
+from cadre_app.extensions import db
+from cadre_app.forms import EmptyForm, select_choices
+from cadre_app.models import Department, FamilyMember, ResumeEntry, Role, enums
+from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
+from cadre_app.services import dates, roster, roster_query
+
+PROFILE_TABS = ("basic", "resume", "family")
+
+
+def _int_arg(
+    name: str, default: int | None = None, *, low: int = 0, high: int = 10**6
+) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        abort(400)
+    return int(raw)
+
+
+def _departments(ids: list[int] | None) -> list[Department]:
+    stmt = sa.select(Department).order_by(Department.sort_order, Department.name)
+    if ids is not None:
+        stmt = stmt.where(Department.id.in_(ids or [-1]))
+    return list(db.session.scalars(stmt))
+
+
+@bp.route("/")
+@role_required(Role.HR, Role.MANAGER)
+def index() -> Any:
+    """The roster: HR sees everyone, a manager the sections they lead (read-only)."""
+    on_raw = request.args.get("on", "").strip()
+    try:
+        on = dates.parse(on_raw) or date.today()
+    except dates.DateFormatError:
+        abort(400)
+    filters = roster_query.RosterFilters(
+        q=request.args.get("q", "").strip()[:50] or None,
+        department_id=_int_arg("department"),
+        rank=request.args.get("rank") if request.args.get("rank") in enums.RANK_LADDER else None,
+        political_status=request.args.get("political_status")
+        if request.args.get("political_status") in enums.POLITICAL_STATUSES
+        else None,
+        young=request.args.get("young") == "1",
+        age_min=_int_arg("age_min", high=120),
+        age_max=_int_arg("age_max", high=120),
+        sort=request.args.get("sort", "department"),
+        descending=request.args.get("dir") == "desc",
+        page=_int_arg("page", 1, low=1) or 1,
+        per_page=_int_arg("per_page", 50, low=1, high=100) or 50,
+        on=on,
+    )
+    visible = visible_department_ids(current_user)
+    result = roster_query.list_cadres(filters, visible_departments=visible)
+    return render_template(
+        "roster/index.html",
+        page=result,
+        filters=filters,
+        departments=_departments(visible),
+        ranks=enums.RANK_LADDER,
+        political_statuses=enums.POLITICAL_STATUSES,
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status: int = 200) -> Any:
+    data = roster.profile(cadre, on=date.today())
+    return (
+        render_template(
+            "roster/profile.html",
+            p=data,
+            tab=tab,
+            tabs=PROFILE_TABS,
+            fields=roster.FIELDS,
+            revealed=revealed,
+            reveal_form=RevealForm(),
+            delete_form=EmptyForm(),
+            photo_form=PhotoForm(),
+            family_form=FamilyForm(),
+            resume_form=ResumeForm(),
+            editable=current_user.role is Role.HR,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:cadre_id>")
+@role_required(Role.HR, Role.MANAGER, Role.CADRE)
+def profile(cadre_id: int) -> Any:
+    """One cadre's record in tabs; 404 for a record the user may not see."""
+    cadre = cadre_or_404(cadre_id)
+    tab = request.args.get("tab", "basic")
+    return render_profile(cadre, tab if tab in PROFILE_TABS else "basic")
+
+
+@bp.route("/<int:cadre_id>/reveal-id", methods=["POST"])
+@role_required(Role.HR)
+def reveal_id(cadre_id: int) -> Any:
+    """Show one full ID number to HR; the reveal is audited."""
+    cadre = cadre_or_404(cadre_id)
+    RevealForm().validate_on_submit()
+    number = roster.reveal_id_number(cadre)
+    db.session.commit()
+    return render_profile(cadre, "basic", revealed=number)
+
+
+def _department_choices(form: CadreForm) -> None:
+    form.department_id.choices = select_choices(
+        [("", "—")] + [(d.id, d.name) for d in _departments(None)]
+    )
+
+
+def _apply_errors(form: CadreForm, errors: list[roster.FieldError]) -> None:
+    for error in errors:
+        field = getattr(form, error.field, None) or form.staff_no
+        field.errors = [*field.errors, error.message]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.HR)
+def create() -> Any:
+    """Add a cadre to the roster."""
+    form = CadreForm()
+    _department_choices(form)
+    if form.validate_on_submit():
+        values = form_values(form)
+        if values is not None:
+            try:
+                cadre = roster.create_cadre(values, actor=current_user.username, today=date.today())
+            except roster.RosterError as error:
+                db.session.rollback()
+                _apply_errors(form, error.errors)
+            else:
+                db.session.commit()
+                flash(_("已新增干部 %(name)s。", name=cadre.name), "success")
+                return redirect(url_for("roster.profile", cadre_id=cadre.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("roster/edit.html", form=form, cadre=None, conflict=None), status
+
+
+@bp.route("/<int:cadre_id>/edit", methods=["GET", "POST"])
+@role_required(Role.HR)
+def edit(cadre_id: int) -> Any:
+    """Edit a cadre; a form loaded before someone else's save gets 409 with their changes."""
+    cadre = cadre_or_404(cadre_id)
+    form = CadreForm(obj=None if request.method == "POST" else _form_data(cadre))
+    _department_choices(form)
+    if not form.is_submitted():
+        form.version.data = str(cadre.version)
+        return render_template("roster/edit.html", form=form, cadre=cadre, conflict=None)
+    values = form_values(form) if form.validate() else None
+    if values is None:
+        return render_template("roster/edit.html", form=form, cadre=cadre, conflict=None), 400
+    try:
+        expected = int(form.version.data or "0")
+    except ValueError:
+        abort(400)
+    try:
+        changes = roster.update_cadre(
+            cadre,
+            values,
+            expected_version=expected,
+            actor=current_user.username,
+            today=date.today(),
+        )
+        db.session.commit()
+    except roster.VersionConflict as conflict:
+        db.session.rollback()
+        form.version.data = str(cadre.version)  # saving again now means "overwrite knowingly"
+        return render_template(
+            "roster/edit.html", form=form, cadre=cadre, conflict=conflict.changes
+        ), 409
+    except StaleDataError:
+        db.session.rollback()
+        fresh = cadre_or_404(cadre_id)
+        form.version.data = str(fresh.version)
+        changes_by_others = roster.changes_since(cadre_id, expected)
+        return render_template(
+            "roster/edit.html", form=form, cadre=fresh, conflict=changes_by_others
+        ), 409
+    except roster.RosterError as error:
+        db.session.rollback()
+        _apply_errors(form, error.errors)
+        return render_template("roster/edit.html", form=form, cadre=cadre, conflict=None), 400
+    if changes:
+        flash(_("已保存 %(n)d 项修改。", n=len(changes)), "success")
+    else:
+        flash(_("没有修改任何内容。"), "info")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id))
+
+
+class _Obj:
+    def __init__(self, **kwargs: Any) -> None:
+        self.__dict__.update(kwargs)
+
+
+def _form_data(cadre: Any) -> _Obj:
+    values = roster.snapshot(cadre)
+    shown = {}
+    for spec in roster.FIELDS:
+        value = values[spec.attr]
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif spec.kind == "department":
+            value = str(value)
+        shown[spec.attr] = value
+    return _Obj(**shown)
+
+
+@bp.route("/<int:cadre_id>/photo")
+@role_required(Role.HR, Role.MANAGER, Role.CADRE)
+def photo(cadre_id: int) -> Any:
+    """The photo, to whoever may see the record."""
+    cadre = cadre_or_404(cadre_id)
+    if cadre.photo is None:
+        abort(404)
+    return cadre.photo.data, 200, {"Content-Type": cadre.photo.content_type}
+
+
+@bp.route("/<int:cadre_id>/photo", methods=["POST"])
+@role_required(Role.HR)
+def upload_photo(cadre_id: int) -> Any:
+    cadre = cadre_or_404(cadre_id)
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        flash(_("请选择照片文件。"), "danger")
+        return render_profile(cadre, "basic", status=400)
+    data = form.photo.data.read(roster.PHOTO_MAX_BYTES + 1)
+    try:
+        roster.set_photo(cadre, data, actor=current_user.username)
+    except roster.RosterError as error:
+        db.session.rollback()
+        for e in error.errors:
+            flash(e.message, "danger")
+        return render_profile(cadre, "basic", status=400)
+    db.session.commit()
+    flash(_("照片已更新。"), "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id))
+
+
+@bp.route("/<int:cadre_id>/family", methods=["POST"])
+@role_required(Role.HR)
+def add_family(cadre_id: int) -> Any:
+    cadre = cadre_or_404(cadre_id)
+    form = FamilyForm()
+    problems = []
+    born = None
+    if form.validate_on_submit():
+        try:
+            born = dates.parse(form.birth_date.data)
+        except dates.DateFormatError as error:
+            problems.append(str(error))
+    else:
+        problems += [m for errors in form.errors.values() for m in errors]
+    if not problems:
+        values = {
+            "relation": form.relation.data.strip()[:20],
+            "name": form.name.data.strip()[:50],
+            "birth_date": born,
+            "political_status": (form.political_status.data or "").strip() or None,
+            "employer_and_post": (form.employer_and_post.data or "").strip()[:200] or None,
+        }
+        try:
+            roster.add_family_member(cadre, values, actor=current_user.username, today=date.today())
+        except roster.RosterError as error:
+            db.session.rollback()
+            problems += [e.message for e in error.errors]
+    if problems:
+        for message in problems:
+            flash(message, "danger")
+        return render_profile(cadre, "family", status=400)
+    db.session.commit()
+    flash(_("已添加家庭成员。"), "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="family"))
+
+
+@bp.route("/<int:cadre_id>/family/<int:member_id>/delete", methods=["POST"])
+@role_required(Role.HR)
+def delete_family(cadre_id: int, member_id: int) -> Any:
+    cadre = cadre_or_404(cadre_id)
+    member = db.session.get(FamilyMember, member_id)
+    if member is None or member.cadre_id != cadre.id:
+        abort(404)
+    EmptyForm().validate_on_submit()
+    roster.delete_family_member(member, actor=current_user.username)
+    db.session.commit()
+    flash(_("已删除家庭成员。"), "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="family"))
+
+
+@bp.route("/<int:cadre_id>/resume", methods=["POST"])
+@role_required(Role.HR)
+def add_resume(cadre_id: int) -> Any:
+    cadre = cadre_or_404(cadre_id)
+    form = ResumeForm()
+    problems = []
+    values: dict[str, Any] = {}
+    if form.validate_on_submit():
+        try:
+            values = {
+                "start": dates.parse(form.start.data),
+                "end": dates.parse(form.end.data),
+                "description": form.description.data.strip()[:200],
+            }
+        except dates.DateFormatError as error:
+            problems.append(str(error))
+    else:
+        problems += [m for errors in form.errors.values() for m in errors]
+    if not problems:
+        try:
+            roster.add_resume_entry(cadre, values, actor=current_user.username, today=date.today())
+        except roster.RosterError as error:
+            db.session.rollback()
+            problems += [e.message for e in error.errors]
+    if problems:
+        for message in problems:
+            flash(message, "danger")
+        return render_profile(cadre, "resume", status=400)
+    db.session.commit()
+    flash(_("已添加简历条目。"), "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="resume"))
+
+
+@bp.route("/<int:cadre_id>/resume/<int:entry_id>/delete", methods=["POST"])
+@role_required(Role.HR)
+def delete_resume(cadre_id: int, entry_id: int) -> Any:
+    cadre = cadre_or_404(cadre_id)
+    entry = db.session.get(ResumeEntry, entry_id)
+    if entry is None or entry.cadre_id != cadre.id:
+        abort(404)
+    EmptyForm().validate_on_submit()
+    roster.delete_resume_entry(entry, actor=current_user.username)
+    db.session.commit()
+    flash(_("已删除简历条目。"), "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="resume"))
