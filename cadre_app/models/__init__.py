@@ -2,12 +2,23 @@
 
 from cadre_app.models.audit import AuditEvent
 from cadre_app.models.cadre import Cadre, CadrePhoto, FamilyMember, ResumeEntry
+from cadre_app.models.evaluation import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
 from cadre_app.models.organisation import Department, Organisation, department_manager
 from cadre_app.models.setting import Setting
+from cadre_app.models.talk import TALK_KINDS, TALK_SOURCES, Holiday, Talk, TalkState
 from cadre_app.models.upload import ImportUpload
 from cadre_app.models.user import Role, User, UserSession
 
 __all__ = [
+    "TALK_KINDS",
+    "TALK_SOURCES",
+    "CycleState",
+    "Evaluation",
+    "EvaluationCycle",
+    "Holiday",
+    "QuarterlyGrade",
+    "Talk",
+    "TalkState",
     "AuditEvent",
     "Cadre",
     "CadrePhoto",

@@ -1,0 +1,160 @@
+"""Annual-evaluation ranking, quota and bottom-ranked rules as pure functions on a DataFrame.
+
+**Total**: the weighted sum of 平时考核, 民主测评 and 领导评价 with the cycle's weights (percent,
+summing to 100), rounded half up to 2 decimals. It is computed in integer hundredths, so
+85.125 becomes 85.13 on every machine (no binary floating-point surprises).
+
+**Tie rule** (written on the ranking page too): equal totals share a rank and the next rank
+skips (competition ranking: 1, 2, 2, 4), within each section and across the organisation. Tied
+cadres are listed by 工号, which does not change their rank.
+
+**Who is ranked**: cadres with all three component scores and not marked 不定等次. A cadre
+with a missing component is listed as "成绩不全" and not ranked; the cycle cannot be confirmed
+until the score is entered or the cadre is marked 不定等次.
+
+**Bottom-ranked (排名末位)**, default rule: in each section with at least ``min_section_size``
+ranked cadres, everyone at the section's last rank (all of them when tied there); plus
+everyone whose grade is one of ``grades`` (基本称职, 不称职).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+COMPONENTS = ("ordinary", "democratic", "leader")  # 平时考核, 民主测评, 领导评价
+COMPONENT_LABELS = {"ordinary": "平时考核", "democratic": "民主测评", "leader": "领导评价"}
+GRADES = ("优秀", "称职", "基本称职", "不称职")
+NO_GRADE = "不定等次"
+TIE_RULE = "总分相同者名次并列，其后名次顺延（如 1、2、2、4）；并列者按工号排列，不影响名次。"
+
+
+@dataclass(frozen=True)
+class Weights:
+    ordinary: int = 40
+    democratic: int = 30
+    leader: int = 30
+
+    def __post_init__(self) -> None:
+        values = (self.ordinary, self.democratic, self.leader)
+        if any(v < 0 for v in values) or sum(values) != 100:
+            raise ValueError("权重须为非负整数，且三项之和为 100。")
+
+
+@dataclass(frozen=True)
+class BottomRule:
+    min_section_size: int = 5
+    grades: tuple[str, ...] = ("基本称职", "不称职")
+
+
+def _cents(series: pd.Series) -> pd.Series:
+    """Scores as integer hundredths (85.5 -> 8550), exact for inputs with <= 2 decimals."""
+    return (series.astype("float64") * 100).round().astype("Int64")
+
+
+def rank(
+    frame: pd.DataFrame,
+    weights: Weights = Weights(),
+    bottom: BottomRule = BottomRule(),
+) -> pd.DataFrame:
+    """Rank the cadres of one cycle.
+
+    ``frame`` columns: ``cadre_id``, ``staff_no``, ``department_id``, ``ordinary``,
+    ``democratic``, ``leader`` (NaN where missing), ``grade`` (proposed or final, may be None),
+    ``no_grade`` (bool, 不定等次). Returns a copy with ``total`` (float, 2 decimals),
+    ``complete``, ``ranked``, ``section_rank``, ``overall_rank`` (nullable ints), ``bottom``
+    (bool) and ``bottom_reason`` (text), sorted by overall rank then 工号. Same input, same
+    output: nothing depends on row order.
+    """
+    out = frame.copy()
+    if "no_grade" not in out:
+        out["no_grade"] = False
+    if "grade" not in out:
+        out["grade"] = None
+    out["no_grade"] = out["no_grade"].fillna(False).astype(bool)
+    complete = out[list(COMPONENTS)].notna().all(axis=1)
+    weighted = (
+        _cents(out["ordinary"]) * weights.ordinary
+        + _cents(out["democratic"]) * weights.democratic
+        + _cents(out["leader"]) * weights.leader
+    )  # in 1/10000 of a point
+    total_cents = (weighted + 50) // 100  # half up; scores are never negative
+    out["total"] = (total_cents.astype("Float64") / 100).where(complete)
+    out["complete"] = complete
+    out["ranked"] = complete & ~out["no_grade"]
+    ranked = out[out["ranked"]]
+    out["overall_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["section_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    if not ranked.empty:
+        # rank on integer cents: equal totals tie exactly
+        keys = total_cents[ranked.index]
+        out.loc[ranked.index, "overall_rank"] = keys.rank(method="min", ascending=False).astype(
+            "int64"
+        )
+        out.loc[ranked.index, "section_rank"] = (
+            keys.groupby(ranked["department_id"])
+            .rank(method="min", ascending=False)
+            .astype("int64")
+        )
+    out["bottom"] = False
+    out["bottom_reason"] = ""
+    if not ranked.empty:
+        sizes = ranked.groupby("department_id")["cadre_id"].transform("size")
+        last = (
+            out.loc[ranked.index, "section_rank"].groupby(ranked["department_id"]).transform("max")
+        )
+        by_rank = (sizes >= bottom.min_section_size) & (
+            out.loc[ranked.index, "section_rank"] == last
+        )
+        idx = by_rank[by_rank].index
+        out.loc[idx, "bottom"] = True
+        out.loc[idx, "bottom_reason"] = "科室排名末位"
+    by_grade = out["grade"].isin(bottom.grades) & ~out["no_grade"]
+    out.loc[by_grade, "bottom_reason"] = np.where(
+        out.loc[by_grade, "bottom"],
+        out.loc[by_grade, "bottom_reason"] + "；等次为" + out.loc[by_grade, "grade"].astype(str),
+        "等次为" + out.loc[by_grade, "grade"].astype(str),
+    )
+    out.loc[by_grade, "bottom"] = True
+    return out.sort_values(
+        ["overall_rank", "staff_no"], na_position="last", kind="mergesort"
+    ).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class QuotaCheck:
+    """The 优秀 quota: at most ``percent``% of those evaluated (rounded down)."""
+
+    evaluated: int
+    excellent: int
+    percent: int
+    allowed: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed", math.floor(self.evaluated * self.percent / 100))
+
+    @property
+    def ok(self) -> bool:
+        return self.excellent <= self.allowed
+
+    @property
+    def excess(self) -> int:
+        return max(0, self.excellent - self.allowed)
+
+    def message(self) -> str:
+        if self.ok:
+            return (
+                f"优秀 {self.excellent} 人，未超过 {self.percent}% 的比例"
+                f"（{self.evaluated} 人中最多 {self.allowed} 人）。"
+            )
+        return (
+            f"优秀比例超限：参加考核 {self.evaluated} 人，按 {self.percent}% 最多 {self.allowed} 人"
+            f"为优秀，现有 {self.excellent} 人，须调整 {self.excess} 人。"
+        )
+
+
+def quota(evaluated: int, excellent: int, percent: int) -> QuotaCheck:
+    return QuotaCheck(evaluated=evaluated, excellent=excellent, percent=percent)
