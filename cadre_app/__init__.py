@@ -101,7 +101,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     from cadre_app import models  # noqa: F401  (every table known to Alembic)
-    from cadre_app.i18n import select_locale
+    from cadre_app.i18n import localtime, select_locale
     from cadre_app.services import accounts
 
     db.init_app(app)
@@ -109,6 +109,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["localtime"] = localtime
     limiter.init_app(app)
 
     login_manager.init_app(app)
@@ -131,8 +132,10 @@ def register_blueprints(app: Flask) -> None:
     from cadre_app.blueprints.admin import bp as admin_bp
     from cadre_app.blueprints.audit import bp as audit_bp
     from cadre_app.blueprints.auth import bp as auth_bp
+    from cadre_app.blueprints.evaluations import bp as evaluations_bp
     from cadre_app.blueprints.main import bp as main_bp
     from cadre_app.blueprints.roster import bp as roster_bp
+    from cadre_app.blueprints.talks import bp as talks_bp
     from cadre_app.permissions import register_template_helpers
 
     app.register_blueprint(main_bp)
@@ -140,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(roster_bp, url_prefix="/cadres")
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(evaluations_bp, url_prefix="/evaluations")
+    app.register_blueprint(talks_bp, url_prefix="/talks")
     register_template_helpers(app)
 
 

@@ -83,8 +83,11 @@ def cadre_or_404(cadre_id: int) -> Cadre:
 NAV_ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("main.index", "工作台", tuple(Role)),
     ("roster.index", "干部名册", (Role.HR, Role.MANAGER)),
+    ("evaluations.index", "年度考核", (Role.HR, Role.MANAGER)),
+    ("talks.index", "谈话管理", (Role.HR, Role.MANAGER)),
     ("main.me", "我的档案", (Role.CADRE,)),
     ("admin.users", "账户管理", (Role.ADMIN,)),
+    ("talks.holidays", "节假日与调休", (Role.ADMIN,)),
     ("audit.index", "审计日志", (Role.AUDITOR,)),
 )
 

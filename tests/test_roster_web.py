@@ -314,3 +314,73 @@ def test_family_and_resume(app, hr_client, org):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FamilyMember)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResumeEntry)) == 0
+
+
+def test_saving_again_after_a_conflict_keeps_the_other_persons_changes(app, login_as, org):
+    own = org["own_cadre"]
+    first, second = login_as("hr"), login_as("hr")
+    form_a, form_b = _edit_form(first, own), _edit_form(second, own)
+    form_a["phone"] = "13900000002"
+    form_a["position_title"] = "甲的职务"
+    assert first.post(f"/cadres/{own}/edit", data=form_a).status_code == 302
+    form_b["position_title"] = "乙的职务"
+    form_b["rewards"] = "乙填写的奖惩"
+    conflict = second.post(f"/cadres/{own}/edit", data=form_b)
+    html = conflict.get_data(as_text=True)
+    assert conflict.status_code == 409
+    assert 'data-testid="both-changed"' in html and "现任职务" in html
+    # The rebased form: A's phone (untouched by B) is now in it, B's own changes are kept.
+    rebased = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    assert rebased["phone"] == "13900000002" and rebased["position_title"] == "乙的职务"
+    assert "乙填写的奖惩" in html
+    again = _edit_form_from_html(html)
+    assert second.post(f"/cadres/{own}/edit", data=again).status_code == 302
+    cadre = _cadre(app, "T0001")
+    assert cadre.phone == "13900000002"  # not undone
+    assert cadre.position_title == "乙的职务" and cadre.rewards == "乙填写的奖惩"
+    assert cadre.id_number == OWN_ID  # the masked, empty ID field changed nothing
+
+
+def _edit_form_from_html(html):
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(
+            r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body
+        )
+        fields[name] = (chosen.group(1) or chosen.group(2)) if chosen else ""
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        fields[name] = body.strip()
+    fields.pop("csrf_token", None)
+    return fields
+
+
+def test_edit_page_never_shows_the_full_id_number(hr_client, org):
+    html = hr_client.get(f"/cadres/{org['own_cadre']}/edit").get_data(as_text=True)
+    assert OWN_ID not in html and idcard.mask(OWN_ID) in html
+
+
+def test_profile_tabs_link_to_the_profile_even_after_a_post(hr_client, cadre_client, org):
+    own = org["own_cadre"]
+    html = hr_client.post(f"/cadres/{own}/reveal-id").get_data(as_text=True)
+    assert f'href="/cadres/{own}?tab=resume"' in html
+    assert 'href="/me?tab=family"' in cadre_client.get("/me").get_data(as_text=True)
+
+
+def test_pagination_has_no_link_before_the_first_page(app, hr_client, org):
+    with app.app_context():
+        budget = db.session.get(Department, org["budget"])
+        for i in range(55):
+            db.session.add(
+                Cadre(
+                    staff_no=f"Q{i:03d}",
+                    name="批量",
+                    gender="男",
+                    birth_date=date(1990, 1, 1),
+                    department=budget,
+                    rank="一级科员",
+                )
+            )
+        db.session.commit()
+    html = hr_client.get("/cadres/").get_data(as_text=True)
+    assert "page=0" not in html and "page=2" in html
+    assert "page=3" not in hr_client.get("/cadres/?page=2").get_data(as_text=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -199,16 +199,70 @@ def seed(cadre_count: int = 120) -> SeedResult:
         members = [c for c in cadres if c.department is section]
         section.head = max(members, key=lambda c: rank_index(c.rank))
     db.session.flush()
+    linked = {Role.CADRE: young.staff_no, Role.MANAGER: sections[1].head.staff_no}
     for username, role, _description in DEMO_LOGINS:
         user = accounts.create_user(
             username,
             role,
             DEMO_PASSWORD,
-            cadre_staff_no=young.staff_no if role is Role.CADRE else None,
+            cadre_staff_no=linked.get(role),
             must_change_password=False,
             is_demo=True,
         )
         if role is Role.MANAGER:
             user.led_departments.append(sections[1])
     db.session.flush()
+    _demo_evaluations(rng, cadres)
     return SeedResult(created=True, cadres=len(cadres))
+
+
+DEMO_YEARS = (2023, 2024, 2025)
+
+
+def _demo_evaluations(rng: random.Random, cadres: list[Cadre]) -> None:
+    """Three years of scores: 2023 and 2024 decided (their reminder talks closed), 2025 ranked
+    and waiting for HR to confirm. Each cadre keeps a stable level plus yearly noise."""
+    from cadre_app.models import Talk, TalkState
+    from cadre_app.services import evaluation
+
+    level = {c.id: rng.uniform(78, 92) for c in cadres}
+    for year in DEMO_YEARS:
+        cycle, _created = evaluation.ensure_cycle(year, actor="seed-demo")
+        rows = []
+        for cadre in cadres:
+            base = level[cadre.id] + rng.uniform(-3, 3)
+            rows.append(
+                (
+                    cadre,
+                    round(min(100, base + rng.uniform(-2, 2)), 1),
+                    round(min(100, base + rng.uniform(-4, 4)), 1),
+                    round(min(100, base + rng.uniform(-3, 3)), 1),
+                )
+            )
+        ordered = sorted(rows, key=lambda r: -(r[1] * 0.4 + r[2] * 0.3 + r[3] * 0.3))
+        excellent = {r[0].id for r in ordered[: len(ordered) * 15 // 100]}
+        basic = {r[0].id for r in ordered[-2:]}
+        for cadre, o, d, l_ in rows:
+            grade = "优秀" if cadre.id in excellent else "基本称职" if cadre.id in basic else "称职"
+            evaluation.set_scores(
+                cycle,
+                cadre,
+                ordinary=o,
+                democratic=d,
+                leader=l_,
+                proposed_grade=grade,
+                actor="seed-demo",
+            )
+        if year == DEMO_YEARS[-1]:
+            evaluation.rank_cycle(cycle, actor="seed-demo")
+            continue
+        evaluation.confirm_cycle(cycle, actor="seed-demo", today=date(year + 1, 1, 10))
+        evaluation.start_publicity(cycle, start=date(year + 1, 1, 12), actor="seed-demo")
+        evaluation.decide_cycle(cycle, actor="seed-demo", today=date(year + 1, 2, 1))
+        for talk in db.session.scalars(sa.select(Talk).where(Talk.state == TalkState.TRIGGERED)):
+            talk.state = TalkState.CLOSED
+            talk.held_at = datetime(year + 1, 2, 10, 9, 30)
+            talk.place = "局机关小会议室"
+            talk.content = "指出考核中反映的不足，提出改进要求，本人表示接受。"
+            talk.follow_up_result = "已按要求整改。"
+    db.session.flush()

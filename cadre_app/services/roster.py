@@ -329,12 +329,49 @@ def changes_since(cadre_id: int, version: int) -> list[dict[str, Any]]:
                 {
                     "who": event.actor_name,
                     "when": event.occurred_at,
+                    "attr": attr,
                     "field": LABELS.get(attr, attr),
                     "old": before.get(attr),
                     "new": new,
                 }
             )
     return changes
+
+
+def _comparable(value: Any) -> Any:
+    """Form and audit values in one form (dates as ISO text, as the audit log stores them)."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def rebase(
+    cadre: Cadre, submitted: dict[str, Any], changes: list[dict[str, Any]]
+) -> tuple[dict[str, Any], set[str]]:
+    """After a conflict: the form to show again. Fields the user did not touch take the
+    current saved value, so saving again never undoes someone else's change; fields both
+    changed keep the user's value and are returned in the second set to be pointed out.
+
+    The user's starting point is the current record with the others' changes rolled back
+    (from the audit log). A masked ID number cannot be rolled back: if someone else changed
+    it, the current value is kept and the field is pointed out."""
+    current = snapshot(cadre)
+    base = {attr: _comparable(value) for attr, value in current.items()}
+    touched_by_others = set()
+    for change in reversed(changes):
+        base[change["attr"]] = change["old"]
+        touched_by_others.add(change["attr"])
+    merged, both = {}, set()
+    for attr, value in current.items():
+        mine = submitted.get(attr, value)
+        if attr == "id_number" and attr in touched_by_others:
+            merged[attr] = value
+            both.add(attr)
+        elif _comparable(mine) == base.get(attr):
+            merged[attr] = value  # untouched by this user: take the saved value
+        else:
+            merged[attr] = mine
+            if attr in touched_by_others and _comparable(mine) != _comparable(value):
+                both.add(attr)
+    return merged, both
 
 
 def update_cadre(

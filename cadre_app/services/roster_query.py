@@ -126,9 +126,9 @@ def _grouped_rows(
 ) -> list[Any]:
     column, groups, inner = _group_order(filters)
     counts = dict(
-        db.session.execute(sa.select(column, sa.func.count()).where(*conditions).group_by(column))
-        .tuples()
-        .all()
+        db.session.execute(
+            sa.select(column, sa.func.count()).where(*conditions).group_by(column)
+        ).all()
     )
     groups += [g for g in counts if g not in groups]  # values outside the known order, last
     rows: list[Any] = []

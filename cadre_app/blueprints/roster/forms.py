@@ -40,10 +40,14 @@ for _spec in FIELDS:
     setattr(CadreForm, _spec.attr, _field(_spec))
 
 
-def _clean(text: Any) -> str | None:
+def _clean(text: Any, *, codes: bool = False) -> str | None:
+    """Strip spaces; for codes (工号, 身份证号, 手机号) also turn full-width characters into
+    ASCII. Names and free text keep their full-width punctuation."""
     if text is None:
         return None
-    value = unicodedata.normalize("NFKC", str(text)).strip()
+    value = str(text).strip()
+    if codes:
+        value = unicodedata.normalize("NFKC", value).replace(" ", "")
     return value or None
 
 
@@ -53,7 +57,7 @@ def form_values(form: CadreForm) -> dict[str, Any] | None:
     ok = True
     for spec in FIELDS:
         field = getattr(form, spec.attr)
-        raw = _clean(field.data)
+        raw = _clean(field.data, codes=spec.attr in ("staff_no", "id_number", "phone"))
         if spec.kind == "date":
             try:
                 values[spec.attr] = dates.parse(raw)

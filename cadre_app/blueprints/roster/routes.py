@@ -25,9 +25,9 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import Department, FamilyMember, ResumeEntry, Role, enums
 from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
-from cadre_app.services import dates, roster, roster_query
+from cadre_app.services import dates, evaluation, evaluation_query, idcard, roster, roster_query
 
-PROFILE_TABS = ("basic", "resume", "family")
+PROFILE_TABS = ("basic", "resume", "family", "evaluation")
 
 
 def _int_arg(
@@ -88,6 +88,14 @@ def index() -> Any:
 
 def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status: int = 200) -> Any:
     data = roster.profile(cadre, on=date.today())
+    history = []
+    if tab == "evaluation":
+        history = evaluation_query.history_for(cadre.id)
+        if current_user.role is Role.CADRE:
+            # a cadre sees results once the committee has confirmed them
+            history = [h for h in history if h["state"] not in evaluation.EDITABLE_STATES]
+        for row in history:
+            row["quarters"] = evaluation_query.quarterly_grades(cadre.id, row["year"])
     return (
         render_template(
             "roster/profile.html",
@@ -102,6 +110,10 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
             family_form=FamilyForm(),
             resume_form=ResumeForm(),
             editable=current_user.role is Role.HR,
+            history=history,
+            tab_base=url_for("main.me")
+            if request.endpoint == "main.me"
+            else url_for("roster.profile", cadre_id=cadre.id),
         ),
         status,
     )
@@ -170,10 +182,24 @@ def edit(cadre_id: int) -> Any:
     _department_choices(form)
     if not form.is_submitted():
         form.version.data = str(cadre.version)
-        return render_template("roster/edit.html", form=form, cadre=cadre, conflict=None)
+        return render_template(
+            "roster/edit.html",
+            form=form,
+            cadre=cadre,
+            conflict=None,
+            masked_id=idcard.mask(cadre.id_number),
+        )
     values = form_values(form) if form.validate() else None
     if values is None:
-        return render_template("roster/edit.html", form=form, cadre=cadre, conflict=None), 400
+        return render_template(
+            "roster/edit.html",
+            form=form,
+            cadre=cadre,
+            conflict=None,
+            masked_id=idcard.mask(cadre.id_number),
+        ), 400
+    if not values.get("id_number"):
+        values.pop("id_number")  # the form shows the number masked: empty means unchanged
     try:
         expected = int(form.version.data or "0")
     except ValueError:
@@ -187,24 +213,19 @@ def edit(cadre_id: int) -> Any:
             today=date.today(),
         )
         db.session.commit()
-    except roster.VersionConflict as conflict:
+    except (roster.VersionConflict, StaleDataError):
         db.session.rollback()
-        form.version.data = str(cadre.version)  # saving again now means "overwrite knowingly"
-        return render_template(
-            "roster/edit.html", form=form, cadre=cadre, conflict=conflict.changes
-        ), 409
-    except StaleDataError:
-        db.session.rollback()
-        fresh = cadre_or_404(cadre_id)
-        form.version.data = str(fresh.version)
-        changes_by_others = roster.changes_since(cadre_id, expected)
-        return render_template(
-            "roster/edit.html", form=form, cadre=fresh, conflict=changes_by_others
-        ), 409
+        return _conflict(cadre_id, values, expected)
     except roster.RosterError as error:
         db.session.rollback()
         _apply_errors(form, error.errors)
-        return render_template("roster/edit.html", form=form, cadre=cadre, conflict=None), 400
+        return render_template(
+            "roster/edit.html",
+            form=form,
+            cadre=cadre,
+            conflict=None,
+            masked_id=idcard.mask(cadre.id_number),
+        ), 400
     if changes:
         flash(_("已保存 %(n)d 项修改。", n=len(changes)), "success")
     else:
@@ -212,22 +233,46 @@ def edit(cadre_id: int) -> Any:
     return redirect(url_for("roster.profile", cadre_id=cadre.id))
 
 
+def _conflict(cadre_id: int, submitted: dict[str, Any], expected: int) -> Any:
+    """409: show the others' changes and a form rebased on the current record, so that saving
+    again keeps their changes to fields this user did not touch."""
+    cadre = cadre_or_404(cadre_id)
+    changes = roster.changes_since(cadre_id, expected)
+    merged, both = roster.rebase(cadre, submitted, changes)
+    form = CadreForm(formdata=None, obj=_form_values_obj(merged))
+    _department_choices(form)
+    form.version.data = str(cadre.version)  # saving again now means "overwrite knowingly"
+    return render_template(
+        "roster/edit.html",
+        form=form,
+        cadre=cadre,
+        conflict=changes,
+        both_changed=sorted(str(roster.LABELS[a]) for a in both),
+        masked_id=idcard.mask(cadre.id_number),
+    ), 409
+
+
 class _Obj:
     def __init__(self, **kwargs: Any) -> None:
         self.__dict__.update(kwargs)
 
 
-def _form_data(cadre: Any) -> _Obj:
-    values = roster.snapshot(cadre)
+def _form_values_obj(values: dict[str, Any]) -> _Obj:
     shown = {}
     for spec in roster.FIELDS:
-        value = values[spec.attr]
+        value = values.get(spec.attr)
         if isinstance(value, date):
             value = value.isoformat()
         elif spec.kind == "department":
             value = str(value)
+        elif spec.kind == "id_number":
+            value = ""  # never shown in full on the form; the placeholder shows it masked
         shown[spec.attr] = value
     return _Obj(**shown)
+
+
+def _form_data(cadre: Any) -> _Obj:
+    return _form_values_obj(roster.snapshot(cadre))
 
 
 @bp.route("/<int:cadre_id>/photo")

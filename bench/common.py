@@ -1,0 +1,101 @@
+"""Shared set-up for the benchmarks: a fresh migrated database and bulk-generated cadres."""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from cadre_app import create_app  # noqa: E402
+from cadre_app.extensions import db  # noqa: E402
+from cadre_app.models import Cadre, Department, Organisation, Role, User, enums  # noqa: E402
+from cadre_app.services import idcard  # noqa: E402
+from cadre_app.services.accounts import hash_password  # noqa: E402
+
+HR_PASSWORD = "Bench@2026"
+
+
+def bench_app(prefix: str) -> Flask:
+    """An app on ``DATABASE_URL`` (emptied first) or a new temporary SQLite file, migrated."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix=prefix)}/b.sqlite"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench" * 4,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    with app.app_context():
+        meta = sa.MetaData()
+        meta.reflect(db.engine)
+        meta.drop_all(db.engine)
+        db.session.remove()
+        upgrade()
+    return app
+
+
+def insert_cadres(count: int, sections: int, *, seed: int = 7) -> list[int]:
+    """Bulk-insert an organisation with ``sections`` sections and ``count`` cadres spread over
+    them; returns the section ids. Call inside an app context; commits."""
+    rng = random.Random(seed)
+    org = Organisation(name="基准单位")
+    departments = [
+        Department(organisation=org, name=f"第{i:03d}科", sort_order=i) for i in range(sections)
+    ]
+    db.session.add_all([org, *departments])
+    db.session.flush()
+    rows, seen = [], set()
+    for i in range(count):
+        born = date(rng.randint(1966, 2001), rng.randint(1, 12), rng.randint(1, 28))
+        gender = rng.choice("男女")
+        seq = rng.randrange(1, 999, 2) if gender == "男" else rng.randrange(2, 999, 2)
+        number = idcard.make("110105", born, seq)
+        rows.append(
+            {
+                "staff_no": f"B{i:06d}",
+                "name": f"干部{i}",
+                "gender": gender,
+                "birth_date": born,
+                "id_number": None if number in seen else number,
+                "department_id": departments[i % sections].id,
+                "rank": rng.choice(enums.RANK_LADDER[:8]),
+                "political_status": rng.choice(enums.POLITICAL_STATUSES[:4]),
+                "position_title": "科员",
+                "version": 1,
+            }
+        )
+        seen.add(number)
+    db.session.execute(sa.insert(Cadre), rows)
+    db.session.add(User(username="hr", role=Role.HR, password_hash=hash_password(HR_PASSWORD)))
+    db.session.commit()
+    return [d.id for d in departments]
+
+
+def timed(run: Callable[[], object], repeat: int) -> list[float]:
+    """Milliseconds of ``repeat`` calls after one warm-up call."""
+    run()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def describe(label: str, samples: list[float]) -> str:
+    p90 = sorted(samples)[int(len(samples) * 0.9)] if len(samples) > 1 else samples[0]
+    return f"  {label:<40} median {statistics.median(samples):8.1f} ms   p90 {p90:8.1f} ms"

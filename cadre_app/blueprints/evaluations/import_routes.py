@@ -1,0 +1,227 @@
+"""Score workbook import: upload, preview, confirm; the blank template.
+
+As for the roster (blueprints/roster/imports.py), nothing is written before HR has seen what
+will happen: the upload is checked and kept (``ImportUpload``, kind ``evaluations``), the
+preview parses and checks it, and the confirmation checks it again against the database as it
+is then and applies it all-or-nothing, once.
+
+The year chosen at upload is stored with the upload, in its ``filename`` column as
+``"2025|成绩.xlsx"``: preview and confirmation both read it from there, so the year that is
+confirmed is always the year that was previewed (a query parameter could be edited, or a
+stale tab reused, between the two).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from io import BytesIO
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from cadre_app.blueprints.evaluations import bp
+from cadre_app.blueprints.evaluations.forms_import import ScoresUploadForm
+from cadre_app.clock import utcnow
+from cadre_app.extensions import db
+from cadre_app.forms import EmptyForm
+from cadre_app.models import ImportUpload, Role
+from cadre_app.permissions import role_required
+from cadre_app.services import evaluation_excel, roster_excel
+from cadre_app.services.evaluation import EvaluationError
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_KIND = "evaluations"
+#: An upload not confirmed within a day is gone (and swept at the next upload).
+UPLOAD_LIFETIME = timedelta(days=1)
+#: A larger request body is refused with 413 before it is read (as for the roster).
+REQUEST_LIMIT = roster_excel.MAX_UPLOAD_BYTES + 64 * 1024
+#: The preview lists at most this many rows (errors first); the counts cover all of them.
+PREVIEW_ROWS = 1000
+
+
+@bp.url_value_preprocessor
+def _limit_upload_request(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Bound the upload's body before anything (CSRF protection included) reads the form."""
+    if endpoint == "evaluations.import_upload":
+        current = request.max_content_length
+        if current is None or current > REQUEST_LIMIT:
+            request.max_content_length = REQUEST_LIMIT
+
+
+def pack_filename(year: int, filename: str) -> str:
+    """What ``ImportUpload.filename`` stores: the year and the file's own name."""
+    return f"{year}|{filename}"[:255]
+
+
+def unpack_filename(stored: str) -> tuple[int, str]:
+    """(year, file name) of a stored upload; 404 for anything else."""
+    year, _sep, filename = stored.partition("|")
+    if not (year.isdigit() and filename):
+        abort(404)
+    return int(year), filename
+
+
+def _own_upload(token: str) -> ImportUpload:
+    """The current user's unexpired score upload, or 404 (also for anyone else's)."""
+    upload = db.session.scalar(
+        sa.select(ImportUpload).where(
+            ImportUpload.token == token,
+            ImportUpload.kind == UPLOAD_KIND,
+            ImportUpload.user_id == current_user.id,
+            ImportUpload.created_at >= utcnow() - UPLOAD_LIFETIME,
+        )
+    )
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _client_filename(name: str | None) -> str:
+    """The file's own name, without any client-side path; for display and the audit log."""
+    return (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:240] or "scores.xlsx"
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(Role.HR)
+def import_upload() -> Any:
+    """Upload a score workbook for a year: checked and kept, then previewed; nothing is
+    imported yet."""
+    form = ScoresUploadForm()
+    if not form.validate_on_submit():
+        return render_template("evaluations/import.html", form=form), (
+            400 if form.is_submitted() else 200
+        )
+    year = form.year.data
+    filename = _client_filename(form.file.data.filename)
+    content = form.file.data.read(roster_excel.MAX_UPLOAD_BYTES + 1)
+    try:
+        evaluation_excel.check_year(year)
+    except EvaluationError as error:
+        form.year.errors = [*form.year.errors, str(error)]
+    try:
+        evaluation_excel.read_scores(content, filename)
+    except roster_excel.WorkbookError as error:
+        form.file.errors = [*form.file.errors, error.message]
+    if form.year.errors or form.file.errors:
+        return render_template("evaluations/import.html", form=form), 400
+    db.session.execute(
+        sa.delete(ImportUpload).where(
+            ImportUpload.kind == UPLOAD_KIND, ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME
+        )
+    )
+    upload = ImportUpload(
+        token=secrets.token_urlsafe(32),
+        kind=UPLOAD_KIND,
+        user_id=current_user.id,
+        filename=pack_filename(year, filename),
+        content=content,
+    )
+    db.session.add(upload)
+    db.session.commit()
+    return redirect(url_for("evaluations.import_preview", token=upload.token))
+
+
+def _render_preview(
+    upload: ImportUpload, preview: evaluation_excel.ScoresPreview | None, **context: Any
+) -> str:
+    year, filename = unpack_filename(upload.filename)
+    shown: list[evaluation_excel.ScoreRow] = []
+    if preview is not None:
+        ordered = preview.error_rows + [r for r in preview.rows if r.status != "error"]
+        shown = ordered[:PREVIEW_ROWS]
+    return render_template(
+        "evaluations/import_preview.html",
+        upload=upload,
+        year=year,
+        filename=filename,
+        preview=preview,
+        shown=shown,
+        score=evaluation_excel.format_score,
+        form=EmptyForm(),
+        **context,
+    )
+
+
+@bp.route("/import/<token>")
+@role_required(Role.HR)
+def import_preview(token: str) -> Any:
+    """Every row with what importing would do to it; the confirm button only without errors."""
+    upload = _own_upload(token)
+    year, filename = unpack_filename(upload.filename)
+    if upload.applied_at is not None:
+        return _render_preview(upload, None)
+    try:
+        preview = evaluation_excel.preview_import(upload.content, filename, year=year)
+    except roster_excel.WorkbookError as error:
+        return _render_preview(upload, None, problem=error.message), 400
+    except EvaluationError as error:
+        return _render_preview(upload, None, problem=str(error)), 400
+    return _render_preview(upload, preview)
+
+
+@bp.route("/import/<token>/confirm", methods=["POST"])
+@role_required(Role.HR)
+def import_confirm(token: str) -> Any:
+    """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
+    upload = _own_upload(token)
+    year, filename = unpack_filename(upload.filename)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # Claim the upload in this transaction: a concurrent or repeated confirmation finds it
+    # claimed (on PostgreSQL it waits for this one's row lock, then sees applied_at set).
+    claimed = db.session.execute(
+        sa.update(ImportUpload)
+        .where(ImportUpload.id == upload.id, ImportUpload.applied_at.is_(None))
+        .values(applied_at=utcnow())
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return _render_preview(upload, None, already_applied=True), 409
+    try:
+        summary = evaluation_excel.apply_import(
+            upload.content, filename, year=year, actor=current_user.username
+        )
+    except evaluation_excel.ImportRejected as rejected:
+        db.session.rollback()
+        return _render_preview(upload, rejected.preview, rejected=True), 400
+    except roster_excel.WorkbookError as error:
+        db.session.rollback()
+        return _render_preview(upload, None, problem=error.message), 400
+    except EvaluationError as error:
+        db.session.rollback()
+        return _render_preview(upload, None, problem=str(error)), 400
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()  # someone entered the same scores meanwhile: nothing was written
+        abort(409)
+    db.session.commit()
+    message = _(
+        "已导入 %(year)d 年度考核成绩：新增 %(created)d 人，更新 %(updated)d 人。",
+        year=year,
+        created=summary.created,
+        updated=summary.updated,
+    )
+    if summary.cycle_created:
+        message += _("已按默认设置新建 %(year)d 年度考核。", year=year)
+    if summary.missing:
+        message += _("其中 %(n)d 人成绩不全，补录之前不参加排名。", n=summary.missing)
+    flash(message, "success")
+    return redirect(url_for("evaluations.ranking", year=year))
+
+
+@bp.route("/template.xlsx")
+@role_required(Role.HR)
+def template_xlsx() -> Any:
+    """The blank score workbook: header row, a 拟定等次 drop-down, 填写说明."""
+    return send_file(
+        BytesIO(evaluation_excel.scores_template()),
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=evaluation_excel.template_filename(),
+    )

@@ -1,0 +1,60 @@
+"""Charts drawn on the server as SVG geometry, so they work offline, under a strict CSP and
+in PDFs. The template ``_macros/charts.html`` turns the geometry into <svg> elements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Calm colours per grade; anything else is grey.
+GRADE_COLOURS = {
+    "优秀": "#2e7d32",
+    "称职": "#1565c0",
+    "基本称职": "#ef6c00",
+    "不称职": "#c62828",
+    "不定等次": "#757575",
+    "未定": "#bdbdbd",
+}
+
+
+def bar_chart(
+    counts: dict[str, int],
+    *,
+    width: int = 520,
+    height: int = 220,
+    colours: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Vertical bars for ``counts`` (label -> value) with value labels and a baseline."""
+    colours = colours or GRADE_COLOURS
+    labels = list(counts)
+    top, bottom, left, right = 24, 36, 12, 12
+    plot_h = height - top - bottom
+    slot = (width - left - right) / max(1, len(labels))
+    bar_w = slot * 0.6
+    peak = max(counts.values(), default=0) or 1
+    total = sum(counts.values())
+    bars = []
+    for i, label in enumerate(labels):
+        value = counts[label]
+        h = plot_h * value / peak
+        x = left + i * slot + (slot - bar_w) / 2
+        bars.append(
+            {
+                "label": label,
+                "value": value,
+                "share": f"{value / total:.0%}" if total else "0%",
+                "x": round(x, 1),
+                "y": round(top + plot_h - h, 1),
+                "w": round(bar_w, 1),
+                "h": round(h, 1),
+                "cx": round(x + bar_w / 2, 1),
+                "colour": colours.get(label, "#9e9e9e"),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "baseline": top + plot_h,
+        "label_y": height - 12,
+        "bars": bars,
+        "total": total,
+    }

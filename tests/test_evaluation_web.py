@@ -1,0 +1,122 @@
+"""Evaluation pages and commands: ranking views per role, HR steps, the CLI."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from cadre_app.extensions import db
+from cadre_app.models import CycleState, Talk
+from cadre_app.services import evaluation
+from tests.test_evaluation import score, sections  # noqa: F401  (fixture)
+
+
+def test_ranking_page_for_hr_shows_chart_tie_rule_and_bottom(app, hr_client, sections):  # noqa: F811
+    score(app, 2025, sections["budget"], [(90 - i, 90, 90) for i in range(6)])
+    hr_client.post("/evaluations/2025/rank")
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert "<svg" in html and "等次分布" in html
+    assert "总分相同者名次并列" in html
+    assert 'class="table-danger" data-staff-no="B05"' in html
+    assert "预算处5号" in html
+
+
+def test_manager_sees_only_led_sections(app, manager_client, sections):  # noqa: F811
+    score(app, 2025, sections["budget"] + sections["treasury"], [(80, 80, 80)] * 10)
+    html = manager_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert "预算处1号" in html and "国库处1号" not in html
+    from tests.conftest import login  # noqa: F401
+
+    with app.app_context():
+        treasury_id = db.session.scalar(sa.text("SELECT id FROM department WHERE name='国库处'"))
+    assert manager_client.get(f"/evaluations/2025/ranking?section={treasury_id}").status_code == 404
+    assert manager_client.post("/evaluations/2025/rank").status_code == 403
+
+
+def test_confirm_over_quota_answers_409_and_changes_nothing(app, hr_client, sections):  # noqa: F811
+    ids = sections["budget"] + sections["treasury"]
+    score(app, 2025, ids, [(85, 85, 85)] * 10, ["优秀"] * 3 + ["称职"] * 7)
+    response = hr_client.post("/evaluations/2025/confirm")
+    assert response.status_code == 409
+    assert "须调整 1 人" in response.get_data(as_text=True)
+    with app.app_context():
+        assert evaluation.get_cycle(2025).state is CycleState.COLLECTING
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Talk)) == 0
+
+
+def test_confirm_then_publicity_then_decide_through_the_pages(app, hr_client, sections):  # noqa: F811
+    score(app, 2025, sections["budget"], [(90 - i, 90, 90) for i in range(6)])
+    assert hr_client.post("/evaluations/2025/confirm").status_code == 302
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert "触发" in html  # the reminder talk's state next to the bottom-ranked
+    assert (
+        hr_client.post("/evaluations/2025/publicity", data={"start": "2026-01-05"}).status_code
+        == 302
+    )
+    with app.app_context():
+        cycle = evaluation.get_cycle(2025)
+        assert cycle.publicity_end == date(2026, 1, 9)
+    # deciding before the publicity ends is refused with a 409 (today may be before or after)
+    response = hr_client.post("/evaluations/2025/decide")
+    assert response.status_code in (302, 409)
+
+
+def test_cli_rank_and_confirm(app, runner, sections):  # noqa: F811
+    ids = sections["budget"] + sections["treasury"]
+    score(app, 2025, ids, [(85, 85, 85)] * 10, ["优秀"] * 3 + ["称职"] * 7)
+    ranked = runner.invoke(args=["evaluations", "rank", "--year", "2025"])
+    assert ranked.exit_code == 0 and "ranked 10" in ranked.output
+    refused = runner.invoke(args=["evaluations", "rank", "--year", "2025", "--confirm"])
+    assert refused.exit_code == 1 and "须调整 1 人" in refused.output
+    with app.app_context():
+        assert evaluation.get_cycle(2025).state is CycleState.RANKED
+    missing = runner.invoke(args=["evaluations", "rank", "--year", "1999"])
+    assert missing.exit_code == 1
+
+
+def test_score_entry_page(app, hr_client, sections):  # noqa: F811
+    cadre_id = sections["budget"][0]
+    hr_client.post("/evaluations/new", data={"year": "2025"})
+    bad = hr_client.post(
+        f"/evaluations/2025/scores/{cadre_id}",
+        data={"ordinary": "120", "democratic": "80", "leader": "80", "proposed_grade": "称职"},
+    )
+    assert bad.status_code == 400 and "0 至 100" in bad.get_data(as_text=True)
+    ok = hr_client.post(
+        f"/evaluations/2025/scores/{cadre_id}",
+        data={"ordinary": "88.5", "democratic": "80", "leader": "80", "proposed_grade": "称职"},
+    )
+    assert ok.status_code == 302
+    again = hr_client.post(
+        f"/evaluations/2025/scores/{cadre_id}",
+        data={"ordinary": "89", "democratic": "80", "leader": "80", "proposed_grade": "称职"},
+    )
+    assert again.status_code == 400 and "更正理由" in again.get_data(as_text=True)
+
+
+def test_cadre_sees_own_results_only_after_confirmation(app, cadre_client, org, sections):  # noqa: F811
+    score(
+        app, 2025, [org["own_cadre"]] + sections["budget"][:4], [(70, 70, 70)] + [(90, 90, 90)] * 4
+    )
+    before = cadre_client.get("/me?tab=evaluation").get_data(as_text=True)
+    assert "70.00" not in before
+    with app.app_context():
+        evaluation.confirm_cycle(evaluation.get_cycle(2025), actor="hr", today=date(2026, 1, 5))
+        db.session.commit()
+    after = cadre_client.get("/me?tab=evaluation").get_data(as_text=True)
+    assert "70.00" in after and "2025" in after
+    assert "预算处1号" not in after  # nobody else's results
+
+
+def test_quarterly_grades(app, hr_client, org):
+    cadre_id = org["own_cadre"]
+    response = hr_client.post(
+        f"/evaluations/2025/quarterly/{cadre_id}",
+        data={"q1": "好", "q2": "较好", "q3": "", "q4": "一般"},
+    )
+    assert response.status_code == 302
+    html = hr_client.get(f"/cadres/{cadre_id}?tab=evaluation").get_data(as_text=True)
+    assert "暂无年度考核记录" in html  # quarterly grades alone make no annual evaluation
+    bad = hr_client.post(f"/evaluations/2025/quarterly/{cadre_id}", data={"q1": "优"})
+    assert bad.status_code == 400
