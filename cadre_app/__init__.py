@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from cadre_app.blueprints.auth import bp as auth_bp
     from cadre_app.blueprints.evaluations import bp as evaluations_bp
     from cadre_app.blueprints.main import bp as main_bp
+    from cadre_app.blueprints.records import bp as records_bp
     from cadre_app.blueprints.roster import bp as roster_bp
     from cadre_app.blueprints.talks import bp as talks_bp
     from cadre_app.permissions import register_template_helpers
@@ -145,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(evaluations_bp, url_prefix="/evaluations")
     app.register_blueprint(talks_bp, url_prefix="/talks")
+    app.register_blueprint(records_bp, url_prefix="/records")
     register_template_helpers(app)
 
 
