@@ -120,3 +120,54 @@ def test_quarterly_grades(app, hr_client, org):
     assert "暂无年度考核记录" in html  # quarterly grades alone make no annual evaluation
     bad = hr_client.post(f"/evaluations/2025/quarterly/{cadre_id}", data={"q1": "优"})
     assert bad.status_code == 400
+
+
+def test_ranking_workbook_matches_the_page(app, hr_client, sections):  # noqa: F811
+    import io
+    import re
+
+    import openpyxl
+
+    ids = sections["budget"] + sections["treasury"]
+    score(
+        app,
+        2025,
+        ids,
+        [(90 - i, 85 + i % 3, 80) for i in range(10)],
+        ["优秀", "优秀"] + ["称职"] * 7 + ["基本称职"],
+    )
+    hr_client.post("/evaluations/2025/confirm")
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    page_rows = []
+    for row in re.findall(r"<tr class=\"[^\"]*\" data-staff-no=\"[^\"]+\">(.*?)</tr>", html, re.S):
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        page_rows.append(cells)
+    response = hr_client.get("/evaluations/2025/ranking.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["考核排名"]
+    header = [c.value for c in sheet[1]]
+    assert header == [
+        "工号",
+        "姓名",
+        "部门",
+        "平时考核",
+        "民主测评",
+        "领导评价",
+        "总分",
+        "部门排名",
+        "全局排名",
+        "等次",
+        "末位",
+        "谈话状态",
+    ]
+    book_rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert len(book_rows) == len(page_rows) == 10
+    for page, book in zip(page_rows, book_rows, strict=True):
+        overall, section, staff_no, name, dept, o, d, l_, total, grade, bottom, talk = page[:12]
+        assert book[0] == staff_no and book[1] == name.split()[0] and book[2] == dept
+        assert f"{book[3]:.2f}" == o and f"{book[6]:.2f}" == total
+        assert str(book[7]) == section and str(book[8]) == overall
+        assert book[9] == grade and book[10] == ("是" if "是" in bottom else "否")
+        assert (book[11] or "") == talk

@@ -390,44 +390,29 @@ def confirm_cycle(cycle: EvaluationCycle, *, actor: str | None, today: date) -> 
     summary = rank_cycle(cycle, actor=actor)
     if summary.evaluated == 0:
         raise EvaluationError(_("%(year)s 年度没有任何考核成绩，无法确认。", year=cycle.year))
-    incomplete = db.session.scalars(
-        sa.select(Cadre.name)
-        .join(Evaluation, Evaluation.cadre_id == Cadre.id)
-        .where(
-            Evaluation.cycle_id == cycle.id,
-            Evaluation.no_grade.is_(False),
-            sa.or_(
-                Evaluation.ordinary.is_(None),
-                Evaluation.democratic.is_(None),
-                Evaluation.leader.is_(None),
-            ),
-        )
-        .order_by(Cadre.staff_no)
-    ).all()
+    incomplete = _graded_names(
+        cycle,
+        sa.or_(
+            Evaluation.ordinary.is_(None),
+            Evaluation.democratic.is_(None),
+            Evaluation.leader.is_(None),
+        ),
+    )
     if incomplete:
         raise EvaluationError(
             _(
                 "%(n)d 人成绩不全（%(names)s），请补录成绩或标记“不定等次”后再确认。",
                 n=len(incomplete),
-                names="、".join(incomplete[:5]) + ("等" if len(incomplete) > 5 else ""),
+                names=_first_names(incomplete),
             )
         )
-    ungraded = db.session.scalars(
-        sa.select(Cadre.name)
-        .join(Evaluation, Evaluation.cadre_id == Cadre.id)
-        .where(
-            Evaluation.cycle_id == cycle.id,
-            Evaluation.no_grade.is_(False),
-            Evaluation.proposed_grade.is_(None),
-        )
-        .order_by(Cadre.staff_no)
-    ).all()
+    ungraded = _graded_names(cycle, Evaluation.proposed_grade.is_(None))
     if ungraded:
         raise EvaluationError(
             _(
                 "%(n)d 人没有拟定等次（%(names)s），请填写后再确认。",
                 n=len(ungraded),
-                names="、".join(ungraded[:5]) + ("等" if len(ungraded) > 5 else ""),
+                names=_first_names(ungraded),
             )
         )
     check = quota_check(cycle)
@@ -446,6 +431,22 @@ def confirm_cycle(cycle: EvaluationCycle, *, actor: str | None, today: date) -> 
         actor_name=actor,
     )
     return ConfirmSummary(ranking=summary, quota=check, talks_opened=opened)
+
+
+def _graded_names(cycle: EvaluationCycle, condition: sa.ColumnElement[bool]) -> list[str]:
+    """Names (by 工号) of the cycle's cadres, not marked 不定等次, matching ``condition``."""
+    return list(
+        db.session.scalars(
+            sa.select(Cadre.name)
+            .join(Evaluation, Evaluation.cadre_id == Cadre.id)
+            .where(Evaluation.cycle_id == cycle.id, Evaluation.no_grade.is_(False), condition)
+            .order_by(Cadre.staff_no)
+        )
+    )
+
+
+def _first_names(names: list[str], limit: int = 5) -> str:
+    return "、".join(names[:limit]) + ("等" if len(names) > limit else "")
 
 
 def open_bottom_talks(cycle: EvaluationCycle, *, actor: str | None, today: date) -> int:

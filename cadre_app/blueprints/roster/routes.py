@@ -3,6 +3,7 @@ family and résumé. Thin views: parse, call services.roster, commit, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -306,98 +307,120 @@ def upload_photo(cadre_id: int) -> Any:
     return redirect(url_for("roster.profile", cadre_id=cadre.id))
 
 
-@bp.route("/<int:cadre_id>/family", methods=["POST"])
-@role_required(Role.HR)
-def add_family(cadre_id: int) -> Any:
+def _add_part(
+    cadre_id: int,
+    form: Any,
+    parse: Callable[[Any], dict[str, Any]],
+    add: Callable[..., Any],
+    tab: str,
+    done: str,
+) -> Any:
+    """Add a family member or résumé line: form and date errors, then the service's rules;
+    any problem re-renders the tab with 400 and writes nothing."""
     cadre = cadre_or_404(cadre_id)
-    form = FamilyForm()
-    problems = []
-    born = None
+    problems: list[str] = []
+    values: dict[str, Any] = {}
     if form.validate_on_submit():
         try:
-            born = dates.parse(form.birth_date.data)
+            values = parse(form)
         except dates.DateFormatError as error:
             problems.append(str(error))
     else:
         problems += [m for errors in form.errors.values() for m in errors]
     if not problems:
-        values = {
-            "relation": form.relation.data.strip()[:20],
-            "name": form.name.data.strip()[:50],
-            "birth_date": born,
-            "political_status": (form.political_status.data or "").strip() or None,
-            "employer_and_post": (form.employer_and_post.data or "").strip()[:200] or None,
-        }
         try:
-            roster.add_family_member(cadre, values, actor=current_user.username, today=date.today())
+            add(cadre, values, actor=current_user.username, today=date.today())
         except roster.RosterError as error:
             db.session.rollback()
             problems += [e.message for e in error.errors]
     if problems:
         for message in problems:
             flash(message, "danger")
-        return render_profile(cadre, "family", status=400)
+        return render_profile(cadre, tab, status=400)
     db.session.commit()
-    flash(_("已添加家庭成员。"), "success")
-    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="family"))
+    flash(done, "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab=tab))
+
+
+def _delete_part(
+    cadre_id: int, model: type, item_id: int, delete: Callable[..., None], tab: str, done: str
+) -> Any:
+    """Delete one family member or résumé line of this cadre (404 for anyone else's)."""
+    cadre = cadre_or_404(cadre_id)
+    item = db.session.get(model, item_id)
+    if item is None or item.cadre_id != cadre.id:
+        abort(404)
+    delete(item, actor=current_user.username)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab=tab))
+
+
+def _family_values(form: FamilyForm) -> dict[str, Any]:
+    return {
+        "relation": form.relation.data.strip()[:20],
+        "name": form.name.data.strip()[:50],
+        "birth_date": dates.parse(form.birth_date.data),
+        "political_status": (form.political_status.data or "").strip() or None,
+        "employer_and_post": (form.employer_and_post.data or "").strip()[:200] or None,
+    }
+
+
+def _resume_values(form: ResumeForm) -> dict[str, Any]:
+    return {
+        "start": dates.parse(form.start.data),
+        "end": dates.parse(form.end.data),
+        "description": form.description.data.strip()[:200],
+    }
+
+
+@bp.route("/<int:cadre_id>/family", methods=["POST"])
+@role_required(Role.HR)
+def add_family(cadre_id: int) -> Any:
+    return _add_part(
+        cadre_id,
+        FamilyForm(),
+        _family_values,
+        roster.add_family_member,
+        "family",
+        _("已添加家庭成员。"),
+    )
 
 
 @bp.route("/<int:cadre_id>/family/<int:member_id>/delete", methods=["POST"])
 @role_required(Role.HR)
 def delete_family(cadre_id: int, member_id: int) -> Any:
-    cadre = cadre_or_404(cadre_id)
-    member = db.session.get(FamilyMember, member_id)
-    if member is None or member.cadre_id != cadre.id:
-        abort(404)
-    EmptyForm().validate_on_submit()
-    roster.delete_family_member(member, actor=current_user.username)
-    db.session.commit()
-    flash(_("已删除家庭成员。"), "success")
-    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="family"))
+    return _delete_part(
+        cadre_id,
+        FamilyMember,
+        member_id,
+        roster.delete_family_member,
+        "family",
+        _("已删除家庭成员。"),
+    )
 
 
 @bp.route("/<int:cadre_id>/resume", methods=["POST"])
 @role_required(Role.HR)
 def add_resume(cadre_id: int) -> Any:
-    cadre = cadre_or_404(cadre_id)
-    form = ResumeForm()
-    problems = []
-    values: dict[str, Any] = {}
-    if form.validate_on_submit():
-        try:
-            values = {
-                "start": dates.parse(form.start.data),
-                "end": dates.parse(form.end.data),
-                "description": form.description.data.strip()[:200],
-            }
-        except dates.DateFormatError as error:
-            problems.append(str(error))
-    else:
-        problems += [m for errors in form.errors.values() for m in errors]
-    if not problems:
-        try:
-            roster.add_resume_entry(cadre, values, actor=current_user.username, today=date.today())
-        except roster.RosterError as error:
-            db.session.rollback()
-            problems += [e.message for e in error.errors]
-    if problems:
-        for message in problems:
-            flash(message, "danger")
-        return render_profile(cadre, "resume", status=400)
-    db.session.commit()
-    flash(_("已添加简历条目。"), "success")
-    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="resume"))
+    return _add_part(
+        cadre_id,
+        ResumeForm(),
+        _resume_values,
+        roster.add_resume_entry,
+        "resume",
+        _("已添加简历条目。"),
+    )
 
 
 @bp.route("/<int:cadre_id>/resume/<int:entry_id>/delete", methods=["POST"])
 @role_required(Role.HR)
 def delete_resume(cadre_id: int, entry_id: int) -> Any:
-    cadre = cadre_or_404(cadre_id)
-    entry = db.session.get(ResumeEntry, entry_id)
-    if entry is None or entry.cadre_id != cadre.id:
-        abort(404)
-    EmptyForm().validate_on_submit()
-    roster.delete_resume_entry(entry, actor=current_user.username)
-    db.session.commit()
-    flash(_("已删除简历条目。"), "success")
-    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab="resume"))
+    return _delete_part(
+        cadre_id,
+        ResumeEntry,
+        entry_id,
+        roster.delete_resume_entry,
+        "resume",
+        _("已删除简历条目。"),
+    )
