@@ -196,7 +196,7 @@ def test_auditor_sees_events_newest_first_with_changes_readable(app, auditor_cli
     assert "李小明</span> → <span" in html and "李晓明" in html
     assert "姓名" in html and "身份证号" in html  # field labels, not attribute names
     assert MASKED_ID in html and FULL_ID not in html
-    assert "cadre #42" in html and "组织人事处" in html
+    assert "干部 #42" in html and "组织人事处" in html
     # The auditor's own login (made by the fixture) is newer, so it comes first.
     assert html.index("登录成功") < html.index("李小明")
     assert 'method="post"' not in html.split("<main", 1)[1].split("</main>", 1)[0]

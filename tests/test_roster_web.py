@@ -384,3 +384,10 @@ def test_pagination_has_no_link_before_the_first_page(app, hr_client, org):
     html = hr_client.get("/cadres/").get_data(as_text=True)
     assert "page=0" not in html and "page=2" in html
     assert "page=3" not in hr_client.get("/cadres/?page=2").get_data(as_text=True)
+
+
+def test_all_problems_of_a_form_are_shown_in_one_round(hr_client, org):
+    data = form_for(org, birth_date="1993-02-30", phone="123")
+    data["id_number"] = data["id_number"][:17] + ("0" if data["id_number"][17] != "0" else "1")
+    html = hr_client.post("/cadres/new", data=data).get_data(as_text=True)
+    assert "不存在" in html and "手机号应为" in html and "校验位错误" in html

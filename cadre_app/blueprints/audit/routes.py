@@ -47,6 +47,7 @@ def _invalid(form: AuditFilterForm) -> tuple[str, int]:
         result=None,
         filter_args={},
         export_cap=_export_cap(),
+        object_types=audit.OBJECT_TYPES,
     ), 400
 
 
@@ -65,6 +66,7 @@ def index() -> Any:
         result=result,
         filter_args=_filter_args(form),
         export_cap=_export_cap(),
+        object_types=audit.OBJECT_TYPES,
     )
 
 

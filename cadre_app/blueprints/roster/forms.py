@@ -51,10 +51,11 @@ def _clean(text: Any, *, codes: bool = False) -> str | None:
     return value or None
 
 
-def form_values(form: CadreForm) -> dict[str, Any] | None:
-    """Parsed values of the form, or None after putting format errors on the fields."""
+def form_values(form: CadreForm) -> tuple[dict[str, Any], set[str]]:
+    """Parsed values of the form and the fields whose format was wrong (their errors are on
+    the fields already; their value is None)."""
     values: dict[str, Any] = {}
-    ok = True
+    bad: set[str] = set()
     for spec in FIELDS:
         field = getattr(form, spec.attr)
         raw = _clean(field.data, codes=spec.attr in ("staff_no", "id_number", "phone"))
@@ -63,7 +64,8 @@ def form_values(form: CadreForm) -> dict[str, Any] | None:
                 values[spec.attr] = dates.parse(raw)
             except dates.DateFormatError as error:
                 field.errors = [*field.errors, str(error)]
-                ok = False
+                values[spec.attr] = None
+                bad.add(spec.attr)
         elif spec.kind == "department":
             values[spec.attr] = int(raw) if raw and raw.isdigit() else None
         elif spec.kind == "id_number":
@@ -72,7 +74,7 @@ def form_values(form: CadreForm) -> dict[str, Any] | None:
             values[spec.attr] = (field.data or "").strip() or None
         else:
             values[spec.attr] = raw
-    return values if ok else None
+    return values, bad
 
 
 class RevealForm(FlaskForm):

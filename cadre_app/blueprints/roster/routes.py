@@ -146,6 +146,13 @@ def _department_choices(form: CadreForm) -> None:
     )
 
 
+def _apply_other_errors(form: CadreForm, values: dict[str, Any], bad: set[str]) -> None:
+    """Alongside format errors, show every other rule the form breaks, in one round."""
+    _apply_errors(
+        form, [e for e in roster.validate(values, today=date.today()) if e.field not in bad]
+    )
+
+
 def _apply_errors(form: CadreForm, errors: list[roster.FieldError]) -> None:
     for error in errors:
         field = getattr(form, error.field, None) or form.staff_no
@@ -159,8 +166,10 @@ def create() -> Any:
     form = CadreForm()
     _department_choices(form)
     if form.validate_on_submit():
-        values = form_values(form)
-        if values is not None:
+        values, bad = form_values(form)
+        if bad:
+            _apply_other_errors(form, values, bad)
+        else:
             try:
                 cadre = roster.create_cadre(values, actor=current_user.username, today=date.today())
             except roster.RosterError as error:
@@ -190,8 +199,9 @@ def edit(cadre_id: int) -> Any:
             conflict=None,
             masked_id=idcard.mask(cadre.id_number),
         )
-    values = form_values(form) if form.validate() else None
-    if values is None:
+    values, bad = form_values(form)
+    if bad:
+        _apply_other_errors(form, values, bad)
         return render_template(
             "roster/edit.html",
             form=form,
