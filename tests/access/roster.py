@@ -23,3 +23,8 @@ EXPECTED = {
         (LOGIN, 403, 404, 403, 403, 403),
     ),
 }
+EXPECTED["roster.departments_page"] = (
+    "GET",
+    "/cadres/departments",
+    (LOGIN, 403, 200, 403, 403, 403),
+)
