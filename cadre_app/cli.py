@@ -85,12 +85,14 @@ def doctor_command() -> None:
     if db_ok:
         mig_ok, mig_detail = health.migrations_current(app)
         line(mig_ok, "数据库迁移", mig_detail if mig_ok else f"{mig_detail}：运行 flask db upgrade")
-    fonts = health.cjk_font_families()
-    line(
-        bool(fonts),
-        "中文字体",
-        ", ".join(fonts[:3]) if fonts else f"未安装：apt-get install {health.CJK_FONT_PACKAGE}",
-    )
+    from cadre_app.services import pdf
+
+    try:
+        family = pdf.cjk_font_family()
+    except pdf.PdfUnavailable as error:
+        line(False, "中文字体", str(error))
+    else:
+        line(True, "中文字体", family)
     hb = health.harfbuzz_subset_available()
     line(
         hb,

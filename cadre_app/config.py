@@ -47,6 +47,14 @@ class Config:
     #: Largest request body (uploads); bigger ones get 413. Routes may set tighter limits.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
+    #: CJK font families a PDF may use, first installed wins; none installed: PDFs refused.
+    PDF_REQUIRE_FONT_FAMILIES = (
+        "Noto Serif CJK SC",
+        "Source Han Serif SC",
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+    )
+
     ORGANISATION_NAME = "示例市财政局"
     #: At most this many rows in one audit-log export (about 9 s for 50,000 on 2 cores).
     AUDIT_EXPORT_CAP = 50_000

@@ -85,6 +85,7 @@ NAV_ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("roster.index", "干部名册", (Role.HR, Role.MANAGER)),
     ("evaluations.index", "年度考核", (Role.HR, Role.MANAGER)),
     ("talks.index", "谈话管理", (Role.HR, Role.MANAGER)),
+    ("records.batch", "批量打印", (Role.HR,)),
     ("main.me", "我的档案", (Role.CADRE,)),
     ("admin.users", "账户管理", (Role.ADMIN,)),
     ("talks.holidays", "节假日与调休", (Role.ADMIN,)),

@@ -1,1 +1,66 @@
-"""Placeholder: filled in by the records work."""
+"""``flask records appointment-form STAFF_NO -o FILE [--format pdf|lrmx]``."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from cadre_app.blueprints.records import bp
+from cadre_app.extensions import db
+from cadre_app.models import AppointmentDraft, Cadre
+from cadre_app.services import appointment_form as form_service
+from cadre_app.services import audit, pdf
+
+
+@bp.cli.command("appointment-form")
+@click.argument("staff_no")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The file to write.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "lrmx"]),
+    default="pdf",
+    show_default=True,
+    help="PDF for printing, or the .lrmx exchange file.",
+)
+def appointment_form_command(staff_no: str, output: Path, fmt: str) -> None:
+    """Write one cadre's 干部任免审批表 (with the draft HR saved, if any). Exits 1 for an
+    unknown 工号 or when the server cannot make PDFs (no CJK font)."""
+    cadre = db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == staff_no.strip()))
+    if cadre is None:
+        click.echo(f"没有工号为“{staff_no}”的干部。", err=True)
+        sys.exit(1)
+    today = date.today()
+    if fmt == "lrmx":
+        from cadre_app.services.lrmx import export_lrmx
+
+        draft = db.session.get(AppointmentDraft, cadre.id)
+        content = export_lrmx(cadre, draft, today=today)
+    else:
+        try:
+            content = form_service.render(cadre, today=today)
+        except pdf.PdfUnavailable as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+    output.write_bytes(content)
+    audit.record(
+        "export",
+        object_type="cadre",
+        object_id=cadre.id,
+        summary=f"{cadre.staff_no} {cadre.name}：{form_service.TITLE}（{fmt}）→ {output.name}",
+        actor_name=f"cli:{getpass.getuser()}",
+    )
+    db.session.commit()
+    click.echo(f"wrote {output} ({len(content)} bytes)")

@@ -1,1 +1,203 @@
-"""Placeholder: filled in by the records work."""
+"""The ``.lrmx`` exchange file of the 干部任免审批表: download one cadre's file, and HR's import
+in three steps (upload, preview, confirm) so that nothing is written before HR has seen what
+will change. The upload is kept as an ``ImportUpload`` of kind ``lrmx``; the confirmation reads
+it again, checks it against the database as it is then and applies it all-or-nothing, once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from io import BytesIO
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from cadre_app.blueprints.records import bp
+from cadre_app.blueprints.records.forms_lrmx import LrmxConfirmForm, LrmxUploadForm
+from cadre_app.clock import utcnow
+from cadre_app.extensions import db
+from cadre_app.forms import select_choices
+from cadre_app.models import AppointmentDraft, Department, ImportUpload, Role
+from cadre_app.permissions import cadre_or_404, role_required
+from cadre_app.services import audit, lrmx, lrmx_import
+
+UPLOAD_KIND = "lrmx"
+#: An upload not confirmed within a day is gone (and swept at the next upload).
+UPLOAD_LIFETIME = timedelta(days=1)
+#: The file plus the multipart framing and the CSRF field; a larger body is refused with 413
+#: before it is read.
+REQUEST_LIMIT = lrmx.MAX_FILE_BYTES + 64 * 1024
+
+
+@bp.url_value_preprocessor
+def _limit_lrmx_request(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Bound the upload's body before the CSRF check parses the form."""
+    if endpoint == "records.lrmx_upload":
+        current = request.max_content_length
+        if current is None or current > REQUEST_LIMIT:
+            request.max_content_length = REQUEST_LIMIT
+
+
+@bp.route("/<int:cadre_id>/appointment-form.lrmx")
+@role_required(Role.HR, Role.MANAGER, Role.CADRE)
+def appointment_form_lrmx(cadre_id: int) -> Any:
+    """One cadre's 干部任免审批表 as ``.lrmx`` for exchange with other personnel software: HR any
+    cadre, a manager the sections they lead, a cadre their own (404 otherwise). Audited."""
+    cadre = cadre_or_404(cadre_id)
+    draft = db.session.get(AppointmentDraft, cadre.id)
+    full_id = current_user.role is Role.HR  # masked for everyone else, as on every page
+    content = lrmx.export_lrmx(cadre, draft, today=date.today(), mask_id=not full_id)
+    audit.record(
+        "download",
+        object_type="cadre",
+        object_id=cadre.id,
+        summary=f"{cadre.staff_no} {cadre.name}：干部任免审批表（.lrmx，"
+        + ("含完整身份证号）" if full_id else "身份证号已脱敏）"),
+    )
+    db.session.commit()
+    response = send_file(
+        BytesIO(content),
+        mimetype="application/xml",
+        as_attachment=True,
+        download_name=f"{cadre.name}.lrmx",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _own_upload(token: str) -> ImportUpload:
+    """The current user's unexpired .lrmx upload, or 404 (also for anyone else's)."""
+    upload = db.session.scalar(
+        sa.select(ImportUpload).where(
+            ImportUpload.token == token,
+            ImportUpload.kind == UPLOAD_KIND,
+            ImportUpload.user_id == current_user.id,
+            ImportUpload.created_at >= utcnow() - UPLOAD_LIFETIME,
+        )
+    )
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _client_filename(name: str | None) -> str:
+    """The file's own name without any client-side path; for display only."""
+    return (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "import.lrmx"
+
+
+def _confirm_form() -> LrmxConfirmForm:
+    form = LrmxConfirmForm()
+    departments = db.session.scalars(
+        sa.select(Department).order_by(Department.sort_order, Department.name)
+    )
+    form.department_id.choices = select_choices([("", "—")] + [(d.id, d.name) for d in departments])
+    return form
+
+
+def _render_preview(upload: ImportUpload, form: LrmxConfirmForm, **context: Any) -> str:
+    context.setdefault("preview", None)
+    return render_template("records/lrmx_preview.html", upload=upload, form=form, **context)
+
+
+@bp.route("/lrmx/import", methods=["GET", "POST"])
+@role_required(Role.HR)
+def lrmx_upload() -> Any:
+    """Upload an .lrmx file: read and checked, kept, then previewed; nothing is imported yet."""
+    form = LrmxUploadForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("records/lrmx_upload.html", form=form), status
+    filename = _client_filename(form.file.data.filename)
+    content = form.file.data.read(lrmx.MAX_FILE_BYTES + 1)
+    try:
+        lrmx.parse_lrmx(content)
+    except lrmx.LrmxError as error:
+        form.file.errors = [*form.file.errors, *error.messages]
+        return render_template("records/lrmx_upload.html", form=form), 400
+    db.session.execute(
+        sa.delete(ImportUpload).where(
+            ImportUpload.kind == UPLOAD_KIND, ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME
+        )
+    )
+    upload = ImportUpload(
+        token=secrets.token_urlsafe(32),
+        kind=UPLOAD_KIND,
+        user_id=current_user.id,
+        filename=filename,
+        content=content,
+    )
+    db.session.add(upload)
+    db.session.commit()
+    return redirect(url_for("records.lrmx_preview", token=upload.token))
+
+
+@bp.route("/lrmx/import/<token>")
+@role_required(Role.HR)
+def lrmx_preview(token: str) -> Any:
+    """Who the file matches and, field by field, what importing would change; for a new cadre
+    HR chooses the 部门 and 职级 here."""
+    upload = _own_upload(token)
+    form = _confirm_form()
+    if upload.applied_at is not None:
+        return _render_preview(upload, form)
+    try:
+        record = lrmx.parse_lrmx(upload.content)
+    except lrmx.LrmxError as error:
+        return _render_preview(upload, form, file_errors=error.messages), 400
+    preview = lrmx_import.preview_import(record, today=date.today())
+    return _render_preview(upload, form, preview=preview)
+
+
+@bp.route("/lrmx/import/<token>/confirm", methods=["POST"])
+@role_required(Role.HR)
+def lrmx_confirm(token: str) -> Any:
+    """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
+    upload = _own_upload(token)
+    form = _confirm_form()
+    if not form.validate_on_submit():
+        abort(400)
+    department = form.department_id.data or ""
+    department_id = int(department) if department.isdigit() else None
+    rank = form.rank.data or None
+    # Claim the upload in this transaction: a repeated or concurrent confirmation finds it
+    # claimed; a rejected import rolls the claim back with everything else.
+    claimed = db.session.execute(
+        sa.update(ImportUpload)
+        .where(ImportUpload.id == upload.id, ImportUpload.applied_at.is_(None))
+        .values(applied_at=utcnow())
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return _render_preview(upload, form, already_applied=True), 409
+    try:
+        record = lrmx.parse_lrmx(upload.content)
+        cadre, created = lrmx_import.apply_import(
+            record,
+            department_id=department_id,
+            rank=rank,
+            actor=current_user.username,
+            today=date.today(),
+        )
+    except lrmx.LrmxError as error:
+        db.session.rollback()
+        return _render_preview(upload, form, file_errors=error.messages), 400
+    except lrmx_import.LrmxRejected as rejected:
+        db.session.rollback()
+        return _render_preview(upload, form, preview=rejected.preview, rejected=True), 400
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()  # someone saved the same cadre meanwhile: nothing was written
+        abort(409)
+    db.session.commit()
+    message = (
+        _("已新建干部 %(name)s（工号 %(no)s）。", name=cadre.name, no=cadre.staff_no)
+        if created
+        else _("已更新干部 %(name)s（工号 %(no)s）。", name=cadre.name, no=cadre.staff_no)
+    )
+    flash(message, "success")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id))

@@ -1,0 +1,269 @@
+"""PDFs: a Jinja template under ``templates/pdf/`` plus plain data, turned into bytes by
+WeasyPrint (STYLE.md habit 7).
+
+- ``render_pdf`` makes one document, ``render_many`` one merged document from many
+  (a batch of 200 forms is one PDF: the CJK font is embedded once, not 200 times).
+- A CJK font is required. The families a PDF may use are the app setting
+  ``PDF_REQUIRE_FONT_FAMILIES`` (most preferred first; default ``DEFAULT_FONT_FAMILIES``);
+  the first one fontconfig has installed is used, looked up once per process. None
+  installed raises ``PdfUnavailable`` (views answer 503 with its message): a form is never
+  printed with tofu boxes. Setting the list to ``[]`` makes every render refuse.
+- WeasyPrint fetches nothing but ``data:`` URIs and the app's own static files
+  (``StaticOnlyFetcher``): user text that slips into markup can never reach the network or
+  the disk. Jinja autoescaping keeps user text out of markup in the first place.
+- WeasyPrint is imported with this module (about 0.5 s), so a worker pays it at start, not
+  in its first request.
+- Templates extend ``pdf/_base.html`` and get ``data`` (the plain dict) and
+  ``pdf_font_family``; they link static files by path (``/static/...``), never with
+  ``url_for(..., _external=True)`` (PDFs are also made outside requests).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import mimetypes
+import re
+import threading
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+import weasyprint
+from flask import current_app
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from cadre_app.clock import utcnow
+from cadre_app.services import health
+
+log = logging.getLogger(__name__)
+
+#: Relative URLs in PDF templates resolve against this base. ``.invalid`` never resolves
+#: (RFC 2606), and the fetcher maps only its ``/static/...`` paths, to files on disk.
+BASE_URL = "http://cadre-app.invalid/"
+_BASE_HOST = urlsplit(BASE_URL).netloc
+
+#: Preferred CJK families: one serif face for the forms (each embedded face costs
+#: 130-170 KB even when subset), then fallbacks found on common servers.
+DEFAULT_FONT_FAMILIES: tuple[str, ...] = (
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+)
+_FAMILY_NAME = re.compile(r"^[A-Za-z0-9 _.-]{1,64}$")
+_PLAIN_TYPES = (str, int, float, bool, Decimal, date, datetime, time, type(None))
+
+
+class PdfUnavailable(RuntimeError):
+    """The server cannot print forms (no CJK font). The message says what to install."""
+
+
+class FetchRefused(ValueError):
+    """A PDF template asked for a URL outside ``data:`` and the app's static files."""
+
+
+# --- fonts -------------------------------------------------------------------------------
+
+
+@cache
+def _installed_cjk_families() -> frozenset[str]:
+    """Asks fontconfig once per process (``fc-list`` takes tens of milliseconds)."""
+    return frozenset(health.cjk_font_families())
+
+
+def cjk_font_family() -> str:
+    """The CJK family PDFs use: the first of ``PDF_REQUIRE_FONT_FAMILIES`` that is installed.
+    Raises PdfUnavailable when none is."""
+    wanted = current_app.config.get("PDF_REQUIRE_FONT_FAMILIES", DEFAULT_FONT_FAMILIES)
+    installed = _installed_cjk_families()
+    for family in wanted or ():
+        if family in installed and _FAMILY_NAME.match(family):
+            return family
+    raise PdfUnavailable(
+        "服务器未安装中文字体，无法生成 PDF（否则汉字会显示为方框）。"
+        f"请系统管理员安装 Debian 软件包 {health.CJK_FONT_PACKAGE}"
+        f"（apt-get install {health.CJK_FONT_PACKAGE}）后重启服务。"
+    )
+
+
+@cache
+def harfbuzz_subset_available() -> bool:
+    """True when WeasyPrint subsets fonts with HarfBuzz (about 250 ms per form). Without it
+    WeasyPrint falls back to fontTools and takes seconds; logged once per process."""
+    available = health.harfbuzz_subset_available()
+    if not available:
+        log.warning(
+            "HarfBuzz subsetting unavailable: PDFs will take seconds each; install %s",
+            health.HARFBUZZ_SUBSET_PACKAGE,
+        )
+    return available
+
+
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One fontconfig set-up per thread, reused across renders (Pango font maps are not
+    shared between threads)."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
+# --- what WeasyPrint may fetch ------------------------------------------------------------
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves ``data:`` URIs and files under the app's static folder, read from disk
+    (``http://cadre-app.invalid/static/css/x.css``, which is what ``/static/css/x.css``
+    becomes against BASE_URL). Everything else raises FetchRefused: other schemes
+    (https, file, ftp), other hosts and ports, credentials, queries, paths outside the static
+    folder however encoded. Nothing here opens a socket, so there are no redirects to
+    follow."""
+
+    def __init__(self, static_folder: str | Path | None, static_url_path: str | None) -> None:
+        super().__init__(allowed_protocols=("data", "http"), allow_redirects=False)
+        self.static_root = Path(static_folder).resolve() if static_folder else None
+        self.prefix = (static_url_path or "/static").rstrip("/") + "/"
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return _data_response(url)
+        if scheme == "http":
+            return self._static_response(url)
+        raise FetchRefused(f"PDF 不允许读取外部地址：{url[:200]}")
+
+    def _static_response(self, url: str) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        if (
+            parts.netloc != _BASE_HOST
+            or parts.query
+            or self.static_root is None
+            or not path.startswith(self.prefix)
+            or "\\" in path
+            or "\x00" in path
+        ):
+            raise FetchRefused(f"PDF 只能读取本系统的静态文件：{url[:200]}")
+        target = (self.static_root / path[len(self.prefix) :]).resolve()
+        if not target.is_relative_to(self.static_root) or not target.is_file():
+            raise FetchRefused(f"静态文件不存在或越出静态目录：{url[:200]}")
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, target.read_bytes(), headers={"Content-Type": content_type})
+
+
+def _data_response(url: str) -> URLFetcherResponse:
+    """Decode ``data:[<media type>][;base64],<data>`` (RFC 2397) without urllib."""
+    header, sep, payload = url[5:].partition(",")
+    if not sep:
+        raise FetchRefused("data: 地址格式有误")
+    params = header.split(";")
+    is_base64 = params[-1].strip().lower() == "base64"
+    if is_base64:
+        params = params[:-1]
+    media_type = (params[0].strip() or "text/plain") if params else "text/plain"
+    try:
+        body = (
+            base64.b64decode(unquote_to_bytes(payload), validate=False)
+            if is_base64
+            else unquote_to_bytes(payload)
+        )
+    except (binascii.Error, ValueError) as error:
+        raise FetchRefused("data: 地址的 base64 内容有误") from error
+    content_type = ";".join([media_type, *(p.strip() for p in params[1:] if p.strip())])
+    return URLFetcherResponse(url, body, headers={"Content-Type": content_type})
+
+
+def make_fetcher() -> StaticOnlyFetcher:
+    """The fetcher for the current app."""
+    return StaticOnlyFetcher(current_app.static_folder, current_app.static_url_path)
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def _check_plain(value: Any, where: str = "data") -> None:
+    """PDF data is plain dicts, lists and scalars, never ORM objects (STYLE.md habit 7)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_plain(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_plain(item, f"{where}[{index}]")
+    elif not isinstance(value, _PLAIN_TYPES):
+        raise TypeError(f"PDF data must be plain values; {where} is {type(value).__name__}")
+
+
+def _html(template: str, data: dict[str, Any], font_family: str) -> str:
+    _check_plain(data)
+    jinja_template = current_app.jinja_env.get_template(f"pdf/{template}")
+    return jinja_template.render(data=data, pdf_font_family=font_family)
+
+
+def render_document(template: str, data: dict[str, Any]) -> weasyprint.Document:
+    """Lay out ``templates/pdf/<template>`` with ``data`` (available as ``data`` in the
+    template). Raises PdfUnavailable without a CJK font."""
+    font_family = cjk_font_family()
+    harfbuzz_subset_available()
+    html = weasyprint.HTML(
+        string=_html(template, data, font_family), base_url=BASE_URL, url_fetcher=make_fetcher()
+    )
+    document = html.render(font_config=_font_config())
+    _drop_attachments(document)
+    return document
+
+
+def _drop_attachments(document: weasyprint.Document) -> None:
+    """Our PDFs never carry files: forget ``<link rel=attachment>`` and attachment links
+    (the fetcher would refuse them anyway)."""
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+
+
+def _finish(
+    document: weasyprint.Document, *, title: str, author: str, subject: str | None
+) -> bytes:
+    metadata = document.metadata
+    metadata.title = title
+    metadata.authors = [author] if author else []
+    metadata.description = subject
+    metadata.keywords = []
+    metadata.generator = "cadre_app"
+    metadata.created = metadata.modified = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata.attachments = []
+    return document.write_pdf()
+
+
+def render_pdf(
+    template: str, data: dict[str, Any], *, title: str, author: str, subject: str | None = None
+) -> bytes:
+    """One PDF from ``templates/pdf/<template>`` and plain ``data``, with its title, author
+    (the organisation: config ``ORGANISATION_NAME``), subject and creation date."""
+    return _finish(render_document(template, data), title=title, author=author, subject=subject)
+
+
+def render_many(
+    items: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    title: str,
+    author: str,
+    subject: str | None = None,
+) -> bytes:
+    """One merged PDF: each (template, data) is laid out on its own, then all pages are
+    written together, so shared fonts are embedded once. ``items`` may be an iterator:
+    each item is laid out before the next one is taken (callers report progress that way)."""
+    documents = [render_document(template, data) for template, data in items]
+    if not documents:
+        raise ValueError("render_many needs at least one document")
+    pages = [page for document in documents for page in document.pages]
+    return _finish(documents[0].copy(pages), title=title, author=author, subject=subject)
