@@ -13,18 +13,17 @@ stale tab reused, between the two).
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from cadre_app import uploads
 from cadre_app.blueprints.evaluations import bp
 from cadre_app.blueprints.evaluations.forms_import import ScoresUploadForm
 from cadre_app.clock import utcnow
@@ -37,21 +36,11 @@ from cadre_app.services.evaluation import EvaluationError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KIND = "evaluations"
-#: An upload not confirmed within a day is gone (and swept at the next upload).
-UPLOAD_LIFETIME = timedelta(days=1)
-#: A larger request body is refused with 413 before it is read (as for the roster).
-REQUEST_LIMIT = roster_excel.MAX_UPLOAD_BYTES + 64 * 1024
 #: The preview lists at most this many rows (errors first); the counts cover all of them.
 PREVIEW_ROWS = 1000
 
 
-@bp.url_value_preprocessor
-def _limit_upload_request(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Bound the upload's body before anything (CSRF protection included) reads the form."""
-    if endpoint == "evaluations.import_upload":
-        current = request.max_content_length
-        if current is None or current > REQUEST_LIMIT:
-            request.max_content_length = REQUEST_LIMIT
+uploads.limit_request_body(bp, "evaluations.import_upload", roster_excel.MAX_UPLOAD_BYTES)
 
 
 def pack_filename(year: int, filename: str) -> str:
@@ -67,26 +56,6 @@ def unpack_filename(stored: str) -> tuple[int, str]:
     return int(year), filename
 
 
-def _own_upload(token: str) -> ImportUpload:
-    """The current user's unexpired score upload, or 404 (also for anyone else's)."""
-    upload = db.session.scalar(
-        sa.select(ImportUpload).where(
-            ImportUpload.token == token,
-            ImportUpload.kind == UPLOAD_KIND,
-            ImportUpload.user_id == current_user.id,
-            ImportUpload.created_at >= utcnow() - UPLOAD_LIFETIME,
-        )
-    )
-    if upload is None:
-        abort(404)
-    return upload
-
-
-def _client_filename(name: str | None) -> str:
-    """The file's own name, without any client-side path; for display and the audit log."""
-    return (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:240] or "scores.xlsx"
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(Role.HR)
 def import_upload() -> Any:
@@ -98,7 +67,7 @@ def import_upload() -> Any:
             400 if form.is_submitted() else 200
         )
     year = form.year.data
-    filename = _client_filename(form.file.data.filename)
+    filename = uploads.client_filename(form.file.data.filename, "scores.xlsx")
     content = form.file.data.read(roster_excel.MAX_UPLOAD_BYTES + 1)
     try:
         evaluation_excel.check_year(year)
@@ -110,19 +79,7 @@ def import_upload() -> Any:
         form.file.errors = [*form.file.errors, error.message]
     if form.year.errors or form.file.errors:
         return render_template("evaluations/import.html", form=form), 400
-    db.session.execute(
-        sa.delete(ImportUpload).where(
-            ImportUpload.kind == UPLOAD_KIND, ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME
-        )
-    )
-    upload = ImportUpload(
-        token=secrets.token_urlsafe(32),
-        kind=UPLOAD_KIND,
-        user_id=current_user.id,
-        filename=pack_filename(year, filename),
-        content=content,
-    )
-    db.session.add(upload)
+    upload = uploads.store(UPLOAD_KIND, pack_filename(year, filename), content)
     db.session.commit()
     return redirect(url_for("evaluations.import_preview", token=upload.token))
 
@@ -152,7 +109,7 @@ def _render_preview(
 @role_required(Role.HR)
 def import_preview(token: str) -> Any:
     """Every row with what importing would do to it; the confirm button only without errors."""
-    upload = _own_upload(token)
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     year, filename = unpack_filename(upload.filename)
     if upload.applied_at is not None:
         return _render_preview(upload, None)
@@ -169,7 +126,7 @@ def import_preview(token: str) -> Any:
 @role_required(Role.HR)
 def import_confirm(token: str) -> Any:
     """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
-    upload = _own_upload(token)
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     year, filename = unpack_filename(upload.filename)
     form = EmptyForm()
     if not form.validate_on_submit():

@@ -6,18 +6,18 @@ it again, checks it against the database as it is then and applies it all-or-not
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from cadre_app import uploads
 from cadre_app.blueprints.records import bp
 from cadre_app.blueprints.records.forms_lrmx import LrmxConfirmForm, LrmxUploadForm
 from cadre_app.clock import utcnow
@@ -28,20 +28,9 @@ from cadre_app.permissions import cadre_or_404, role_required
 from cadre_app.services import audit, lrmx, lrmx_import
 
 UPLOAD_KIND = "lrmx"
-#: An upload not confirmed within a day is gone (and swept at the next upload).
-UPLOAD_LIFETIME = timedelta(days=1)
-#: The file plus the multipart framing and the CSRF field; a larger body is refused with 413
-#: before it is read.
-REQUEST_LIMIT = lrmx.MAX_FILE_BYTES + 64 * 1024
 
 
-@bp.url_value_preprocessor
-def _limit_lrmx_request(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Bound the upload's body before the CSRF check parses the form."""
-    if endpoint == "records.lrmx_upload":
-        current = request.max_content_length
-        if current is None or current > REQUEST_LIMIT:
-            request.max_content_length = REQUEST_LIMIT
+uploads.limit_request_body(bp, "records.lrmx_upload", lrmx.MAX_FILE_BYTES)
 
 
 @bp.route("/<int:cadre_id>/appointment-form.lrmx")
@@ -71,26 +60,6 @@ def appointment_form_lrmx(cadre_id: int) -> Any:
     return response
 
 
-def _own_upload(token: str) -> ImportUpload:
-    """The current user's unexpired .lrmx upload, or 404 (also for anyone else's)."""
-    upload = db.session.scalar(
-        sa.select(ImportUpload).where(
-            ImportUpload.token == token,
-            ImportUpload.kind == UPLOAD_KIND,
-            ImportUpload.user_id == current_user.id,
-            ImportUpload.created_at >= utcnow() - UPLOAD_LIFETIME,
-        )
-    )
-    if upload is None:
-        abort(404)
-    return upload
-
-
-def _client_filename(name: str | None) -> str:
-    """The file's own name without any client-side path; for display only."""
-    return (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "import.lrmx"
-
-
 def _confirm_form() -> LrmxConfirmForm:
     form = LrmxConfirmForm()
     departments = db.session.scalars(
@@ -113,26 +82,14 @@ def lrmx_upload() -> Any:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("records/lrmx_upload.html", form=form), status
-    filename = _client_filename(form.file.data.filename)
+    filename = uploads.client_filename(form.file.data.filename, "import.lrmx")
     content = form.file.data.read(lrmx.MAX_FILE_BYTES + 1)
     try:
         lrmx.parse_lrmx(content)
     except lrmx.LrmxError as error:
         form.file.errors = [*form.file.errors, *error.messages]
         return render_template("records/lrmx_upload.html", form=form), 400
-    db.session.execute(
-        sa.delete(ImportUpload).where(
-            ImportUpload.kind == UPLOAD_KIND, ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME
-        )
-    )
-    upload = ImportUpload(
-        token=secrets.token_urlsafe(32),
-        kind=UPLOAD_KIND,
-        user_id=current_user.id,
-        filename=filename,
-        content=content,
-    )
-    db.session.add(upload)
+    upload = uploads.store(UPLOAD_KIND, filename, content)
     db.session.commit()
     return redirect(url_for("records.lrmx_preview", token=upload.token))
 
@@ -142,7 +99,7 @@ def lrmx_upload() -> Any:
 def lrmx_preview(token: str) -> Any:
     """Who the file matches and, field by field, what importing would change; for a new cadre
     HR chooses the 部门 and 职级 here."""
-    upload = _own_upload(token)
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     form = _confirm_form()
     if upload.applied_at is not None:
         return _render_preview(upload, form)
@@ -158,7 +115,7 @@ def lrmx_preview(token: str) -> Any:
 @role_required(Role.HR)
 def lrmx_confirm(token: str) -> Any:
     """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
-    upload = _own_upload(token)
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     form = _confirm_form()
     if not form.validate_on_submit():
         abort(400)

@@ -8,8 +8,7 @@ all-or-nothing, once.
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 from typing import Any
 
@@ -20,7 +19,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     send_file,
     url_for,
 )
@@ -29,6 +27,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from cadre_app import uploads
 from cadre_app.blueprints.roster import bp
 from cadre_app.blueprints.roster.forms_import import RosterUploadForm
 from cadre_app.clock import utcnow
@@ -40,42 +39,9 @@ from cadre_app.services import audit, roster_excel
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KIND = "roster"
-#: An upload not confirmed within a day is gone (and swept at the next upload).
-UPLOAD_LIFETIME = timedelta(days=1)
-#: The request may exceed the file by the multipart framing and the CSRF field; a larger
-#: body is refused with 413 before it is read. Files between 5 MB and this get the
-#: service's own message.
-REQUEST_LIMIT = roster_excel.MAX_UPLOAD_BYTES + 64 * 1024
 
 
-@bp.url_value_preprocessor
-def _limit_upload_request(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Bound the upload's body before anything reads the form. URL value preprocessors run
-    before every ``before_request`` hook, CSRF's included, which parses the form."""
-    if endpoint == "roster.import_upload":
-        current = request.max_content_length
-        if current is None or current > REQUEST_LIMIT:
-            request.max_content_length = REQUEST_LIMIT
-
-
-def _own_upload(token: str) -> ImportUpload:
-    """The current user's unexpired roster upload, or 404 (also for anyone else's)."""
-    upload = db.session.scalar(
-        sa.select(ImportUpload).where(
-            ImportUpload.token == token,
-            ImportUpload.kind == UPLOAD_KIND,
-            ImportUpload.user_id == current_user.id,
-            ImportUpload.created_at >= utcnow() - UPLOAD_LIFETIME,
-        )
-    )
-    if upload is None:
-        abort(404)
-    return upload
-
-
-def _client_filename(name: str | None) -> str:
-    """The file's own name, without any client-side path; for display only."""
-    return (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "roster.xlsx"
+uploads.limit_request_body(bp, "roster.import_upload", roster_excel.MAX_UPLOAD_BYTES)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -87,26 +53,14 @@ def import_upload() -> Any:
         return render_template("roster/import.html", form=form), (
             400 if form.is_submitted() else 200
         )
-    filename = _client_filename(form.file.data.filename)
+    filename = uploads.client_filename(form.file.data.filename, "roster.xlsx")
     content = form.file.data.read(roster_excel.MAX_UPLOAD_BYTES + 1)
     try:
         roster_excel.read_roster(content, filename)
     except roster_excel.WorkbookError as error:
         form.file.errors = [*form.file.errors, error.message]
         return render_template("roster/import.html", form=form), 400
-    db.session.execute(
-        sa.delete(ImportUpload).where(
-            ImportUpload.kind == UPLOAD_KIND, ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME
-        )
-    )
-    upload = ImportUpload(
-        token=secrets.token_urlsafe(32),
-        kind=UPLOAD_KIND,
-        user_id=current_user.id,
-        filename=filename,
-        content=content,
-    )
-    db.session.add(upload)
+    upload = uploads.store(UPLOAD_KIND, filename, content)
     db.session.commit()
     return redirect(url_for("roster.import_preview", token=upload.token))
 
@@ -119,7 +73,7 @@ def _render_preview(upload: ImportUpload, **context: Any) -> str:
 @role_required(Role.HR)
 def import_preview(token: str) -> Any:
     """Every row with what importing would do to it; the confirm button only without errors."""
-    upload = _own_upload(token)
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     if upload.applied_at is not None:
         return _render_preview(upload, preview=None)
     try:
@@ -138,7 +92,7 @@ def import_preview(token: str) -> Any:
 @role_required(Role.HR)
 def import_confirm(token: str) -> Any:
     """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
-    upload = _own_upload(token)
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
