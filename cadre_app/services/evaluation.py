@@ -289,10 +289,22 @@ def _frame(cycle: EvaluationCycle) -> pd.DataFrame:
         .join(Cadre, Cadre.id == Evaluation.cadre_id)
         .where(Evaluation.cycle_id == cycle.id)
     )
-    result = db.session.connection().execute(stmt)
-    frame = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
-    for column in ranking.COMPONENTS:
+    # Straight through the DBAPI cursor: building a DataFrame from SQLAlchemy Row objects
+    # costs ~250 ms for 20,000 rows, from plain tuples ~25 ms. The one parameter is the
+    # cycle's integer id, so literal binding is safe here.
+    connection = db.session.connection()
+    sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        frame = pd.DataFrame(cursor.fetchall(), columns=list(stmt.selected_columns.keys()))
+    finally:
+        cursor.close()
+    for column in (*ranking.COMPONENTS, "stored_total"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    for column in ("stored_section_rank", "stored_overall_rank", "stored_settings_version"):
+        frame[column] = frame[column].astype("Int64")
+    frame["stored_bottom"] = frame["stored_bottom"].astype("boolean")
     frame["no_grade"] = frame["no_grade"].astype(bool)
     return frame
 
@@ -315,22 +327,25 @@ def rank_cycle(cycle: EvaluationCycle, *, actor: str | None) -> RankingSummary:
         ranking.Weights(cycle.weight_ordinary, cycle.weight_democratic, cycle.weight_leader),
         ranking.BottomRule(cycle.bottom_min_section_size, tuple(cycle.bottom_grades)),
     )
-    updates = []
-    for row in result.itertuples(index=False):
-        values = (
-            None if pd.isna(row.total) else float(row.total),
-            None if pd.isna(row.section_rank) else int(row.section_rank),
-            None if pd.isna(row.overall_rank) else int(row.overall_rank),
-            bool(row.bottom),
-            row.bottom_reason or None,
-            cycle.settings_version,
-        )
-        previous = tuple(
-            None if pd.isna(v) else v
-            for v in (getattr(row, f"stored_{c}") for c in _RESULT_COLUMNS)
-        )
-        if previous != values:  # write only what changed: re-runs are cheap
-            updates.append(dict(zip(_RESULT_COLUMNS, values, strict=True), key=int(row.id)))
+    result["settings_version"] = cycle.settings_version
+    result["bottom_reason"] = result["bottom_reason"].replace("", None)
+    changed = pd.Series(False, index=result.index)
+    for column in _RESULT_COLUMNS:  # write only what changed: re-runs are cheap
+        new, old = result[column], result[f"stored_{column}"]
+        same = (new.astype(object) == old.astype(object)) | (new.isna() & old.isna())
+        changed |= ~same.astype(bool)
+    updates = [
+        {
+            "key": int(row.id),
+            "total": None if pd.isna(row.total) else float(row.total),
+            "section_rank": None if pd.isna(row.section_rank) else int(row.section_rank),
+            "overall_rank": None if pd.isna(row.overall_rank) else int(row.overall_rank),
+            "bottom": bool(row.bottom),
+            "bottom_reason": row.bottom_reason or None,
+            "settings_version": cycle.settings_version,
+        }
+        for row in result[changed].itertuples(index=False)
+    ]
     if updates:
         table = Evaluation.__table__
         # Core executemany: about 2.5x faster than the ORM bulk UPDATE for 20,000 rows
