@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -11,6 +12,32 @@ from flask.cli import with_appcontext
 from cadre_app.extensions import db
 from cadre_app.models import Role
 from cadre_app.services import accounts, demo, health
+
+
+def cli_actor() -> str:
+    """Who ran a command, for the audit log: ``cli:<login name>``."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli:unknown"
+
+
+def _without_label(label: str, message: str) -> str:
+    """``身份证号校验位错误…`` under the label 身份证号 reads ``校验位错误…``."""
+    return message[len(label) :].lstrip("：: ") if message.startswith(label) else message
+
+
+def report_import(preview: Any, *, imported: int, updated: int) -> None:
+    """The DESIGN.md import summary: ``imported N, updated M, rejected K`` and one line per
+    rejected row (``row 7: 身份证号 校验位错误…``); warnings go to stderr."""
+    click.echo(f"imported {imported}, updated {updated}, rejected {len(preview.error_rows)}")
+    for row in preview.error_rows:
+        problems = "; ".join(f"{label} {_without_label(label, msg)}" for label, msg in row.errors)
+        click.echo(f"row {row.row}: {problems}")
+    for warning in preview.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command("seed-demo")

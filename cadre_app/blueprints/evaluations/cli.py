@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import date
 
 import click
 
 from cadre_app.blueprints.evaluations import bp
+from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
 from cadre_app.services import evaluation
 
@@ -23,7 +23,7 @@ from cadre_app.services import evaluation
 def rank_command(year: int, confirm: bool) -> None:
     """Rank a year's evaluation; with --confirm, fix it. Exits 1 and changes nothing when
     refused (for example over the 优秀 quota)."""
-    actor = f"cli:{getpass.getuser()}"
+    actor = cli_actor()
     cycle = evaluation.get_cycle(year)
     if cycle is None:
         click.echo(

@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
 import click
 
 from cadre_app.blueprints.evaluations import bp
+from cadre_app.cli import cli_actor, report_import
 from cadre_app.extensions import db
 from cadre_app.services import evaluation_excel
 from cadre_app.services.evaluation import EvaluationError
 from cadre_app.services.roster_excel import WorkbookError
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit log."""
-    try:
-        return "cli:" + getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "cli:unknown"
-
-
-def _without_label(label: str, message: str) -> str:
-    """``民主测评须在 0 至 100 之间…`` under the label 民主测评 reads ``须在 0 至 100 之间…``."""
-    return message[len(label) :].lstrip("：: ") if message.startswith(label) else message
-
-
-def _report(preview: evaluation_excel.ScoresPreview, *, imported: int, updated: int) -> None:
-    click.echo(f"imported {imported}, updated {updated}, rejected {len(preview.error_rows)}")
-    for row in preview.error_rows:
-        problems = "; ".join(f"{label} {_without_label(label, msg)}" for label, msg in row.errors)
-        click.echo(f"row {row.row}: {problems}")
-    for warning in preview.warnings:
-        click.echo(f"warning: {warning}", err=True)
 
 
 @bp.cli.command("import")
@@ -51,7 +29,7 @@ def import_command(path: str, year: int, dry_run: bool) -> None:
         if dry_run:
             preview = evaluation_excel.preview_import(content, filename, year=year)
             counts = preview.counts
-            _report(preview, imported=counts["new"], updated=counts["update"])
+            report_import(preview, imported=counts["new"], updated=counts["update"])
             if not preview.cycle_exists:
                 click.echo(f"the {year} cycle would be created with the default settings")
             if counts["missing"]:
@@ -61,14 +39,14 @@ def import_command(path: str, year: int, dry_run: bool) -> None:
             if preview.has_errors:
                 sys.exit(1)
             return
-        summary = evaluation_excel.apply_import(content, filename, year=year, actor=_actor())
+        summary = evaluation_excel.apply_import(content, filename, year=year, actor=cli_actor())
     except (WorkbookError, EvaluationError) as error:
         db.session.rollback()
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     except evaluation_excel.ImportRejected as rejected:
         db.session.rollback()
-        _report(rejected.preview, imported=0, updated=0)
+        report_import(rejected.preview, imported=0, updated=0)
         click.echo("nothing written", err=True)
         sys.exit(1)
     except Exception:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +10,7 @@ import click
 import sqlalchemy as sa
 
 from cadre_app.blueprints.records import bp
+from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Cadre
 from cadre_app.services import appointment_form as form_service
@@ -60,7 +60,7 @@ def appointment_form_command(staff_no: str, output: Path, fmt: str) -> None:
         object_type="cadre",
         object_id=cadre.id,
         summary=f"{cadre.staff_no} {cadre.name}：{form_service.TITLE}（{fmt}）→ {output.name}",
-        actor_name=f"cli:{getpass.getuser()}",
+        actor_name=cli_actor(),
     )
     db.session.commit()
     click.echo(f"wrote {output} ({len(content)} bytes)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,17 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app.blueprints.records import bp
+from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
 from cadre_app.models import enums
 from cadre_app.services import lrmx, lrmx_import
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit log."""
-    try:
-        return "cli:" + getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "cli:unknown"
 
 
 def _fail(messages: list[str]) -> None:
@@ -65,7 +57,7 @@ def import_lrmx_command(path: str, department_name: str | None, rank: str | None
         )
     try:
         cadre, created = lrmx_import.apply_import(
-            record, department_id=department_id, rank=rank, actor=_actor(), today=today
+            record, department_id=department_id, rank=rank, actor=cli_actor(), today=today
         )
     except lrmx_import.LrmxRejected as rejected:
         _fail(rejected.preview.errors)

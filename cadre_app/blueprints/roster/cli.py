@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,30 +10,9 @@ import click
 from flask import current_app
 
 from cadre_app.blueprints.roster import bp
+from cadre_app.cli import cli_actor, report_import
 from cadre_app.extensions import db
 from cadre_app.services import audit, roster_excel
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit log."""
-    try:
-        return "cli:" + getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "cli:unknown"
-
-
-def _without_label(label: str, message: str) -> str:
-    """``身份证号校验位错误…`` under the label 身份证号 reads ``校验位错误…``."""
-    return message[len(label) :].lstrip("：: ") if message.startswith(label) else message
-
-
-def _report(preview: roster_excel.ImportPreview, *, imported: int, updated: int) -> None:
-    click.echo(f"imported {imported}, updated {updated}, rejected {len(preview.error_rows)}")
-    for row in preview.error_rows:
-        problems = "; ".join(f"{label} {_without_label(label, msg)}" for label, msg in row.errors)
-        click.echo(f"row {row.row}: {problems}")
-    for warning in preview.warnings:
-        click.echo(f"warning: {warning}", err=True)
 
 
 @bp.cli.command("import")
@@ -50,7 +28,7 @@ def import_command(path: str, dry_run: bool) -> None:
         if dry_run:
             preview = roster_excel.preview_import(content, filename, **options)
             counts = preview.counts
-            _report(preview, imported=counts["new"], updated=counts["update"])
+            report_import(preview, imported=counts["new"], updated=counts["update"])
             if preview.new_departments:
                 click.echo("new departments: " + "、".join(preview.new_departments))
             click.echo("dry run: nothing written")
@@ -58,14 +36,14 @@ def import_command(path: str, dry_run: bool) -> None:
             if preview.has_errors:
                 sys.exit(1)
             return
-        summary = roster_excel.apply_import(content, filename, actor=_actor(), **options)
+        summary = roster_excel.apply_import(content, filename, actor=cli_actor(), **options)
     except roster_excel.WorkbookError as error:
         db.session.rollback()
         click.echo(f"error: {error.message}", err=True)
         sys.exit(1)
     except roster_excel.ImportRejected as rejected:
         db.session.rollback()
-        _report(rejected.preview, imported=0, updated=0)
+        report_import(rejected.preview, imported=0, updated=0)
         click.echo("nothing written", err=True)
         sys.exit(1)
     except Exception:
@@ -87,7 +65,7 @@ def export_command(path: str) -> None:
         "export",
         object_type="cadre",
         summary=f"导出干部名册 {len(cadres)} 人（身份证号完整）到 {Path(path).name}",
-        actor_name=_actor(),
+        actor_name=cli_actor(),
     )
     db.session.commit()
     click.echo(f"exported {len(cadres)} cadres to {path}")
