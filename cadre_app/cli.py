@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from cadre_app.extensions import db
 from cadre_app.models import Role
-from cadre_app.services import accounts, demo, health
+from cadre_app.services import accounts, audit, demo, health
 
 
 def cli_actor() -> str:
@@ -91,6 +91,13 @@ def users_create_command(
     except accounts.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
+    audit.record(
+        "create",
+        object_type="user",
+        object_id=user.id,
+        summary=f"创建账户 {user.username}（{user.role.value}）",
+        actor_name=cli_actor(),
+    )
     db.session.commit()
     click.echo(f"已创建账户 {user.username}（{user.role.value}），首次登录须修改密码。")
 

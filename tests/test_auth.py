@@ -245,3 +245,33 @@ def test_login_sweeps_idle_sessions(app, users):
     with app.app_context():
         rows = db.session.scalars(sa.select(UserSession)).all()
         assert [r.user.username for r in rows] == ["hr1"]
+
+
+def test_account_changes_are_audited(app, admin_client, hr_client, users, runner):
+    from cadre_app.models import AuditEvent
+
+    for _ in range(5):
+        login(app.test_client(), "manager1", "Wrong@pass1")
+    manager = _user(app, "manager1")
+    admin_client.post(f"/admin/users/{manager.id}/unlock")
+    hr_client.post(
+        "/auth/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "An0ther-Pass",
+            "confirm_password": "An0ther-Pass",
+        },
+    )
+    runner.invoke(
+        args=["users", "create", "zhao", "--role", "hr", "--password-stdin"], input="Str0ng-Pass\n"
+    )
+    with app.app_context():
+        summaries = [
+            (e.actor_name, e.summary)
+            for e in db.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.object_type == "user")
+            )
+        ]
+    assert ("admin1", "解锁账户 manager1") in summaries
+    assert ("hr1", "修改密码") in summaries
+    assert any(s == "创建账户 zhao（hr）" and a.startswith("cli:") for a, s in summaries)

@@ -642,3 +642,21 @@ def test_only_hr_gets_the_full_id_number_in_the_lrmx(hr_client, manager_client, 
     for client in (manager_client, cadre_client):
         data = client.get(f"/records/{own}/appointment-form.lrmx").data
         assert full.encode() not in data and _idcard.mask(full).encode() in data
+
+
+def test_a_cadres_own_lrmx_leaves_out_hrs_proposal(app, hr_client, cadre_client, org):
+    own = org["own_cadre"]
+    hr_client.post(
+        f"/records/{own}/appointment-form",
+        data={
+            "proposed_post": "预算处副处长（拟）",
+            "reason": "工作需要，拟提拔",
+            "reporting_unit": "测试财政局",
+            "age_date": "2026-11-26",
+            "filled_by": "人事处",
+            "fill_date": "2026-11-26",
+        },
+    )
+    assert "预算处副处长".encode() in hr_client.get(f"/records/{own}/appointment-form.lrmx").data
+    mine = cadre_client.get(f"/records/{own}/appointment-form.lrmx").data
+    assert "预算处副处长".encode() not in mine and "工作需要".encode() not in mine

@@ -391,3 +391,21 @@ def test_all_problems_of_a_form_are_shown_in_one_round(hr_client, org):
     data["id_number"] = data["id_number"][:17] + ("0" if data["id_number"][17] != "0" else "1")
     html = hr_client.post("/cadres/new", data=data).get_data(as_text=True)
     assert "不存在" in html and "手机号应为" in html and "校验位错误" in html
+
+
+def test_a_decompression_bomb_photo_is_refused_not_a_500(hr_client, org):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)  # claims 400 megapixels
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+    bomb += chunk(b"IEND", b"")
+    response = hr_client.post(
+        f"/cadres/{org['own_cadre']}/photo", data={"photo": (io.BytesIO(bomb), "bomb.png")}
+    )
+    assert response.status_code == 400 and "JPEG 或 PNG" in response.get_data(as_text=True)

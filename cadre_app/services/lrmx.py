@@ -388,7 +388,7 @@ def _photo(value: str, errors: list[str]) -> bytes | None:
         with Image.open(BytesIO(data)) as image:
             kind = image.format
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         kind = None
     if kind not in ("JPEG", "PNG"):
         errors.append(_("%(element)s须为 JPEG 或 PNG 图片。", element=element_label("ZhaoPian")))

@@ -449,7 +449,7 @@ def set_photo(cadre: Cadre, data: bytes, *, actor: str | None) -> None:
         with Image.open(BytesIO(data)) as image:
             kind = image.format
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
         kind = None
     if kind not in _PHOTO_TYPES:
         raise RosterError([FieldError("photo", _("照片须为 JPEG 或 PNG 图片。"))])

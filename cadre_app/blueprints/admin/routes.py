@@ -14,7 +14,7 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import Role, User
 from cadre_app.permissions import role_required
-from cadre_app.services import accounts
+from cadre_app.services import accounts, audit
 
 
 @bp.route("/users")
@@ -34,6 +34,9 @@ def unlock(user_id: int) -> Any:
     if not form.validate_on_submit():
         return redirect(url_for("admin.users"))
     accounts.unlock(user)
+    audit.record(
+        "update", object_type="user", object_id=user.id, summary=f"解锁账户 {user.username}"
+    )
     db.session.commit()
     flash(_("账户 %(name)s 已解锁。", name=user.username), "success")
     return redirect(url_for("admin.users"))

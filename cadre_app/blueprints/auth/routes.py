@@ -111,6 +111,7 @@ def password() -> Any:
             db.session.rollback()
             form.new_password.errors = [*form.new_password.errors, str(error)]
             return render_template("auth/password.html", form=form), 400
+        audit.record("update", object_type="user", object_id=current_user.id, summary="修改密码")
         db.session.commit()
         flash(_("密码已修改。"), "success")
         return redirect(url_for("main.index"))

@@ -39,7 +39,8 @@ def appointment_form_lrmx(cadre_id: int) -> Any:
     """One cadre's 干部任免审批表 as ``.lrmx`` for exchange with other personnel software: HR any
     cadre, a manager the sections they lead, a cadre their own (404 otherwise). Audited."""
     cadre = cadre_or_404(cadre_id)
-    draft = db.session.get(AppointmentDraft, cadre.id)
+    # HR's proposal (拟任/拟免职务, 任免理由) is not for the cadre's eyes before the decision
+    draft = None if current_user.role is Role.CADRE else db.session.get(AppointmentDraft, cadre.id)
     full_id = current_user.role is Role.HR  # masked for everyone else, as on every page
     content = lrmx.export_lrmx(cadre, draft, today=date.today(), mask_id=not full_id)
     audit.record(
