@@ -347,3 +347,17 @@ def test_cli_export_writes_full_id_numbers(app, runner, org, tmp_path):
         assert event.actor_name.startswith("cli:")
     again = runner.invoke(args=["roster", "import", str(path), "--dry-run"])
     assert again.output.splitlines()[0] == "imported 0, updated 0, rejected 0"
+
+
+def test_an_unchanged_workbook_offers_nothing_to_confirm(app, hr_client, org):
+    exported = hr_client.get("/cadres/export.xlsx").data
+    html = text(hr_client.get(f"/cadres/import/{token_of(upload(hr_client, exported))}"))
+    assert 'data-testid="nothing-to-import"' in html and 'data-testid="confirm"' not in html
+
+
+def test_roster_list_says_which_rows_a_page_shows_and_swaps_a_reversed_age_band(
+    app, hr_client, org
+):
+    assert "显示第" not in text(hr_client.get("/cadres/"))
+    both = text(hr_client.get("/cadres/?age_min=40&age_max=20&on=2026-01-01"))
+    assert "共 2 人" in both  # 30 and 35: the band 20-40 read the right way round

@@ -383,6 +383,8 @@ def test_pagination_has_no_link_before_the_first_page(app, hr_client, org):
         db.session.commit()
     html = hr_client.get("/cadres/").get_data(as_text=True)
     assert "page=0" not in html and "page=2" in html
+    assert "显示第 1–50 人" in html
+    assert "显示第 51–57 人" in hr_client.get("/cadres/?page=2").get_data(as_text=True)
     assert "page=3" not in hr_client.get("/cadres/?page=2").get_data(as_text=True)
 
 

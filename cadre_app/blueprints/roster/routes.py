@@ -42,6 +42,13 @@ def _int_arg(
     return int(raw)
 
 
+def _age_band(low: int | None, high: int | None) -> dict[str, int | None]:
+    """A band typed the wrong way round (50 to 30) means 30 to 50."""
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return {"age_min": low, "age_max": high}
+
+
 def _departments(ids: list[int] | None) -> list[Department]:
     stmt = sa.select(Department).order_by(Department.sort_order, Department.name)
     if ids is not None:
@@ -66,8 +73,7 @@ def index() -> Any:
         if request.args.get("political_status") in enums.POLITICAL_STATUSES
         else None,
         young=request.args.get("young") == "1",
-        age_min=_int_arg("age_min", high=120),
-        age_max=_int_arg("age_max", high=120),
+        **_age_band(_int_arg("age_min", high=120), _int_arg("age_max", high=120)),
         sort=request.args.get("sort", "department"),
         descending=request.args.get("dir") == "desc",
         page=_int_arg("page", 1, low=1) or 1,
