@@ -55,6 +55,11 @@ class Config:
         "Source Han Sans SC",
     )
 
+    #: ZIP batches of at least this many forms are laid out in worker processes.
+    PDF_PARALLEL_FROM = 40
+    #: Worker processes for those batches (at most the number of cores).
+    PDF_WORKERS = 2
+
     ORGANISATION_NAME = "示例市财政局"
     #: At most this many rows in one audit-log export (about 9 s for 50,000 on 2 cores).
     AUDIT_EXPORT_CAP = 50_000

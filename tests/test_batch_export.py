@@ -317,3 +317,38 @@ def test_a_job_whose_process_died_is_reported_failed_and_does_not_block(app, hr_
     assert status["state"] == "failed" and "后台导出已中断" in status["message"]
     with app.app_context():
         assert batch_export.active_job(users["hr"].id) is None
+
+
+def test_a_large_zip_is_laid_out_in_worker_processes(app, cadres, monkeypatch):
+    """Same files, same order, whether rendered here or in two spawned processes."""
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    kind = batch_export.KINDS["appointment_form"]
+    seen: list[int] = []
+    pooled: list[int] = []
+    real_render_all = batch_export.pdf_pool.render_all
+
+    def spy(app_, specs, *, workers):  # calls through: the real processes render
+        pooled.append(workers)
+        return real_render_all(app_, specs, workers=workers)
+
+    monkeypatch.setattr(batch_export.pdf_pool, "render_all", spy)
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+        sink = BytesIO()
+        batch_export.produce(
+            kind,
+            cadres[:4],
+            batch_export.Output.ZIP,
+            {"today": "2026-01-05"},
+            sink,
+            progress=seen.append,
+        )
+    assert seen == [1, 2, 3, 4] and pooled == [2]
+    with zipfile.ZipFile(BytesIO(sink.getvalue())) as archive:
+        names = archive.namelist()
+        assert names == [f"B00{i}_批量0{i}号_干部任免审批表.pdf" for i in range(4)]
+        for i, name in enumerate(names):
+            pages = pages_of(archive.read(name))
+            assert len(pages) == 2 and f"批量0{i}号" in pages[0]

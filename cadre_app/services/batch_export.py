@@ -41,7 +41,7 @@ from flask_babel import gettext as _
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, ExportJob, JobState, User
-from cadre_app.services import pdf
+from cadre_app.services import pdf, pdf_pool
 from cadre_app.services.record_data import PER_CADRE, CadreRecord
 
 log = logging.getLogger(__name__)
@@ -187,6 +187,11 @@ def produce(
     report = progress or (lambda n: None)
     author = current_app.config["ORGANISATION_NAME"]
     if output is Output.ZIP:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        workers = pdf_pool.worker_count(app)
+        if workers > 1 and len(cadre_ids) >= app.config["PDF_PARALLEL_FROM"]:
+            _zip_in_processes(app, kind, cadre_ids, params, sink, report, workers=workers)
+            return
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for position, cadre in _cadres(kind, cadre_ids):
                 content = pdf.render_pdf(
@@ -210,6 +215,32 @@ def produce(
 
     title = f"{kind.label}（{len(cadre_ids)} 份）"
     sink.write(pdf.render_many(items(), title=title, author=author))
+
+
+def _zip_in_processes(
+    app: Flask,
+    kind: BatchKind,
+    cadre_ids: list[int],
+    params: dict[str, Any],
+    sink: BinaryIO,
+    report: Callable[[int], None],
+    *,
+    workers: int,
+) -> None:
+    """The ZIP with its forms laid out in ``workers`` processes: the data is built here (it
+    needs the database), the layout there; files are written in the order chosen."""
+    author = app.config["ORGANISATION_NAME"]
+    names, specs = [], []
+    for _position, cadre in _cadres(kind, cadre_ids):
+        names.append(kind.filename(cadre))
+        title = f"{kind.label}（{cadre.name}）"
+        specs.append((kind.template, kind.build(cadre, params), title, author, kind.label))
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for done, (name, content) in enumerate(
+            zip(names, pdf_pool.render_all(app, specs, workers=workers), strict=True), start=1
+        ):
+            zf.writestr(name, content)
+            report(done)
 
 
 def file_name(kind: BatchKind, count: int, output: Output, *, today: date) -> str:
