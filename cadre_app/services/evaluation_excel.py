@@ -42,16 +42,18 @@ from cadre_app.extensions import db
 from cadre_app.models import Cadre, CycleState, Department, Evaluation, EvaluationCycle
 from cadre_app.services import audit, evaluation, ranking
 from cadre_app.services.roster_excel import (
-    FORMULA_PREFIXES,
     HEADER_SCAN_ROWS,
-    LOOKUP_CHUNK,
     MAX_DATA_ROWS,
     Change,
     RowStatus,
     WorkbookError,
     check_upload,
+    chunks,
     clean_text,
+    header_text,
+    locate_columns,
     normalise_cell,
+    write_text,
 )
 
 SHEET = "年度考核"
@@ -106,12 +108,6 @@ class ParsedScores:
     warnings: list[str]
 
 
-def _header_text(value: Any) -> str:
-    """As roster_excel._header_text: white space, a leading * and a trailing （必填） ignored."""
-    text = re.sub(r"\s+", "", clean_text(value) or "").strip("*")
-    return re.sub(r"[(（]必填[)）]$", "", text)
-
-
 def _as_text(value: Any) -> str:
     """A cell as the text it shows: numbers without a spurious ``.0``."""
     if isinstance(value, float) and value.is_integer():
@@ -151,29 +147,7 @@ def _blank(value: Any) -> bool:
 
 
 def _map_header(cells: Sequence[Any], warnings: list[str]) -> dict[str, int]:
-    found: dict[str, list[int]] = defaultdict(list)
-    unknown = []
-    for index, value in enumerate(cells):
-        text = _header_text(value)
-        if text in HEADER:
-            found[text].append(index)
-        elif text:
-            unknown.append(text)
-    for label, indexes in found.items():
-        if len(indexes) > 1:
-            raise WorkbookError(
-                _(
-                    "表头中“%(label)s”出现了不止一次（第 %(columns)s 列）。",
-                    label=label,
-                    columns="、".join(get_column_letter(i + 1) for i in indexes),
-                )
-            )
-    missing = [label for label in REQUIRED if label not in found]
-    if missing:
-        raise WorkbookError(_("缺少必填列：%(columns)s。", columns="、".join(missing)))
-    if unknown:
-        warnings.append(_("已忽略无法识别的列：%(columns)s。", columns="、".join(unknown)))
-    return {label: indexes[0] for label, indexes in found.items()}
+    return locate_columns(cells, HEADER, REQUIRED, warnings)
 
 
 def parse_score(label: str, value: Any) -> float | None:
@@ -236,7 +210,7 @@ def read_scores(content: bytes, filename: str) -> ParsedScores:
             if columns is None:
                 if number > HEADER_SCAN_ROWS:
                     break
-                texts = {_header_text(v) for v in cells}
+                texts = {header_text(v) for v in cells}
                 if "工号" in texts and "姓名" in texts:
                     columns = _map_header(cells, warnings)
                 continue
@@ -350,11 +324,6 @@ def _label(attr: str) -> str:
     return ranking.COMPONENT_LABELS.get(attr, GRADE_LABEL)
 
 
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        yield values[start : start + LOOKUP_CHUNK]
-
-
 def check_year(year: int) -> EvaluationCycle | None:
     """The year's cycle (None when it will be created); refuses a year whose scores are
     fixed."""
@@ -380,7 +349,7 @@ def preview_import(content: bytes, filename: str, *, year: int) -> ScoresPreview
     parsed = read_scores(content, filename)
     staff_nos = sorted({p.staff_no for p in parsed.rows if p.staff_no})
     cadres: dict[str, Any] = {}
-    for chunk in _chunks(staff_nos):
+    for chunk in chunks(staff_nos):
         stmt = (
             sa.select(
                 Cadre.id,
@@ -569,12 +538,9 @@ _RANKING_WIDTHS = (10, 10, 14, 10, 10, 10, 10, 10, 10, 10, 6, 12)
 
 
 def _text_cell(sheet: Any, text: str) -> WriteOnlyCell:
-    """A string cell, never a formula (as roster_excel._write_text, for write-only sheets)."""
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
-    cell.number_format = "@"
-    if text.startswith(FORMULA_PREFIXES):
-        cell.quotePrefix = True
+    """A string cell of a write-only sheet, never a formula."""
+    cell = WriteOnlyCell(sheet)
+    write_text(cell, text)
     return cell
 
 

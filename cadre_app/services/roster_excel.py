@@ -25,7 +25,7 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
@@ -306,7 +306,8 @@ class ParsedRoster:
     warnings: list[str]
 
 
-def _header_text(value: Any) -> str:
+def header_text(value: Any) -> str:
+    """A header cell's label: white space, a leading * and a trailing （必填） ignored."""
     text = clean_text(value) or ""
     text = re.sub(r"\s+", "", text).strip("*")
     return re.sub(r"[(（]必填[)）]$", "", text)
@@ -314,7 +315,7 @@ def _header_text(value: Any) -> str:
 
 def _find_header(grid: list[list[str]]) -> int:
     for index, cells in enumerate(grid[:HEADER_SCAN_ROWS]):
-        texts = {_header_text(v) for v in cells}
+        texts = {header_text(v) for v in cells}
         if "工号" in texts and "姓名" in texts:
             return index
     raise WorkbookError(
@@ -326,12 +327,16 @@ def _find_header(grid: list[list[str]]) -> int:
     )
 
 
-def _map_header(cells: list[str], warnings: list[str]) -> dict[int, Column]:
+def locate_columns(
+    cells: Sequence[Any], known: Collection[str], required: Sequence[str], warnings: list[str]
+) -> dict[str, int]:
+    """label -> column index of the ``known`` labels in a header row. A label twice or a
+    ``required`` one missing raises WorkbookError; unknown labels become a warning."""
     found: dict[str, list[int]] = defaultdict(list)
     unknown = []
     for index, value in enumerate(cells):
-        text = _header_text(value)
-        if text in _COLUMN_BY_LABEL:
+        text = header_text(value)
+        if text in known:
             found[text].append(index)
         elif text:
             unknown.append(text)
@@ -344,12 +349,17 @@ def _map_header(cells: list[str], warnings: list[str]) -> dict[int, Column]:
                     columns="、".join(get_column_letter(i + 1) for i in indexes),
                 )
             )
-    missing = [label for label in REQUIRED_LABELS if label not in found]
+    missing = [label for label in required if label not in found]
     if missing:
         raise WorkbookError(_("缺少必填列：%(columns)s。", columns="、".join(missing)))
     if unknown:
         warnings.append(_("已忽略无法识别的列：%(columns)s。", columns="、".join(unknown)))
-    return {indexes[0]: _COLUMN_BY_LABEL[label] for label, indexes in found.items()}
+    return {label: indexes[0] for label, indexes in found.items()}
+
+
+def _map_header(cells: list[str], warnings: list[str]) -> dict[int, Column]:
+    located = locate_columns(cells, _COLUMN_BY_LABEL, REQUIRED_LABELS, warnings)
+    return {index: _COLUMN_BY_LABEL[label] for label, index in located.items()}
 
 
 def _numeric_cells(sheet: Any) -> dict[tuple[int, int], int | float]:
@@ -544,7 +554,8 @@ class ImportRejected(Exception):
         self.preview = preview
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    """``values`` in slices small enough for one IN (...) query."""
     for start in range(0, len(values), LOOKUP_CHUNK):
         yield values[start : start + LOOKUP_CHUNK]
 
@@ -654,12 +665,12 @@ def preview_import(
 
     staff_nos = sorted({p.values["staff_no"] for p in parsed.rows if p.values.get("staff_no")})
     existing: dict[str, Cadre] = {}
-    for chunk in _chunks(staff_nos):
+    for chunk in chunks(staff_nos):
         for cadre in db.session.scalars(sa.select(Cadre).where(Cadre.staff_no.in_(chunk))):
             existing[cadre.staff_no] = cadre
     numbers = sorted({p.values["id_number"] for p in parsed.rows if p.values.get("id_number")})
     id_owner: dict[str, Any] = {}
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         stmt = sa.select(Cadre.id_number, Cadre.staff_no, Cadre.name).where(
             Cadre.id_number.in_(chunk)
         )
@@ -838,7 +849,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 _REQUIRED_FONT = Font(bold=True, color="8C1C13")
 
 
-def _write_text(cell: Any, text: str) -> None:
+def write_text(cell: Any, text: str) -> None:
     """A string cell, never a formula, whatever the text starts with. ``quotePrefix`` (a
     style flag, not a character of the value) keeps Excel from reading it as one when the
     cell is edited."""
@@ -884,7 +895,7 @@ def build_workbook(cadres: Iterable[Cadre], *, mask_ids: bool) -> bytes:
                 cell.value = value
                 cell.number_format = "yyyy-mm-dd"
             else:
-                _write_text(cell, str(value))
+                write_text(cell, str(value))
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(row_number, 1)}"
     last = max(row_number, 1) + 1000
