@@ -24,7 +24,7 @@ from cadre_app.models import CycleState, Department, Evaluation, EvaluationCycle
 from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
 from cadre_app.services import audit, charts, dates, evaluation, evaluation_query
 from cadre_app.services import ranking as ranking_rules
-from cadre_app.services.evaluation import EvaluationError, QuotaExceeded
+from cadre_app.services.evaluation import EvaluationError
 
 READERS = (Role.HR, Role.MANAGER)
 
@@ -63,12 +63,21 @@ def create() -> Any:
     return redirect(url_for("evaluations.ranking", year=cycle.year))
 
 
-def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
+def _visible_rows(
+    cycle: EvaluationCycle,
+) -> tuple[list[dict[str, Any]], int | None, list[int] | None]:
+    """The ranking rows the user may see, for the ``section`` asked for (404 for a section a
+    manager does not lead), that section and the sections visible (None: all)."""
     visible = visible_department_ids(current_user)
     section = request.args.get("section", type=int)
     if section is not None and visible is not None and section not in visible:
         abort(404)
     rows = evaluation_query.ranking_rows(cycle, department_ids=visible, section=section)
+    return rows, section, visible
+
+
+def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
+    rows, section, visible = _visible_rows(cycle)
     attention = evaluation_query.attention_cadres(cycle.year, [r["cadre_id"] for r in rows])
     for row in rows:
         row["attention"] = row["cadre_id"] in attention
@@ -109,14 +118,9 @@ def ranking_xlsx(year: int) -> Any:
     from cadre_app.services import evaluation_excel
 
     cycle = _cycle_or_404(year)
-    context = _ranking_context(cycle)
     rows = [
-        {
-            **row,
-            "grade": row["grade"],
-            "talk_state": row["talk_state"].label if row["talk_state"] else None,
-        }
-        for row in context["rows"]
+        {**row, "talk_state": row["talk_state"].label if row["talk_state"] else None}
+        for row in _visible_rows(cycle)[0]
     ]
     content = evaluation_excel.ranking_workbook(rows, year)
     audit.record(
@@ -138,11 +142,7 @@ def _step(year: int, action: Any, success: str) -> Any:
     cycle = _cycle_or_404(year)  # CSRF is checked globally before the view runs
     try:
         message = action(cycle)
-    except QuotaExceeded as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return render_template("evaluations/ranking.html", **_ranking_context(cycle)), 409
-    except EvaluationError as error:
+    except EvaluationError as error:  # QuotaExceeded included
         db.session.rollback()
         flash(str(error), "danger")
         return render_template("evaluations/ranking.html", **_ranking_context(cycle)), 409
