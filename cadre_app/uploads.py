@@ -76,3 +76,16 @@ def own_upload_or_404(token: str, kind: str) -> ImportUpload:
     if upload is None:
         abort(404)
     return upload
+
+
+def claim(upload: ImportUpload) -> bool:
+    """Mark ``upload`` applied in the current transaction; False when it already was. A
+    repeated or concurrent confirmation finds it claimed (on PostgreSQL it waits for this
+    transaction's row lock, then sees ``applied_at`` set); a rejected import rolls the claim
+    back with everything else."""
+    claimed = db.session.execute(
+        sa.update(ImportUpload)
+        .where(ImportUpload.id == upload.id, ImportUpload.applied_at.is_(None))
+        .values(applied_at=utcnow())
+    ).rowcount
+    return bool(claimed)

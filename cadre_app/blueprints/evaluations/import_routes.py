@@ -16,7 +16,6 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,7 +25,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from cadre_app import uploads
 from cadre_app.blueprints.evaluations import bp
 from cadre_app.blueprints.evaluations.forms_import import ScoresUploadForm
-from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import ImportUpload, Role
@@ -131,14 +129,7 @@ def import_confirm(token: str) -> Any:
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    # Claim the upload in this transaction: a concurrent or repeated confirmation finds it
-    # claimed (on PostgreSQL it waits for this one's row lock, then sees applied_at set).
-    claimed = db.session.execute(
-        sa.update(ImportUpload)
-        .where(ImportUpload.id == upload.id, ImportUpload.applied_at.is_(None))
-        .values(applied_at=utcnow())
-    ).rowcount
-    if not claimed:
+    if not uploads.claim(upload):  # confirmed already, or being confirmed
         db.session.rollback()
         return _render_preview(upload, None, already_applied=True), 409
     try:

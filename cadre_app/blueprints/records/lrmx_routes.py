@@ -20,7 +20,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from cadre_app import uploads
 from cadre_app.blueprints.records import bp
 from cadre_app.blueprints.records.forms_lrmx import LrmxConfirmForm, LrmxUploadForm
-from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.forms import select_choices
 from cadre_app.models import AppointmentDraft, Department, ImportUpload, Role
@@ -123,14 +122,7 @@ def lrmx_confirm(token: str) -> Any:
     department = form.department_id.data or ""
     department_id = int(department) if department.isdigit() else None
     rank = form.rank.data or None
-    # Claim the upload in this transaction: a repeated or concurrent confirmation finds it
-    # claimed; a rejected import rolls the claim back with everything else.
-    claimed = db.session.execute(
-        sa.update(ImportUpload)
-        .where(ImportUpload.id == upload.id, ImportUpload.applied_at.is_(None))
-        .values(applied_at=utcnow())
-    ).rowcount
-    if not claimed:
+    if not uploads.claim(upload):  # confirmed already, or being confirmed
         db.session.rollback()
         return _render_preview(upload, form, already_applied=True), 409
     try:

@@ -12,7 +12,6 @@ from datetime import date
 from io import BytesIO
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -30,7 +29,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from cadre_app import uploads
 from cadre_app.blueprints.roster import bp
 from cadre_app.blueprints.roster.forms_import import RosterUploadForm
-from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import ImportUpload, Role
@@ -96,14 +94,7 @@ def import_confirm(token: str) -> Any:
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    # Claim the upload in this transaction: a concurrent or repeated confirmation finds it
-    # claimed (on PostgreSQL it waits for this one's row lock, then sees applied_at set).
-    claimed = db.session.execute(
-        sa.update(ImportUpload)
-        .where(ImportUpload.id == upload.id, ImportUpload.applied_at.is_(None))
-        .values(applied_at=utcnow())
-    ).rowcount
-    if not claimed:
+    if not uploads.claim(upload):  # confirmed already, or being confirmed
         db.session.rollback()
         return _render_preview(upload, preview=None, already_applied=True), 409
     try:
