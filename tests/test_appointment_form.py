@@ -181,17 +181,33 @@ def test_ages_are_computed_at_the_stated_date(app, record):
 def test_long_text_gets_a_smaller_font(app, record):
     with app.app_context():
         cadre = db.session.get(Cadre, record["own_cadre"])
-        short = appointment_form.form_data(cadre, None, today=TODAY)["layout"]["styles"]
+        short = appointment_form.form_data(cadre, None, today=TODAY)["layout"]
         cadre.resume = [
             ResumeEntry(start=date(2000, 1, 1), description="单位" * 30) for _ in range(40)
         ]
-        long = appointment_form.form_data(cadre, None, today=TODAY)["layout"]["styles"]
+        long = appointment_form.form_data(cadre, None, today=TODAY)["layout"]
         db.session.rollback()
 
-    def size(style: str) -> float:
-        return float(style.split("font-size: ")[1].split("pt")[0])
+    def size(layout: dict) -> float:
+        """The font size of the 简历 box: its class, looked up in the form's rules."""
+        declarations = layout["rules"][layout["styles"]["简历"]]
+        return float(declarations.split("font-size: ")[1].split("pt")[0])
 
-    assert size(long["简历"]) < size(short["简历"]) <= 12
+    assert size(long) < size(short) <= 12
+
+
+def test_sizes_are_classes_not_style_attributes(app, record):
+    """WeasyPrint shares computed styles between elements with the same classes, never
+    between elements with style attributes: only the photo may carry one."""
+    with app.app_context():
+        cadre = db.session.get(Cadre, record["own_cadre"])
+        data = appointment_form.form_data(cadre, None, today=TODAY)
+        html = pdf._html(appointment_form.TEMPLATE, data, pdf.cjk_font_family())
+    assert html.count("style=") == 1 and "background-image: url('data:image/png" in html
+    layout = data["layout"]
+    assert set(layout["styles"].values()) <= set(layout["rules"])
+    for name, declarations in layout["rules"].items():
+        assert f"div.{name} {{ {declarations} }}" in html
 
 
 # --- the PDF -------------------------------------------------------------------------------
