@@ -55,7 +55,7 @@ class Config:
         "Source Han Sans SC",
     )
 
-    #: ZIP batches of at least this many forms are laid out in worker processes.
+    #: Batches (ZIP or merged PDF) of at least this many forms are laid out in worker processes.
     PDF_PARALLEL_FROM = 40
     #: Worker processes for those batches (at most the number of cores).
     PDF_WORKERS = 2

@@ -20,8 +20,9 @@ from pypdf import PdfReader
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, ExportJob, JobState, ResumeEntry, Role, User
-from cadre_app.services import batch_export
+from cadre_app.services import batch_export, pdf
 from tests.conftest import login
+from tests.test_pdf import embedded_fonts
 
 JOB_TIMEOUT = 240  # seconds; 21 two-page forms take about 6 s on two cores
 
@@ -352,3 +353,60 @@ def test_a_large_zip_is_laid_out_in_worker_processes(app, cadres, monkeypatch):
         for i, name in enumerate(names):
             pages = pages_of(archive.read(name))
             assert len(pages) == 2 and f"批量0{i}号" in pages[0]
+
+
+def test_a_large_merged_pdf_is_laid_out_in_worker_processes_and_joined(app, cadres, monkeypatch):
+    """The same pages in the same order as in one process, a moving progress count, and
+    the batch's title; each worker's share embeds its own font subset."""
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    kind = batch_export.KINDS["appointment_form"]
+    params = {"today": "2026-01-05"}
+    pooled: list[int] = []
+    real_render_merged = batch_export.pdf_pool.render_merged
+
+    def spy(app_, forms, *, workers, **kw):  # calls through: the real processes render
+        pooled.append(workers)
+        return real_render_merged(app_, forms, workers=workers, **kw)
+
+    monkeypatch.setattr(batch_export.pdf_pool, "render_merged", spy)
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+        here = BytesIO()
+        batch_export.produce(kind, cadres[:5], batch_export.Output.PDF, params, here)
+        monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+        seen: list[int] = []
+        pooled_pdf = BytesIO()
+        batch_export.produce(
+            kind, cadres[:5], batch_export.Output.PDF, params, pooled_pdf, progress=seen.append
+        )
+    assert pooled == [2]
+    assert seen == sorted(seen) and seen[-1] == 5 and len(set(seen)) >= 3, seen
+    assert pages_of(pooled_pdf.getvalue()) == pages_of(here.getvalue())
+    assert len(pages_of(pooled_pdf.getvalue())) == 10
+    reader = PdfReader(BytesIO(pooled_pdf.getvalue()))
+    assert reader.metadata.title == "干部任免审批表（5 份）"
+    assert len(embedded_fonts(pooled_pdf.getvalue())) == 2
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller(app, cadres, monkeypatch):
+    """No CJK font on the workers' configuration: the refusal comes back, no PDF is made."""
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    monkeypatch.setitem(app.config, "PDF_REQUIRE_FONT_FAMILIES", [])
+    kind = batch_export.KINDS["appointment_form"]
+    sink = BytesIO()
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+        with pytest.raises(pdf.PdfUnavailable, match="fonts-noto-cjk"):
+            batch_export.produce(
+                kind, cadres[:4], batch_export.Output.PDF, {"today": "2026-01-05"}, sink
+            )
+    assert sink.getvalue() == b""
+
+
+def test_shares_are_contiguous_and_even():
+    assert batch_export.pdf_pool.shares(5, 2) == [range(0, 3), range(3, 5)]
+    assert batch_export.pdf_pool.shares(200, 2) == [range(0, 100), range(100, 200)]
+    assert batch_export.pdf_pool.shares(1, 2) == [range(0, 1)]

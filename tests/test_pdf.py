@@ -288,6 +288,31 @@ def test_render_many_makes_one_document_with_fonts_embedded_once(app, app_ctx, t
         pdf.render_many([], title="t", author="a")
 
 
+def test_join_keeps_page_order_and_the_first_parts_information(app, app_ctx, tmp_path):
+    """pdf_pool's merged batches are joined here: the pages in order, the title, author and
+    creation date of the first part, nothing attached."""
+    write_template(tmp_path, "_test_join.html", "<h1>{{ data.name }}</h1><p>干部任免审批表</p>")
+    with extra_templates(app, tmp_path):
+        parts = [
+            pdf.render_many(
+                [("_test_join.html", {"name": n}) for n in names], title="批量", author="单位"
+            )
+            for names in (["李晓明", "王芳"], ["张三"])
+        ]
+    joined = pdf.join(parts)
+    reader = pdf_reader(joined)
+    texts = [page.extract_text() for page in reader.pages]
+    assert all(name in text for name, text in zip(["李晓明", "王芳", "张三"], texts, strict=True))
+    first = pdf_reader(parts[0]).metadata
+    assert (reader.metadata.title, reader.metadata.author) == ("批量", "单位")
+    assert reader.metadata.creation_date == first.creation_date
+    assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
+    assert len(embedded_fonts(joined)) == 2  # each part keeps its own subset
+    assert pdf.join(parts[:1]) is parts[0]
+    with pytest.raises(ValueError):
+        pdf.join([])
+
+
 def test_data_must_be_plain(app, app_ctx, org):
     cadre = db.session.get(Cadre, org["own_cadre"])
     with pytest.raises(TypeError, match="plain"):

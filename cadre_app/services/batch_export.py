@@ -186,12 +186,24 @@ def produce(
     PdfUnavailable or whatever rendering raised."""
     report = progress or (lambda n: None)
     author = current_app.config["ORGANISATION_NAME"]
-    if output is Output.ZIP:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        workers = pdf_pool.worker_count(app)
-        if workers > 1 and len(cadre_ids) >= app.config["PDF_PARALLEL_FROM"]:
+    title = f"{kind.label}（{len(cadre_ids)} 份）"
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    workers = pdf_pool.worker_count(app)
+    if workers > 1 and len(cadre_ids) >= app.config["PDF_PARALLEL_FROM"]:
+        if output is Output.ZIP:
             _zip_in_processes(app, kind, cadre_ids, params, sink, report, workers=workers)
-            return
+        else:
+            forms = [
+                (kind.template, kind.build(cadre, params)) for _, cadre in _cadres(kind, cadre_ids)
+            ]
+            sink.write(
+                pdf_pool.render_merged(
+                    app, forms, workers=workers, title=title, author=author, progress=report
+                )
+            )
+            report(len(cadre_ids))
+        return
+    if output is Output.ZIP:
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for position, cadre in _cadres(kind, cadre_ids):
                 content = pdf.render_pdf(
@@ -213,7 +225,6 @@ def produce(
             yield kind.template, kind.build(cadre, params)
         report(len(cadre_ids))
 
-    title = f"{kind.label}（{len(cadre_ids)} 份）"
     sink.write(pdf.render_many(items(), title=title, author=author))
 
 

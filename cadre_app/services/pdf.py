@@ -2,7 +2,8 @@
 WeasyPrint (STYLE.md habit 7).
 
 - ``render_pdf`` makes one document, ``render_many`` one merged document from many
-  (a batch of 200 forms is one PDF: the CJK font is embedded once, not 200 times).
+  (a batch of 200 forms is one PDF: the CJK font is embedded once, not 200 times), and
+  ``join`` puts merged documents laid out in other processes together (``pdf_pool``).
 - A CJK font is required. The families a PDF may use are the app setting
   ``PDF_REQUIRE_FONT_FAMILIES`` (most preferred first; default ``DEFAULT_FONT_FAMILIES``);
   the first one fontconfig has installed is used, looked up once per process. None
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import mimetypes
 import re
@@ -30,10 +32,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
+import pypdf
 import weasyprint
 from flask import current_app
 from weasyprint.text.fonts import FontConfiguration
@@ -267,3 +271,70 @@ def render_many(
         raise ValueError("render_many needs at least one document")
     pages = [page for document in documents for page in document.pages]
     return _finish(documents[0].copy(pages), title=title, author=author, subject=subject)
+
+
+def join(parts: list[bytes]) -> bytes:
+    """The pages of ``parts`` (PDFs from ``render_many``) in order, as one PDF with the
+    document information (title, author, dates) of the first part and the bookmarks of all.
+    Each part keeps its own font subset (a 200-form batch made in two processes carries two
+    copies of the CJK subset, ~190 KB each), renamed so that no two subsets share a tag."""
+    if not parts:
+        raise ValueError("join needs at least one PDF")
+    if len(parts) == 1:
+        return parts[0]
+    writer = pypdf.PdfWriter()
+    readers = [pypdf.PdfReader(BytesIO(part)) for part in parts]
+    for index, reader in enumerate(readers):
+        if index:
+            _retag_fonts(reader, index)
+        writer.append(reader)
+    if readers[0].metadata:
+        writer.add_metadata(dict(readers[0].metadata))
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _retag_fonts(reader: pypdf.PdfReader, index: int) -> None:
+    """Give the subset fonts of ``reader`` new tags (the ``ABCDEF+`` of ``ABCDEF+Noto-Serif``).
+    WeasyPrint derives the tag from the font alone, so every part has the same one, and
+    PDF 32000-1 9.6.4 asks different subsets in one file to have different tags: a viewer
+    may otherwise draw one part's text with the other part's glyphs."""
+    renamed: dict[str, pypdf.generic.NameObject] = {}
+
+    def new_name(name: str) -> pypdf.generic.NameObject:
+        tag, plus, rest = name.lstrip("/").partition("+")
+        if not plus or len(tag) != 6:
+            return pypdf.generic.NameObject(name)
+        digest = hashlib.md5(f"{tag}:{index}".encode(), usedforsecurity=False).digest()
+        letters = "".join(chr(65 + byte % 26) for byte in digest[:6])
+        return renamed.setdefault(name, pypdf.generic.NameObject(f"/{letters}+{rest}"))
+
+    def rename(font: Any) -> None:
+        for obj in (font, *(d.get_object() for d in font.get("/DescendantFonts", []))):
+            if "/BaseFont" in obj:
+                obj[pypdf.generic.NameObject("/BaseFont")] = new_name(str(obj["/BaseFont"]))
+            descriptor = obj.get("/FontDescriptor")
+            if descriptor is not None and "/FontName" in descriptor.get_object():
+                descriptor = descriptor.get_object()
+                descriptor[pypdf.generic.NameObject("/FontName")] = new_name(
+                    str(descriptor["/FontName"])
+                )
+
+    seen: set[int] = set()
+
+    def walk(resources: Any) -> None:
+        resources = resources.get_object() if resources is not None else None
+        if not resources or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        for ref in resources.get("/Font", {}).get_object().values():
+            font = ref.get_object()
+            if id(font) not in seen:
+                seen.add(id(font))
+                rename(font)
+        for ref in resources.get("/XObject", {}).get_object().values():
+            walk(ref.get_object().get("/Resources"))
+
+    for page in reader.pages:
+        walk(page.get("/Resources"))
