@@ -313,6 +313,34 @@ def test_join_keeps_page_order_and_the_first_parts_information(app, app_ctx, tmp
         pdf.join([])
 
 
+def test_named_stylesheets_are_parsed_once_and_applied(app, app_ctx, tmp_path):
+    """A template names its print stylesheets; each is parsed once per process (same
+    object) and its rules reach the PDF (form.css sets A4, records.css a landscape page)."""
+    assert pdf.stylesheet("form.css") is pdf.stylesheet("form.css")
+    for bad in ("../secret.css", "form.html", "/etc/x.css", "FORM.CSS"):
+        with pytest.raises(ValueError):
+            pdf.stylesheet(bad)
+    path = tmp_path / "pdf" / "_test_sheets.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '{% extends "pdf/_base.html" %}{% block stylesheets %}form.css records.css{% endblock %}'
+        '{% block body %}<section class="report"><p>排名表</p></section>{% endblock %}',
+        encoding="utf-8",
+    )
+    with extra_templates(app, tmp_path):
+        content = pdf.render_pdf("_test_sheets.html", {}, title="t", author="a")
+    box = pdf_reader(content).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 landscape
+
+
+def test_pdf_templates_name_their_stylesheets_instead_of_including_them():
+    """An included stylesheet would be parsed again on every render."""
+    folder = Path(pdf.__file__).resolve().parent.parent / "templates" / "pdf"
+    for template in folder.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert '.css" %}' not in text and ".css' %}" not in text, template.name
+
+
 def test_data_must_be_plain(app, app_ctx, org):
     cadre = db.session.get(Cadre, org["own_cadre"])
     with pytest.raises(TypeError, match="plain"):
