@@ -59,6 +59,8 @@ class Config:
     PDF_PARALLEL_FROM = 40
     #: Worker processes for those batches (at most the number of cores).
     PDF_WORKERS = 2
+    #: How much nicer (Unix nice) those workers run than the web workers (0 = same).
+    PDF_WORKER_NICE = 10
 
     ORGANISATION_NAME = "示例市财政局"
     #: At most this many rows in one audit-log export (about 9 s for 50,000 on 2 cores).

@@ -5,6 +5,7 @@ output read back with pypdf; the job runs in a real thread against the real data
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -410,3 +411,13 @@ def test_shares_are_contiguous_and_even():
     assert batch_export.pdf_pool.shares(5, 2) == [range(0, 3), range(3, 5)]
     assert batch_export.pdf_pool.shares(200, 2) == [range(0, 100), range(100, 200)]
     assert batch_export.pdf_pool.shares(1, 2) == [range(0, 1)]
+
+
+def test_rendering_workers_run_at_lower_priority(app, monkeypatch):
+    """PDF_WORKER_NICE: the web process keeps the CPU when it asks for it during a batch."""
+    own = os.nice(0)
+    with batch_export.pdf_pool.make_pool(app, 1) as pool:
+        assert pool.submit(os.nice, 0).result() == min(19, own + app.config["PDF_WORKER_NICE"])
+    monkeypatch.setitem(app.config, "PDF_WORKER_NICE", 0)
+    with batch_export.pdf_pool.make_pool(app, 1) as pool:
+        assert pool.submit(os.nice, 0).result() == own
