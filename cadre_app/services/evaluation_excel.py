@@ -1,7 +1,7 @@
 """The evaluation workbooks (DESIGN.md, Contracts): the 年度考核 score workbook in, all or
 nothing, and the 考核排名 ranking workbook out, with the blank score template.
 
-The import mirrors services.roster_excel and reuses its safety checks and cell helpers:
+The import mirrors services.roster_excel and shares services.workbook with it:
 ``check_upload`` looks at the bytes first; ``read_scores`` finds the header by name in the first
 20 rows and reads every cell as text first (a cell stored as a number is judged as that number,
 so Excel's 85.549999999999997 is the 85.55 typed); ``preview_import`` checks every row against
@@ -41,7 +41,7 @@ from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, CycleState, Department, Evaluation, EvaluationCycle
 from cadre_app.services import audit, evaluation, ranking
-from cadre_app.services.roster_excel import (
+from cadre_app.services.workbook import (
     HEADER_SCAN_ROWS,
     MAX_DATA_ROWS,
     Change,

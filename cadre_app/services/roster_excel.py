@@ -3,8 +3,9 @@ import, export and the blank template.
 
 The flow is the same for the web and the CLI:
 
-1. ``check_upload`` looks at the bytes before any parser does: size, macros, zip bombs, that it
-   is an Office Open XML spreadsheet at all.
+1. ``workbook.check_upload`` looks at the bytes before any parser does: size, macros, zip
+   bombs, that it is an Office Open XML spreadsheet at all (shared with the score workbook,
+   as are the cell cleaning, header location and formula-safe cells).
 2. ``read_roster`` finds the sheet and the header row and reads every cell as **text** first
    (pandas with ``dtype=str``), so an 18-digit 身份证号 is never turned into a float. Cells that
    the workbook itself stored as numbers in the ID and date columns are looked at once more in
@@ -20,12 +21,9 @@ Services flush, never commit: the caller commits, or rolls back on an exception.
 
 from __future__ import annotations
 
-import enum
 import re
-import unicodedata
-import zipfile
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
@@ -35,7 +33,6 @@ import openpyxl
 import pandas as pd
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from defusedxml import ElementTree
 from flask_babel import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -44,44 +41,27 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Organisation, enums
 from cadre_app.services import audit, dates, idcard, roster
+from cadre_app.services.workbook import (
+    HEADER_SCAN_ROWS,
+    MAX_DATA_ROWS,
+    Change,
+    RowStatus,
+    WorkbookError,
+    check_upload,
+    chunks,
+    clean_text,
+    header_text,
+    locate_columns,
+    normalise_cell,
+    write_text,
+)
 
 SHEET = "干部名册"
 INSTRUCTIONS_SHEET = "填写说明"
 
-#: Limits checked on the bytes before any parser runs.
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_EXPANDED_BYTES = 50 * 1024 * 1024
-MAX_ZIP_ENTRIES = 100
-#: The header must be within the first rows; data rows beyond this many are refused.
-HEADER_SCAN_ROWS = 20
-MAX_DATA_ROWS = 20_000
-#: Bulk look-ups use ``IN (...)`` lists of at most this many values (SQLite's variable limit).
-LOOKUP_CHUNK = 1000
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
-_SPREADSHEET_MAIN_TYPES = frozenset(
-    {
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
-    }
-)
-_MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam", ".xlsb")
-#: Text that a spreadsheet could take for a formula (OWASP CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _DATETIME_TEXT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}:\d{2}$")
 _NUMERIC_MONTH = re.compile(r"^\d{4}\.\d{2}$")
 _NUMERIC_MONTH_ONE_DIGIT = re.compile(r"^\d{4}\.\d$")
-
-
-class WorkbookError(Exception):
-    """The file as a whole cannot be read as a roster workbook; the message says why."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -128,112 +108,7 @@ _COLUMN_BY_ATTR = {c.attr: c for c in COLUMNS}
 assert all(c.attr in roster.FIELD_BY_ATTR for c in COLUMNS)
 
 
-# --- 1. the bytes ---------------------------------------------------------------------------
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
-def check_upload(content: bytes, filename: str) -> None:
-    """Refuse what must never reach a parser; raises WorkbookError with the reason.
-
-    The sum of the declared entry sizes bounds what openpyxl can inflate: Python's zipfile
-    stops every entry at its declared size (and fails its CRC if the data was longer).
-    """
-    name = (filename or "").strip().lower()
-    if name.endswith(_MACRO_SUFFIXES):
-        raise WorkbookError(
-            _(
-                "不接受启用宏的工作簿（%(suffix)s）：请在 Excel 中另存为“Excel 工作簿"
-                "（*.xlsx）”后再上传。",
-                suffix=name.rsplit(".", 1)[-1],
-            )
-        )
-    if not content:
-        raise WorkbookError(_("文件是空的。"))
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise WorkbookError(
-            _(
-                "文件大小为 %(size)s，超过了 %(limit)s 的上限。",
-                size=_megabytes(len(content)),
-                limit=_megabytes(MAX_UPLOAD_BYTES),
-            )
-        )
-    if content.startswith(_OLE_MAGIC):
-        raise WorkbookError(
-            _(
-                "这是 Excel 97-2003 格式（.xls）或设置了打开密码的工作簿：请在 Excel 中另存为"
-                "不加密的“Excel 工作簿（*.xlsx）”后再上传。"
-            )
-        )
-    not_xlsx = _("这不是 Excel 工作簿（.xlsx）文件。")
-    if not content.startswith(_ZIP_MAGIC):
-        raise WorkbookError(not_xlsx)
-    try:
-        archive = zipfile.ZipFile(BytesIO(content))
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise WorkbookError(not_xlsx) from None
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ZIP_ENTRIES:
-            raise WorkbookError(
-                _(
-                    "文件中的压缩条目过多（%(n)d 个，上限 %(limit)d 个），已拒绝处理。",
-                    n=len(entries),
-                    limit=MAX_ZIP_ENTRIES,
-                )
-            )
-        expanded = sum(entry.file_size for entry in entries)
-        if expanded > MAX_EXPANDED_BYTES:
-            raise WorkbookError(
-                _(
-                    "文件解压后达 %(size)s，超过了 %(limit)s 的上限，已拒绝处理。",
-                    size=_megabytes(expanded),
-                    limit=_megabytes(MAX_EXPANDED_BYTES),
-                )
-            )
-        macro = _("文件中含有宏（VBA 工程），不予接受：请另存为不含宏的“Excel 工作簿（*.xlsx）”。")
-        if any(e.filename.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for e in entries):
-            raise WorkbookError(macro)
-        try:
-            types_xml = archive.read("[Content_Types].xml")
-            root = ElementTree.fromstring(types_xml)
-        except Exception:  # a missing entry, broken XML or an XML attack: not a workbook
-            raise WorkbookError(not_xlsx) from None
-    content_types = {
-        element.get("ContentType", "") for element in root.iter() if element.get("ContentType")
-    }
-    if any("macroenabled" in t.lower() or "vbaproject" in t.lower() for t in content_types):
-        raise WorkbookError(macro)
-    if not content_types & _SPREADSHEET_MAIN_TYPES:
-        raise WorkbookError(not_xlsx)
-
-
-# --- 2. cells to values ---------------------------------------------------------------------
-
-
-def clean_text(value: Any) -> str | None:
-    """NFKC (full-width letters, digits and spaces become half-width), invisible characters
-    dropped, surrounding white space (also the ideographic space) stripped; empty -> None."""
-    if value is None:
-        return None
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).strip()
-    return text or None
-
-
-def normalise_cell(kind: str, value: Any) -> Any:
-    """The value a text cell of ``kind`` stands for (dates are parsed elsewhere)."""
-    text = clean_text(value)
-    if text is None:
-        return None
-    if kind == "name":
-        return _CJK_GAP.sub("", text)  # “张　三” padded for alignment is 张三
-    if kind == "phone":
-        return re.sub(r"[\s-]", "", text)
-    if kind == "id_number":
-        return idcard.normalise(text) or None
-    return text
+# --- cells to values (the bytes are checked by workbook.check_upload) -----------------------
 
 
 def _same(column: Column, old: Any, new: Any) -> bool:
@@ -287,7 +162,7 @@ def _numeric_id_number(raw: int | float) -> tuple[str | None, str | None]:
     )
 
 
-# --- 3. the workbook to rows ----------------------------------------------------------------
+# --- the workbook to rows ------------------------------------------------------------------
 
 
 @dataclass
@@ -306,13 +181,6 @@ class ParsedRoster:
     warnings: list[str]
 
 
-def header_text(value: Any) -> str:
-    """A header cell's label: white space, a leading * and a trailing （必填） ignored."""
-    text = clean_text(value) or ""
-    text = re.sub(r"\s+", "", text).strip("*")
-    return re.sub(r"[(（]必填[)）]$", "", text)
-
-
 def _find_header(grid: list[list[str]]) -> int:
     for index, cells in enumerate(grid[:HEADER_SCAN_ROWS]):
         texts = {header_text(v) for v in cells}
@@ -325,36 +193,6 @@ def _find_header(grid: list[list[str]]) -> int:
             n=HEADER_SCAN_ROWS,
         )
     )
-
-
-def locate_columns(
-    cells: Sequence[Any], known: Collection[str], required: Sequence[str], warnings: list[str]
-) -> dict[str, int]:
-    """label -> column index of the ``known`` labels in a header row. A label twice or a
-    ``required`` one missing raises WorkbookError; unknown labels become a warning."""
-    found: dict[str, list[int]] = defaultdict(list)
-    unknown = []
-    for index, value in enumerate(cells):
-        text = header_text(value)
-        if text in known:
-            found[text].append(index)
-        elif text:
-            unknown.append(text)
-    for label, indexes in found.items():
-        if len(indexes) > 1:
-            raise WorkbookError(
-                _(
-                    "表头中“%(label)s”出现了不止一次（第 %(columns)s 列）。",
-                    label=label,
-                    columns="、".join(get_column_letter(i + 1) for i in indexes),
-                )
-            )
-    missing = [label for label in required if label not in found]
-    if missing:
-        raise WorkbookError(_("缺少必填列：%(columns)s。", columns="、".join(missing)))
-    if unknown:
-        warnings.append(_("已忽略无法识别的列：%(columns)s。", columns="、".join(unknown)))
-    return {label: indexes[0] for label, indexes in found.items()}
 
 
 def _map_header(cells: list[str], warnings: list[str]) -> dict[int, Column]:
@@ -484,21 +322,7 @@ def _cell_value(column: Column, text: str, raw: int | float | None) -> Any:
     return normalise_cell(column.kind, text)
 
 
-# --- 4. preview -----------------------------------------------------------------------------
-
-
-class RowStatus(enum.StrEnum):
-    NEW = "new"
-    UPDATE = "update"
-    UNCHANGED = "unchanged"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Change:
-    label: str
-    old: str
-    new: str
+# --- preview -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -552,12 +376,6 @@ class ImportRejected(Exception):
     def __init__(self, preview: ImportPreview):
         super().__init__(f"{len(preview.error_rows)} rows rejected")
         self.preview = preview
-
-
-def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    """``values`` in slices small enough for one IN (...) query."""
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        yield values[start : start + LOOKUP_CHUNK]
 
 
 def _organisation(name: str | None = None) -> Organisation | None:
@@ -737,7 +555,7 @@ def preview_import(
     return ImportPreview(filename, results, new_departments, parsed.warnings)
 
 
-# --- 5. apply -------------------------------------------------------------------------------
+# --- apply ---------------------------------------------------------------------------------
 
 
 def apply_import(
@@ -828,7 +646,7 @@ def _create_departments(
     return created
 
 
-# --- 6. export and the blank template -------------------------------------------------------
+# --- export and the blank template ---------------------------------------------------------
 
 
 def cadres_for_export(department_ids: Sequence[int] | None) -> list[Cadre]:
@@ -847,17 +665,6 @@ def cadres_for_export(department_ids: Sequence[int] | None) -> list[Cadre]:
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 _REQUIRED_FONT = Font(bold=True, color="8C1C13")
-
-
-def write_text(cell: Any, text: str) -> None:
-    """A string cell, never a formula, whatever the text starts with. ``quotePrefix`` (a
-    style flag, not a character of the value) keeps Excel from reading it as one when the
-    cell is edited."""
-    cell.value = text
-    cell.data_type = "s"
-    cell.number_format = "@"
-    if text.startswith(FORMULA_PREFIXES):
-        cell.quotePrefix = True
 
 
 def _cell_for(cadre: Cadre, column: Column, *, mask_ids: bool) -> Any:

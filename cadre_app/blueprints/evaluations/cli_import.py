@@ -12,7 +12,7 @@ from cadre_app.cli import cli_actor, report_import
 from cadre_app.extensions import db
 from cadre_app.services import evaluation_excel
 from cadre_app.services.evaluation import EvaluationError
-from cadre_app.services.roster_excel import WorkbookError
+from cadre_app.services.workbook import WorkbookError
 
 
 @bp.cli.command("import")

@@ -29,7 +29,7 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import ImportUpload, Role
 from cadre_app.permissions import role_required
-from cadre_app.services import evaluation_excel, roster_excel
+from cadre_app.services import evaluation_excel, workbook
 from cadre_app.services.evaluation import EvaluationError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,7 +38,7 @@ UPLOAD_KIND = "evaluations"
 PREVIEW_ROWS = 1000
 
 
-uploads.limit_request_body(bp, "evaluations.import_upload", roster_excel.MAX_UPLOAD_BYTES)
+uploads.limit_request_body(bp, "evaluations.import_upload", workbook.MAX_UPLOAD_BYTES)
 
 
 def pack_filename(year: int, filename: str) -> str:
@@ -66,14 +66,14 @@ def import_upload() -> Any:
         )
     year = form.year.data
     filename = uploads.client_filename(form.file.data.filename, "scores.xlsx")
-    content = form.file.data.read(roster_excel.MAX_UPLOAD_BYTES + 1)
+    content = form.file.data.read(workbook.MAX_UPLOAD_BYTES + 1)
     try:
         evaluation_excel.check_year(year)
     except EvaluationError as error:
         form.year.errors = [*form.year.errors, str(error)]
     try:
         evaluation_excel.read_scores(content, filename)
-    except roster_excel.WorkbookError as error:
+    except workbook.WorkbookError as error:
         form.file.errors = [*form.file.errors, error.message]
     if form.year.errors or form.file.errors:
         return render_template("evaluations/import.html", form=form), 400
@@ -113,7 +113,7 @@ def import_preview(token: str) -> Any:
         return _render_preview(upload, None)
     try:
         preview = evaluation_excel.preview_import(upload.content, filename, year=year)
-    except roster_excel.WorkbookError as error:
+    except workbook.WorkbookError as error:
         return _render_preview(upload, None, problem=error.message), 400
     except EvaluationError as error:
         return _render_preview(upload, None, problem=str(error)), 400
@@ -139,7 +139,7 @@ def import_confirm(token: str) -> Any:
     except evaluation_excel.ImportRejected as rejected:
         db.session.rollback()
         return _render_preview(upload, rejected.preview, rejected=True), 400
-    except roster_excel.WorkbookError as error:
+    except workbook.WorkbookError as error:
         db.session.rollback()
         return _render_preview(upload, None, problem=error.message), 400
     except EvaluationError as error:

@@ -33,13 +33,13 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import ImportUpload, Role
 from cadre_app.permissions import has_role, role_required, visible_department_ids
-from cadre_app.services import audit, roster_excel
+from cadre_app.services import audit, roster_excel, workbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KIND = "roster"
 
 
-uploads.limit_request_body(bp, "roster.import_upload", roster_excel.MAX_UPLOAD_BYTES)
+uploads.limit_request_body(bp, "roster.import_upload", workbook.MAX_UPLOAD_BYTES)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -52,7 +52,7 @@ def import_upload() -> Any:
             400 if form.is_submitted() else 200
         )
     filename = uploads.client_filename(form.file.data.filename, "roster.xlsx")
-    content = form.file.data.read(roster_excel.MAX_UPLOAD_BYTES + 1)
+    content = form.file.data.read(workbook.MAX_UPLOAD_BYTES + 1)
     try:
         roster_excel.read_roster(content, filename)
     except roster_excel.WorkbookError as error:
