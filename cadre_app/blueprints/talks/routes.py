@@ -34,7 +34,7 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import TALK_KINDS, Cadre, Holiday, Role, Talk, TalkState
 from cadre_app.permissions import has_role, role_required
-from cadre_app.services import dates, talks
+from cadre_app.services import dates, talks, talks_query
 
 #: Moves a conductor may make; 拟办, 审批 and 升级处理 are the organisation's (HR).
 CONDUCTOR_TARGETS = (
@@ -54,7 +54,7 @@ def may_use_talks(user: Any) -> bool:
     conducts a talk."""
     if has_role(user, Role.HR, Role.MANAGER):
         return True
-    return has_role(user, Role.CADRE) and talks.conducts_any(user.cadre_id)
+    return has_role(user, Role.CADRE) and talks_query.conducts_any(user.cadre_id)
 
 
 def section_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,10 +68,10 @@ def section_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def _scope() -> talks.TalkScope:
+def _scope() -> talks_query.TalkScope:
     if has_role(current_user, Role.HR):
-        return talks.TalkScope(everyone=True)
-    return talks.TalkScope(cadre_id=current_user.cadre_id)
+        return talks_query.TalkScope(everyone=True)
+    return talks_query.TalkScope(cadre_id=current_user.cadre_id)
 
 
 def talk_or_404(talk_id: int) -> Talk:
@@ -142,14 +142,14 @@ def index() -> Any:
         kind and kind not in TALK_KINDS
     ):
         abort(400)
-    filters = talks.TalkFilters(
+    filters = talks_query.TalkFilters(
         state=TalkState(state_raw) if state_raw else None,
         kind=kind or None,
         overdue=request.args.get("overdue") == "1",
         q=request.args.get("q", "").strip()[:50] or None,
         page=_int(request.args.get("page"), default=1) or 1,
     )
-    result = talks.list_talks(filters, scope=_scope(), today=date.today())
+    result = talks_query.list_talks(filters, scope=_scope(), today=date.today())
     args = {k: v for k, v in request.args.items() if k not in ("page", "state") and v}
     return render_template(
         "talks/index.html",
