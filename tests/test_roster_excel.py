@@ -4,7 +4,6 @@ do (round ID numbers, smuggle formulas, half-import a file)."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import date, datetime
 from io import BytesIO
 
@@ -82,11 +81,9 @@ def test_500_rows_with_one_bad_row_write_nothing_and_name_row_and_field(ctx):
     assert (count(Cadre), count(Department), count(AuditEvent)) == before
 
 
-def test_the_fixed_workbook_imports_fast_and_audits_every_row(ctx):
+def test_the_fixed_workbook_imports_and_audits_every_row(ctx):
     content = build(cadre_rows(500))
-    started = time.perf_counter()
     summary = apply(content)
-    elapsed = time.perf_counter() - started
 
     assert (summary.created, summary.updated, summary.unchanged) == (500, 0, 0)
     assert summary.new_departments == ["办公室", "政策法规处"]
@@ -101,7 +98,6 @@ def test_the_fixed_workbook_imports_fast_and_audits_every_row(ctx):
         ("cadre", "import", 1),
         ("department", "create", 2),
     ]
-    assert elapsed < 5, f"500 rows took {elapsed:.2f} s"
 
 
 def test_export_then_reimport_changes_nothing(ctx):
