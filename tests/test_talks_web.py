@@ -1,5 +1,6 @@
-"""The talks pages: who sees what (a conductor only the talks they conduct), create,
-transitions, edit with version conflicts, the holiday calendar, bad input and repeated posts."""
+"""The talks pages: who sees what (HR all, a manager who conducts only those talks, a cadre
+account none), create, transitions, edit with version conflicts, the holiday calendar, bad
+input and repeated posts."""
 
 from __future__ import annotations
 
@@ -96,16 +97,22 @@ def test_a_conductor_sees_only_the_talks_they_conduct(app, org, conductor):
     assert conductor.get("/talks/holidays").status_code == 403
 
 
-def test_a_cadre_user_who_conducts_sees_those_talks_but_never_their_own(app, org, cadre_client):
-    # 李晓明 (the cadre user) conducts a talk about 王芳; a talk about 李晓明 stays hidden
+def test_a_cadre_account_does_not_use_talks_even_as_the_conductor(app, org, cadre_client):
+    """DESIGN.md's roles: a cadre comments on their own plan; managers write the talks they
+    conduct. 李晓明 (the cadre user) is named as the conductor of a talk about 王芳."""
     about_other = add_talk(
         app, org, subject_id=org["other_cadre"], conductor_id=org["own_cadre"], reason="谈心"
     )
-    about_self = add_talk(app, org, conductor_id=org["own_cadre"], reason="本人的谈话")
-    page = cadre_client.get("/talks/").get_data(as_text=True)
-    assert "谈心" in page and "本人的谈话" not in page
-    assert cadre_client.get(f"/talks/{about_other}").status_code == 200
-    assert cadre_client.get(f"/talks/{about_self}").status_code == 404
+    assert cadre_client.get("/talks/").status_code == 403
+    assert cadre_client.get(f"/talks/{about_other}").status_code == 403
+    assert cadre_client.get(f"/talks/{about_other}/edit").status_code == 403
+    transition = cadre_client.post(
+        f"/talks/{about_other}/transition", data={"target": "held", "version": "1"}
+    )
+    assert transition.status_code == 403
+    assert cadre_client.get(f"/records/talks/{about_other}.pdf").status_code == 404
+    with app.app_context():
+        assert db.session.get(Talk, about_other).state is S.TRIGGERED
 
 
 # --- the list ---------------------------------------------------------------------------------

@@ -153,11 +153,3 @@ def list_talks(filters: TalkFilters, *, scope: TalkScope, today: date) -> TalkPa
         all_count=sum(counts.values()),
         overdue_count=overdue_count or 0,
     )
-
-
-def conducts_any(cadre_id: int | None) -> bool:
-    """True when ``cadre_id`` conducts at least one talk about someone else."""
-    if cadre_id is None:
-        return False
-    scope = TalkScope(cadre_id=cadre_id)
-    return db.session.scalar(sa.select(sa.exists().where(*scope.conditions()))) or False

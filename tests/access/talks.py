@@ -1,9 +1,9 @@
 from tests.access import LOGIN
 
 # roles: anon, admin, hr, manager, cadre, auditor
-# The matrix cadre user (李晓明) conducts no talk, so the section is closed to them (403); a
-# manager may use it and finds no talk 999999 (404). The holiday calendar is HR's and the
-# admin's (a setting, no personnel data).
+# The section is HR's and the managers' (a cadre account gets 403 even when its cadre
+# conducts a talk, DESIGN.md's roles); a manager finds no talk 999999 (404). The holiday
+# calendar is HR's and the admin's (a setting, no personnel data).
 EXPECTED = {
     "talks.index": ("GET", "/talks/", (LOGIN, 403, 200, 200, 403, 403)),
     "talks.create": ("GET", "/talks/new", (LOGIN, 403, 200, 403, 403, 403)),

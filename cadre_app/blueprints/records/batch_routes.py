@@ -105,13 +105,13 @@ def annual_evaluation_pdf(cadre_id: int, year: int) -> Any:
 @bp.route("/talks/<int:talk_id>.pdf")
 @role_required(Role.HR, Role.MANAGER, Role.CADRE)
 def talk_record_pdf(talk_id: int) -> Any:
-    """The 谈话记录 of one talk: HR, and the user linked to the cadre who conducts it (never
-    the talk about themselves); 404 for anyone else."""
+    """The 谈话记录 of one talk: HR, and a manager linked to the cadre who conducts it (never
+    the talk about themselves), as on the talks pages; 404 for anyone else."""
     talk = db.session.get(Talk, talk_id)
     if talk is None:
         abort(404)
     if not has_role(current_user, Role.HR):
-        mine = current_user.cadre_id
+        mine = current_user.cadre_id if has_role(current_user, Role.MANAGER) else None
         if mine is None or talk.conductor_id != mine or talk.subject_id == mine:
             abort(404)
     subject = talk.subject

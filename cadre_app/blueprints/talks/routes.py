@@ -50,11 +50,10 @@ FIELD_ALIASES = {"subject_id": "subject_staff_no", "conductor_id": "conductor_st
 
 
 def may_use_talks(user: Any) -> bool:
-    """HR and managers use the section; another user linked to a cadre only while that cadre
-    conducts a talk."""
-    if has_role(user, Role.HR, Role.MANAGER):
-        return True
-    return has_role(user, Role.CADRE) and talks_query.conducts_any(user.cadre_id)
+    """HR and managers use the section (DESIGN.md, roles: a manager writes the talks they
+    conduct); a cadre account does not, even when its cadre is named as a talk's conductor:
+    HR records such a talk, or gives the conductor a manager account."""
+    return has_role(user, Role.HR, Role.MANAGER)
 
 
 def section_required(view: Callable[..., Any]) -> Callable[..., Any]:
