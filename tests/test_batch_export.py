@@ -413,6 +413,34 @@ def test_shares_are_contiguous_and_even():
     assert batch_export.pdf_pool.shares(1, 2) == [range(0, 1)]
 
 
+def test_a_merged_batch_is_cut_into_parts_of_at_most_100_forms_per_worker_round():
+    part_count = batch_export.pdf_pool.part_count
+    assert [part_count(n, 2) for n in (40, 200, 201, 400, 500)] == [2, 2, 4, 4, 6]
+    assert part_count(500, 1) == 5 and part_count(3, 4) == 4
+
+
+def test_a_worker_lays_out_several_parts_one_after_another(app, cadres, monkeypatch):
+    """Parts of at most PART_FORMS forms (here 2): five forms in four parts on two workers,
+    the same pages in the same order, one font subset per part, each with its own tag."""
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    monkeypatch.setattr(batch_export.pdf_pool, "PART_FORMS", 2)
+    kind = batch_export.KINDS["appointment_form"]
+    params = {"today": "2026-01-05"}
+    seen: list[int] = []
+    sink = BytesIO()
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+        batch_export.produce(
+            kind, cadres[:5], batch_export.Output.PDF, params, sink, progress=seen.append
+        )
+    pages = pages_of(sink.getvalue())
+    assert len(pages) == 10 and seen[-1] == 5
+    assert all(f"批量0{i}号" in pages[2 * i] for i in range(5)), pages
+    assert len(embedded_fonts(sink.getvalue())) == 4
+
+
 def test_rendering_workers_run_at_lower_priority(app, monkeypatch):
     """PDF_WORKER_NICE: the web process keeps the CPU when it asks for it during a batch."""
     own = os.nice(0)

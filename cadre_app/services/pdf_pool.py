@@ -7,9 +7,10 @@ never touches the database. Workers are spawned, not forked, because the parent 
 multi-threaded web worker.
 
 - ``render_all``: one PDF per spec (the ZIP of separate forms), in the order given.
-- ``render_merged``: one merged PDF. Each worker lays out a contiguous share of the forms
-  as one document and the parent joins the shares (``pdf.join``); a queue carries a tick
-  per form laid out, so the progress bar moves while the workers run.
+- ``render_merged``: one merged PDF. The forms are cut into contiguous parts (one per
+  worker, more for batches over 200 so that a part holds at most 100 forms); each part is
+  laid out as one document in a worker and the parent joins the parts (``pdf.join``); a
+  queue carries a tick per form laid out, so the progress bar moves while the workers run.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ Item = tuple[str, dict[str, Any]]
 
 _worker_app: Flask | None = None
 _ticks: Any = None  # the parent's queue, in a worker of render_merged
+_parts_made = 0  # parts of a merged PDF this worker has laid out
+#: A merged batch is laid out in parts of at most this many forms (see part_count).
+PART_FORMS = 100
 _CONFIG_KEYS = (
     "ORGANISATION_NAME",
     "PDF_REQUIRE_FONT_FAMILIES",
@@ -105,13 +109,14 @@ def render_all(app: Flask, specs: Iterable[RenderSpec], *, workers: int) -> Iter
 
 
 def _render_share(items: list[Item], title: str, author: str, subject: str | None) -> bytes:
-    """A worker's share of a merged PDF, with a tick on the queue per form laid out.
+    """One part of a merged PDF, with a tick on the queue per form laid out.
 
-    The cyclic garbage collector is paused meanwhile (this process does nothing else):
-    every laid-out document stays alive until the share is written, and full collections
-    rescanning them all made a 100-form share about 20% slower. The pool is made for one
-    batch, so each worker lays out one share and ends."""
+    The cyclic garbage collector is paused meanwhile: every laid-out document stays alive
+    until the part is written, and full collections rescanning them all made a 100-form
+    part about 20% slower. The documents of a part this worker made before are collected
+    first (about a second per 100 forms), so a worker holds one part at a time."""
     assert _worker_app is not None and _ticks is not None
+    global _parts_made
 
     def ticking() -> Iterator[Item]:
         # render_many lays out each item before it asks for the next one
@@ -121,24 +126,36 @@ def _render_share(items: list[Item], title: str, author: str, subject: str | Non
             yield item
         _ticks.put(1)
 
+    if _parts_made:
+        gc.collect()
+    _parts_made += 1
     gc.disable()
     try:
         with _worker_app.app_context():
             return pdf.render_many(ticking(), title=title, author=author, subject=subject)
     finally:
-        gc.enable()  # no gc.collect() here: it took ~1 s, and the process is about to end
+        gc.enable()  # no gc.collect() here: it takes a while, and the process may be done
 
 
-def shares(count: int, workers: int) -> list[range]:
-    """``range(count)`` cut into ``workers`` contiguous runs that differ by at most one."""
-    size, extra = divmod(count, workers)
+def shares(count: int, parts: int) -> list[range]:
+    """``range(count)`` cut into ``parts`` contiguous runs that differ by at most one."""
+    size, extra = divmod(count, parts)
     runs, start = [], 0
-    for index in range(workers):
+    for index in range(parts):
         end = start + size + (1 if index < extra else 0)
         if end > start:
             runs.append(range(start, end))
         start = end
     return runs
+
+
+def part_count(count: int, workers: int) -> int:
+    """How many parts a merged batch of ``count`` forms is laid out in: a multiple of
+    ``workers`` (so they finish together) with at most PART_FORMS forms each (a worker's
+    memory grows with the documents of its part: ~600 MB for 100 forms). Each part adds
+    one copy of the CJK subset (~190 KB) to the file."""
+    per_round = workers * PART_FORMS
+    return workers * max(1, -(-count // per_round))
 
 
 def render_merged(
@@ -162,7 +179,7 @@ def render_merged(
     try:
         futures = [
             pool.submit(_render_share, items[run.start : run.stop], title, author, subject)
-            for run in shares(len(items), workers)
+            for run in shares(len(items), part_count(len(items), workers))
         ]
         done = 0
         while True:
