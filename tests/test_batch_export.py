@@ -5,11 +5,14 @@ output read back with pypdf; the job runs in a real thread against the real data
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
 import zipfile
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -449,3 +452,30 @@ def test_rendering_workers_run_at_lower_priority(app, monkeypatch):
     monkeypatch.setitem(app.config, "PDF_WORKER_NICE", 0)
     with batch_export.pdf_pool.make_pool(app, 1) as pool:
         assert pool.submit(os.nice, 0).result() == own
+
+
+def test_a_worker_process_that_dies_fails_the_batch_with_a_reason(app, cadres, monkeypatch):
+    """A rendering process killed mid-batch (as the kernel does when memory runs out): the
+    caller gets BrokenProcessPool instead of waiting forever, and the job's message says
+    what happened."""
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    kind = batch_export.KINDS["appointment_form"]
+
+    def kill_workers(done: int) -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+        with pytest.raises(BrokenProcessPool) as broken:
+            batch_export.produce(
+                kind,
+                cadres[:6],
+                batch_export.Output.PDF,
+                {"today": "2026-01-05"},
+                BytesIO(),
+                progress=kill_workers,
+            )
+    assert "后台进程意外退出" in batch_export.failure_message(broken.value)

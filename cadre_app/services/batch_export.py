@@ -30,6 +30,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -483,6 +484,11 @@ def failure_message(error: Exception) -> str:
     kind only (the details go to the log, not to the page)."""
     if isinstance(error, BatchError | pdf.PdfUnavailable):
         return str(error)[:480]
+    if isinstance(error, BrokenProcessPool):
+        return (
+            "导出失败：生成 PDF 的后台进程意外退出（常见原因是服务器内存不足）。"
+            "请减少一次导出的份数后重试；仍然失败请联系系统管理员查看日志。"
+        )
     return (
         f"导出失败（内部错误 {type(error).__name__}）。请重试；仍然失败请联系系统管理员查看日志。"
     )
