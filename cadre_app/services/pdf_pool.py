@@ -108,7 +108,7 @@ def render_all(app: Flask, specs: Iterable[RenderSpec], *, workers: int) -> Iter
         yield from pool.map(_render, specs, chunksize=1)
 
 
-def _render_share(items: list[Item], title: str, author: str, subject: str | None) -> bytes:
+def _render_part(items: list[Item], title: str, author: str, subject: str | None) -> bytes:
     """One part of a merged PDF, with a tick on the queue per form laid out.
 
     The cyclic garbage collector is paused meanwhile: every laid-out document stays alive
@@ -178,7 +178,7 @@ def render_merged(
     pool = make_pool(app, workers, ticks)
     try:
         futures = [
-            pool.submit(_render_share, items[run.start : run.stop], title, author, subject)
+            pool.submit(_render_part, items[run.start : run.stop], title, author, subject)
             for run in shares(len(items), part_count(len(items), workers))
         ]
         done = 0
@@ -186,14 +186,20 @@ def render_merged(
             try:
                 ticks.get(timeout=_POLL_SECONDS)
             except queue.Empty:
-                if all(future.done() for future in futures):
-                    break
+                finished = [future for future in futures if future.done()]
+                failed = any(future.exception() is not None for future in finished)
+                if failed or len(finished) == len(futures):
+                    break  # a failed part ends the batch now: the rest is not waited for
                 continue
             done += 1
             report(done)
+        failures = [f.exception() for f in futures if f.done() and f.exception() is not None]
+        if failures:  # raised now, without waiting for the parts still running
+            raise failures[0]  # type: ignore[misc]
         parts = [future.result() for future in futures]
     finally:
-        # Not waiting for the workers to exit: a worker's interpreter tears down its share's
+        # Not waiting for the workers to exit: a worker's interpreter tears down its part's
         # documents on the way out (about a second), while this process joins the parts.
+        # Parts not started yet are cancelled.
         pool.shutdown(wait=False, cancel_futures=True)
     return pdf.join(parts)
