@@ -135,6 +135,21 @@ def doctor_command() -> None:
         if hb
         else f"缺失，PDF 将慢约 35 倍：apt-get install {health.HARFBUZZ_SUBSET_PACKAGE}",
     )
+    from cadre_app.services import pdf_pool
+
+    workers = pdf_pool.worker_count(app)
+    why_not = pdf_pool.unavailable_reason()
+    if why_not:
+        line(True, "PDF 并行进程", f"不可用（{why_not}）：批量导出改在网站进程中生成，较慢")
+    elif workers > 1:
+        try:
+            family, nice = pdf_pool.self_check(app)
+        except Exception as error:  # whatever stops a worker from starting
+            line(False, "PDF 并行进程", f"无法启动（{type(error).__name__}: {error}）")
+        else:
+            line(True, "PDF 并行进程", f"{workers} 个，字体 {family}，nice 值 {nice}")
+    else:
+        line(True, "PDF 并行进程", "未启用（单核或 PDF_WORKERS=1）：批量导出在网站进程中生成")
     key_ok = health.secret_key_ok(app)
     line(
         key_ok,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Role, User
+from cadre_app.services import pdf_pool
 from cadre_app.services.demo import DEMO_PASSWORD
 from tests.conftest import login
 
@@ -103,6 +106,28 @@ def test_doctor_reports_each_check(runner):
     assert all(line.startswith(("OK", "FAIL")) for line in lines)
     # The test key is set and the database is migrated.
     assert "OK   数据库迁移" in result.output and "OK   SECRET_KEY" in result.output
+    if (os.cpu_count() or 1) > 1:  # a worker was started and answered from its process
+        assert "OK   PDF 并行进程: 2 个，字体 Noto Serif CJK SC，nice 值 10" in result.output
+
+
+def test_without_worker_processes_batches_render_here_and_doctor_says_so(app, runner, monkeypatch):
+    """Where POSIX semaphores are missing (some containers), a spawn queue cannot be made:
+    large batches are laid out in the web process instead of failing."""
+
+    class NoSemaphores:
+        def Queue(self):  # noqa: N802 - multiprocessing's name
+            raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(pdf_pool.multiprocessing, "get_context", lambda method: NoSemaphores())
+    pdf_pool.unavailable_reason.cache_clear()
+    try:
+        assert pdf_pool.worker_count(app) == 1
+        result = runner.invoke(args=["doctor"])
+        assert "OK   PDF 并行进程: 不可用（OSError" in result.output
+    finally:
+        monkeypatch.undo()
+        pdf_pool.unavailable_reason.cache_clear()
+    assert pdf_pool.unavailable_reason() is None
 
 
 def test_seed_demo_if_empty_leaves_a_real_database_alone(app, runner, make_user):

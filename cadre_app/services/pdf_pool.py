@@ -16,7 +16,9 @@ multi-threaded web worker.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import logging
 import multiprocessing
 import os
 import queue
@@ -28,6 +30,8 @@ from typing import Any
 from flask import Flask
 
 from cadre_app.services import pdf
+
+log = logging.getLogger(__name__)
 
 #: (template, data, title, author, subject)
 RenderSpec = tuple[str, dict[str, Any], str, str, str | None]
@@ -51,8 +55,38 @@ _POLL_SECONDS = 0.2
 
 
 def worker_count(app: Flask) -> int:
-    """How many processes to use: the configured number, at most the cores there are."""
+    """How many processes to use: the configured number, at most the cores there are; 1
+    (render in this process) where worker processes cannot run here
+    (``unavailable_reason``)."""
+    if unavailable_reason():
+        return 1
     return max(1, min(int(app.config.get("PDF_WORKERS") or 2), os.cpu_count() or 1))
+
+
+@functools.cache
+def unavailable_reason() -> str | None:
+    """None when worker processes can run here, else why not. Their queues need POSIX
+    semaphores, which some containers lack (no /dev/shm); batches are then laid out in the
+    web process, slower but complete. Checked once per process, logged once."""
+    try:
+        multiprocessing.get_context("spawn").Queue().close()
+    except (OSError, ImportError, NotImplementedError) as error:
+        log.warning("PDF worker processes unavailable, batches render in-process: %s", error)
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _self_check() -> tuple[str, int]:
+    assert _worker_app is not None
+    with _worker_app.app_context():
+        return pdf.cjk_font_family(), os.nice(0) if hasattr(os, "nice") else 0
+
+
+def self_check(app: Flask, *, timeout: float = 60) -> tuple[str, int]:
+    """Start one worker as a batch would and ask it for its CJK font and niceness (for
+    ``flask doctor``). Raises what the worker or the pool raised."""
+    with make_pool(app, 1) as pool:
+        return pool.submit(_self_check).result(timeout=timeout)
 
 
 def _worker_config(app: Flask) -> dict[str, Any]:
