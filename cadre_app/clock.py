@@ -1,10 +1,30 @@
-"""One place for "now", so that every timestamp in the database is naive UTC."""
+"""One place for "now": every timestamp in the database is naive UTC (``utcnow``), and
+"today" is the office's calendar day (``today``), whatever zone the server's clock is in."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+#: Where the office is, when the app does not say (config BABEL_DEFAULT_TIMEZONE).
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def utcnow() -> datetime:
     """The current time as a naive UTC datetime (the form stored in every DateTime column)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def zone() -> ZoneInfo:
+    """The office's time zone (config ``BABEL_DEFAULT_TIMEZONE``): stored UTC timestamps are
+    shown in it."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE)
+
+
+def today() -> date:
+    """Today's date in the office's time zone (config ``BABEL_DEFAULT_TIMEZONE``). Forms are
+    dated, ages counted and deadlines set on that calendar: on a server kept in UTC,
+    ``date.today()`` is the day before from midnight to 08:00 in Beijing."""
+    return datetime.now(zone()).date()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, session
+
+from cadre_app import clock
 
 
 def select_locale() -> str:
@@ -20,5 +21,4 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A naive UTC timestamp from the database, shown in the configured time zone."""
     if value is None:
         return ""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+    return value.replace(tzinfo=UTC).astimezone(clock.zone()).strftime(fmt)

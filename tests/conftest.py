@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from cadre_app import create_app
+from cadre_app.config import Config
 from cadre_app.extensions import db, limiter
 from cadre_app.models import Cadre, Department, Organisation, Role, User
 from cadre_app.services import idcard
@@ -180,6 +182,12 @@ def users(make_user: Callable[..., User], org: dict[str, int]) -> dict[str, User
         "cadre": make_user("cadre1", Role.CADRE, cadre_id=org["own_cadre"]),
         "auditor": make_user("auditor1", Role.AUDITOR),
     }
+
+
+def office_today() -> date:
+    """Today in the office's zone, as the app's clock.today() sees it (the tests' apps keep
+    the default zone): the date pages, forms and deadlines are on."""
+    return datetime.now(ZoneInfo(Config.BABEL_DEFAULT_TIMEZONE)).date()
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD, **extra: str) -> Any:

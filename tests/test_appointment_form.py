@@ -25,6 +25,7 @@ from cadre_app.models import (
     ResumeEntry,
 )
 from cadre_app.services import appointment_form, pdf
+from tests.conftest import office_today
 from tests.test_pdf import (
     canary_server,
     cut_text,
@@ -338,7 +339,7 @@ def test_hostile_text_in_every_free_text_field_is_printed_not_fetched(app, org, 
 def test_hr_form_prefills_defaults_then_saves_the_draft_and_opens_the_pdf(app, org, hr_client):
     url = f"/records/{org['own_cadre']}/appointment-form"
     page = hr_client.get(url).get_data(as_text=True)
-    assert 'value="测试财政局"' in page and f'value="{date.today().isoformat()}"' in page
+    assert 'value="测试财政局"' in page and f'value="{office_today().isoformat()}"' in page
     assert 'value="hr1"' in page  # 填表人: the HR user
     values = {
         "proposed_post": "预算处副处长",

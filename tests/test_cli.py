@@ -10,7 +10,7 @@ from cadre_app.extensions import db
 from cadre_app.models import Cadre, Role, User
 from cadre_app.services import pdf_pool
 from cadre_app.services.demo import DEMO_PASSWORD
-from tests.conftest import login
+from tests.conftest import login, office_today
 
 
 def _count(app, model):
@@ -138,7 +138,6 @@ def test_seed_demo_if_empty_leaves_a_real_database_alone(app, runner, make_user)
 
 
 def test_demo_cadres_pass_every_roster_rule(app, runner):
-    from datetime import date
 
     from cadre_app.services import roster
 
@@ -148,7 +147,7 @@ def test_demo_cadres_pass_every_roster_rule(app, runner):
         assert len({c.department_id for c in cadres}) == 8
         for cadre in cadres:
             values = roster.snapshot(cadre)
-            assert roster.validate(values, today=date.today()) == [], (cadre.staff_no, values)
+            assert roster.validate(values, today=office_today()) == [], (cadre.staff_no, values)
             assert cadre.id_number and cadre.resume and cadre.family
         assert (
             roster.uniqueness_problems({"id_number": cadres[0].id_number}, cadre_id=cadres[0].id)

@@ -16,6 +16,7 @@ from cadre_app.models import AuditEvent, Cadre, Evaluation, EvaluationCycle, Imp
 from cadre_app.services import evaluation
 from cadre_app.services.evaluation_excel import HEADER
 from tests import workbooks
+from tests.conftest import office_today
 from tests.evaluation_workbooks import (
     OTHER,
     OWN,
@@ -90,7 +91,7 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
     page = hr_client.get("/evaluations/import")
     html = text(page)
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in html
-    assert f'value="{date.today().year - 1}"' in html  # last year by default
+    assert f'value="{office_today().year - 1}"' in html  # last year by default
     assert 'href="/evaluations/template.xlsx"' in html
 
     content = build_scores([score_row(*OWN, grade="优秀"), score_row(*OTHER, leader=None)])

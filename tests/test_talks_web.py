@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Holiday, Role, Talk, TalkState
-from tests.conftest import login
+from tests.conftest import login, office_today
 
 S = TalkState
 
@@ -26,7 +26,7 @@ def add_talk(app, org, **values) -> int:
         "conductor_id": org["other_cadre"],
         "conductor_name": "王芳",
         "reason": "2026 年度考核排名末位",
-        "due_date": date.today() + timedelta(days=20),
+        "due_date": office_today() + timedelta(days=20),
         "state": S.TRIGGERED,
     }
     fields.update(values)
@@ -119,7 +119,7 @@ def test_a_cadre_account_does_not_use_talks_even_as_the_conductor(app, org, cadr
 
 
 def test_list_tabs_filters_and_overdue_in_red(app, org, hr_client):
-    add_talk(app, org, due_date=date.today() - timedelta(days=4), reason="逾期的")
+    add_talk(app, org, due_date=office_today() - timedelta(days=4), reason="逾期的")
     add_talk(app, org, kind="函询", reason="函询的", state=S.PLANNED)
     add_talk(app, org, reason="办结的", state=S.CLOSED)
     html = hr_client.get("/talks/").get_data(as_text=True)
@@ -234,7 +234,7 @@ def test_bad_create_input_is_400_in_chinese(app, org, hr_client, changes, messag
 
 
 def test_detail_shows_the_record_deadline_and_history(app, org, hr_client):
-    talk_id = add_talk(app, org, due_date=date.today() - timedelta(days=2))
+    talk_id = add_talk(app, org, due_date=office_today() - timedelta(days=2))
     html = hr_client.get(f"/talks/{talk_id}").get_data(as_text=True)
     assert "李晓明" in html and "2026 年度考核排名末位" in html and "逾期 2 天" in html
     assert 'data-target="planned"' in html and 'data-target="escalated"' in html
@@ -252,7 +252,7 @@ def test_hr_moves_a_talk_through_its_steps_and_the_history_records_them(app, org
     assert ok.status_code == 302
     assert get_talk(app, talk_id).state is S.PLANNED
     assert hr_client.post(url, data={"target": "approved", "version": "2"}).status_code == 302
-    today = date.today().isoformat()
+    today = office_today().isoformat()
     held = hr_client.post(
         url,
         data={"target": "held", "version": "3", "held_at": f"{today}T10:00", "content": "谈话"},
@@ -303,8 +303,8 @@ def test_the_conductor_records_but_does_not_approve(app, org, conductor):
     assert 'data-target="held"' in html and 'data-target="escalated"' not in html
     url = f"/talks/{talk_id}/transition"
     assert conductor.post(url, data={"target": "escalated", "version": "1"}).status_code == 403
-    today = date.today().isoformat()
-    future = (date.today() + timedelta(days=3)).isoformat()
+    today = office_today().isoformat()
+    future = (office_today() + timedelta(days=3)).isoformat()
     early = conductor.post(
         url, data={"target": "held", "version": "1", "held_at": f"{future}T09:00", "content": "x"}
     )
@@ -319,17 +319,22 @@ def test_the_conductor_records_but_does_not_approve(app, org, conductor):
 
 
 def test_an_admonition_shows_its_consequences(app, org, hr_client):
-    held = datetime.combine(date.today(), datetime.min.time())
+    held = datetime.combine(office_today(), datetime.min.time())
     talk_id = add_talk(app, org, kind="诫勉谈话", state=S.APPROVED, scheduled_at=held)
     response = hr_client.post(
         f"/talks/{talk_id}/transition",
-        data={"target": "held", "version": "1", "held_at": f"{date.today()}T08:00", "content": "c"},
+        data={
+            "target": "held",
+            "version": "1",
+            "held_at": f"{office_today()}T08:00",
+            "content": "c",
+        },
     )
     assert response.status_code == 302
     html = hr_client.get(f"/talks/{talk_id}").get_data(as_text=True)
-    assert f"{date.today().year} 年度考核不得评为优秀" in html and "书面检查期限" in html
+    assert f"{office_today().year} 年度考核不得评为优秀" in html and "书面检查期限" in html
     talk = get_talk(app, talk_id)
-    assert talk.reply_due_date is not None and talk.follow_up_due_date > date.today()
+    assert talk.reply_due_date is not None and talk.follow_up_due_date > office_today()
 
 
 # --- edit -------------------------------------------------------------------------------------
@@ -404,7 +409,7 @@ def test_a_holiday_moves_a_new_deadline(app, org, hr_client):
             day += timedelta(days=1)
         return day
 
-    due = next_weekday(date.today() + timedelta(days=30))  # without holidays
+    due = next_weekday(office_today() + timedelta(days=30))  # without holidays
     hr_client.post("/talks/holidays", data={"day": due.isoformat(), "name": "测试假日"})
     response = hr_client.post("/talks/new", data=create_form(kind="提醒谈话"))
     assert response.status_code == 302

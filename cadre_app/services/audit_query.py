@@ -25,12 +25,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Role
 from cadre_app.services.audit import ACTIONS
 from cadre_app.services.roster import LABELS as ROSTER_LABELS
 
-DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 SHEET_NAME = "审计日志"
 NOTE_SHEET_NAME = "说明"
 COLUMNS = (
@@ -287,18 +287,20 @@ def _row(values: Sequence[Any], tz: ZoneInfo, role_labels: dict[str, str]) -> Au
     )
 
 
-def count(filters: AuditFilters, *, tz: ZoneInfo = DISPLAY_TZ) -> int:
+def count(filters: AuditFilters, *, tz: ZoneInfo | None = None) -> int:
     """How many events match ``filters``."""
+    tz = tz or clock.zone()
     stmt = sa.select(sa.func.count()).select_from(AuditEvent).where(*_conditions(filters, tz))
     return db.session.scalar(stmt) or 0
 
 
 def search(
-    filters: AuditFilters, page: int = 1, per_page: int = 50, *, tz: ZoneInfo = DISPLAY_TZ
+    filters: AuditFilters, page: int = 1, per_page: int = 50, *, tz: ZoneInfo | None = None
 ) -> AuditPage:
     """One page of the events matching ``filters``, newest first (by id, the chain's order).
 
     ``page`` is clamped to the pages that exist, so a stale link shows the last page."""
+    tz = tz or clock.zone()
     per_page = max(1, per_page)
     total = count(filters, tz=tz)
     pages = max(1, math.ceil(total / per_page))
@@ -316,9 +318,10 @@ def search(
 
 
 def rows_for_export(
-    filters: AuditFilters, *, cap: int = EXPORT_CAP, tz: ZoneInfo = DISPLAY_TZ
+    filters: AuditFilters, *, cap: int = EXPORT_CAP, tz: ZoneInfo | None = None
 ) -> tuple[list[AuditRow], int]:
     """The newest ``cap`` events matching ``filters`` and how many match in all."""
+    tz = tz or clock.zone()
     total = count(filters, tz=tz)
     stmt = (
         sa.select(*_SELECTED)
@@ -415,9 +418,10 @@ class Export:
         return text
 
 
-def export(filters: AuditFilters, *, cap: int = EXPORT_CAP, tz: ZoneInfo = DISPLAY_TZ) -> Export:
+def export(filters: AuditFilters, *, cap: int = EXPORT_CAP, tz: ZoneInfo | None = None) -> Export:
     """The newest ``cap`` events matching ``filters`` as a workbook; when more match, the
     workbook says so on its ``说明`` sheet. Recording the export is the caller's job."""
+    tz = tz or clock.zone()
     rows, total = rows_for_export(filters, cap=cap, tz=tz)
     note = None
     if total > len(rows):

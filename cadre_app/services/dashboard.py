@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
+from cadre_app import clock
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Role, User
@@ -49,7 +49,7 @@ def for_user(user: User) -> dict[str, Any]:
 def own_profile(user: User) -> dict[str, Any]:
     cadre = user.cadre
     assert cadre is not None
-    today = date.today()
+    today = clock.today()
     return {
         "name": cadre.name,
         "staff_no": cadre.staff_no,

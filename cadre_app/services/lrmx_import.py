@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Cadre, Department, enums
 from cadre_app.services import audit, idcard, roster
@@ -363,7 +364,7 @@ def preview_import(
     database as it is now (dates must not be later than ``today``, by default the current
     date). For a new cadre without ``department_id`` or ``rank`` the preview says so
     (``needs_placement``) instead of reporting them as errors."""
-    today = today or date.today()
+    today = today or clock.today()
     cadre = matching_cadre(record)
     preview = LrmxPreview(record.text("XingMing"), idcard.mask(record.id_number))
     preview.values = roster_values(record, cadre, preview)

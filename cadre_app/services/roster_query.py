@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, enums
 from cadre_app.services import roster, settings
@@ -37,7 +38,7 @@ class RosterFilters:
     page: int = 1
     per_page: int = 50
     #: The date ages are computed at (计算年龄时间): stated, never a silent today.
-    on: date = field(default_factory=date.today)
+    on: date = field(default_factory=clock.today)
 
 
 @dataclass(frozen=True)

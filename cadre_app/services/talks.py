@@ -19,10 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import TALK_KINDS, TALK_SOURCES, AuditEvent, Cadre, Holiday, Talk, TalkState
 from cadre_app.services import audit, workdays
-from cadre_app.services.audit_query import DISPLAY_TZ
 
 S = TalkState
 REMINDER, INQUIRY, ADMONITION = "提醒谈话", "函询", "诫勉谈话"
@@ -544,7 +544,7 @@ def history(talk_id: int) -> list[HistoryEntry]:
     )
     return [
         HistoryEntry(
-            when=e.occurred_at.replace(tzinfo=UTC).astimezone(DISPLAY_TZ),
+            when=e.occurred_at.replace(tzinfo=UTC).astimezone(clock.zone()),
             who=e.actor_name,
             summary=e.summary,
         )

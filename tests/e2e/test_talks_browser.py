@@ -3,14 +3,14 @@ with its deadlines and history, one move made through the page, no CSP errors.""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from cadre_app.extensions import db
 from cadre_app.models import Talk, TalkState
 from cadre_app.services import talks
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, office_today
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +18,7 @@ S = TalkState
 
 
 def _some_talks(app, org) -> dict[str, int]:
-    today = date.today()
+    today = office_today()
     with app.app_context():
         common = {"subject_id": org["own_cadre"], "conductor_id": org["other_cadre"]}
         late = Talk(
@@ -102,7 +102,7 @@ def test_hr_works_the_talks(app, org, users, live_server, page):
     page.wait_for_url(f"{live_server}/talks/{ids['inquiry']}")
     assert "已转为“审批”" in page.content()
     page.click("details[data-target=held] summary")
-    page.fill("#held-held_at", f"{date.today().isoformat()}T10:00")
+    page.fill("#held-held_at", f"{office_today().isoformat()}T10:00")
     page.fill("#held-content", "函询函已送达本人。")
     screenshot(page, "22-talk-detail-move")
     page.click("details[data-target=held] button[type=submit]")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 
+from cadre_app import clock
 from cadre_app.blueprints.evaluations import bp
 from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
@@ -33,7 +33,7 @@ def rank_command(year: int, confirm: bool) -> None:
         sys.exit(1)
     try:
         if confirm:
-            result = evaluation.confirm_cycle(cycle, actor=actor, today=date.today())
+            result = evaluation.confirm_cycle(cycle, actor=actor, today=clock.today())
             summary = result.ranking
         else:
             summary = evaluation.rank_cycle(cycle, actor=actor)

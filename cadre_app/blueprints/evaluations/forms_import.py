@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
+from cadre_app import clock
+
 
 def last_year() -> int:
     """The year usually evaluated: annual evaluation happens early the next year."""
-    return date.today().year - 1
+    return clock.today().year - 1
 
 
 class ScoresUploadForm(FlaskForm):

@@ -3,13 +3,13 @@ the procedure for HR, score entry and quarterly grades, the ranking workbook."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cadre_app import clock
 from cadre_app.blueprints.evaluations import bp
 from cadre_app.blueprints.evaluations.forms import (
     CycleForm,
@@ -97,7 +97,7 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
         "section": section,
         "tie_rule": ranking_rules.TIE_RULE,
         "action_form": EmptyForm(),
-        "publicity_form": PublicityForm(start=date.today().isoformat()),
+        "publicity_form": PublicityForm(start=clock.today().isoformat()),
         "editable": cycle.state in evaluation.EDITABLE_STATES,
         "stale": cycle.state is CycleState.COLLECTING and any(r["total"] is not None for r in rows),
     }
@@ -174,7 +174,7 @@ def confirm(year: int) -> Any:
     """考核委员会审核: fix ranking and grades under the quota and open the reminder talks."""
 
     def run(cycle: EvaluationCycle) -> str:
-        result = evaluation.confirm_cycle(cycle, actor=current_user.username, today=date.today())
+        result = evaluation.confirm_cycle(cycle, actor=current_user.username, today=clock.today())
         return _(
             "已审核确认。%(quota)s 已为 %(n)d 名末位干部开启提醒谈话。",
             quota=result.quota.message(),
@@ -192,7 +192,7 @@ def publicity(year: int) -> Any:
 
     def run(cycle: EvaluationCycle) -> str:
         try:
-            start = dates.parse(form.start.data) or date.today()
+            start = dates.parse(form.start.data) or clock.today()
         except dates.DateFormatError as error:
             raise EvaluationError(str(error)) from None
         evaluation.start_publicity(cycle, start=start, actor=current_user.username)
@@ -207,7 +207,7 @@ def decide(year: int) -> Any:
     """Fix the final grades and record their consequences."""
 
     def run(cycle: EvaluationCycle) -> str:
-        n = evaluation.decide_cycle(cycle, actor=current_user.username, today=date.today())
+        n = evaluation.decide_cycle(cycle, actor=current_user.username, today=clock.today())
         return _("已确定 %(n)d 人的考核结果。", n=n)
 
     return _step(year, run, "")

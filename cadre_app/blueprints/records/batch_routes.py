@@ -32,6 +32,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cadre_app import clock
 from cadre_app.blueprints.records import bp
 from cadre_app.blueprints.records.forms_batch import SCOPE_MATCHING, BatchForm
 from cadre_app.blueprints.records.routes import user_display_name
@@ -90,7 +91,7 @@ def annual_evaluation_pdf(cadre_id: int, year: int) -> Any:
         abort(404)
     return _pdf_download(
         "annual_evaluation_form.html",
-        lambda: record_data.annual_evaluation_data(found, today=date.today()),
+        lambda: record_data.annual_evaluation_data(found, today=clock.today()),
         title=f"{year} 年度{record_data.ANNUAL_TITLE}（{cadre.name}）",
         author=current_app.config["ORGANISATION_NAME"],
         filename=f"{cadre.staff_no}_{cadre.name}_{year}年度考核登记表.pdf",
@@ -245,7 +246,7 @@ def batch() -> Any:
     except batch_export.BatchError as error:
         flash(str(error), "danger")
         return _batch_page(form, 400)
-    today = date.today()
+    today = clock.today()
     params = {"today": today.isoformat(), "filled_by": user_display_name(current_user)}
     if len(cadre_ids) <= batch_export.SYNC_LIMIT:
         return _export_now(form, kind, output, cadre_ids, params, today)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 
+from cadre_app import clock
 from cadre_app.blueprints.records import bp
 from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
@@ -42,7 +42,7 @@ def appointment_form_command(staff_no: str, output: Path, fmt: str) -> None:
     if cadre is None:
         click.echo(f"没有工号为“{staff_no}”的干部。", err=True)
         sys.exit(1)
-    today = date.today()
+    today = clock.today()
     if fmt == "lrmx":
         from cadre_app.services.lrmx import export_lrmx
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from cadre_app import clock
 from cadre_app.blueprints.records import bp
 from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
@@ -34,7 +34,7 @@ def import_lrmx_command(path: str, department_name: str | None, rank: str | None
     """Import a 干部任免审批表 .lrmx file all-or-nothing and print the 工号 of the cadre created
     or updated (matched by 身份证号; a new cadre gets a generated 工号 and needs --department and
     --rank). Exits 1 and writes nothing when the file is refused."""
-    today = date.today()
+    today = clock.today()
     try:
         record = lrmx.parse_lrmx(Path(path).read_bytes())
         department_id = None

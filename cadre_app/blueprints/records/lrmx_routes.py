@@ -6,7 +6,6 @@ it again, checks it against the database as it is then and applies it all-or-not
 
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 from typing import Any
 
@@ -17,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from cadre_app import uploads
+from cadre_app import clock, uploads
 from cadre_app.blueprints.records import bp
 from cadre_app.blueprints.records.forms_lrmx import LrmxConfirmForm, LrmxUploadForm
 from cadre_app.extensions import db
@@ -41,7 +40,7 @@ def appointment_form_lrmx(cadre_id: int) -> Any:
     # HR's proposal (拟任/拟免职务, 任免理由) is not for the cadre's eyes before the decision
     draft = None if current_user.role is Role.CADRE else db.session.get(AppointmentDraft, cadre.id)
     full_id = current_user.role is Role.HR  # masked for everyone else, as on every page
-    content = lrmx.export_lrmx(cadre, draft, today=date.today(), mask_id=not full_id)
+    content = lrmx.export_lrmx(cadre, draft, today=clock.today(), mask_id=not full_id)
     audit.record(
         "download",
         object_type="cadre",
@@ -107,7 +106,7 @@ def lrmx_preview(token: str) -> Any:
         record = lrmx.parse_lrmx(upload.content)
     except lrmx.LrmxError as error:
         return _render_preview(upload, form, file_errors=error.messages), 400
-    preview = lrmx_import.preview_import(record, today=date.today())
+    preview = lrmx_import.preview_import(record, today=clock.today())
     return _render_preview(upload, form, preview=preview)
 
 
@@ -132,7 +131,7 @@ def lrmx_confirm(token: str) -> Any:
             department_id=department_id,
             rank=rank,
             actor=current_user.username,
-            today=date.today(),
+            today=clock.today(),
         )
     except lrmx.LrmxError as error:
         db.session.rollback()

@@ -3,7 +3,6 @@ the PDF (audited). Thin views: load (404), check, call services, commit, respond
 
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +11,7 @@ from flask import Response, current_app, flash, redirect, render_template, send_
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cadre_app import clock
 from cadre_app.blueprints.records import bp
 from cadre_app.blueprints.records.forms import AppointmentForm
 from cadre_app.errors import render_error
@@ -49,7 +49,7 @@ def appointment_form(cadre_id: int) -> Any:
     if not form.is_submitted():
         form.fill(
             form_service.draft_values(
-                cadre, draft, today=date.today(), filled_by=user_display_name(current_user)
+                cadre, draft, today=clock.today(), filled_by=user_display_name(current_user)
             )
         )
     status = 400 if form.is_submitted() else 200
@@ -60,7 +60,7 @@ def appointment_form(cadre_id: int) -> Any:
 
 def _overflow(cadre: Any, draft: AppointmentDraft | None) -> list[str]:
     """Labels of the form's boxes whose text would be cut when printed."""
-    return form_service.form_data(cadre, draft, today=date.today())["layout"]["overflow"]
+    return form_service.form_data(cadre, draft, today=clock.today())["layout"]["overflow"]
 
 
 @bp.route("/<int:cadre_id>/appointment-form.pdf")
@@ -73,7 +73,7 @@ def appointment_form_pdf(cadre_id: int) -> Any:
     try:
         content = form_service.render(
             cadre,
-            today=date.today(),
+            today=clock.today(),
             filled_by=filled_by,
             with_draft=not has_role(current_user, Role.CADRE),
         )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from flask import current_app
 
+from cadre_app import clock
 from cadre_app.blueprints.roster import bp
 from cadre_app.cli import cli_actor, report_import
 from cadre_app.extensions import db
@@ -23,7 +23,7 @@ def import_command(path: str, dry_run: bool) -> None:
     rejected."""
     content = Path(path).read_bytes()
     filename = Path(path).name
-    options = {"today": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"]}
+    options = {"today": clock.today(), "organisation_name": current_app.config["ORGANISATION_NAME"]}
     try:
         if dry_run:
             preview = roster_excel.preview_import(content, filename, **options)

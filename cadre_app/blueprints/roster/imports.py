@@ -8,7 +8,6 @@ all-or-nothing, once.
 
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 from typing import Any
 
@@ -26,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from cadre_app import uploads
+from cadre_app import clock, uploads
 from cadre_app.blueprints.roster import bp
 from cadre_app.blueprints.roster.forms_import import RosterUploadForm
 from cadre_app.extensions import db
@@ -78,7 +77,7 @@ def import_preview(token: str) -> Any:
         preview = roster_excel.preview_import(
             upload.content,
             upload.filename,
-            today=date.today(),
+            today=clock.today(),
             organisation_name=current_app.config["ORGANISATION_NAME"],
         )
     except roster_excel.WorkbookError as error:
@@ -102,7 +101,7 @@ def import_confirm(token: str) -> Any:
             upload.content,
             upload.filename,
             actor=current_user.username,
-            today=date.today(),
+            today=clock.today(),
             organisation_name=current_app.config["ORGANISATION_NAME"],
         )
     except roster_excel.ImportRejected as rejected:
@@ -152,7 +151,7 @@ def export_xlsx() -> Any:
         summary=f"导出干部名册 {len(cadres)} 人（身份证号{'完整' if full_ids else '已脱敏'}）",
     )
     db.session.commit()
-    return _xlsx(content, roster_excel.export_filename(date.today()))
+    return _xlsx(content, roster_excel.export_filename(clock.today()))
 
 
 @bp.route("/template.xlsx")
@@ -160,5 +159,5 @@ def export_xlsx() -> Any:
 def template_xlsx() -> Any:
     """The blank workbook: header row, text-formatted columns, drop-downs, 填写说明."""
     return _xlsx(
-        roster_excel.blank_template(), roster_excel.export_filename(date.today(), template=True)
+        roster_excel.blank_template(), roster_excel.export_filename(clock.today(), template=True)
     )

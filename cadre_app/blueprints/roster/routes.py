@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from cadre_app import clock
 from cadre_app.blueprints.roster import bp
 from cadre_app.blueprints.roster.forms import (
     CadreForm,
@@ -62,7 +63,7 @@ def index() -> Any:
     """The roster: HR sees everyone, a manager the sections they lead (read-only)."""
     on_raw = request.args.get("on", "").strip()
     try:
-        on = dates.parse(on_raw) or date.today()
+        on = dates.parse(on_raw) or clock.today()
     except dates.DateFormatError:
         abort(400)
     filters = roster_query.RosterFilters(
@@ -94,7 +95,7 @@ def index() -> Any:
 
 
 def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status: int = 200) -> Any:
-    data = roster.profile(cadre, on=date.today())
+    data = roster.profile(cadre, on=clock.today())
     history = []
     if tab == "evaluation":
         history = evaluation_query.history_for(cadre.id)
@@ -155,7 +156,7 @@ def _department_choices(form: CadreForm) -> None:
 def _apply_other_errors(form: CadreForm, values: dict[str, Any], bad: set[str]) -> None:
     """Alongside format errors, show every other rule the form breaks, in one round."""
     _apply_errors(
-        form, [e for e in roster.validate(values, today=date.today()) if e.field not in bad]
+        form, [e for e in roster.validate(values, today=clock.today()) if e.field not in bad]
     )
 
 
@@ -177,7 +178,9 @@ def create() -> Any:
             _apply_other_errors(form, values, bad)
         else:
             try:
-                cadre = roster.create_cadre(values, actor=current_user.username, today=date.today())
+                cadre = roster.create_cadre(
+                    values, actor=current_user.username, today=clock.today()
+                )
             except roster.RosterError as error:
                 db.session.rollback()
                 _apply_errors(form, error.errors)
@@ -227,7 +230,7 @@ def edit(cadre_id: int) -> Any:
             values,
             expected_version=expected,
             actor=current_user.username,
-            today=date.today(),
+            today=clock.today(),
         )
         db.session.commit()
     except (roster.VersionConflict, StaleDataError):
@@ -345,7 +348,7 @@ def _add_part(
         problems += [m for errors in form.errors.values() for m in errors]
     if not problems:
         try:
-            add(cadre, values, actor=current_user.username, today=date.today())
+            add(cadre, values, actor=current_user.username, today=clock.today())
         except roster.RosterError as error:
             db.session.rollback()
             problems += [e.message for e in error.errors]

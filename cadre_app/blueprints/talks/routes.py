@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
+from cadre_app import clock
 from cadre_app.blueprints.talks import bp
 from cadre_app.blueprints.talks.forms import (
     HolidayForm,
@@ -148,7 +149,7 @@ def index() -> Any:
         q=request.args.get("q", "").strip()[:50] or None,
         page=_int(request.args.get("page"), default=1) or 1,
     )
-    result = talks_query.list_talks(filters, scope=_scope(), today=date.today())
+    result = talks_query.list_talks(filters, scope=_scope(), today=clock.today())
     args = {k: v for k, v in request.args.items() if k not in ("page", "state") and v}
     return render_template(
         "talks/index.html",
@@ -214,7 +215,7 @@ def create() -> Any:
             form.subject_staff_no.data = prefill.staff_no
     elif form.validate() and (values := _create_values(form)) is not None:
         try:
-            talk = talks.create_talk(values, actor=current_user.username, today=date.today())
+            talk = talks.create_talk(values, actor=current_user.username, today=clock.today())
         except talks.DuplicateTalk as duplicate:
             db.session.rollback()
             flash(_("已有一条相同的未办结谈话，未重复创建。"), "info")
@@ -256,7 +257,7 @@ def render_detail(
             fill(form, talk, [f for f, _r in talks.step_fields(talk.kind, talk.state, target)])
         fields = talks.step_fields(talk.kind, talk.state, target)
         moves.append({"target": target, "form": form, "fields": fields})
-    today = date.today()
+    today = clock.today()
     effects = None
     if talk.kind == talks.ADMONITION and talk.held_at is not None:
         effects = talks.admonition_effects(talk.held_at.date())
@@ -308,7 +309,7 @@ def transition(talk_id: int) -> Any:
             values,
             expected_version=expected,
             actor=current_user.username,
-            today=date.today(),
+            today=clock.today(),
         )
         db.session.commit()
     except talks.AlreadyDone:
@@ -372,7 +373,11 @@ def edit(talk_id: int) -> Any:
         ), 400
     try:
         changes = talks.update_talk(
-            talk, values, expected_version=expected, actor=current_user.username, today=date.today()
+            talk,
+            values,
+            expected_version=expected,
+            actor=current_user.username,
+            today=clock.today(),
         )
         db.session.commit()
     except (talks.VersionConflict, StaleDataError):
@@ -403,7 +408,7 @@ def edit(talk_id: int) -> Any:
 @role_required(Role.HR, Role.ADMIN)
 def holidays() -> Any:
     """The holiday calendar: weekday holidays and weekend make-up working days (调休)."""
-    year = _int(request.args.get("year"), default=date.today().year) or date.today().year
+    year = _int(request.args.get("year"), default=clock.today().year) or clock.today().year
     if not 2000 <= year <= 2100:
         abort(400)
     form = HolidayForm()
