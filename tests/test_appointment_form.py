@@ -372,6 +372,31 @@ def test_hr_form_prefills_defaults_then_saves_the_draft_and_opens_the_pdf(app, o
     assert "预算处副处长" in text and "测试财政局党组" in text and "张人事" in text
 
 
+def test_saving_text_too_long_to_print_comes_back_to_the_form_with_the_warning(app, org, hr_client):
+    """Saved, but no PDF yet: the form names the box that would be cut and still offers
+    the PDF as saved. The warning is on this page, not left for whatever page comes next."""
+    url = f"/records/{org['own_cadre']}/appointment-form"
+    values = {
+        "proposed_post": "预算处副处长",
+        "reason": "\n".join("该同志政治立场坚定，工作扎实，群众公认。" * 3 for _ in range(25)),
+        "reporting_unit": "测试财政局党组",
+        "age_date": "2026.03",
+        "filled_by": "张人事",
+        "fill_date": "2026年05月10日",
+    }
+    response = hr_client.post(url, data=values)
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    page = hr_client.get(url).get_data(as_text=True)
+    assert "已保存，但有内容过长，尚未生成 PDF。" in page
+    warning = page.split('data-testid="overflow"')[1].split("</div>")[0]
+    assert "任免理由" in warning
+    assert "按已保存内容下载 PDF" in page
+    elsewhere = hr_client.get("/cadres/").get_data(as_text=True)
+    assert "内容过长" not in elsewhere
+    with app.app_context():
+        assert db.session.get(AppointmentDraft, org["own_cadre"]).proposed_post == "预算处副处长"
+
+
 def test_hr_form_refuses_a_bad_date_and_saves_nothing(app, org, hr_client):
     response = hr_client.post(
         f"/records/{org['own_cadre']}/appointment-form",

@@ -32,7 +32,9 @@ def user_display_name(user: Any) -> str:
 @role_required(Role.HR)
 def appointment_form(cadre_id: int) -> Any:
     """HR fills in what the record lacks (拟任/拟免职务, 任免理由, 呈报单位, dates, 填表人);
-    saving keeps it for next time and opens the PDF."""
+    saving keeps it for next time and opens the PDF. When some text would be cut in print,
+    saving comes back to this page instead, which names the boxes and still offers the PDF
+    as saved: the download would leave the user on this page, with the warning unseen."""
     cadre = cadre_or_404(cadre_id)
     form = AppointmentForm()
     if form.validate_on_submit():
@@ -40,10 +42,8 @@ def appointment_form(cadre_id: int) -> Any:
         overflow = _overflow(cadre, draft)
         db.session.commit()
         if overflow:
-            flash(
-                _("以下内容过长，PDF 中显示不全，请精简：%(fields)s", fields="、".join(overflow)),
-                "warning",
-            )
+            flash(_("已保存，但有内容过长，尚未生成 PDF。"), "warning")
+            return redirect(url_for("records.appointment_form", cadre_id=cadre.id))
         return redirect(url_for("records.appointment_form_pdf", cadre_id=cadre.id))
     draft = db.session.get(AppointmentDraft, cadre.id)
     if not form.is_submitted():
