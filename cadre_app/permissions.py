@@ -85,7 +85,7 @@ NAV_ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("roster.index", "干部名册", (Role.HR, Role.MANAGER)),
     ("evaluations.index", "年度考核", (Role.HR, Role.MANAGER)),
     ("talks.index", "谈话管理", (Role.HR, Role.MANAGER)),
-    ("records.batch", "批量打印", (Role.HR,)),
+    ("records.batch", "批量导出", (Role.HR,)),
     ("main.me", "我的档案", (Role.CADRE,)),
     ("admin.users", "账户管理", (Role.ADMIN,)),
     ("talks.holidays", "节假日与调休", (Role.ADMIN,)),
@@ -98,8 +98,35 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label, roles in NAV_ITEMS if has_role(user, *roles)]
 
 
+#: Pages under a navigation entry besides its own (endpoint prefixes): a talk's page is
+#: under 谈话管理, a cadre's forms under 干部名册, a job's progress under 批量导出.
+NAV_SECTIONS: dict[str, tuple[str, ...]] = {
+    "roster.index": ("roster.", "records.appointment_form", "records.lrmx"),
+    "evaluations.index": ("evaluations.",),
+    "talks.index": ("talks.",),
+    "records.batch": ("records.batch", "records.job"),
+}
+
+
+def nav_active(endpoint: str, current: str | None, entries: list[tuple[str, str]]) -> bool:
+    """Whether the navigation entry ``endpoint`` is the one the page ``current`` is under:
+    its own page, else the entry whose section holds it, unless the page is another
+    entry's own (the holiday calendar is the admin's entry, though a talks page)."""
+    if not current:
+        return False
+    if current == endpoint:
+        return True
+    if any(current == other for other, _label in entries):
+        return False
+    return current.startswith(NAV_SECTIONS.get(endpoint, ()))
+
+
 def register_template_helpers(app: Any) -> None:
     """Expose the checks to Jinja so templates hide what a role may not use."""
     app.jinja_env.globals.update(
-        has_role=has_role, nav_for=nav_for, Role=Role, may_edit_roster=may_edit_roster
+        has_role=has_role,
+        nav_for=nav_for,
+        nav_active=nav_active,
+        Role=Role,
+        may_edit_roster=may_edit_roster,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from cadre_app.permissions import nav_active
 from tests.access import LOGIN, ROLES, expected
 from tests.conftest import login
 
@@ -63,3 +64,22 @@ def test_manager_dashboard_shows_only_led_sections(manager_client):
 def test_cadre_sees_own_profile_only(cadre_client):
     html = cadre_client.get("/me").get_data(as_text=True)
     assert "李晓明" in html and "王芳" not in html
+
+
+def test_the_navigation_marks_the_section_a_page_is_under():
+    hr = [("main.index", "工作台"), ("roster.index", "干部名册"), ("talks.index", "谈话管理")]
+    hr += [("records.batch", "批量导出")]
+    admin = [("main.index", "工作台"), ("talks.holidays", "节假日与调休")]
+    assert nav_active("talks.index", "talks.detail", hr)
+    assert nav_active("roster.index", "records.appointment_form", hr)
+    assert nav_active("records.batch", "records.job", hr)
+    assert nav_active("main.index", "main.index", hr)
+    assert not nav_active("main.index", "talks.detail", hr)
+    assert not nav_active("talks.index", "talks.holidays", admin + [("talks.index", "谈话管理")])
+    assert not nav_active("talks.index", None, hr)
+
+
+def test_a_talk_page_highlights_its_menu_entry(hr_client):
+    page = hr_client.get("/talks/new").get_data(as_text=True)
+    active = page.split('aria-current="page"')[1].split("</a>")[0]
+    assert "谈话管理" in active
