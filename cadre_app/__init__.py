@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale, gettext
@@ -65,6 +66,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             "SECRET_KEY = '<随机字符串>'，或设置环境变量 SECRET_KEY "
             "（make run 会自动生成）。"
         )
+    try:
+        ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+        raise RuntimeError(
+            f"BABEL_DEFAULT_TIMEZONE 无效（{app.config['BABEL_DEFAULT_TIMEZONE']!r}）："
+            "应为 IANA 时区名，例如 Asia/Shanghai。"
+        ) from error
 
 
 def normalise_database_url(url: str) -> str:

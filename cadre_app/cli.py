@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Role
 from cadre_app.services import accounts, audit, demo, health
@@ -150,6 +151,10 @@ def doctor_command() -> None:
             line(True, "PDF 并行进程", f"{workers} 个，字体 {family}，nice 值 {nice}")
     else:
         line(True, "PDF 并行进程", "未启用（单核或 PDF_WORKERS=1）：批量导出在网站进程中生成")
+    try:
+        line(True, "时区", f"{clock.zone().key}，今天是 {clock.today():%Y-%m-%d}")
+    except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+        line(False, "时区", f"BABEL_DEFAULT_TIMEZONE 无效（{error}）：例如 Asia/Shanghai")
     key_ok = health.secret_key_ok(app)
     line(
         key_ok,

@@ -100,12 +100,13 @@ def test_seed_demo_refuses_a_database_with_real_accounts(app, runner, make_user)
 
 def test_doctor_reports_each_check(runner):
     result = runner.invoke(args=["doctor"])
-    for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "SECRET_KEY"):
+    for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "时区", "SECRET_KEY"):
         assert label in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert all(line.startswith(("OK", "FAIL")) for line in lines)
     # The test key is set and the database is migrated.
     assert "OK   数据库迁移" in result.output and "OK   SECRET_KEY" in result.output
+    assert f"OK   时区: Asia/Shanghai，今天是 {office_today():%Y-%m-%d}" in result.output
     if (os.cpu_count() or 1) > 1:  # a worker was started and answered from its process
         assert "OK   PDF 并行进程: 2 个，字体 Noto Serif CJK SC，nice 值 10" in result.output
 
@@ -153,3 +154,10 @@ def test_demo_cadres_pass_every_roster_rule(app, runner):
             roster.uniqueness_problems({"id_number": cadres[0].id_number}, cadre_id=cadres[0].id)
             == []
         )
+
+
+def test_doctor_refuses_an_unknown_time_zone(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_TIMEZONE", "Asia/Beijing")  # no such zone
+    result = runner.invoke(args=["doctor"])
+    assert result.exit_code == 1
+    assert "FAIL 时区: BABEL_DEFAULT_TIMEZONE 无效" in result.output

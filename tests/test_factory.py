@@ -26,6 +26,19 @@ def test_production_refuses_missing_or_default_secret(monkeypatch, tmp_path):
         )
 
 
+def test_an_unknown_time_zone_stops_the_start(tmp_path):
+    """Every date the app prints depends on it: better no start than a 500 on every page."""
+    with pytest.raises(RuntimeError, match="BABEL_DEFAULT_TIMEZONE"):
+        create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x" * 32,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+                "BABEL_DEFAULT_TIMEZONE": "Asia/Beijing",
+            }
+        )
+
+
 def test_environment_overrides_instance_config(monkeypatch, tmp_path):
     instance = tmp_path / "instance"
     instance.mkdir()
