@@ -5,6 +5,7 @@ output read back with pypdf; the job runs in a real thread against the real data
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import signal
@@ -479,3 +480,36 @@ def test_a_worker_process_that_dies_fails_the_batch_with_a_reason(app, cadres, m
                 progress=kill_workers,
             )
     assert "后台进程意外退出" in batch_export.failure_message(broken.value)
+
+
+def test_large_batches_take_turns_on_the_worker_processes(
+    app, hr_client, cadres, export_dir, monkeypatch
+):
+    """While another batch holds the worker processes (the host's lock file), a large job
+    waits, says so on its progress page and keeps its heartbeat; it runs once the lock is
+    free."""
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+    lock = (export_dir / batch_export.WORKERS_LOCK).open("a+b")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # another batch is running
+    try:
+        job_id = job_id_of(post_batch(hr_client, cadres[:21], output="pdf"))
+        deadline = time.monotonic() + JOB_TIMEOUT
+        while True:
+            status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
+            if status["message"] == batch_export.WAITING_MESSAGE:
+                break
+            assert time.monotonic() < deadline, status
+            time.sleep(0.2)
+        assert status["state"] == "running" and status["done"] == 0
+        page = hr_client.get(f"/records/jobs/{job_id}").get_data(as_text=True)
+        assert "排队中" in page
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+    status, seen = wait_for(hr_client, job_id)
+    assert status["state"] == "done" and not status["message"], status
+    assert len(pages_of(hr_client.get(status["download_url"]).data)) == 42

@@ -181,28 +181,33 @@ def produce(
     sink: BinaryIO,
     *,
     progress: Callable[[int], None] | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> None:
     """Render ``kind`` for each cadre and write the ZIP or merged PDF to ``sink``.
-    ``progress(n)`` is called after each of the n forms is laid out. Raises BatchError,
-    PdfUnavailable or whatever rendering raised."""
+    ``progress(n)`` is called after each of the n forms is laid out; ``waiting()`` every
+    second while a large batch waits for another to leave the worker processes
+    (``pdf_pool.taking_turns``). Raises BatchError, PdfUnavailable or whatever rendering
+    raised."""
     report = progress or (lambda n: None)
     author = current_app.config["ORGANISATION_NAME"]
     title = f"{kind.label}（{len(cadre_ids)} 份）"
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     workers = pdf_pool.worker_count(app)
     if workers > 1 and len(cadre_ids) >= app.config["PDF_PARALLEL_FROM"]:
-        if output is Output.ZIP:
-            _zip_in_processes(app, kind, cadre_ids, params, sink, report, workers=workers)
-        else:
-            forms = [
-                (kind.template, kind.build(cadre, params)) for _, cadre in _cadres(kind, cadre_ids)
-            ]
-            sink.write(
-                pdf_pool.render_merged(
-                    app, forms, workers=workers, title=title, author=author, progress=report
+        with pdf_pool.taking_turns(export_dir() / WORKERS_LOCK, waiting=waiting or (lambda: None)):
+            if output is Output.ZIP:
+                _zip_in_processes(app, kind, cadre_ids, params, sink, report, workers=workers)
+            else:
+                forms = [
+                    (kind.template, kind.build(cadre, params))
+                    for _, cadre in _cadres(kind, cadre_ids)
+                ]
+                sink.write(
+                    pdf_pool.render_merged(
+                        app, forms, workers=workers, title=title, author=author, progress=report
+                    )
                 )
-            )
-            report(len(cadre_ids))
+                report(len(cadre_ids))
         return
     if output is Output.ZIP:
         with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -300,6 +305,9 @@ def is_lost(job: ExportJob, *, now: datetime | None = None) -> bool:
 
 
 MERGING_MESSAGE = "各份已排版完毕，正在合并为一个 PDF……"
+WAITING_MESSAGE = "排队中：另一批导出正在使用排版进程，完成后自动开始。"
+#: In the export folder: held by the batch that uses the PDF worker processes.
+WORKERS_LOCK = ".pdf-workers.lock"
 LOST_MESSAGE = "后台导出已中断（服务器进程重启或退出），未生成文件。请重新发起导出。"
 
 
@@ -452,8 +460,16 @@ def run_job(app: Flask, job_id: str) -> None:
                         message=MERGING_MESSAGE if merging else None,
                     )
 
+            def waiting() -> None:
+                last["at"] = 0.0  # the first progress after the wait is written at once
+                _update(
+                    job_id,
+                    params={**params, "heartbeat": utcnow().isoformat()},
+                    message=WAITING_MESSAGE,
+                )
+
             with part.open("wb") as sink:
-                produce(kind, cadre_ids, output, params, sink, progress=progress)
+                produce(kind, cadre_ids, output, params, sink, progress=progress, waiting=waiting)
             os.replace(part, final)
             part = None
             _update(

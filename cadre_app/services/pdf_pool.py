@@ -7,6 +7,8 @@ never touches the database. Workers are spawned, not forked, because the parent 
 multi-threaded web worker.
 
 - ``render_all``: one PDF per spec (the ZIP of separate forms), in the order given.
+- ``taking_turns``: one large batch at a time on this host's cores (a file lock); the next
+  waits for it rather than sharing the cores and doubling the memory.
 - ``render_merged``: one merged PDF. The forms are cut into contiguous parts (one per
   worker, more for batches over 200 so that a part holds at most 100 forms); each part is
   laid out as one document in a worker and the parent joins the parts (``pdf.join``); a
@@ -22,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -107,6 +110,32 @@ def _init(config: dict[str, Any], ticks: Any = None) -> None:
     lower_priority(int(config.get("PDF_WORKER_NICE") or 0))
     _worker_app = worker_app(config)
     _ticks = ticks
+
+
+@contextlib.contextmanager
+def taking_turns(
+    lock_path: Path, *, waiting: Callable[[], None], poll: float = 1.0
+) -> Iterator[None]:
+    """Hold this host's lock on the PDF worker processes (``flock`` on ``lock_path``, shared
+    by every web worker using the same export folder) while a large batch renders. While
+    another batch holds it, ``waiting()`` is called every ``poll`` seconds (the job shows it
+    is queued and keeps its heartbeat). Two batches at once would share the same cores, so
+    neither finishes sooner, and hold twice the memory."""
+    import fcntl  # Unix only, like the deployment this app is made for
+
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+b") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waiting()
+                time.sleep(poll)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def lower_priority(increment: int) -> None:
