@@ -5,6 +5,7 @@ output read back with pypdf; the job runs in a real thread against the real data
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import multiprocessing
 import os
@@ -513,3 +514,87 @@ def test_large_batches_take_turns_on_the_worker_processes(
     status, seen = wait_for(hr_client, job_id)
     assert status["state"] == "done" and not status["message"], status
     assert len(pages_of(hr_client.get(status["download_url"]).data)) == 42
+
+
+def _forms(app, cadres, count: int) -> list:
+    kind = batch_export.KINDS["appointment_form"]
+    with app.app_context():
+        return [
+            (kind.template, kind.build(db.session.get(Cadre, cadre_id), {"today": "2026-01-05"}))
+            for cadre_id in (cadres * 3)[:count]
+        ]
+
+
+def test_a_failing_part_ends_the_batch_before_the_others_finish(app, cadres):
+    """Part one fails at its third form while part two has 30 good ones: the error comes
+    back while part two is still being laid out, and its worker is stopped."""
+    good = _forms(app, cadres, 32)
+    items = [*good[:2], ("no_such_form.html", {}), *good[:29], *good[:30]]  # two parts of 32/30
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+    seen: list[int] = []
+    with pytest.raises(Exception, match="no_such_form") as failed:
+        batch_export.pdf_pool.render_merged(
+            app, items, workers=2, title="t", author="a", progress=seen.append
+        )
+    assert "TemplateNotFound" in type(failed.value).__name__
+    assert len(seen) < 30, seen  # part two alone would have ticked 30 times
+    deadline = time.monotonic() + 30
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert multiprocessing.active_children() == []  # stopped, not left to finish
+
+
+def test_a_stuck_batch_gives_up_and_says_so(app, cadres, monkeypatch):
+    monkeypatch.setattr(batch_export.pdf_pool, "deadline", lambda forms: 0.5)
+    items = _forms(app, cadres, 8)
+    with app.app_context():
+        if batch_export.pdf_pool.worker_count(app) < 2:
+            pytest.skip("one core: batches are rendered in this process")
+    with pytest.raises(TimeoutError) as stuck:
+        batch_export.pdf_pool.render_merged(app, items, workers=2, title="t", author="a")
+    assert "排版进程长时间没有完成" in batch_export.failure_message(stuck.value)
+    monkeypatch.undo()
+    assert batch_export.pdf_pool.deadline(200) == 60 + 200 * 5
+
+
+def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
+    """A web worker killed mid-batch leaves no rendering process behind."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import time\n"
+        "from cadre_app.services import pdf_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = pdf_pool.make_pool(pdf_pool.worker_app({}), 2)\n"
+        "    futures = [pool.submit(time.sleep, 60) for _ in range(2)]\n"
+        "    time.sleep(3)\n"
+        "    print(' '.join(str(p) for p in pool._processes), flush=True)\n"
+        "    time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    try:
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in pids), pids
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(FileNotFoundError):  # a zombie has exited: not alive
+        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+            return False
+    return True

@@ -182,18 +182,20 @@ def produce(
     *,
     progress: Callable[[int], None] | None = None,
     waiting: Callable[[], None] | None = None,
+    pooled: bool = True,
 ) -> None:
     """Render ``kind`` for each cadre and write the ZIP or merged PDF to ``sink``.
     ``progress(n)`` is called after each of the n forms is laid out; ``waiting()`` every
     second while a large batch waits for another to leave the worker processes
-    (``pdf_pool.taking_turns``). Raises BatchError, PdfUnavailable or whatever rendering
-    raised."""
+    (``pdf_pool.taking_turns``). ``pooled`` False keeps it in this process whatever its size
+    (a download in the request must not queue behind a background batch). Raises
+    BatchError, PdfUnavailable or whatever rendering raised."""
     report = progress or (lambda n: None)
     author = current_app.config["ORGANISATION_NAME"]
     title = f"{kind.label}（{len(cadre_ids)} 份）"
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     workers = pdf_pool.worker_count(app)
-    if workers > 1 and len(cadre_ids) >= app.config["PDF_PARALLEL_FROM"]:
+    if pooled and workers > 1 and len(cadre_ids) >= app.config["PDF_PARALLEL_FROM"]:
         with pdf_pool.taking_turns(export_dir() / WORKERS_LOCK, waiting=waiting or (lambda: None)):
             if output is Output.ZIP:
                 _zip_in_processes(app, kind, cadre_ids, params, sink, report, workers=workers)
@@ -500,6 +502,11 @@ def failure_message(error: Exception) -> str:
     kind only (the details go to the log, not to the page)."""
     if isinstance(error, BatchError | pdf.PdfUnavailable):
         return str(error)[:480]
+    if isinstance(error, TimeoutError):
+        return (
+            "导出失败：排版进程长时间没有完成，已被停止。请重试；仍然失败请减少一次导出的份数，"
+            "或联系系统管理员查看日志。"
+        )
     if isinstance(error, BrokenProcessPool):
         return (
             "导出失败：生成 PDF 的后台进程意外退出（常见原因是服务器内存不足）。"

@@ -22,10 +22,12 @@ import functools
 import gc
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,8 @@ _ticks: Any = None  # the parent's queue, in a worker of render_merged
 _parts_made = 0  # parts of a merged PDF this worker has laid out
 #: A merged batch is laid out in parts of at most this many forms (see part_count).
 PART_FORMS = 100
+#: With ``deadline``: how long a form may take before a batch is taken as stuck.
+SECONDS_PER_FORM = 5.0
 _CONFIG_KEYS = (
     "ORGANISATION_NAME",
     "PDF_REQUIRE_FONT_FAMILIES",
@@ -88,8 +92,11 @@ def _self_check() -> tuple[str, int]:
 def self_check(app: Flask, *, timeout: float = 60) -> tuple[str, int]:
     """Start one worker as a batch would and ask it for its CJK font and niceness (for
     ``flask doctor``). Raises what the worker or the pool raised."""
-    with make_pool(app, 1) as pool:
+    pool = make_pool(app, 1)
+    try:
         return pool.submit(_self_check).result(timeout=timeout)
+    finally:
+        stop(pool)
 
 
 def _worker_config(app: Flask) -> dict[str, Any]:
@@ -107,9 +114,37 @@ def worker_app(config: dict[str, Any]) -> Flask:
 
 def _init(config: dict[str, Any], ticks: Any = None) -> None:
     global _worker_app, _ticks
+    _exit_with_parent()
     lower_priority(int(config.get("PDF_WORKER_NICE") or 0))
     _worker_app = worker_app(config)
     _ticks = ticks
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the process that started it ends. A web worker killed mid-batch
+    (gunicorn's graceful timeout, the OOM killer) would otherwise leave its workers behind,
+    idle under PID 1, each holding the documents of its last part."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def stop(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down now: cancel what has not started and terminate its processes, so
+    that parts already running do not go on after the batch has failed (and after the lock
+    in ``taking_turns`` is released). ``ProcessPoolExecutor`` has no public way to stop a
+    running call; its ``_processes`` map has been there since Python 3.2."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
 
 
 @contextlib.contextmanager
@@ -165,10 +200,23 @@ def make_pool(app: Flask, workers: int, ticks: Any = None) -> ProcessPoolExecuto
     )
 
 
-def render_all(app: Flask, specs: Iterable[RenderSpec], *, workers: int) -> Iterator[bytes]:
-    """Each spec rendered to PDF bytes, yielded in the order given."""
-    with make_pool(app, workers) as pool:
-        yield from pool.map(_render, specs, chunksize=1)
+def render_all(app: Flask, specs: list[RenderSpec], *, workers: int) -> Iterator[bytes]:
+    """Each spec rendered to PDF bytes, yielded in the order given. Gives up with
+    TimeoutError after ``deadline(len(specs))`` seconds; on any error the workers stop."""
+    pool = make_pool(app, workers)
+    try:
+        yield from pool.map(_render, specs, chunksize=1, timeout=deadline(len(specs)))
+    except BaseException:  # an error, a timeout, or the consumer gave up (GeneratorExit)
+        stop(pool)
+        raise
+    pool.shutdown(wait=False)
+
+
+def deadline(forms: int) -> float:
+    """Seconds a batch of ``forms`` may take before it is taken as stuck (a worker caught
+    in a layout loop would otherwise hold the worker processes, and every batch queued
+    behind it, until a restart): ~20 times the time on two idle cores, and a minute more."""
+    return 60.0 + SECONDS_PER_FORM * forms
 
 
 def _render_part(items: list[Item], title: str, author: str, subject: str | None) -> bytes:
@@ -239,6 +287,7 @@ def render_merged(
     report = progress or (lambda n: None)
     ticks = multiprocessing.get_context("spawn").Queue()
     pool = make_pool(app, workers, ticks)
+    give_up = time.monotonic() + deadline(len(items))
     try:
         futures = [
             pool.submit(_render_part, items[run.start : run.stop], title, author, subject)
@@ -246,23 +295,25 @@ def render_merged(
         ]
         done = 0
         while True:
-            try:
+            with contextlib.suppress(queue.Empty):
                 ticks.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                finished = [future for future in futures if future.done()]
-                failed = any(future.exception() is not None for future in finished)
-                if failed or len(finished) == len(futures):
-                    break  # a failed part ends the batch now: the rest is not waited for
-                continue
-            done += 1
-            report(done)
-        failures = [f.exception() for f in futures if f.done() and f.exception() is not None]
-        if failures:  # raised now, without waiting for the parts still running
-            raise failures[0]  # type: ignore[misc]
+                done += 1
+                report(done)
+            finished = [future for future in futures if future.done()]
+            failures = [f.exception() for f in finished if f.exception() is not None]
+            if failures:  # raised now, not after the other workers have finished their parts
+                raise failures[0]  # type: ignore[misc]
+            if len(finished) == len(futures) and done >= len(items):
+                break
+            if len(finished) == len(futures) and ticks.empty():
+                break  # every part is back; a tick still in the pipe is not waited for
+            if time.monotonic() > give_up:
+                raise TimeoutError(f"PDF 排版超过 {deadline(len(items)):.0f} 秒仍未完成")
         parts = [future.result() for future in futures]
-    finally:
-        # Not waiting for the workers to exit: a worker's interpreter tears down its part's
-        # documents on the way out (about a second), while this process joins the parts.
-        # Parts not started yet are cancelled.
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:
+        stop(pool)  # running parts end now, before the caller releases the workers' lock
+        raise
+    # Not waiting for the workers to exit: a worker's interpreter tears down its part's
+    # documents on the way out (about a second), while this process joins the parts.
+    pool.shutdown(wait=False)
     return pdf.join(parts)

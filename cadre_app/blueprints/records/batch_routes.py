@@ -279,7 +279,7 @@ def _export_now(
 ) -> Any:
     buffer = BytesIO()
     try:
-        batch_export.produce(kind, cadre_ids, output, params, buffer)
+        batch_export.produce(kind, cadre_ids, output, params, buffer, pooled=False)
     except pdf.PdfUnavailable as error:
         db.session.rollback()
         return render_error(503, str(error))
