@@ -3,6 +3,7 @@ not where the server's clock is; stored timestamps are naive UTC and shown in th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -54,14 +55,19 @@ def test_a_talks_creation_date_is_shown_in_the_office_zone(app, org, hr_client, 
     assert created.replace(tzinfo=UTC).astimezone(ZoneInfo(EAST)).day == 6
 
 
+#: A stored timestamp (naive UTC) cut to its date: the UTC date, not the office's.
+UTC_DATE = re.compile(r"\b(created|occurred|updated|finished|last_login)_at\.date\(\)")
+
+
 def test_no_code_asks_the_server_clock_for_today():
-    """``date.today()`` is the server's calendar; clock.today() is the office's."""
+    """``date.today()`` is the server's calendar, and a stored timestamp's ``.date()`` is
+    UTC's; clock.today() and the office zone are the office's."""
     package = Path(clock.__file__).resolve().parent
     offenders = [
         f"{path.relative_to(package)}:{number}"
         for path in package.rglob("*.py")
         if path.name != "clock.py"  # which explains why
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if "date.today(" in line or "default_factory=date.today" in line
+        if "date.today(" in line or "default_factory=date.today" in line or UTC_DATE.search(line)
     ]
     assert offenders == [], offenders

@@ -579,3 +579,51 @@ def test_holidays_are_checked_listed_and_deleted(app_ctx):
         sa.select(AuditEvent.action).where(AuditEvent.object_type == "holiday")
     ).all()
     assert actions == ["create", "create", "delete"]
+
+
+def test_the_deadline_counts_from_the_office_date_when_worked_out_again(app_ctx, org):
+    """Opened at 07:00 Beijing time on 3 September (still 2 September in UTC): a change of
+    the 约谈时间 must not move the deadline a day, and over a weekend three, earlier."""
+    talk = talks.create_talk(
+        {
+            "kind": "提醒谈话",
+            "source": "信访举报",
+            "subject_id": org["own_cadre"],
+            "reason": "来信",
+        },
+        actor="hr1",
+        today=date(2026, 9, 3),
+    )
+    talk.created_at = datetime(2026, 9, 2, 23, 0)  # naive UTC, as stored
+    db.session.flush()
+    assert talks.opened_on(talk) == date(2026, 9, 3)
+    before = talk.due_date
+    talks.update_talk(
+        talk,
+        {"scheduled_at": datetime(2026, 9, 20, 9, 0)},
+        expected_version=talk.version,
+        actor="hr1",
+        today=date(2026, 9, 3),
+    )
+    assert talk.due_date == before
+
+
+def test_changes_since_are_stamped_in_the_office_zone(app_ctx, org):
+    talk = talks.create_talk(
+        {
+            "kind": "提醒谈话",
+            "source": "信访举报",
+            "subject_id": org["own_cadre"],
+            "reason": "来信",
+        },
+        actor="hr1",
+        today=date(2026, 9, 3),
+    )
+    db.session.flush()
+    version = talk.version
+    talks.update_talk(
+        talk, {"place": "二楼"}, expected_version=version, actor="hr2", today=date(2026, 9, 3)
+    )
+    db.session.flush()
+    (change,) = talks.changes_since(talk.id, version)
+    assert change["when"].utcoffset() == timedelta(hours=8)  # Asia/Shanghai

@@ -194,6 +194,12 @@ def _due_date(kind: str, opened: date, scheduled_at: datetime | None) -> date:
     return workdays.deadline(opened, days=TALK_DUE_DAYS)
 
 
+def opened_on(talk: Talk) -> date:
+    """The office's date on which ``talk`` was opened (``created_at`` is naive UTC): the day
+    its deadline counts from, at creation and whenever it is worked out again."""
+    return talk.created_at.replace(tzinfo=UTC).astimezone(clock.zone()).date()
+
+
 def _set_reply_deadlines(talk: Talk) -> None:
     """函询: reply within 15 working days after it is sent. 诫勉谈话: written self-examination
     within 5 working days after the talk; follow-up 6 months after it."""
@@ -420,7 +426,7 @@ def update_talk(
     if errors:
         raise TalkError(errors)
     if "scheduled_at" in changes and talk.state in BEFORE_HELD:
-        talk.due_date = _due_date(talk.kind, talk.created_at.date(), talk.scheduled_at)
+        talk.due_date = _due_date(talk.kind, opened_on(talk), talk.scheduled_at)
     if "held_at" in changes and talk.state not in BEFORE_HELD:
         _set_reply_deadlines(talk)
     db.session.flush()  # a concurrent save surfaces here as StaleDataError (409)
@@ -488,7 +494,7 @@ def transition(
     if errors:
         raise TalkError(errors)
     if target is S.PLANNED and talk.kind != REMINDER:
-        talk.due_date = _due_date(talk.kind, talk.created_at.date(), talk.scheduled_at)
+        talk.due_date = _due_date(talk.kind, opened_on(talk), talk.scheduled_at)
     if target is S.HELD:
         _set_reply_deadlines(talk)
     talk.state = target
@@ -575,7 +581,7 @@ def changes_since(talk_id: int, version: int) -> list[dict[str, Any]]:
             changes.append(
                 {
                     "who": event.actor_name,
-                    "when": event.occurred_at,
+                    "when": event.occurred_at.replace(tzinfo=UTC).astimezone(clock.zone()),
                     "field": labels.get(attr, attr),
                     "old": old,
                     "new": new,
