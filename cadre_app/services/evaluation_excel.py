@@ -45,6 +45,8 @@ from cadre_app.services.workbook import (
     HEADER_SCAN_ROWS,
     MAX_DATA_ROWS,
     Change,
+    ImportRejected,
+    PreviewRows,
     RowStatus,
     WorkbookError,
     check_upload,
@@ -264,7 +266,7 @@ def _parse_row(number: int, cells: dict[str, Any]) -> ScoreRow:
 
 
 @dataclass
-class ScoresPreview:
+class ScoresPreview(PreviewRows):
     year: int
     filename: str
     cycle_exists: bool
@@ -274,21 +276,9 @@ class ScoresPreview:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {status.value: 0 for status in RowStatus}
-        for row in self.rows:
-            counts[row.status.value] += 1
-        counts["missing"] = sum(
-            1 for r in self.rows if r.status is not RowStatus.ERROR and r.missing
-        )
-        return counts
-
-    @property
-    def error_rows(self) -> list[ScoreRow]:
-        return [r for r in self.rows if r.status is RowStatus.ERROR]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(r.status is RowStatus.ERROR for r in self.rows)
+        """Rows per status, and ``missing``: rows without an error but with a score left out."""
+        missing = sum(1 for r in self.rows if r.status is not RowStatus.ERROR and r.missing)
+        return self.status_counts() | {"missing": missing}
 
 
 @dataclass(frozen=True)
@@ -299,14 +289,6 @@ class ScoresSummary:
     unchanged: int
     missing: int
     cycle_created: bool
-
-
-class ImportRejected(Exception):
-    """At least one row has an error; nothing was written (or the caller must roll back)."""
-
-    def __init__(self, preview: ScoresPreview):
-        super().__init__(f"{len(preview.error_rows)} rows rejected")
-        self.preview = preview
 
 
 def format_score(value: float | None) -> str:

@@ -45,6 +45,8 @@ from cadre_app.services.workbook import (
     HEADER_SCAN_ROWS,
     MAX_DATA_ROWS,
     Change,
+    ImportRejected,
+    PreviewRows,
     RowStatus,
     WorkbookError,
     check_upload,
@@ -340,7 +342,7 @@ class RowResult:
 
 
 @dataclass
-class ImportPreview:
+class ImportPreview(PreviewRows):
     filename: str
     rows: list[RowResult]
     new_departments: list[str]
@@ -348,18 +350,7 @@ class ImportPreview:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(RowStatus, 0)
-        for row in self.rows:
-            counts[row.status] += 1
-        return {status.value: n for status, n in counts.items()}
-
-    @property
-    def error_rows(self) -> list[RowResult]:
-        return [r for r in self.rows if r.status is RowStatus.ERROR]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(r.status is RowStatus.ERROR for r in self.rows)
+        return self.status_counts()
 
 
 @dataclass(frozen=True)
@@ -368,14 +359,6 @@ class ImportSummary:
     updated: int
     unchanged: int
     new_departments: list[str]
-
-
-class ImportRejected(Exception):
-    """At least one row has an error; nothing was written (or the caller must roll back)."""
-
-    def __init__(self, preview: ImportPreview):
-        super().__init__(f"{len(preview.error_rows)} rows rejected")
-        self.preview = preview
 
 
 def _organisation(name: str | None = None) -> Organisation | None:

@@ -211,6 +211,37 @@ class Change:
     new: str
 
 
+class PreviewRows:
+    """What every import preview answers from its ``rows`` (each with a ``status``): how many
+    of each status, the rows in error, whether there are any. Mixed into the previews'
+    dataclasses; it adds no fields."""
+
+    rows: list[Any]
+
+    def status_counts(self) -> dict[str, int]:
+        """Rows per RowStatus value, every status present (0 when none)."""
+        counts = dict.fromkeys((status.value for status in RowStatus), 0)
+        for row in self.rows:
+            counts[row.status.value] += 1
+        return counts
+
+    @property
+    def error_rows(self) -> list[Any]:
+        return [r for r in self.rows if r.status is RowStatus.ERROR]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.status is RowStatus.ERROR for r in self.rows)
+
+
+class ImportRejected(Exception):
+    """At least one row has an error; nothing was written (or the caller must roll back)."""
+
+    def __init__(self, preview: PreviewRows):
+        super().__init__(f"{len(preview.error_rows)} rows rejected")
+        self.preview = preview
+
+
 def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
     """``values`` in slices small enough for one IN (...) query."""
     for start in range(0, len(values), LOOKUP_CHUNK):
