@@ -23,11 +23,9 @@ import tempfile
 import time
 import zipfile
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
-from common import bench_app  # noqa: E402 (sys.path set by common)
-from PIL import Image, ImageDraw
+from common import bench_app, portrait_jpeg  # noqa: E402 (sys.path set by common)
 
 from cadre_app.extensions import db
 from cadre_app.models import (
@@ -51,22 +49,12 @@ TODAY = date(2026, 5, 10)
 TARGETS = {batch_export.Output.PDF: 20.0, batch_export.Output.ZIP: 40.0}
 
 
-def _photo() -> bytes:
-    image = Image.new("RGB", (295, 413), (70, 110, 180))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((90, 80, 205, 215), fill=(235, 210, 190))
-    draw.rectangle((60, 240, 235, 413), fill=(30, 30, 40))
-    out = BytesIO()
-    image.save(out, "JPEG", quality=90)
-    return out.getvalue()
-
-
 def make_cadres(count: int) -> list[int]:
     """``count`` cadres with full records in two sections; commits; ids in 工号 order."""
     org = Organisation(name="基准市财政局")
     sections = [Department(organisation=org, name=n, sort_order=i) for i, n in enumerate("甲乙")]
     db.session.add_all([org, *sections])
-    photo = _photo()
+    photo = portrait_jpeg()
     cadres = []
     for i in range(count):
         born = date(1975 + i % 25, 1 + i % 12, 1 + i % 28)

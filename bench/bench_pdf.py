@@ -13,10 +13,8 @@ import argparse
 import statistics
 import time
 from datetime import date
-from io import BytesIO
 
-from common import bench_app, describe, timed  # noqa: E402 (sys.path set by common)
-from PIL import Image, ImageDraw
+from common import bench_app, describe, portrait_jpeg, timed  # noqa: E402 (sys.path set by common)
 
 from cadre_app.extensions import db
 from cadre_app.models import (
@@ -34,16 +32,6 @@ from cadre_app.models import (
 from cadre_app.services import appointment_form, idcard, pdf
 
 TODAY = date(2026, 5, 10)
-
-
-def _photo() -> bytes:
-    image = Image.new("RGB", (295, 413), (70, 110, 180))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((90, 80, 205, 215), fill=(235, 210, 190))
-    draw.rectangle((60, 240, 235, 413), fill=(30, 30, 40))
-    out = BytesIO()
-    image.save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def make_cadre() -> int:
@@ -75,7 +63,7 @@ def make_cadre() -> int:
         position_title="预算处一级主任科员",
         rank="一级主任科员",
         rewards="2015年度嘉奖\n2019年度记三等功\n2023年度嘉奖",
-        photo=CadrePhoto(content_type="image/jpeg", data=_photo()),
+        photo=CadrePhoto(content_type="image/jpeg", data=portrait_jpeg()),
     )
     cadre.resume = [
         ResumeEntry(

@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -99,3 +100,16 @@ def timed(run: Callable[[], object], repeat: int) -> list[float]:
 def describe(label: str, samples: list[float]) -> str:
     p90 = sorted(samples)[int(len(samples) * 0.9)] if len(samples) > 1 else samples[0]
     return f"  {label:<40} median {statistics.median(samples):8.1f} ms   p90 {p90:8.1f} ms"
+
+
+def portrait_jpeg() -> bytes:
+    """A 295 x 413 px JPEG ID photo (a head and shoulders), as the forms print."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (295, 413), (70, 110, 180))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((90, 80, 205, 215), fill=(235, 210, 190))
+    draw.rectangle((60, 240, 235, 413), fill=(30, 30, 40))
+    out = BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()

@@ -303,9 +303,7 @@ def render_merged(
             failures = [f.exception() for f in finished if f.exception() is not None]
             if failures:  # raised now, not after the other workers have finished their parts
                 raise failures[0]  # type: ignore[misc]
-            if len(finished) == len(futures) and done >= len(items):
-                break
-            if len(finished) == len(futures) and ticks.empty():
+            if len(finished) == len(futures) and (done >= len(items) or ticks.empty()):
                 break  # every part is back; a tick still in the pipe is not waited for
             if time.monotonic() > give_up:
                 raise TimeoutError(f"PDF 排版超过 {deadline(len(items)):.0f} 秒仍未完成")
