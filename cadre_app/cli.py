@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -13,6 +15,7 @@ from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Role
 from cadre_app.services import accounts, audit, demo, health
+from cadre_app.services.workbook import ImportRejected
 
 
 def cli_actor() -> str:
@@ -39,6 +42,28 @@ def report_import(preview: Any, *, imported: int, updated: int) -> None:
         click.echo(f"row {row.row}: {problems}")
     for warning in preview.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+@contextmanager
+def import_errors(*file_errors: type[Exception]) -> Iterator[None]:
+    """How the CLI imports end when they do not succeed: a whole-file error (one of
+    ``file_errors``, its message) or rejected rows (each reported as ``report_import`` does) exit 1
+    with the transaction rolled back, so nothing is written; anything else rolls back and
+    propagates. The caller commits after the block."""
+    try:
+        yield
+    except file_errors as error:
+        db.session.rollback()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except ImportRejected as rejected:
+        db.session.rollback()
+        report_import(rejected.preview, imported=0, updated=0)
+        click.echo("nothing written", err=True)
+        sys.exit(1)
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 @click.command("seed-demo")

@@ -161,3 +161,15 @@ def test_doctor_refuses_an_unknown_time_zone(app, runner, monkeypatch):
     result = runner.invoke(args=["doctor"])
     assert result.exit_code == 1
     assert "FAIL 时区: BABEL_DEFAULT_TIMEZONE 无效" in result.output
+
+
+def test_cli_imports_refuse_a_file_that_is_no_workbook(app, runner, org, tmp_path):
+    """Both imports end alike on a whole-file error: the reason, exit 1, nothing written."""
+    path = tmp_path / "名册.xlsx"
+    path.write_bytes(b"not a workbook")
+    for args in (["roster", "import", str(path)], ["evaluations", "import", str(path)]):
+        args += ["--year", "2025"] if args[0] == "evaluations" else []
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, result.output
+        assert "error: 这不是 Excel 工作簿（.xlsx）文件。" in result.output
+    assert _count(app, Cadre) == 2  # conftest's two

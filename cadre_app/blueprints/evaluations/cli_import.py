@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cadre_app.blueprints.evaluations import bp
-from cadre_app.cli import cli_actor, report_import
+from cadre_app.cli import cli_actor, import_errors, report_import
 from cadre_app.extensions import db
 from cadre_app.services import evaluation_excel
 from cadre_app.services.evaluation import EvaluationError
@@ -25,7 +25,7 @@ def import_command(path: str, year: int, dry_run: bool) -> None:
     is rejected."""
     content = Path(path).read_bytes()
     filename = Path(path).name
-    try:
+    with import_errors(WorkbookError, EvaluationError):
         if dry_run:
             preview = evaluation_excel.preview_import(content, filename, year=year)
             counts = preview.counts
@@ -40,18 +40,6 @@ def import_command(path: str, year: int, dry_run: bool) -> None:
                 sys.exit(1)
             return
         summary = evaluation_excel.apply_import(content, filename, year=year, actor=cli_actor())
-    except (WorkbookError, EvaluationError) as error:
-        db.session.rollback()
-        click.echo(f"error: {error}", err=True)
-        sys.exit(1)
-    except evaluation_excel.ImportRejected as rejected:
-        db.session.rollback()
-        report_import(rejected.preview, imported=0, updated=0)
-        click.echo("nothing written", err=True)
-        sys.exit(1)
-    except Exception:
-        db.session.rollback()
-        raise
     db.session.commit()
     click.echo(f"imported {summary.created}, updated {summary.updated}, rejected 0")
     if summary.cycle_created:

@@ -10,7 +10,7 @@ from flask import current_app
 
 from cadre_app import clock
 from cadre_app.blueprints.roster import bp
-from cadre_app.cli import cli_actor, report_import
+from cadre_app.cli import cli_actor, import_errors, report_import
 from cadre_app.extensions import db
 from cadre_app.services import audit, roster_excel
 
@@ -24,7 +24,7 @@ def import_command(path: str, dry_run: bool) -> None:
     content = Path(path).read_bytes()
     filename = Path(path).name
     options = {"today": clock.today(), "organisation_name": current_app.config["ORGANISATION_NAME"]}
-    try:
+    with import_errors(roster_excel.WorkbookError):
         if dry_run:
             preview = roster_excel.preview_import(content, filename, **options)
             counts = preview.counts
@@ -37,18 +37,6 @@ def import_command(path: str, dry_run: bool) -> None:
                 sys.exit(1)
             return
         summary = roster_excel.apply_import(content, filename, actor=cli_actor(), **options)
-    except roster_excel.WorkbookError as error:
-        db.session.rollback()
-        click.echo(f"error: {error.message}", err=True)
-        sys.exit(1)
-    except roster_excel.ImportRejected as rejected:
-        db.session.rollback()
-        report_import(rejected.preview, imported=0, updated=0)
-        click.echo("nothing written", err=True)
-        sys.exit(1)
-    except Exception:
-        db.session.rollback()
-        raise
     db.session.commit()
     click.echo(f"imported {summary.created}, updated {summary.updated}, rejected 0")
     if summary.new_departments:
