@@ -25,11 +25,16 @@ help:
 	@echo "make test   set up, then run the whole test suite (DATABASE_URL selects PostgreSQL)"
 	@echo "make lint   ruff check and ruff format --check"
 
+# gunicorn and one task-queue worker (flask worker); Ctrl+C stops both, and so does either
+# one ending.
 run: setup database
 	@$(BIN)/flask seed-demo --if-empty
-	@echo "正在启动：http://$(HOST):$(PORT)  （Ctrl+C 停止）"
-	@exec $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --preload \
-	    --access-logfile - --error-logfile - wsgi:app
+	@echo "正在启动：http://$(HOST):$(PORT)  （Ctrl+C 停止网站和后台任务进程）"
+	@$(BIN)/flask worker & worker=$$!; \
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --preload \
+	    --access-logfile - --error-logfile - wsgi:app & web=$$!; \
+	trap 'kill $$worker $$web 2>/dev/null; wait' EXIT INT TERM; \
+	wait -n $$worker $$web
 
 test: setup
 	$(BIN)/pytest

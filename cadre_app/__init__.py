@@ -58,6 +58,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         f"sqlite:///{Path(app.instance_path) / 'cadre.sqlite'}"
     )
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]  # one limit for all hosts
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     if not (app.debug or app.testing) and app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):

@@ -140,6 +140,9 @@ def doctor_command() -> None:
         failures += not ok
         click.echo(f"{'OK  ' if ok else 'FAIL'} {label}: {detail}")
 
+    def warn(label: str, detail: str) -> None:
+        click.echo(f"WARN {label}: {detail}")
+
     db_ok, db_detail = health.database_ok()
     line(db_ok, "数据库", db_detail if db_ok else f"无法连接（{db_detail}），检查 DATABASE_URL")
     if db_ok:
@@ -161,21 +164,23 @@ def doctor_command() -> None:
         if hb
         else f"缺失，PDF 将慢约 35 倍：apt-get install {health.HARFBUZZ_SUBSET_PACKAGE}",
     )
-    from cadre_app.services import pdf_pool
+    from cadre_app.services.core import queue
 
-    workers = pdf_pool.worker_count(app)
-    why_not = pdf_pool.unavailable_reason()
-    if why_not:
-        line(True, "PDF 并行进程", f"不可用（{why_not}）：批量导出改在网站进程中生成，较慢")
-    elif workers > 1:
-        try:
-            family, nice = pdf_pool.self_check(app)
-        except Exception as error:  # whatever stops a worker from starting
-            line(False, "PDF 并行进程", f"无法启动（{type(error).__name__}: {error}）")
-        else:
-            line(True, "PDF 并行进程", f"{workers} 个，字体 {family}，nice 值 {nice}")
+    try:
+        seen = queue.last_beat(app)
+    except Exception as error:  # the queue's storage cannot be reached
+        line(
+            False, "任务队列", f"{queue.describe(app)} 无法访问（{type(error).__name__}: {error}）"
+        )
     else:
-        line(True, "PDF 并行进程", "未启用（单核或 PDF_WORKERS=1）：批量导出在网站进程中生成")
+        line(True, "任务队列", queue.describe(app))
+        if seen is not None and seen[0] <= queue.WORKER_SEEN_WITHIN:
+            line(True, "后台任务进程", f"运行中（{seen[1]}，{seen[0]:.0f} 秒前报告）")
+        else:
+            warn(
+                "后台任务进程",
+                "未检测到：批量导出和定时任务不会执行。运行 flask worker（make run 会一并启动）",
+            )
     try:
         line(True, "时区", f"{clock.zone().key}，今天是 {clock.today():%Y-%m-%d}")
     except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
@@ -190,7 +195,33 @@ def doctor_command() -> None:
         sys.exit(1)
 
 
+@click.command("worker")
+@click.option("--workers", type=int, help="How many (default: PDF_WORKERS, one per core).")
+@click.option("--threads", is_flag=True, help="Threads instead of processes (one process).")
+@with_appcontext
+def worker_command(workers: int | None, threads: bool) -> None:
+    """Run the task queue's consumer (batch exports, timed work) until Ctrl-C or SIGTERM
+    (SIGTERM lets running tasks finish first)."""
+    import logging
+
+    from cadre_app.services.core import queue
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    count = workers or max(1, int(app.config.get("PDF_WORKERS") or 1))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+    )
+    kind = "thread" if threads else "process"
+    consumer = queue.make_consumer(app, workers=count, worker_type=kind)
+    click.echo(
+        f"后台任务进程：{count} 个{'线程' if threads else '进程'}，队列 {queue.describe(app)}"
+    )
+    consumer.run()
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_group)
     app.cli.add_command(doctor_command)

@@ -55,9 +55,15 @@ class Config:
         "Source Han Sans SC",
     )
 
-    #: Batches (ZIP or merged PDF) of at least this many forms are laid out in worker processes.
+    #: The task queue: Redis (``CADRE_REDIS_URL=redis://host:6379/0``) when workers run on
+    #: several hosts; it then backs the login rate limit too. Else a SQLite file, this path
+    #: or ``<instance>/queue.sqlite``.
+    REDIS_URL: str | None = None
+    QUEUE_PATH: str | None = None
+    #: Batches (ZIP or merged PDF) of at least this many forms are cut into parts that
+    #: several workers lay out at once.
     PDF_PARALLEL_FROM = 40
-    #: Worker processes for those batches (at most the number of cores).
+    #: Worker processes ``flask worker`` starts (one per core), and so the parts per batch.
     PDF_WORKERS = 2
     #: How much nicer (Unix nice) those workers run than the web workers (0 = same).
     PDF_WORKER_NICE = 10

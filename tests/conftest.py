@@ -28,6 +28,7 @@ from cadre_app.extensions import db, limiter
 from cadre_app.models import Cadre, Department, Organisation, Role, User
 from cadre_app.services import idcard
 from cadre_app.services.accounts import hash_password
+from tests.queue_worker import queue_worker  # noqa: E402,F401  (a fixture for every module)
 
 PASSWORD = "Test@2026pw"
 _TMP = tempfile.mkdtemp(prefix="cadre-tests-")
@@ -45,6 +46,7 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,  # the CSRF tests switch it on; see test_security.py
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": None,
+        "QUEUE_PATH": str(Path(_TMP) / "queue.sqlite"),
     }
     config.update(overrides)
     return config

@@ -1,23 +1,19 @@
 """HR's batch export of 干部任免审批表: up to 20 cadres the ZIP or merged PDF downloads at once;
 more run as a background job whose progress the page polls; one job per user; jobs are
 private, expire after 24 hours, and a failing item marks the job failed. Real WeasyPrint
-output read back with pypdf; the job runs in a real thread against the real database."""
+output read back with pypdf; jobs run on the task queue, taken by a real consumer (worker
+threads of this process) against the real database; tests/test_multihost.py runs real
+``flask worker`` processes."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import time
 import zipfile
-from concurrent.futures.process import BrokenProcessPool
 from datetime import date, timedelta
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,19 +21,23 @@ from pypdf import PdfReader
 
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre, ExportJob, JobState, ResumeEntry, Role, User
-from cadre_app.services import batch_export, pdf
+from cadre_app.models import (
+    AuditEvent,
+    Cadre,
+    ExportChunk,
+    ExportJob,
+    ExportPart,
+    JobState,
+    ResumeEntry,
+    Role,
+    User,
+)
+from cadre_app.services import batch_export
+from cadre_app.services.core import queue
 from tests.conftest import login
 from tests.test_pdf import embedded_fonts
 
 JOB_TIMEOUT = 240  # seconds; 21 two-page forms take about 6 s on two cores
-
-
-@pytest.fixture(autouse=True)
-def export_dir(app, tmp_path, monkeypatch) -> Path:
-    """Job files go to a temporary folder, not the instance folder."""
-    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path))
-    return tmp_path
 
 
 @pytest.fixture
@@ -164,10 +164,12 @@ def test_a_cadre_deleted_after_choosing_is_reported(app, hr_client, cadres):
     assert response.status_code == 400 and "已不存在" in response.get_data(as_text=True)
 
 
-# --- more than 20: a background job --------------------------------------------------------
+# --- more than 20: a background job on the task queue ---------------------------------------
 
 
-def test_a_large_batch_runs_as_a_job_with_progress_and_a_download(app, hr_client, cadres):
+def test_a_large_batch_runs_as_a_job_with_progress_and_a_download(
+    app, hr_client, cadres, queue_worker
+):
     response = post_batch(hr_client, cadres[:21])
     job_id = job_id_of(response)
     page = hr_client.get(f"/records/jobs/{job_id}").get_data(as_text=True)
@@ -183,6 +185,7 @@ def test_a_large_batch_runs_as_a_job_with_progress_and_a_download(app, hr_client
     download = hr_client.get(status["download_url"])
     assert download.status_code == 200 and download.mimetype == "application/zip"
     assert "filename*=UTF-8''" in download.headers["Content-Disposition"]
+    assert int(download.headers["Content-Length"]) == len(download.data)
     with zipfile.ZipFile(BytesIO(download.data)) as archive:
         assert len(archive.namelist()) == 21
         assert all(len(PdfReader(archive.open(n)).pages) == 2 for n in archive.namelist())
@@ -192,7 +195,9 @@ def test_a_large_batch_runs_as_a_job_with_progress_and_a_download(app, hr_client
     assert status["download_url"] in listing  # the user's job list
 
 
-def test_a_large_merged_job_and_a_second_job_refused_while_it_runs(app, hr_client, cadres):
+def test_a_large_merged_job_and_a_second_job_refused_while_it_runs(
+    app, hr_client, cadres, queue_worker
+):
     job_id = job_id_of(post_batch(hr_client, cadres[:21], output="pdf"))
     second = post_batch(hr_client, cadres[:22])
     assert second.status_code == 409
@@ -203,33 +208,51 @@ def test_a_large_merged_job_and_a_second_job_refused_while_it_runs(app, hr_clien
     pages = pages_of(content)
     assert len(pages) == 42 and "批量00号" in pages[0] and "批量20号" in pages[40]
     with app.app_context():
-        assert (
-            batch_export.active_job(
-                db.session.scalar(sa.select(User.id).where(User.username == "hr1"))
-            )
-            is None
-        )
+        hr_id = db.session.scalar(sa.select(User.id).where(User.username == "hr1"))
+        assert batch_export.active_job(hr_id) is None
 
 
-def test_a_failing_item_marks_the_job_failed(app, hr_client, users, cadres, export_dir):
+def test_a_queued_job_says_it_waits_for_a_worker(app, hr_client, cadres):
+    """No worker yet: the job waits in the queue, and its page says so."""
+    job_id = job_id_of(post_batch(hr_client, cadres[:21]))
+    status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
+    assert status["state"] == "queued" and status["message"] == batch_export.WAITING_MESSAGE
+    queue.huey.flush()
+
+
+def new_job(app, user_id, cadre_ids, output=batch_export.Output.ZIP) -> str:
+    with app.app_context():
+        hr = db.session.get(User, user_id)
+        kind = batch_export.KINDS["appointment_form"]
+        job = batch_export.create_job(hr, kind, cadre_ids, output, today=date(2026, 1, 5))
+        db.session.commit()
+        return job.id
+
+
+def start(app, job_id: str) -> None:
+    with app.app_context():
+        batch_export.enqueue(db.session.get(ExportJob, job_id))
+
+
+def chunks_of(app, job_id: str) -> list[str]:
+    with app.app_context():
+        stmt = sa.select(ExportChunk.name).where(ExportChunk.job_id == job_id)
+        return list(db.session.scalars(stmt))
+
+
+def test_a_failing_item_marks_the_job_failed(app, hr_client, users, cadres, queue_worker):
     """A cadre deleted between the choice and its turn: the job fails with the reason and
     leaves no file, and the user may start again."""
+    job_id = new_job(app, users["hr"].id, cadres[:21])
     with app.app_context():
-        hr = db.session.get(User, users["hr"].id)
-        kind = batch_export.KINDS["appointment_form"]
-        job = batch_export.create_job(
-            hr, kind, cadres[:21], batch_export.Output.ZIP, today=date(2026, 1, 5)
-        )
-        db.session.commit()
-        job_id = job.id
         db.session.delete(db.session.get(Cadre, cadres[20]))  # the last in 工号 order
         db.session.commit()
-    batch_export.start(app, job_id)
+    start(app, job_id)
     status, seen = wait_for(hr_client, job_id)
     assert status["state"] == "failed"
     assert "第 21 份无法生成" in status["message"] and "已不存在" in status["message"]
     assert status["download_url"] is None and max(seen) < 21
-    assert list(export_dir.iterdir()) == []  # no partial file left
+    assert chunks_of(app, job_id) == []  # no partial file left
     page = hr_client.get(f"/records/jobs/{job_id}").get_data(as_text=True)
     assert "第 21 份无法生成" in page
     assert hr_client.get(f"/records/jobs/{job_id}/download").status_code == 404
@@ -237,20 +260,93 @@ def test_a_failing_item_marks_the_job_failed(app, hr_client, users, cadres, expo
         assert batch_export.active_job(users["hr"].id) is None
 
 
+# --- parts: any worker lays out a run of the forms, the last one queues the join ------------
+
+
+def test_a_merged_batch_is_laid_out_in_parts_and_joined_in_order(
+    app, hr_client, users, cadres, queue_worker, monkeypatch
+):
+    """The same pages in the same order as in one piece, the batch's title, each part's
+    own font subset with its own tag, and the parts' files gone after the join."""
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    job_id = new_job(app, users["hr"].id, cadres[:5], batch_export.Output.PDF)
+    with app.app_context():
+        parts = db.session.scalars(sa.select(ExportPart).where(ExportPart.job_id == job_id))
+        assert [(p.start, p.stop) for p in parts] == [(0, 3), (3, 5)]
+    start(app, job_id)
+    status, _ = wait_for(hr_client, job_id)
+    assert status["state"] == "done", status
+    joined = hr_client.get(status["download_url"]).data
+    with app.app_context():
+        here = BytesIO()
+        kind = batch_export.KINDS["appointment_form"]
+        params = {"today": "2026-01-05", "filled_by": None}
+        batch_export.produce(kind, cadres[:5], batch_export.Output.PDF, params, here)
+    assert pages_of(joined) == pages_of(here.getvalue())
+    assert len(pages_of(joined)) == 10
+    assert PdfReader(BytesIO(joined)).metadata.title == "干部任免审批表（5 份）"
+    assert len(embedded_fonts(joined)) == 2
+    assert chunks_of(app, job_id) == ["result"]
+
+
+def test_a_zip_batch_in_parts_keeps_the_files_in_order(
+    app, hr_client, users, cadres, queue_worker, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    job_id = new_job(app, users["hr"].id, cadres[:4])
+    start(app, job_id)
+    status, _ = wait_for(hr_client, job_id)
+    assert status["state"] == "done", status
+    with zipfile.ZipFile(BytesIO(hr_client.get(status["download_url"]).data)) as archive:
+        names = archive.namelist()
+        assert names == [f"B00{i}_批量0{i}号_干部任免审批表.pdf" for i in range(4)]
+        for i, name in enumerate(names):
+            pages = pages_of(archive.read(name))
+            assert len(pages) == 2 and f"批量0{i}号" in pages[0]
+
+
+def test_a_file_is_stored_in_chunks_and_read_back_whole(app, users, cadres, monkeypatch):
+    monkeypatch.setattr(batch_export, "CHUNK_BYTES", 1000)
+    job_id = new_job(app, users["hr"].id, cadres[:21])
+    content = os.urandom(3500)
+    with app.app_context():
+        batch_export.store(job_id, "result", content)
+        db.session.commit()
+        assert len(chunks_of(app, job_id)) == 4
+        assert b"".join(batch_export.stored_chunks(job_id, "result")) == content
+        batch_export.store(job_id, "result", b"short")  # replaces, never appends
+        db.session.commit()
+        assert batch_export.stored(job_id, "result") == b"short"
+
+
+def test_shares_are_contiguous_and_even():
+    assert batch_export.shares(5, 2) == [range(0, 3), range(3, 5)]
+    assert batch_export.shares(200, 2) == [range(0, 100), range(100, 200)]
+    assert batch_export.shares(1, 2) == [range(0, 1)]
+
+
+def test_a_batch_is_cut_into_parts_of_at_most_100_forms_per_worker_round():
+    part_count = batch_export.part_count
+    assert [part_count(n, 2) for n in (40, 200, 201, 400, 401, 500)] == [2, 2, 4, 4, 6, 6]
+    assert part_count(150, 1) == 2 and part_count(100, 1) == 1
+    assert batch_export.deadline(200) == 60 + 200 * 5
+
+
 # --- private, expiring, never stuck ---------------------------------------------------------
 
 
-def finished_job(app, user_id: int, export_dir: Path, *, age: timedelta = timedelta(0)) -> str:
+def finished_job(app, user_id: int, *, age: timedelta = timedelta(0)) -> str:
     """A done job of ``user_id`` created ``age`` ago, with a real one-form ZIP as its file."""
     with app.app_context():
         cadre_id = db.session.scalar(sa.select(Cadre.id).order_by(Cadre.id).limit(1))
         kind = batch_export.KINDS["appointment_form"]
         job_id = "ab" * 16
-        path = export_dir / f"{job_id}.zip"
-        with path.open("wb") as sink:
-            batch_export.produce(
-                kind, [cadre_id], batch_export.Output.ZIP, {"today": "2026-01-05"}, sink
-            )
+        sink = BytesIO()
+        batch_export.produce(
+            kind, [cadre_id], batch_export.Output.ZIP, {"today": "2026-01-05"}, sink
+        )
         created = utcnow() - age
         db.session.add(
             ExportJob(
@@ -261,18 +357,21 @@ def finished_job(app, user_id: int, export_dir: Path, *, age: timedelta = timede
                 state=JobState.DONE,
                 total=1,
                 done=1,
-                result_path=str(path),
                 result_name="干部任免审批表_1份_20260105.zip",
+                result_size=len(sink.getvalue()),
                 created_at=created,
+                heartbeat_at=created,
                 finished_at=created,
             )
         )
+        db.session.flush()
+        batch_export.store(job_id, "result", sink.getvalue())
         db.session.commit()
         return job_id
 
 
-def test_jobs_are_visible_to_their_owner_only(app, hr_client, users, make_user, export_dir):
-    job_id = finished_job(app, users["hr"].id, export_dir)
+def test_jobs_are_visible_to_their_owner_only(app, hr_client, users, make_user):
+    job_id = finished_job(app, users["hr"].id)
     make_user("hr2", Role.HR)
     other = app.test_client()
     assert login(other, "hr2").status_code == 302
@@ -284,317 +383,127 @@ def test_jobs_are_visible_to_their_owner_only(app, hr_client, users, make_user, 
     assert hr_client.get("/records/jobs/not-a-job.json").status_code == 404
 
 
-def test_an_expired_job_answers_404_and_is_swept_with_its_file(app, hr_client, users, export_dir):
-    job_id = finished_job(app, users["hr"].id, export_dir, age=timedelta(hours=25))
+def test_an_expired_job_answers_404_and_is_swept_with_its_file(app, hr_client, users):
+    job_id = finished_job(app, users["hr"].id, age=timedelta(hours=25))
     response = hr_client.get(f"/records/jobs/{job_id}/download")
     assert response.status_code == 404
     assert "只保留 24 小时" in response.get_data(as_text=True)
     assert hr_client.get(f"/records/jobs/{job_id}.json").status_code == 404
-    assert (export_dir / f"{job_id}.zip").exists()
+    assert chunks_of(app, job_id) == ["result"]
     hr_client.get("/records/batch")  # listing sweeps
     with app.app_context():
         assert db.session.get(ExportJob, job_id) is None
-    assert not (export_dir / f"{job_id}.zip").exists()
+    assert chunks_of(app, job_id) == []
     assert audit_events(app, "export_job") == []
 
 
-def test_a_job_whose_process_died_is_reported_failed_and_does_not_block(app, hr_client, users):
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
+def test_the_periodic_housekeeping_deletes_expired_jobs(app, users):
+    job_id = finished_job(app, users["hr"].id, age=timedelta(hours=25))
+    queue.bind(app)
+    batch_export.housekeeping.call_local()
     with app.app_context():
-        db.session.add(
-            ExportJob(
-                id="cd" * 16,
-                kind="appointment_form",
-                user_id=users["hr"].id,
-                params={
-                    "cadre_ids": [1],
-                    "output": "zip",
-                    "worker": {"host": batch_export._HOST, "pid": dead.pid},
-                    "heartbeat": utcnow().isoformat(),
-                },
-                state=JobState.RUNNING,
-                total=30,
-                done=10,
-                created_at=utcnow(),
-            )
-        )
+        assert db.session.get(ExportJob, job_id) is None
+    assert chunks_of(app, job_id) == []
+
+
+def test_a_job_no_worker_takes_is_reported_failed_and_does_not_block(app, hr_client, users):
+    """No sign of life for LOST_AFTER (no worker running at all): failed, with the reason."""
+    job_id = new_job(app, users["hr"].id, [1, 2, 3] * 7)
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        job.heartbeat_at = utcnow() - batch_export.LOST_AFTER - timedelta(seconds=1)
         db.session.commit()
-    status = hr_client.get(f"/records/jobs/{'cd' * 16}.json").get_json()
+    status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
     assert status["state"] == "failed" and "后台导出已中断" in status["message"]
+    assert "flask worker" in status["message"]
     with app.app_context():
         assert batch_export.active_job(users["hr"].id) is None
 
 
-def test_a_large_zip_is_laid_out_in_worker_processes(app, cadres, monkeypatch):
-    """Same files, same order, whether rendered here or in two spawned processes."""
-    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
-    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
-    kind = batch_export.KINDS["appointment_form"]
-    seen: list[int] = []
-    pooled: list[int] = []
-    real_render_all = batch_export.pdf_pool.render_all
-
-    def spy(app_, specs, *, workers):  # calls through: the real processes render
-        pooled.append(workers)
-        return real_render_all(app_, specs, workers=workers)
-
-    monkeypatch.setattr(batch_export.pdf_pool, "render_all", spy)
-    with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-        sink = BytesIO()
-        batch_export.produce(
-            kind,
-            cadres[:4],
-            batch_export.Output.ZIP,
-            {"today": "2026-01-05"},
-            sink,
-            progress=seen.append,
-        )
-    assert seen == [1, 2, 3, 4] and pooled == [2]
-    with zipfile.ZipFile(BytesIO(sink.getvalue())) as archive:
-        names = archive.namelist()
-        assert names == [f"B00{i}_批量0{i}号_干部任免审批表.pdf" for i in range(4)]
-        for i, name in enumerate(names):
-            pages = pages_of(archive.read(name))
-            assert len(pages) == 2 and f"批量0{i}号" in pages[0]
+def dead_pid() -> int:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
 
 
-def test_a_large_merged_pdf_is_laid_out_in_worker_processes_and_joined(app, cadres, monkeypatch):
-    """The same pages in the same order as in one process, a moving progress count, and
-    the batch's title; each worker's share embeds its own font subset."""
-    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
-    kind = batch_export.KINDS["appointment_form"]
-    params = {"today": "2026-01-05"}
-    pooled: list[int] = []
-    real_render_merged = batch_export.pdf_pool.render_merged
-
-    def spy(app_, forms, *, workers, **kw):  # calls through: the real processes render
-        pooled.append(workers)
-        return real_render_merged(app_, forms, workers=workers, **kw)
-
-    monkeypatch.setattr(batch_export.pdf_pool, "render_merged", spy)
-    with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-        here = BytesIO()
-        batch_export.produce(kind, cadres[:5], batch_export.Output.PDF, params, here)
-        monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
-        seen: list[int] = []
-        pooled_pdf = BytesIO()
-        batch_export.produce(
-            kind, cadres[:5], batch_export.Output.PDF, params, pooled_pdf, progress=seen.append
-        )
-    assert pooled == [2]
-    assert seen == sorted(seen) and seen[-1] == 5 and len(set(seen)) >= 3, seen
-    assert pages_of(pooled_pdf.getvalue()) == pages_of(here.getvalue())
-    assert len(pages_of(pooled_pdf.getvalue())) == 10
-    reader = PdfReader(BytesIO(pooled_pdf.getvalue()))
-    assert reader.metadata.title == "干部任免审批表（5 份）"
-    assert len(embedded_fonts(pooled_pdf.getvalue())) == 2
-
-
-def test_an_error_in_a_worker_process_reaches_the_caller(app, cadres, monkeypatch):
-    """No CJK font on the workers' configuration: the refusal comes back, no PDF is made."""
-    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
-    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
-    monkeypatch.setitem(app.config, "PDF_REQUIRE_FONT_FAMILIES", [])
-    kind = batch_export.KINDS["appointment_form"]
-    sink = BytesIO()
-    with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-        with pytest.raises(pdf.PdfUnavailable, match="fonts-noto-cjk"):
-            batch_export.produce(
-                kind, cadres[:4], batch_export.Output.PDF, {"today": "2026-01-05"}, sink
-            )
-    assert sink.getvalue() == b""
-
-
-def test_shares_are_contiguous_and_even():
-    assert batch_export.pdf_pool.shares(5, 2) == [range(0, 3), range(3, 5)]
-    assert batch_export.pdf_pool.shares(200, 2) == [range(0, 100), range(100, 200)]
-    assert batch_export.pdf_pool.shares(1, 2) == [range(0, 1)]
-
-
-def test_a_merged_batch_is_cut_into_parts_of_at_most_100_forms_per_worker_round():
-    part_count = batch_export.pdf_pool.part_count
-    assert [part_count(n, 2) for n in (40, 200, 201, 400, 500)] == [2, 2, 4, 4, 6]
-    assert part_count(500, 1) == 5 and part_count(3, 4) == 4
-
-
-def test_a_worker_lays_out_several_parts_one_after_another(app, cadres, monkeypatch):
-    """Parts of at most PART_FORMS forms (here 2): five forms in four parts on two workers,
-    the same pages in the same order, one font subset per part, each with its own tag."""
-    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
-    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
-    monkeypatch.setattr(batch_export.pdf_pool, "PART_FORMS", 2)
-    kind = batch_export.KINDS["appointment_form"]
-    params = {"today": "2026-01-05"}
-    seen: list[int] = []
-    sink = BytesIO()
-    with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-        batch_export.produce(
-            kind, cadres[:5], batch_export.Output.PDF, params, sink, progress=seen.append
-        )
-    pages = pages_of(sink.getvalue())
-    assert len(pages) == 10 and seen[-1] == 5
-    assert all(f"批量0{i}号" in pages[2 * i] for i in range(5)), pages
-    assert len(embedded_fonts(sink.getvalue())) == 4
-
-
-def test_rendering_workers_run_at_lower_priority(app, monkeypatch):
-    """PDF_WORKER_NICE: the web process keeps the CPU when it asks for it during a batch."""
-    own = os.nice(0)
-    with batch_export.pdf_pool.make_pool(app, 1) as pool:
-        assert pool.submit(os.nice, 0).result() == min(19, own + app.config["PDF_WORKER_NICE"])
-    monkeypatch.setitem(app.config, "PDF_WORKER_NICE", 0)
-    with batch_export.pdf_pool.make_pool(app, 1) as pool:
-        assert pool.submit(os.nice, 0).result() == own
-
-
-def test_a_worker_process_that_dies_fails_the_batch_with_a_reason(app, cadres, monkeypatch):
-    """A rendering process killed mid-batch (as the kernel does when memory runs out): the
-    caller gets BrokenProcessPool instead of waiting forever, and the job's message says
-    what happened."""
-    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
-    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
-    kind = batch_export.KINDS["appointment_form"]
-
-    def kill_workers(done: int) -> None:
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)
-
-    with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-        with pytest.raises(BrokenProcessPool) as broken:
-            batch_export.produce(
-                kind,
-                cadres[:6],
-                batch_export.Output.PDF,
-                {"today": "2026-01-05"},
-                BytesIO(),
-                progress=kill_workers,
-            )
-    assert "后台进程意外退出" in batch_export.failure_message(broken.value)
-
-
-def test_large_batches_take_turns_on_the_worker_processes(
-    app, hr_client, cadres, export_dir, monkeypatch
+def test_a_part_whose_worker_died_is_laid_out_again_and_the_job_completes(
+    app, hr_client, users, cadres, queue_worker
 ):
-    """While another batch holds the worker processes (the host's lock file), a large job
-    waits, says so on its progress page and keeps its heartbeat; it runs once the lock is
-    free."""
-    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
-    monkeypatch.setitem(app.config, "PDF_WORKERS", 2)
+    """A part left running by a worker that was killed is queued again by ``recover`` (at
+    each worker's start and every minute) and the job completes."""
+    job_id = new_job(app, users["hr"].id, cadres[:21])
     with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-    lock = (export_dir / batch_export.WORKERS_LOCK).open("a+b")
-    fcntl.flock(lock, fcntl.LOCK_EX)  # another batch is running
-    try:
-        job_id = job_id_of(post_batch(hr_client, cadres[:21], output="pdf"))
-        deadline = time.monotonic() + JOB_TIMEOUT
-        while True:
-            status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
-            if status["message"] == batch_export.WAITING_MESSAGE:
-                break
-            assert time.monotonic() < deadline, status
-            time.sleep(0.2)
-        assert status["state"] == "running" and status["done"] == 0
-        page = hr_client.get(f"/records/jobs/{job_id}").get_data(as_text=True)
-        assert "排队中" in page
-    finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
+        part = db.session.get(ExportPart, (job_id, 0))
+        part.state, part.attempts, part.done = JobState.RUNNING, 1, 7
+        part.worker, part.heartbeat_at = f"{queue.HOST}:{dead_pid()}", utcnow()
+        job = db.session.get(ExportJob, job_id)
+        job.state, job.done = JobState.RUNNING, 7
+        db.session.commit()
+        assert batch_export.recover() == 1
     status, seen = wait_for(hr_client, job_id)
-    assert status["state"] == "done" and not status["message"], status
-    assert len(pages_of(hr_client.get(status["download_url"]).data)) == 42
-
-
-def _forms(app, cadres, count: int) -> list:
-    kind = batch_export.KINDS["appointment_form"]
+    assert status["state"] == "done", status
+    assert status["done"] == 21 and seen == sorted(seen)
     with app.app_context():
-        return [
-            (kind.template, kind.build(db.session.get(Cadre, cadre_id), {"today": "2026-01-05"}))
-            for cadre_id in (cadres * 3)[:count]
-        ]
+        assert db.session.get(ExportPart, (job_id, 0)).attempts == 2
 
 
-def test_a_failing_part_ends_the_batch_before_the_others_finish(app, cadres):
-    """Part one fails at its third form while part two has 30 good ones: the error comes
-    back while part two is still being laid out, and its worker is stopped."""
-    good = _forms(app, cadres, 32)
-    items = [*good[:2], ("no_such_form.html", {}), *good[:29], *good[:30]]  # two parts of 32/30
+def test_a_part_silent_on_another_host_is_queued_again_after_a_minute(app, users, cadres):
+    job_id = new_job(app, users["hr"].id, cadres[:21])
     with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-    seen: list[int] = []
-    with pytest.raises(Exception, match="no_such_form") as failed:
-        batch_export.pdf_pool.render_merged(
-            app, items, workers=2, title="t", author="a", progress=seen.append
-        )
-    assert "TemplateNotFound" in type(failed.value).__name__
-    assert len(seen) < 30, seen  # part two alone would have ticked 30 times
-    deadline = time.monotonic() + 30
-    while multiprocessing.active_children() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert multiprocessing.active_children() == []  # stopped, not left to finish
+        part = db.session.get(ExportPart, (job_id, 0))
+        part.state, part.attempts, part.worker = JobState.RUNNING, 1, "elsewhere:123"
+        part.heartbeat_at = utcnow() - timedelta(seconds=30)
+        db.session.get(ExportJob, job_id).state = JobState.RUNNING
+        db.session.commit()
+        assert batch_export.recover() == 0  # still beating recently: left alone
+        part = db.session.get(ExportPart, (job_id, 0))
+        part.heartbeat_at = utcnow() - batch_export.PART_LOST_AFTER - timedelta(seconds=1)
+        db.session.commit()
+        assert batch_export.recover() == 1
+        assert db.session.get(ExportPart, (job_id, 0)).state is JobState.QUEUED
+    queue.huey.flush()
 
 
-def test_a_stuck_batch_gives_up_and_says_so(app, cadres, monkeypatch):
-    monkeypatch.setattr(batch_export.pdf_pool, "deadline", lambda forms: 0.5)
-    items = _forms(app, cadres, 8)
+def test_a_part_lost_too_often_fails_the_job_with_the_reason(app, hr_client, users, cadres):
+    job_id = new_job(app, users["hr"].id, cadres[:21])
     with app.app_context():
-        if batch_export.pdf_pool.worker_count(app) < 2:
-            pytest.skip("one core: batches are rendered in this process")
-    with pytest.raises(TimeoutError) as stuck:
-        batch_export.pdf_pool.render_merged(app, items, workers=2, title="t", author="a")
-    assert "排版进程长时间没有完成" in batch_export.failure_message(stuck.value)
-    monkeypatch.undo()
-    assert batch_export.pdf_pool.deadline(200) == 60 + 200 * 5
+        part = db.session.get(ExportPart, (job_id, 0))
+        part.state, part.attempts = JobState.RUNNING, batch_export.MAX_ATTEMPTS
+        part.worker, part.heartbeat_at = f"{queue.HOST}:{dead_pid()}", utcnow()
+        db.session.get(ExportJob, job_id).state = JobState.RUNNING
+        db.session.commit()
+        assert batch_export.recover() == 0
+    status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
+    assert status["state"] == "failed" and "多次意外退出" in status["message"]
 
 
-def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
-    """A web worker killed mid-batch leaves no rendering process behind."""
-    script = tmp_path / "parent.py"
-    script.write_text(
-        "import time\n"
-        "from cadre_app.services import pdf_pool\n"
-        "if __name__ == '__main__':\n"
-        "    pool = pdf_pool.make_pool(pdf_pool.worker_app({}), 2)\n"
-        "    futures = [pool.submit(time.sleep, 60) for _ in range(2)]\n"
-        "    time.sleep(3)\n"
-        "    print(' '.join(str(p) for p in pool._processes), flush=True)\n"
-        "    time.sleep(60)\n",
-        encoding="utf-8",
-    )
-    parent = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
-    )
-    try:
-        pids = [int(p) for p in parent.stdout.readline().split()]
-        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
-        parent.kill()
-        parent.wait(10)
-        deadline = time.monotonic() + 20
-        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(_alive(pid) for pid in pids), pids
-    finally:
-        parent.kill()
+def test_a_part_taken_twice_is_laid_out_once(app, users, cadres, queue_worker):
+    """A task delivered twice (a worker killed after its work): the second finds the part
+    taken and does nothing."""
+    job_id = new_job(app, users["hr"].id, cadres[:21])
+    with app.app_context():
+        assert batch_export._claim(job_id, 0) is not None
+        assert batch_export._claim(job_id, 0) is None
+        db.session.remove()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with contextlib.suppress(FileNotFoundError):  # a zombie has exited: not alive
-        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-            return False
-    return True
+def test_an_error_in_a_part_fails_the_job_with_the_reason(
+    app, hr_client, users, cadres, queue_worker, monkeypatch
+):
+    """No CJK font on the worker: the refusal is the job's message, no file is left."""
+    monkeypatch.setitem(app.config, "PDF_REQUIRE_FONT_FAMILIES", [])
+    job_id = new_job(app, users["hr"].id, cadres[:21])
+    start(app, job_id)
+    status, _ = wait_for(hr_client, job_id)
+    assert status["state"] == "failed" and "fonts-noto-cjk" in status["message"]
+    assert chunks_of(app, job_id) == []
+
+
+def test_a_part_past_its_deadline_fails_the_job_and_says_so(
+    app, hr_client, users, cadres, queue_worker, monkeypatch
+):
+    monkeypatch.setattr(batch_export, "deadline", lambda forms: 0.0)
+    job_id = new_job(app, users["hr"].id, cadres[:21])
+    start(app, job_id)
+    status, _ = wait_for(hr_client, job_id)
+    assert status["state"] == "failed" and "排版进程长时间没有完成" in status["message"]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Role, User
-from cadre_app.services import pdf_pool
+from cadre_app.services.core import queue
 from cadre_app.services.demo import DEMO_PASSWORD
 from tests.conftest import login, office_today
 
@@ -100,35 +98,24 @@ def test_seed_demo_refuses_a_database_with_real_accounts(app, runner, make_user)
 
 def test_doctor_reports_each_check(runner):
     result = runner.invoke(args=["doctor"])
-    for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "时区", "SECRET_KEY"):
+    for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "时区", "SECRET_KEY", "任务队列"):
         assert label in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert all(line.startswith(("OK", "FAIL")) for line in lines)
+    assert all(line.startswith(("OK", "FAIL", "WARN")) for line in lines)
     # The test key is set and the database is migrated.
     assert "OK   数据库迁移" in result.output and "OK   SECRET_KEY" in result.output
     assert f"OK   时区: Asia/Shanghai，今天是 {office_today():%Y-%m-%d}" in result.output
-    if (os.cpu_count() or 1) > 1:  # a worker was started and answered from its process
-        assert "OK   PDF 并行进程: 2 个，字体 Noto Serif CJK SC，nice 值 10" in result.output
+    assert "OK   任务队列: SQLite " in result.output
 
 
-def test_without_worker_processes_batches_render_here_and_doctor_says_so(app, runner, monkeypatch):
-    """Where POSIX semaphores are missing (some containers), a spawn queue cannot be made:
-    large batches are laid out in the web process instead of failing."""
-
-    class NoSemaphores:
-        def Queue(self):  # noqa: N802 - multiprocessing's name
-            raise OSError(38, "Function not implemented")
-
-    monkeypatch.setattr(pdf_pool.multiprocessing, "get_context", lambda method: NoSemaphores())
-    pdf_pool.unavailable_reason.cache_clear()
-    try:
-        assert pdf_pool.worker_count(app) == 1
-        result = runner.invoke(args=["doctor"])
-        assert "OK   PDF 并行进程: 不可用（OSError" in result.output
-    finally:
-        monkeypatch.undo()
-        pdf_pool.unavailable_reason.cache_clear()
-    assert pdf_pool.unavailable_reason() is None
+def test_doctor_tells_whether_a_worker_is_running(app, runner, queue_worker):
+    """A consumer reports itself at start (and every minute) in the queue's storage."""
+    result = runner.invoke(args=["doctor"])
+    assert "OK   后台任务进程: 运行中" in result.output
+    queue.huey.storage.delete_data(queue._BEAT_KEY)
+    result = runner.invoke(args=["doctor"])
+    assert "WARN 后台任务进程: 未检测到" in result.output and "flask worker" in result.output
+    assert result.exit_code == 0  # a warning, not a failure: the worker may start later
 
 
 def test_seed_demo_if_empty_leaves_a_real_database_alone(app, runner, make_user):

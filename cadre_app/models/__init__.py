@@ -4,7 +4,13 @@ from cadre_app.models.audit import AuditEvent
 from cadre_app.models.cadre import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.evaluation import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
 from cadre_app.models.organisation import Department, Organisation, department_manager
-from cadre_app.models.records import AppointmentDraft, ExportJob, JobState
+from cadre_app.models.records import (
+    AppointmentDraft,
+    ExportChunk,
+    ExportJob,
+    ExportPart,
+    JobState,
+)
 from cadre_app.models.setting import Setting
 from cadre_app.models.talk import TALK_KINDS, TALK_SOURCES, Holiday, Talk, TalkState
 from cadre_app.models.upload import ImportUpload
@@ -12,7 +18,9 @@ from cadre_app.models.user import Role, User, UserSession
 
 __all__ = [
     "AppointmentDraft",
+    "ExportChunk",
     "ExportJob",
+    "ExportPart",
     "JobState",
     "TALK_KINDS",
     "TALK_SOURCES",

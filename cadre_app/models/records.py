@@ -40,8 +40,11 @@ class JobState(enum.StrEnum):
 
 
 class ExportJob(db.Model):
-    """A batch of PDFs made in the background. Progress lives in the database, so any worker
-    can report it and the user may leave the page; the file is kept for 24 hours."""
+    """A batch of PDFs made in the background by the task queue. Progress lives in the
+    database, so any web host can report it and the user may leave the page; the file is
+    stored in the database too (``ExportChunk``), so any web host can serve it; both are
+    kept for 24 hours. The forms are laid out in parts (``ExportPart``) that any worker may
+    take; the last part done queues the join."""
 
     id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(32))
@@ -55,7 +58,51 @@ class ExportJob(db.Model):
     total: so.Mapped[int] = so.mapped_column(default=0)
     done: so.Mapped[int] = so.mapped_column(default=0)
     message: so.Mapped[str | None] = so.mapped_column(sa.String(500))
-    result_path: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     result_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    result_size: so.Mapped[int | None] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    #: The last sign of life: creation, a part taken, progress, the join.
+    heartbeat_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     finished_at: so.Mapped[datetime | None] = so.mapped_column()
+
+    parts: so.Mapped[list[ExportPart]] = so.relationship(
+        back_populates="job",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ExportPart.index",
+    )
+
+
+class ExportPart(db.Model):
+    """A contiguous run of a job's forms, laid out by one task on any worker. ``worker`` is
+    ``host:pid`` of the process that took it; a part whose worker died (its heartbeat stops)
+    is queued again, at most ``MAX_ATTEMPTS`` times in all (services.batch_export)."""
+
+    job_id: so.Mapped[str] = so.mapped_column(
+        sa.ForeignKey("export_job.id", ondelete="CASCADE"), primary_key=True
+    )
+    index: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    start: so.Mapped[int] = so.mapped_column()  # positions in the job's cadre list
+    stop: so.Mapped[int] = so.mapped_column()
+    state: so.Mapped[JobState] = so.mapped_column(
+        _enum(JobState, "job_state"), default=JobState.QUEUED
+    )
+    done: so.Mapped[int] = so.mapped_column(default=0)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    worker: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    heartbeat_at: so.Mapped[datetime | None] = so.mapped_column()
+
+    job: so.Mapped[ExportJob] = so.relationship(back_populates="parts")
+
+
+class ExportChunk(db.Model):
+    """Files of export jobs, in pieces of at most 1 MiB: each part's output (``p0``, ``p1``
+    ...) until the join, then the result (``result``). In the database, so every web host
+    can serve the file and nothing is left on one host's disk."""
+
+    job_id: so.Mapped[str] = so.mapped_column(
+        sa.ForeignKey("export_job.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)
+    seq: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)

@@ -17,7 +17,7 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
-COUNT = 42  # over PDF_PARALLEL_FROM (40): the worker processes lay it out
+COUNT = 42  # over PDF_PARALLEL_FROM (40): laid out in two parts, then joined
 
 
 @pytest.fixture
@@ -39,9 +39,8 @@ def many_cadres(app, org) -> None:
 
 
 def test_hr_exports_a_merged_pdf_and_watches_it_progress(
-    app, users, many_cadres, live_server, page, tmp_path, monkeypatch
+    app, users, many_cadres, live_server, page, queue_worker
 ):
-    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path))
     page.goto(f"{live_server}/auth/login")
     page.fill("input[name=username]", "hr1")
     page.fill("input[name=password]", PASSWORD)

@@ -9,10 +9,12 @@ Batch export is HR's; a job is visible to its owner only (404 for anyone else)."
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from io import BytesIO
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import force_locale
@@ -63,6 +66,13 @@ def _pdf_download(
     audit.record("download", **audit_event)
     db.session.commit()
     return _send(BytesIO(content), filename, "application/pdf")
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with the name as ASCII and as RFC 5987 UTF-8, as ``send_file`` writes."""
+    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    simple = simple.replace('"', "").replace("\\", "") or "download"
+    return f"attachment; filename=\"{simple}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _send(content: Any, filename: str, mimetype: str) -> Response:
@@ -265,7 +275,7 @@ def batch() -> Any:
         summary=f"批量导出{kind.label} {len(cadre_ids)} 份（{output.label}），后台生成",
     )
     db.session.commit()
-    batch_export.start(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    batch_export.enqueue(job)
     return redirect(url_for("records.job", job_id=job.id))
 
 
@@ -279,7 +289,7 @@ def _export_now(
 ) -> Any:
     buffer = BytesIO()
     try:
-        batch_export.produce(kind, cadre_ids, output, params, buffer, pooled=False)
+        batch_export.produce(kind, cadre_ids, output, params, buffer)
     except pdf.PdfUnavailable as error:
         db.session.rollback()
         return render_error(503, str(error))
@@ -318,14 +328,15 @@ def _own_job_or_404(job_id: str) -> ExportJob:
 def _status(job: ExportJob) -> dict[str, Any]:
     if batch_export.check_lost(job):
         db.session.commit()
-    ready = job.state is JobState.DONE and batch_export.result_file(job) is not None
+    ready = job.state is JobState.DONE
+    message = job.message or (batch_export.WAITING_MESSAGE if job.state is JobState.QUEUED else "")
     return {
         "state": job.state.value,
         "state_label": _state_labels()[job.state.value],
         "done": job.done,
         "total": job.total,
         "percent": round(100 * job.done / job.total) if job.total else 0,
-        "message": job.message or "",
+        "message": message,
         "download_url": url_for("records.job_download", job_id=job.id) if ready else None,
     }
 
@@ -361,8 +372,8 @@ def job_status(job_id: str) -> Any:
 def job_download(job_id: str) -> Any:
     """The finished job's file (audited); 404 with a message once it has expired."""
     found = _own_job_or_404(job_id)
-    path = batch_export.result_file(found)
-    if path is None:
+    chunks = batch_export.result_chunks(found)
+    if chunks is None:
         if found.state in batch_export.ACTIVE_STATES:
             return render_error(409, _("导出尚未完成，请在进度页面等待完成后再下载。"))
         return render_error(404, _("导出文件不存在（任务失败或文件已被清理），请重新导出。"))
@@ -373,5 +384,10 @@ def job_download(job_id: str) -> Any:
         summary=f"下载批量导出文件 {found.result_name}（{found.total} 份）",
     )
     db.session.commit()
-    mimetype = "application/zip" if path.suffix == ".zip" else "application/pdf"
-    return _send(path, found.result_name or path.name, mimetype)
+    name = found.result_name or f"{found.id}.{found.params.get('output', 'zip')}"
+    mimetype = "application/zip" if name.endswith(".zip") else "application/pdf"
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Length"] = str(found.result_size or 0)
+    response.headers["Content-Disposition"] = content_disposition(name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
