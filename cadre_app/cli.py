@@ -208,10 +208,10 @@ def worker_command(workers: int | None, threads: bool) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     count = workers or max(1, int(app.config.get("PDF_WORKERS") or 1))
-    logging.basicConfig(
-        level=logging.INFO,
-        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-    )
+    huey_log = logging.getLogger("huey")  # the app's own loggers write to stderr already
+    huey_log.handlers[:] = app.logger.handlers
+    huey_log.setLevel(logging.INFO)
+    huey_log.propagate = False
     kind = "thread" if threads else "process"
     consumer = queue.make_consumer(app, workers=count, worker_type=kind)
     click.echo(

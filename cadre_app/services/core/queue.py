@@ -35,7 +35,7 @@ from typing import Any
 from flask import Flask, current_app
 from huey import Huey, crontab
 from huey.constants import EmptyData
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Scheduler
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from cadre_app.extensions import db
@@ -115,9 +115,7 @@ def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
     """Declare a background task (Huey's ``task`` options: retries, timeout, ...)."""
 
     def decorator(function: Callable[..., Any]) -> Any:
-        return huey.task(name=f"{function.__module__}.{function.__name__}", **options)(
-            _in_app(function)
-        )
+        return huey.task(name=function.__name__, **options)(_in_app(function))
 
     return decorator
 
@@ -126,9 +124,7 @@ def periodic(**schedule: Any) -> Callable[[Callable[..., Any]], Any]:
     """Declare timed work: ``@periodic(minute="*/5")`` takes crontab's fields."""
 
     def decorator(function: Callable[..., Any]) -> Any:
-        return huey.periodic_task(
-            crontab(**schedule), name=f"{function.__module__}.{function.__name__}"
-        )(_in_app(function))
+        return huey.periodic_task(crontab(**schedule), name=function.__name__)(_in_app(function))
 
     return decorator
 
@@ -179,7 +175,20 @@ def lower_priority(increment: int) -> None:
             os.nice(increment)
 
 
-class InProcessConsumer(Consumer):
+class _Scheduler(Scheduler):
+    """Huey's scheduler, which also ends with its consumer (it runs no startup hooks)."""
+
+    def initialize(self) -> None:
+        super().initialize()
+        if _worker_type == "process":
+            _exit_with_parent()
+
+
+class _Consumer(Consumer):
+    scheduler_class = _Scheduler
+
+
+class InProcessConsumer(_Consumer):
     """A consumer whose workers are threads of the calling process and which leaves signal
     handling alone, so it can run beside other code (tests, ``flask worker --threads``)."""
 
@@ -199,7 +208,7 @@ def make_consumer(app: Flask, *, workers: int, worker_type: str, in_process: boo
         db.session.remove()
         if worker_type == "process":
             db.engine.dispose()
-    factory = InProcessConsumer if in_process else Consumer
+    factory = InProcessConsumer if in_process else _Consumer
     return factory(
         huey,
         workers=workers,
