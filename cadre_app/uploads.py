@@ -18,8 +18,11 @@ from flask_login import current_user
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import ImportUpload
+from cadre_app.services.core import queue
 
-#: An upload not confirmed within a day is gone (and swept at the next upload of its kind).
+#: An upload not confirmed within a day is gone: swept at the next upload of its kind and by
+#: the hourly ``sweep_uploads`` task (an uploaded roster holds personal data: it must not
+#: linger in the database because nobody uploaded again).
 UPLOAD_LIFETIME = timedelta(days=1)
 #: The multipart framing and the CSRF field on top of the file itself.
 FRAMING_ALLOWANCE = 64 * 1024
@@ -44,13 +47,24 @@ def client_filename(name: str | None, default: str, length: int = 255) -> str:
     return (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:length] or default
 
 
+def sweep_expired(kind: str | None = None) -> int:
+    """Delete uploads older than UPLOAD_LIFETIME (of ``kind``, or all); flushes."""
+    stmt = sa.delete(ImportUpload).where(ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME)
+    if kind is not None:
+        stmt = stmt.where(ImportUpload.kind == kind)
+    return db.session.execute(stmt).rowcount or 0
+
+
+@queue.periodic(minute="7")
+def sweep_uploads() -> None:
+    """Every hour: uploads never confirmed are deleted once they expire."""
+    sweep_expired()
+    db.session.commit()
+
+
 def store(kind: str, filename: str, content: bytes) -> ImportUpload:
     """Keep a checked upload for the current user (sweeping expired ones); flushes."""
-    db.session.execute(
-        sa.delete(ImportUpload).where(
-            ImportUpload.kind == kind, ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME
-        )
-    )
+    sweep_expired(kind)
     upload = ImportUpload(
         token=secrets.token_urlsafe(32),
         kind=kind,
