@@ -17,6 +17,7 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
+from huey.exceptions import TaskTimeout
 from pypdf import PdfReader
 
 from cadre_app.clock import utcnow
@@ -413,11 +414,25 @@ def test_a_job_no_worker_takes_is_reported_failed_and_does_not_block(app, hr_cli
         job = db.session.get(ExportJob, job_id)
         job.heartbeat_at = utcnow() - batch_export.LOST_AFTER - timedelta(seconds=1)
         db.session.commit()
+        queue.configure(app).storage.delete_data(queue._BEAT_KEY)  # no worker ever seen
     status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
     assert status["state"] == "failed" and "后台导出已中断" in status["message"]
     assert "flask worker" in status["message"]
     with app.app_context():
         assert batch_export.active_job(users["hr"].id) is None
+
+
+def test_a_job_waiting_behind_other_batches_is_not_lost_while_a_worker_runs(app, hr_client, users):
+    job_id = new_job(app, users["hr"].id, [1, 2, 3] * 7)
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        job.heartbeat_at = utcnow() - batch_export.LOST_AFTER - timedelta(minutes=5)
+        db.session.commit()
+        queue.configure(app)
+        queue.beat()  # a worker reported just now: it is busy with other batches
+    status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
+    assert status["state"] == "queued" and status["message"] == batch_export.WAITING_MESSAGE
+    queue.huey.flush()
 
 
 def dead_pid() -> int:
@@ -497,6 +512,24 @@ def test_an_error_in_a_part_fails_the_job_with_the_reason(
     status, _ = wait_for(hr_client, job_id)
     assert status["state"] == "failed" and "fonts-noto-cjk" in status["message"]
     assert chunks_of(app, job_id) == []
+
+
+def test_each_part_is_queued_with_its_deadline_as_the_workers_timeout(
+    app, users, cadres, monkeypatch
+):
+    """A process worker interrupts a part past its deadline (Huey's task timeout)."""
+    monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
+    job_id = new_job(app, users["hr"].id, cadres[:5])
+    with app.app_context():
+        queue.configure(app).flush()
+        start(app, job_id)
+        pending = queue.huey.pending()
+    queue.huey.flush()
+    assert sorted((t.args[1], t.timeout) for t in pending) == [
+        (0, batch_export.deadline(3)),
+        (1, batch_export.deadline(2)),
+    ]
+    assert "长时间没有完成" in batch_export.failure_message(TaskTimeout("part 0"))
 
 
 def test_a_part_past_its_deadline_fails_the_job_and_says_so(

@@ -44,6 +44,7 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from huey.exceptions import TaskTimeout
 
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
@@ -411,7 +412,13 @@ def enqueue(job: ExportJob) -> None:
     """Queue the job's parts that wait (after the job is committed)."""
     for part in job.parts:
         if part.state is JobState.QUEUED:
-            queue.enqueue(render_part, job.id, part.index)
+            _enqueue_part(job.id, part.index, part.stop - part.start)
+
+
+def _enqueue_part(job_id: str, index: int, forms: int) -> None:
+    """Queue one part; a process worker interrupts it past its deadline (a layout caught
+    in a loop must not hold a worker for ever)."""
+    queue.enqueue(render_part, job_id, index, timeout=deadline(forms))
 
 
 def _beat(job_id: str, *, done: int = 0, **values: Any) -> None:
@@ -615,7 +622,7 @@ def failure_message(error: Exception) -> str:
     kind only (the details go to the log, not to the page)."""
     if isinstance(error, BatchError | pdf.PdfUnavailable):
         return str(error)[:480]
-    if isinstance(error, TimeoutError):
+    if isinstance(error, TimeoutError | TaskTimeout):
         return STUCK_MESSAGE
     return (
         f"导出失败（内部错误 {type(error).__name__}）。请重试；仍然失败请联系系统管理员查看日志。"
@@ -669,7 +676,7 @@ def recover(*, now: datetime | None = None) -> int:
     parts are all done but which never finished. Commits; returns how many parts were
     queued again."""
     now = now or utcnow()
-    requeued: list[tuple[str, int]] = []
+    requeued: list[tuple[str, int, int]] = []
     stmt = sa.select(ExportPart).where(ExportPart.state == JobState.RUNNING)
     for part in db.session.scalars(stmt):
         beat = part.heartbeat_at or now
@@ -686,7 +693,7 @@ def recover(*, now: datetime | None = None) -> int:
             .values(done=ExportJob.done - part.done, heartbeat_at=now)
         )
         part.state, part.done, part.worker = JobState.QUEUED, 0, None
-        requeued.append((part.job_id, part.index))
+        requeued.append((part.job_id, part.index, part.stop - part.start))
     stalled = (
         sa.select(ExportJob.id)
         .where(ExportJob.state == JobState.RUNNING, ExportJob.heartbeat_at < now - PART_LOST_AFTER)
@@ -694,8 +701,8 @@ def recover(*, now: datetime | None = None) -> int:
     )
     joins = list(db.session.scalars(stalled))
     db.session.commit()
-    for job_id, index in requeued:
-        queue.enqueue(render_part, job_id, index)
+    for job_id, index, forms in requeued:
+        _enqueue_part(job_id, index, forms)
     for job_id in joins:
         queue.enqueue(join_parts, job_id)
     return len(requeued)
@@ -717,10 +724,16 @@ def housekeeping() -> None:
 
 def is_lost(job: ExportJob, *, now: datetime | None = None) -> bool:
     """True when a queued or running job shows no sign of life for LOST_AFTER: no worker
-    has taken or advanced it (none is running, or all of them died)."""
+    has taken or advanced it (none is running, or all of them died). A job still queued
+    while some worker reported recently is waiting its turn behind other batches."""
     if job.state not in ACTIVE_STATES:
         return False
-    return (now or utcnow()) - job.heartbeat_at > LOST_AFTER
+    if (now or utcnow()) - job.heartbeat_at <= LOST_AFTER:
+        return False
+    if job.state is JobState.QUEUED:
+        seen = queue.last_beat(current_app._get_current_object())  # type: ignore[attr-defined]
+        return seen is None or seen[0] > queue.WORKER_SEEN_WITHIN
+    return True
 
 
 def check_lost(job: ExportJob) -> bool:

@@ -129,11 +129,15 @@ def periodic(**schedule: Any) -> Callable[[Callable[..., Any]], Any]:
     return decorator
 
 
-def enqueue(task_function: Any, *args: Any) -> None:
+def enqueue(task_function: Any, *args: Any, timeout: float | None = None) -> None:
     """Queue ``task_function(*args)`` on the current app's queue (commit the rows it reads
-    first)."""
+    first). ``timeout``: seconds after which a process worker interrupts the task (Huey
+    raises ``TaskTimeout`` in it)."""
     configure(current_app._get_current_object())  # type: ignore[attr-defined]
-    task_function(*args)
+    task = task_function.s(*args)
+    if timeout:
+        task.timeout = timeout
+    huey.enqueue(task)
 
 
 #: Called in each worker (thread or process) when it starts, inside the app context.
