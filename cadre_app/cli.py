@@ -210,8 +210,10 @@ def worker_command(workers: int | None, threads: bool) -> None:
     count = workers or max(1, int(app.config.get("PDF_WORKERS") or 1))
     huey_log = logging.getLogger("huey")  # the app's own loggers write to stderr already
     huey_log.handlers[:] = app.logger.handlers
-    huey_log.setLevel(logging.INFO)
+    huey_log.setLevel(logging.WARNING)  # not a line per task: the minute's timed work too
     huey_log.propagate = False
+    logging.getLogger("huey.consumer").setLevel(logging.INFO)  # start, stop, restarts
+    logging.getLogger("huey.consumer.Scheduler").setLevel(logging.WARNING)
     kind = "thread" if threads else "process"
     consumer = queue.make_consumer(app, workers=count, worker_type=kind)
     click.echo(
