@@ -6,7 +6,14 @@ from cadre_app.models.evaluation import CycleState, Evaluation, EvaluationCycle,
 from cadre_app.models.organisation import Department, Organisation, department_manager
 from cadre_app.models.records import AppointmentDraft, ExportJob, JobState
 from cadre_app.models.setting import Setting
-from cadre_app.models.talk import TALK_KINDS, TALK_SOURCES, Holiday, Talk, TalkState
+from cadre_app.models.talk import (
+    TALK_KINDS,
+    TALK_SOURCES,
+    Holiday,
+    HolidaySource,
+    Talk,
+    TalkState,
+)
 from cadre_app.models.upload import ImportUpload
 from cadre_app.models.user import Role, User, UserSession
 
@@ -20,6 +27,7 @@ __all__ = [
     "Evaluation",
     "EvaluationCycle",
     "Holiday",
+    "HolidaySource",
     "QuarterlyGrade",
     "Talk",
     "TalkState",
