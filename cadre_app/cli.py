@@ -1,4 +1,4 @@
-"""``flask`` commands: seed-demo, users create, doctor."""
+"""``flask`` commands: seed-demo, users create, doctor; holidays sync (blueprints/talks/cli.py)."""
 
 from __future__ import annotations
 
@@ -191,6 +191,9 @@ def doctor_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from cadre_app.blueprints.talks.cli import holidays_group  # it imports cli_actor from here
+
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_group)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(holidays_group)
