@@ -131,17 +131,19 @@ def users_create_command(
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """Check the installation; each line says OK or how to fix it. Exits 1 on any failure."""
+    """Check the installation; each line says OK or how to fix it (WARN: works, but needs
+    attention soon). Exits 1 on any failure."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     failures = 0
 
-    def line(ok: bool, label: str, detail: str) -> None:
+    def line(ok: bool, label: str, detail: str, *, warning: bool = False) -> None:
         nonlocal failures
-        failures += not ok
-        click.echo(f"{'OK  ' if ok else 'FAIL'} {label}: {detail}")
+        failures += not (ok or warning)
+        click.echo(f"{'OK  ' if ok else 'WARN' if warning else 'FAIL'} {label}: {detail}")
 
     db_ok, db_detail = health.database_ok()
     line(db_ok, "数据库", db_detail if db_ok else f"无法连接（{db_detail}），检查 DATABASE_URL")
+    mig_ok = False
     if db_ok:
         mig_ok, mig_detail = health.migrations_current(app)
         line(mig_ok, "数据库迁移", mig_detail if mig_ok else f"{mig_detail}：运行 flask db upgrade")
@@ -177,9 +179,15 @@ def doctor_command() -> None:
     else:
         line(True, "PDF 并行进程", "未启用（单核或 PDF_WORKERS=1）：批量导出在网站进程中生成")
     try:
-        line(True, "时区", f"{clock.zone().key}，今天是 {clock.today():%Y-%m-%d}")
+        today = clock.today()
+        line(True, "时区", f"{clock.zone().key}，今天是 {today:%Y-%m-%d}")
     except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
         line(False, "时区", f"BABEL_DEFAULT_TIMEZONE 无效（{error}）：例如 Asia/Shanghai")
+    else:
+        if mig_ok:  # this year's and next year's holidays, on the office's calendar
+            for year in (today.year, today.year + 1):
+                ok, detail = health.holiday_calendar(year)
+                line(ok, f"节假日日历 {year}", detail, warning=True)
     key_ok = health.secret_key_ok(app)
     line(
         key_ok,

@@ -103,7 +103,9 @@ def test_doctor_reports_each_check(runner):
     for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "时区", "SECRET_KEY"):
         assert label in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert all(line.startswith(("OK", "FAIL")) for line in lines)
+    assert all(line.startswith(("OK", "WARN", "FAIL")) for line in lines)
+    # Empty tables: no holiday calendar for this year or next, a warning and its fix.
+    assert f"WARN 节假日日历 {office_today().year}: 尚无节假日与调休" in result.output
     # The test key is set and the database is migrated.
     assert "OK   数据库迁移" in result.output and "OK   SECRET_KEY" in result.output
     assert f"OK   时区: Asia/Shanghai，今天是 {office_today():%Y-%m-%d}" in result.output

@@ -1,16 +1,19 @@
 """The working-day calendar from the chinese_calendar package: ``flask holidays sync`` writes a
-year's public holidays and 调休 days, keeps what HR entered by hand, and deadlines follow it."""
+year's public holidays and 调休 days, keeps what HR entered by hand, and deadlines follow it;
+``flask doctor`` warns while this year's or next year's calendar is missing."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import chinese_calendar
+import pytest
 import sqlalchemy as sa
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Holiday, HolidaySource
-from cadre_app.services import audit, holiday_sync, workdays
+from cadre_app.services import audit, health, holiday_sync, pdf_pool, workdays
 
 NATIONAL_DAY_2025 = [date(2025, 10, d) for d in range(1, 9)]  # 1-8 October off
 MAKE_UP_2025 = [date(2025, 9, 28), date(2025, 10, 11)]  # Sunday and Saturday worked
@@ -123,3 +126,37 @@ def test_deadlines_follow_the_synced_calendar(app, app_ctx, runner):
     assert workdays.deadline(date(2025, 9, 30), workdays=5) == date(2025, 10, 14)
     assert workdays.deadline(date(2025, 9, 26), workdays=1) == date(2025, 9, 28)  # Sunday, 调休
     assert workdays.deadline(date(2025, 9, 24), days=7) == date(2025, 10, 9)  # rolled past 国庆
+
+
+@pytest.fixture
+def doctor(runner, monkeypatch):
+    """``flask doctor`` on 2 December 2025 (next year is then a year the library knows),
+    without starting a PDF worker."""
+    monkeypatch.setattr(clock, "today", lambda: date(2025, 12, 2))
+    monkeypatch.setattr(pdf_pool, "worker_count", lambda app: 1)
+    return lambda: runner.invoke(args=["doctor"])
+
+
+def test_doctor_warns_while_a_year_is_missing(app, runner, doctor):
+    result = doctor()
+    assert result.exit_code == 0, result.output  # a warning, not a failure
+    assert "WARN 节假日日历 2025: 尚无节假日与调休" in result.output
+    assert "WARN 节假日日历 2026: 尚无节假日与调休" in result.output
+    assert "flask holidays sync --year 2026" in result.output
+
+    assert _sync(runner, 2025).exit_code == 0
+    result = doctor()
+    assert "OK   节假日日历 2025: " in result.output
+    assert "WARN 节假日日历 2026" in result.output
+
+    assert _sync(runner, 2026).exit_code == 0
+    result = doctor()
+    assert "WARN" not in result.output and "OK   节假日日历 2026: " in result.output
+
+
+def test_doctor_says_when_the_library_does_not_know_next_year(app, app_ctx):
+    year = max(holiday_sync.known_years()) + 1
+    ok, detail = health.holiday_calendar(year)
+    assert not ok
+    assert "pip install -U chinesecalendar" in detail
+    assert f"flask holidays sync --year {year}" in detail and "手工登记" in detail

@@ -156,3 +156,15 @@ def sync(year: int, *, actor: str | None = None) -> SyncResult:
             actor_name=actor,
         )
     return result
+
+
+def year_status(year: int) -> tuple[int, int]:
+    """How many days of ``year`` the calendar holds: (synced, entered by hand)."""
+    counts = dict(
+        db.session.execute(
+            sa.select(Holiday.source, sa.func.count())
+            .where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
+            .group_by(Holiday.source)
+        ).all()
+    )
+    return counts.get(HolidaySource.SYNC, 0), counts.get(HolidaySource.LOCAL, 0)
