@@ -84,6 +84,9 @@ def seed_demo_command(if_empty: bool) -> None:
     db.session.commit()
     if result.created:
         click.echo(f"已写入演示数据：{result.cadres} 名干部。")
+        if result.holiday_years:
+            years = "、".join(str(year) for year in result.holiday_years)
+            click.echo(f"已同步 {years} 年节假日与调休。")
     else:
         click.echo(f"演示数据已存在（{result.cadres} 名干部），未作改动。")
     click.echo(f"演示账户（密码均为 {demo.DEMO_PASSWORD}，仅供演示，切勿用于生产）：")
