@@ -4,7 +4,9 @@ record in its own transaction, and the chain still verifies (no forks, nothing l
 Each process builds its own app on the test database (the session's, already migrated) and
 waits on a barrier so that the appends really overlap. The app is a lean one, as the PDF pool's
 workers make (``pdf_pool.worker_app``): the factory's configuration and the database extension,
-without the blueprints, whose imports (pandas, WeasyPrint) would cost each process ~3 s.
+without the blueprints, whose imports (pandas, WeasyPrint) would cost each process ~3 s. The
+processes are forked from a fresh forkserver that has imported this module once (spawning each
+from scratch took twice as long on a busy 2-core machine); nothing is inherited from pytest.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def test_concurrent_appends_keep_one_chain(app):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         db.engine.dispose()  # no pooled connection of ours holds a lock while they write
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     barrier = context.Barrier(PROCESSES)
     workers = [
         context.Process(target=_append, args=(url, barrier, worker)) for worker in range(PROCESSES)
