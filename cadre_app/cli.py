@@ -1,4 +1,4 @@
-"""``flask`` commands: seed-demo, users create, doctor."""
+"""``flask`` commands: seed-demo, users create, doctor; holidays sync (blueprints/talks/cli.py)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,9 @@ def seed_demo_command(if_empty: bool) -> None:
     db.session.commit()
     if result.created:
         click.echo(f"已写入演示数据：{result.cadres} 名干部。")
+        if result.holiday_years:
+            years = "、".join(str(year) for year in result.holiday_years)
+            click.echo(f"已同步 {years} 年节假日与调休。")
     else:
         click.echo(f"演示数据已存在（{result.cadres} 名干部），未作改动。")
     click.echo(f"演示账户（密码均为 {demo.DEMO_PASSWORD}，仅供演示，切勿用于生产）：")
@@ -131,20 +134,19 @@ def users_create_command(
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """Check the installation; each line says OK or how to fix it. Exits 1 on any failure."""
+    """Check the installation; each line says OK or how to fix it (WARN: works, but needs
+    attention soon). Exits 1 on any failure."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     failures = 0
 
-    def line(ok: bool, label: str, detail: str) -> None:
+    def line(ok: bool, label: str, detail: str, *, warning: bool = False) -> None:
         nonlocal failures
-        failures += not ok
-        click.echo(f"{'OK  ' if ok else 'FAIL'} {label}: {detail}")
-
-    def warn(label: str, detail: str) -> None:
-        click.echo(f"WARN {label}: {detail}")
+        failures += not (ok or warning)
+        click.echo(f"{'OK  ' if ok else 'WARN' if warning else 'FAIL'} {label}: {detail}")
 
     db_ok, db_detail = health.database_ok()
     line(db_ok, "数据库", db_detail if db_ok else f"无法连接（{db_detail}），检查 DATABASE_URL")
+    mig_ok = False
     if db_ok:
         mig_ok, mig_detail = health.migrations_current(app)
         line(mig_ok, "数据库迁移", mig_detail if mig_ok else f"{mig_detail}：运行 flask db upgrade")
@@ -177,14 +179,22 @@ def doctor_command() -> None:
         if seen is not None and seen[0] <= queue.WORKER_SEEN_WITHIN:
             line(True, "后台任务进程", f"运行中（{seen[1]}，{seen[0]:.0f} 秒前报告）")
         else:
-            warn(
+            line(
+                False,
                 "后台任务进程",
                 "未检测到：批量导出和定时任务不会执行。运行 flask worker（make run 会一并启动）",
+                warning=True,
             )
     try:
-        line(True, "时区", f"{clock.zone().key}，今天是 {clock.today():%Y-%m-%d}")
+        today = clock.today()
+        line(True, "时区", f"{clock.zone().key}，今天是 {today:%Y-%m-%d}")
     except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
         line(False, "时区", f"BABEL_DEFAULT_TIMEZONE 无效（{error}）：例如 Asia/Shanghai")
+    else:
+        if mig_ok:  # this year's and next year's holidays, on the office's calendar
+            for year in (today.year, today.year + 1):
+                ok, detail = health.holiday_calendar(year)
+                line(ok, f"节假日日历 {year}", detail, warning=True)
     key_ok = health.secret_key_ok(app)
     line(
         key_ok,
@@ -223,7 +233,10 @@ def worker_command(workers: int | None, threads: bool) -> None:
 
 
 def register(app: Flask) -> None:
+    from cadre_app.blueprints.talks.cli import holidays_group  # it imports cli_actor from here
+
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_group)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(holidays_group)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, Role, User
+from cadre_app.models import Cadre, Holiday, Role, User
+from cadre_app.services import holiday_sync
 from cadre_app.services.core import queue
 from cadre_app.services.demo import DEMO_PASSWORD
 from tests.conftest import login, office_today
@@ -101,7 +102,9 @@ def test_doctor_reports_each_check(runner):
     for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "时区", "SECRET_KEY", "任务队列"):
         assert label in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert all(line.startswith(("OK", "FAIL", "WARN")) for line in lines)
+    assert all(line.startswith(("OK", "WARN", "FAIL")) for line in lines)
+    # Empty tables: no holiday calendar for this year or next, a warning and its fix.
+    assert f"WARN 节假日日历 {office_today().year}: 尚无节假日与调休" in result.output
     # The test key is set and the database is migrated.
     assert "OK   数据库迁移" in result.output and "OK   SECRET_KEY" in result.output
     assert f"OK   时区: Asia/Shanghai，今天是 {office_today():%Y-%m-%d}" in result.output
@@ -130,7 +133,12 @@ def test_demo_cadres_pass_every_roster_rule(app, runner):
 
     from cadre_app.services import roster
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    seeded = runner.invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0
+    this_year = office_today().year
+    if this_year in holiday_sync.known_years():  # the demo syncs the calendar it can
+        assert f"已同步 {this_year}" in seeded.output
+        assert _count(app, Holiday) > 0
     with app.app_context():
         cadres = db.session.scalars(sa.select(Cadre)).all()
         assert len({c.department_id for c in cadres}) == 8

@@ -289,7 +289,7 @@ def test_render_many_makes_one_document_with_fonts_embedded_once(app, app_ctx, t
 
 
 def test_join_keeps_page_order_and_the_first_parts_information(app, app_ctx, tmp_path):
-    """pdf_pool's merged batches are joined here: the pages in order, the title, author and
+    """A batch's merged parts are joined here: the pages in order, the title, author and
     creation date of the first part, nothing attached."""
     write_template(tmp_path, "_test_join.html", "<h1>{{ data.name }}</h1><p>干部任免审批表</p>")
     with extra_templates(app, tmp_path):

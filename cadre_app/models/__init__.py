@@ -12,7 +12,14 @@ from cadre_app.models.records import (
     JobState,
 )
 from cadre_app.models.setting import Setting
-from cadre_app.models.talk import TALK_KINDS, TALK_SOURCES, Holiday, Talk, TalkState
+from cadre_app.models.talk import (
+    TALK_KINDS,
+    TALK_SOURCES,
+    Holiday,
+    HolidaySource,
+    Talk,
+    TalkState,
+)
 from cadre_app.models.upload import ImportUpload
 from cadre_app.models.user import Role, User, UserSession
 
@@ -28,6 +35,7 @@ __all__ = [
     "Evaluation",
     "EvaluationCycle",
     "Holiday",
+    "HolidaySource",
     "QuarterlyGrade",
     "Talk",
     "TalkState",

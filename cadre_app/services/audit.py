@@ -7,6 +7,16 @@ personal identifiers are masked before they are written.
 ``record`` flushes and never commits: the event lands in the same transaction as the change it
 describes, so a rolled-back change leaves no event and a kept change always has one. Events that
 must survive a failed request (a failed login) are committed by the caller on purpose.
+
+Appends are serialised on every database (``_lock_chain``): reading the chain head and inserting
+the next event must happen under one lock held to the end of the transaction, or two processes
+read the same head and fork the chain, and ``verify`` then reports tampering that never happened.
+PostgreSQL takes a transaction-level advisory lock. SQLite has only its database write lock, and
+pysqlite begins a transaction only before an INSERT, UPDATE or DELETE, so a head read as the
+transaction's first statement would run outside any lock: when the connection is not yet in a
+transaction, the append begins one with ``BEGIN IMMEDIATE``, which takes the write lock (waiting
+up to ``busy_timeout``) before the read. A transaction that is already open began with a write
+and holds that lock. Other transactions stay deferred, so reads remain concurrent.
 """
 
 from __future__ import annotations
@@ -118,6 +128,19 @@ def _request_actor() -> tuple[int | None, str | None, str | None, str | None]:
     return None, None, None, ip
 
 
+def _lock_chain() -> None:
+    """Hold the lock that lets one transaction at a time extend the chain, until this
+    transaction ends (see the module docstring)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+    elif (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.driver_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def record(
     action: str,
     *,
@@ -134,8 +157,7 @@ def record(
     """Append one event. Who and from where come from the request unless given (the CLI
     passes ``actor_name``)."""
     req_id, req_name, req_role, ip = _request_actor()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+    _lock_chain()
     prev = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         occurred_at=utcnow(),
@@ -165,8 +187,7 @@ def record_many(events: list[dict[str, Any]], *, actor_name: str | None = None) 
     if not events:
         return 0
     req_id, req_name, req_role, ip = _request_actor()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+    _lock_chain()
     prev = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev = prev or GENESIS
     rows = []

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import (
     Cadre,
@@ -22,7 +23,7 @@ from cadre_app.models import (
     User,
 )
 from cadre_app.models.enums import GENDERS, rank_index
-from cadre_app.services import accounts, idcard
+from cadre_app.services import accounts, holiday_sync, idcard
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo logins, never production
 DEMO_ORGANISATION = "示例市财政局（演示数据）"
@@ -149,6 +150,8 @@ class DemoError(RuntimeError):
 class SeedResult:
     created: bool
     cadres: int
+    #: The years whose holidays were synced (this year and next, when the package knows them).
+    holiday_years: tuple[int, ...] = ()
 
 
 def has_real_accounts() -> bool:
@@ -212,8 +215,19 @@ def seed(cadre_count: int = 120) -> SeedResult:
         if role is Role.MANAGER:
             user.led_departments.append(sections[1])
     db.session.flush()
+    holiday_years = _demo_calendar()
     _demo_evaluations(rng, cadres)
-    return SeedResult(created=True, cadres=len(cadres))
+    return SeedResult(created=True, cadres=len(cadres), holiday_years=holiday_years)
+
+
+def _demo_calendar() -> tuple[int, ...]:
+    """This year's and next year's public holidays, as far as the chinese_calendar package
+    knows them (next year's arrives with the package's release after the year-end notice)."""
+    this_year = clock.today().year
+    years = tuple(y for y in (this_year, this_year + 1) if y in holiday_sync.known_years())
+    for year in years:
+        holiday_sync.sync(year, actor="seed-demo")
+    return years
 
 
 DEMO_YEARS = (2023, 2024, 2025)

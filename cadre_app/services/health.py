@@ -66,3 +66,21 @@ def harfbuzz_subset_available() -> bool:
 def secret_key_ok(app: Flask) -> bool:
     key = app.config.get("SECRET_KEY")
     return bool(key) and key != DEV_SECRET_KEY and len(str(key)) >= 16
+
+
+def holiday_calendar(year: int) -> tuple[bool, str]:
+    """Does the working-day calendar hold ``year``? Without it, deadlines in that year run
+    through public holidays. The fix is a sync when the installed chinese_calendar package
+    knows the year, else a newer package (after the State Council's notice) or entry by hand."""
+    from cadre_app.services import holiday_sync
+
+    synced, local = holiday_sync.year_status(year)
+    if synced or local:
+        return True, f"{synced + local} 天（同步 {synced}，手工 {local}）"
+    if year in holiday_sync.known_years():
+        return False, f"尚无节假日与调休，期限将不避开假日：运行 flask holidays sync --year {year}"
+    return False, (
+        f"尚无节假日与调休，{holiday_sync.library_version()} 也还没有 {year} 年的安排"
+        "（国务院办公厅通知通常在上一年年底发布）：通知发布后运行 pip install -U chinesecalendar"
+        f" 和 flask holidays sync --year {year}，或在“节假日与调休”页面手工登记"
+    )
