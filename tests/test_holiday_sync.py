@@ -149,7 +149,7 @@ def test_doctor_warns_while_a_year_is_missing(app, runner, doctor):
 
     assert _sync(runner, 2026).exit_code == 0
     result = doctor()
-    assert "WARN" not in result.output and "OK   节假日日历 2026: " in result.output
+    assert "WARN 节假日日历" not in result.output and "OK   节假日日历 2026: " in result.output
 
 
 def test_doctor_says_when_the_library_does_not_know_next_year(app, app_ctx):
