@@ -43,7 +43,8 @@ from cadre_app.models import (
     Role,
     User,
 )
-from cadre_app.services import batch_export, idcard, pdf
+from cadre_app.services.core import idcard, pdf
+from cadre_app.services.records import batch as batch_export
 
 TODAY = date(2026, 5, 10)
 TARGETS = {batch_export.Output.PDF: 20.0, batch_export.Output.ZIP: 40.0}

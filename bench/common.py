@@ -22,8 +22,8 @@ from flask_migrate import upgrade  # noqa: E402
 from cadre_app import create_app  # noqa: E402
 from cadre_app.extensions import db  # noqa: E402
 from cadre_app.models import Cadre, Department, Organisation, Role, User, enums  # noqa: E402
-from cadre_app.services import idcard  # noqa: E402
-from cadre_app.services.accounts import hash_password  # noqa: E402
+from cadre_app.services.accounts.operations import hash_password  # noqa: E402
+from cadre_app.services.core import idcard  # noqa: E402
 
 HR_PASSWORD = "Bench@2026"
 

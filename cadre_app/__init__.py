@@ -110,7 +110,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def register_extensions(app: Flask) -> None:
     from cadre_app import models  # noqa: F401  (every table known to Alembic)
     from cadre_app.i18n import localtime, select_locale
-    from cadre_app.services import accounts
+    from cadre_app.services.accounts import operations as accounts
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

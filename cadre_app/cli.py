@@ -14,8 +14,10 @@ from flask.cli import with_appcontext
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Role
-from cadre_app.services import accounts, audit, demo, health
-from cadre_app.services.workbook import ImportRejected
+from cadre_app.services import demo
+from cadre_app.services.accounts import operations as accounts
+from cadre_app.services.core import audit, health
+from cadre_app.services.core.workbook import ImportRejected
 
 
 def cli_actor() -> str:
@@ -145,7 +147,7 @@ def doctor_command() -> None:
     if db_ok:
         mig_ok, mig_detail = health.migrations_current(app)
         line(mig_ok, "数据库迁移", mig_detail if mig_ok else f"{mig_detail}：运行 flask db upgrade")
-    from cadre_app.services import pdf
+    from cadre_app.services.core import pdf
 
     try:
         family = pdf.cjk_font_family()
@@ -161,7 +163,7 @@ def doctor_command() -> None:
         if hb
         else f"缺失，PDF 将慢约 35 倍：apt-get install {health.HARFBUZZ_SUBSET_PACKAGE}",
     )
-    from cadre_app.services import pdf_pool
+    from cadre_app.services.core import pdf_pool
 
     workers = pdf_pool.worker_count(app)
     why_not = pdf_pool.unavailable_reason()

@@ -26,7 +26,8 @@ from pypdf import PdfReader
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, ExportJob, JobState, ResumeEntry, Role, User
-from cadre_app.services import batch_export, pdf
+from cadre_app.services.core import pdf
+from cadre_app.services.records import batch as batch_export
 from tests.conftest import login
 from tests.test_pdf import embedded_fonts
 
@@ -564,7 +565,7 @@ def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
     script = tmp_path / "parent.py"
     script.write_text(
         "import time\n"
-        "from cadre_app.services import pdf_pool\n"
+        "from cadre_app.services.core import pdf_pool\n"
         "if __name__ == '__main__':\n"
         "    pool = pdf_pool.make_pool(pdf_pool.worker_app({}), 2)\n"
         "    futures = [pool.submit(time.sleep, 60) for _ in range(2)]\n"

@@ -1,14 +1,14 @@
 """All models, imported here so that Alembic sees every table."""
 
+from cadre_app.models.accounts import Role, User, UserSession
 from cadre_app.models.audit import AuditEvent
-from cadre_app.models.cadre import Cadre, CadrePhoto, FamilyMember, ResumeEntry
-from cadre_app.models.evaluation import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
+from cadre_app.models.evaluations import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
 from cadre_app.models.organisation import Department, Organisation, department_manager
 from cadre_app.models.records import AppointmentDraft, ExportJob, JobState
+from cadre_app.models.roster import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.setting import Setting
-from cadre_app.models.talk import TALK_KINDS, TALK_SOURCES, Holiday, Talk, TalkState
+from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Holiday, Talk, TalkState
 from cadre_app.models.upload import ImportUpload
-from cadre_app.models.user import Role, User, UserSession
 
 __all__ = [
     "AppointmentDraft",

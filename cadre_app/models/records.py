@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
-from cadre_app.models.evaluation import _enum
+from cadre_app.models.evaluations import _enum
 
 
 class AppointmentDraft(db.Model):

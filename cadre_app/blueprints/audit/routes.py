@@ -18,7 +18,8 @@ from cadre_app.blueprints.audit.forms import AuditFilterForm
 from cadre_app.extensions import db
 from cadre_app.models import Role
 from cadre_app.permissions import role_required
-from cadre_app.services import audit, audit_query
+from cadre_app.services.audit import queries as audit_query
+from cadre_app.services.core import audit
 
 PER_PAGE = 50
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -7,7 +7,7 @@ bp = Blueprint("evaluations", __name__, cli_group="evaluations")
 
 from cadre_app.blueprints.evaluations import (  # noqa: E402,F401
     cli,
-    cli_import,
+    import_cli,
     import_routes,
     routes,
 )

@@ -9,7 +9,7 @@ bp = Blueprint("records", __name__, cli_group="records")
 from cadre_app.blueprints.records import (  # noqa: E402,F401
     batch_routes,
     cli,
-    cli_lrmx,
+    lrmx_cli,
     lrmx_routes,
     routes,
 )

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from cadre_app.services import dates
+from cadre_app.services.core import dates
 
 
 def _date_field(label: Any) -> StringField:

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("roster", __name__, cli_group="roster")
 
-from cadre_app.blueprints.roster import cli, departments, imports, routes  # noqa: E402,F401
+from cadre_app.blueprints.roster import cli, department_routes, import_routes, routes  # noqa: E402,F401

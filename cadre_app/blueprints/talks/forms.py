@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length
 
 from cadre_app.forms import select_choices
 from cadre_app.models import TALK_KINDS, TALK_SOURCES
-from cadre_app.services import dates
+from cadre_app.services.core import dates
 
 _DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 DATETIME_KW = {"type": "datetime-local"}

@@ -35,7 +35,9 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import TALK_KINDS, Cadre, Holiday, Role, Talk, TalkState
 from cadre_app.permissions import has_role, role_required
-from cadre_app.services import dates, talks, talks_query
+from cadre_app.services.core import dates
+from cadre_app.services.talks import operations as talks
+from cadre_app.services.talks import queries as talks_query
 
 #: Moves a conductor may make; 拟办, 审批 and 升级处理 are the organisation's (HR).
 CONDUCTOR_TARGETS = (
