@@ -26,7 +26,8 @@ def _int_or_none(value: Any) -> int | None:
 class BatchForm(FlaskForm):
     kind = SelectField(
         _l("表格"),
-        choices=select_choices((k.code, k.label) for k in batch_export.KINDS.values()),
+        # A callable: the kinds the running app registered, read when a form is made.
+        choices=lambda: select_choices((k.code, k.label) for k in batch_export.KINDS.values()),
     )
     output = RadioField(
         _l("输出"),

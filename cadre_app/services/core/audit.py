@@ -46,24 +46,6 @@ ACTIONS = {
 }
 
 
-#: Object types and their Chinese names (the page shows these, the filter takes the code).
-OBJECT_TYPES = {
-    "user": "账户",
-    "cadre": "干部",
-    "cadre_photo": "照片",
-    "family_member": "家庭成员",
-    "resume_entry": "简历",
-    "department": "部门",
-    "evaluation_cycle": "年度考核",
-    "evaluation": "考核成绩",
-    "quarterly_grade": "平时考核",
-    "talk": "谈话",
-    "holiday": "节假日",
-    "audit_event": "审计日志",
-    "appointment_draft": "任免审批表",
-}
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")

@@ -7,13 +7,14 @@ The forms are national Chinese documents: keys are the labels the form prints. V
 are not in the database (the 个人总结, opinions to be written by hand) are left empty so the
 printed box can be filled in with a pen.
 
-``PER_CADRE`` lists the records that can be printed for many cadres at once (services.
-batch_export): a new one plugs in with its template and a function building its data.
+``PER_CADRE`` is the records that can be printed for many cadres at once (services.records.
+batch): a new one plugs in with its template and a function building its data, as a
+``CadreRecord`` its blueprint package registers (``registry.add_pdf_kind``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,7 +32,7 @@ from cadre_app.models import (
     EvaluationCycle,
     Talk,
 )
-from cadre_app.services.core import charts
+from cadre_app.services.core import charts, registry
 from cadre_app.services.evaluations import queries as evaluation_query
 from cadre_app.services.evaluations import rules as ranking
 from cadre_app.services.evaluations.operations import quota_check
@@ -277,17 +278,19 @@ def _appointment_form(cadre: Cadre, params: dict[str, Any]) -> dict[str, Any]:
     return appointment_form.form_data(cadre, draft, today=today, filled_by=params.get("filled_by"))
 
 
-PER_CADRE: dict[str, CadreRecord] = {
-    "appointment_form": CadreRecord(
-        code="appointment_form",
-        label=appointment_form.TITLE,
-        template=appointment_form.TEMPLATE,
-        build=_appointment_form,
-        options=(
-            so.selectinload(Cadre.resume),
-            so.selectinload(Cadre.family),
-            so.selectinload(Cadre.photo),
-            so.joinedload(Cadre.department).joinedload(Department.organisation),
-        ),
+#: The 干部任免审批表 as a batch kind; blueprints.records registers it (services.core.registry).
+APPOINTMENT_FORM = CadreRecord(
+    code="appointment_form",
+    label=appointment_form.TITLE,
+    template=appointment_form.TEMPLATE,
+    build=_appointment_form,
+    options=(
+        so.selectinload(Cadre.resume),
+        so.selectinload(Cadre.family),
+        so.selectinload(Cadre.photo),
+        so.joinedload(Cadre.department).joinedload(Department.organisation),
     ),
-}
+)
+
+#: The per-cadre records of the running app, by code: what the blueprint packages registered.
+PER_CADRE: Mapping[str, CadreRecord] = registry.CurrentView("pdf_kinds")
