@@ -26,16 +26,15 @@ from cadre_app.models import (
     EvaluationCycle,
     QuarterlyGrade,
     Talk,
-    TalkState,
 )
 from cadre_app.services.core import audit, workdays
 from cadre_app.services.evaluations import rules as ranking
+from cadre_app.services.talks import operations as talk_operations
 
 EDITABLE_STATES = (CycleState.COLLECTING, CycleState.RANKED)
 DEFAULT_QUOTA = 20
 MAX_QUOTA = 25
 BOTTOM_TALK_KIND = "提醒谈话"
-BOTTOM_TALK_DAYS = 30
 PUBLICITY_WORKDAYS = 5
 _KEEP: Any = object()
 
@@ -467,9 +466,8 @@ def _first_names(names: list[str], limit: int = 5) -> str:
 
 def open_bottom_talks(cycle: EvaluationCycle, *, actor: str | None, today: date) -> int:
     """A 提醒谈话 for each bottom-ranked cadre without one for this evaluation, conducted by
-    the head (负责人) of the section they were evaluated in, due in 30 days (moved to the
-    next working day when that is a holiday)."""
-    due = workdays.deadline(today, days=BOTTOM_TALK_DAYS)
+    the head (负责人) of the section they were evaluated in, opened through the talks domain
+    (its due-date rule: 30 days, moved to the next working day when that is a holiday)."""
     rows = db.session.execute(
         sa.select(Evaluation, Department.head_id)
         .join(Department, Department.id == Evaluation.department_id)
@@ -484,39 +482,22 @@ def open_bottom_talks(cycle: EvaluationCycle, *, actor: str | None, today: date)
             sa.select(Cadre).where(Cadre.id.in_({h for _e, h in rows if h}))
         )
     }
-    events = []
-    for evaluation, head_id in rows:
-        head = heads.get(head_id)
-        talk = Talk(
-            kind=BOTTOM_TALK_KIND,
-            source="考核排名",
-            subject_id=evaluation.cadre_id,
-            conductor_id=head.id if head else None,
-            conductor_name=head.name if head else None,
-            conductor_unit=head.department.name if head else None,
-            conductor_post=head.position_title if head else None,
-            reason=f"{cycle.year} 年度考核{evaluation.bottom_reason or '排名末位'}",
-            due_date=due,
-            state=TalkState.TRIGGERED,
-            evaluation_id=evaluation.id,
-            created_by=actor,
-        )
-        db.session.add(talk)
-        events.append(talk)
-    db.session.flush()
-    audit.record_many(
+    opened = talk_operations.open_talks(
         [
-            {
-                "action": "create",
-                "object_type": "talk",
-                "object_id": talk.id,
-                "summary": f"{talk.kind}：{talk.reason}",
-            }
-            for talk in events
+            talk_operations.TalkOpening(
+                kind=BOTTOM_TALK_KIND,
+                source="考核排名",
+                subject_id=evaluation.cadre_id,
+                reason=f"{cycle.year} 年度考核{evaluation.bottom_reason or '排名末位'}",
+                conductor=heads.get(head_id),
+                evaluation_id=evaluation.id,
+            )
+            for evaluation, head_id in rows
         ],
-        actor_name=actor,
+        actor=actor,
+        today=today,
     )
-    return len(events)
+    return len(opened)
 
 
 # --- publicity, decision, consequences --------------------------------------------------------

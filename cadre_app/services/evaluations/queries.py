@@ -3,6 +3,7 @@ distribution, one cadre's history with the attention mark, quarterly grades."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from cadre_app.extensions import db
 from cadre_app.models import (
     Cadre,
+    CycleState,
     Department,
     Evaluation,
     EvaluationCycle,
@@ -127,6 +129,28 @@ def history_for(cadre_id: int) -> list[dict[str, Any]]:
     for i, row in enumerate(result):
         row["attention"] = attention and i == 0
     return result
+
+
+#: "The last three years' results" (近三年年度考核结果) of the 干部任免审批表 and of .lrmx.
+RESULT_YEARS = 3
+DECIDED_STATES = (CycleState.DECIDED, CycleState.ARCHIVED)
+
+
+def recent_results(cadre_id: int, *, today: date, years: int = RESULT_YEARS) -> str:
+    """``2023年度考核称职；2024年度考核优秀；2025年度考核称职``: the final grades of the cycles
+    decided (or archived) among the last ``years`` years before ``today``, oldest first;
+    ``不定等次`` for a year without a grade. The one rule for the PDF form and .lrmx."""
+    decided = [
+        row
+        for row in history_for(cadre_id)
+        if row["state"] in DECIDED_STATES
+        and row["year"] >= today.year - years
+        and (row["final_grade"] or row["no_grade"])
+    ][:years]
+    return "；".join(
+        f"{row['year']}年度考核{row['final_grade'] or ranking.NO_GRADE}"
+        for row in reversed(decided)
+    )
 
 
 def section_sizes(cycle_ids: list[int]) -> dict[tuple[int, int], int]:

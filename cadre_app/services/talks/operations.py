@@ -27,7 +27,7 @@ from cadre_app.services.core import audit, workdays
 S = TalkState
 REMINDER, INQUIRY, ADMONITION = "提醒谈话", "函询", "诫勉谈话"
 REPLY_KINDS = (INQUIRY, ADMONITION)  # a written reply: 函询 answer, 诫勉 self-examination
-TALK_DUE_DAYS = 30  # a 提醒谈话 is due 30 days after it is opened, like the automatic ones
+TALK_DUE_DAYS = 30  # a 提醒谈话 is due 30 days after it is opened, by hand or by a ranking
 INQUIRY_REPLY_WORKDAYS = 15
 SELF_EXAMINATION_WORKDAYS = 5
 ADMONITION_MONTHS = 6  # 诫勉: no promotion for 6 months, follow-up after 6 months
@@ -186,9 +186,10 @@ def _roll_forward(day: date) -> date:
     return workdays.roll_forward(day, workdays.overrides_between(day, day + timedelta(days=60)))
 
 
-def _due_date(kind: str, opened: date, scheduled_at: datetime | None) -> date:
-    """A 提醒谈话 is due 30 days after it is opened; another kind on its scheduled day, or in
-    30 days while none is set; always a working day."""
+def due_date(kind: str, opened: date, scheduled_at: datetime | None) -> date:
+    """The one due-date rule of a talk, by hand or opened by another domain: a 提醒谈话 is due
+    30 days (TALK_DUE_DAYS) after it is opened; another kind on its scheduled day, or in 30
+    days while none is set; always a working day."""
     if kind != REMINDER and scheduled_at is not None:
         return _roll_forward(scheduled_at.date())
     return workdays.deadline(opened, days=TALK_DUE_DAYS)
@@ -350,7 +351,7 @@ def create_talk(values: dict[str, Any], *, actor: str | None, today: date) -> Ta
         **{k: values.get(k) for k in ("recorder_name", "recorder_unit", "recorder_post")},
         scheduled_at=values.get("scheduled_at"),
     )
-    talk.due_date = _due_date(talk.kind, today, talk.scheduled_at)
+    talk.due_date = due_date(talk.kind, today, talk.scheduled_at)
     db.session.add(talk)
     db.session.flush()
     audit.record(
@@ -362,6 +363,67 @@ def create_talk(values: dict[str, Any], *, actor: str | None, today: date) -> Ta
         actor_name=actor,
     )
     return talk
+
+
+@dataclass(frozen=True)
+class TalkOpening:
+    """A talk another domain opens (an evaluation's 末位 提醒谈话): about ``subject_id``,
+    conducted by ``conductor`` (a cadre of the roster, or nobody yet), linked to the
+    ``evaluation_id`` that triggered it."""
+
+    kind: str
+    source: str
+    subject_id: int
+    reason: str
+    conductor: Cadre | None = None
+    evaluation_id: int | None = None
+
+
+def open_talks(openings: list[TalkOpening], *, actor: str | None, today: date) -> list[Talk]:
+    """Open the talks other domains trigger (state 触发), each due as a talk opened by hand
+    on ``today`` (``due_date``), with one audit event each. The door through which another
+    domain makes talks: never by building ``Talk`` rows itself."""
+    dues: dict[str, date] = {}
+    talks = []
+    for opening in openings:
+        if opening.kind not in dues:
+            dues[opening.kind] = due_date(opening.kind, today, None)
+        conductor = opening.conductor
+        talk = Talk(
+            kind=opening.kind,
+            source=opening.source,
+            subject_id=opening.subject_id,
+            conductor_id=conductor.id if conductor else None,
+            conductor_name=conductor.name if conductor else None,
+            conductor_unit=conductor.department.name if conductor else None,
+            conductor_post=conductor.position_title if conductor else None,
+            reason=opening.reason,
+            due_date=dues[opening.kind],
+            state=S.TRIGGERED,
+            evaluation_id=opening.evaluation_id,
+            created_by=actor,
+        )
+        db.session.add(talk)
+        talks.append(talk)
+    db.session.flush()
+    audit.record_many(
+        [
+            {
+                "action": "create",
+                "object_type": "talk",
+                "object_id": talk.id,
+                "summary": f"{talk.kind}：{talk.reason}",
+            }
+            for talk in talks
+        ],
+        actor_name=actor,
+    )
+    return talks
+
+
+def open_talk(opening: TalkOpening, *, actor: str | None, today: date) -> Talk:
+    """One talk another domain triggers; see ``open_talks``."""
+    return open_talks([opening], actor=actor, today=today)[0]
 
 
 def _conductor_from_roster(values: dict[str, Any], errors: list[tuple[str | None, str]]) -> None:
@@ -426,7 +488,7 @@ def update_talk(
     if errors:
         raise TalkError(errors)
     if "scheduled_at" in changes and talk.state in BEFORE_HELD:
-        talk.due_date = _due_date(talk.kind, opened_on(talk), talk.scheduled_at)
+        talk.due_date = due_date(talk.kind, opened_on(talk), talk.scheduled_at)
     if "held_at" in changes and talk.state not in BEFORE_HELD:
         _set_reply_deadlines(talk)
     db.session.flush()  # a concurrent save surfaces here as StaleDataError (409)
@@ -494,7 +556,7 @@ def transition(
     if errors:
         raise TalkError(errors)
     if target is S.PLANNED and talk.kind != REMINDER:
-        talk.due_date = _due_date(talk.kind, opened_on(talk), talk.scheduled_at)
+        talk.due_date = due_date(talk.kind, opened_on(talk), talk.scheduled_at)
     if target is S.HELD:
         _set_reply_deadlines(talk)
     talk.state = target
