@@ -19,7 +19,7 @@ from typing import Any
 from flask import current_app
 
 from cadre_app.extensions import db
-from cadre_app.models import AppointmentDraft, Cadre, CadrePhoto, CycleState
+from cadre_app.models import AppointmentDraft, Cadre, CadrePhoto
 from cadre_app.services.core import audit, pdf
 from cadre_app.services.evaluations import queries as evaluation_query
 from cadre_app.services.roster.operations import age_on
@@ -192,22 +192,6 @@ def draft_values(
     return values
 
 
-def evaluation_results(cadre_id: int, *, today: date, years: int = 3) -> str:
-    """``2023年度考核称职；2024年度考核优秀；2025年度考核称职``: the final grades of the
-    decided cycles of the last ``years`` years, oldest first."""
-    decided = (CycleState.DECIDED, CycleState.ARCHIVED)
-    rows = [
-        row
-        for row in evaluation_query.history_for(cadre_id)
-        if row["state"] in decided
-        and row["year"] >= today.year - years
-        and (row["final_grade"] or row["no_grade"])
-    ][:years]
-    return "；".join(
-        f"{row['year']}年度考核{row['final_grade'] or '不定等次'}" for row in reversed(rows)
-    )
-
-
 def photo_data_uri(photo: CadrePhoto | None) -> str | None:
     """The photo as a ``data:`` URI, scaled down when it is larger than the form needs.
     A photo that does not decode is left out (and logged) rather than failing the form."""
@@ -333,7 +317,7 @@ def form_data(
     )
     page2 = {
         "奖惩情况": _paragraphs(cadre.rewards),
-        "年度考核结果": evaluation_results(cadre.id, today=today),
+        "年度考核结果": evaluation_query.recent_results(cadre.id, today=today),
         "任免理由": _paragraphs(values["reason"]),
         "呈报单位": values["reporting_unit"],
     }

@@ -27,16 +27,13 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from flask_babel import gettext as _
 
-from cadre_app.models import AppointmentDraft, Cadre, CycleState, enums
+from cadre_app.models import AppointmentDraft, Cadre, enums
 from cadre_app.services.core import idcard
-from cadre_app.services.evaluations.queries import history_for
-from cadre_app.services.evaluations.rules import NO_GRADE
+from cadre_app.services.evaluations.queries import recent_results as annual_results
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 VERSION = "3.2.1.6"
-#: 年度考核结果 lists the decided years among the last this many (the form asks for 近三年).
-ANNUAL_RESULT_YEARS = 3
 
 # fmt: off
 #: Element -> label on the form, in the order of the file.
@@ -225,22 +222,6 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
-
-
-def annual_results(cadre_id: int, *, today: date) -> str:
-    """``2023年度考核称职；2024年度考核优秀``: final grades of the cycles decided (or archived)
-    among the last three years before ``today``, oldest first; ``不定等次`` for a year without
-    a grade. The same rule as the PDF form."""
-    decided = [
-        row
-        for row in history_for(cadre_id)
-        if row["state"] in (CycleState.DECIDED, CycleState.ARCHIVED)
-        and row["year"] >= today.year - ANNUAL_RESULT_YEARS
-        and (row["final_grade"] or row["no_grade"])
-    ][:ANNUAL_RESULT_YEARS]
-    return "；".join(
-        f"{r['year']}年度考核{r['final_grade'] or NO_GRADE}" for r in reversed(decided)
-    )
 
 
 def export_values(cadre: Cadre, draft: AppointmentDraft | None, *, today: date) -> dict[str, str]:
