@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 
 from cadre_app.extensions import db
 from cadre_app.models import (
-    AuditEvent,
     Cadre,
     CadrePhoto,
     Department,
@@ -25,7 +24,7 @@ from cadre_app.models import (
     ResumeEntry,
     enums,
 )
-from cadre_app.services.core import audit, idcard, settings
+from cadre_app.services.core import audit, conflicts, idcard, settings
 
 STAFF_NO_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -90,13 +89,8 @@ class RosterError(Exception):
         self.errors = errors
 
 
-class VersionConflict(Exception):
-    """The record was saved by someone else after this form was loaded."""
-
-    def __init__(self, cadre: Cadre, changes: list[dict[str, Any]]):
-        super().__init__(f"cadre {cadre.id} is at version {cadre.version}")
-        self.cadre = cadre
-        self.changes = changes
+#: The edit-conflict error of every domain (services.core.conflicts).
+VersionConflict = conflicts.VersionConflict
 
 
 def age_on(birth: date, on: date) -> int:
@@ -307,35 +301,7 @@ def changed_fields(cadre: Cadre, values: dict[str, Any]) -> dict[str, tuple[Any,
 
 def changes_since(cadre_id: int, version: int) -> list[dict[str, Any]]:
     """What others saved after ``version``, from the audit log: who, when, field, old, new."""
-    events = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(
-            AuditEvent.object_type == "cadre",
-            AuditEvent.object_id == str(cadre_id),
-            AuditEvent.action == "update",
-        )
-        .order_by(AuditEvent.id)
-    )
-    changes = []
-    for event in events:
-        after = event.after or {}
-        if int(after.get("version", 0)) <= version:
-            continue
-        before = event.before or {}
-        for attr, new in after.items():
-            if attr == "version":
-                continue
-            changes.append(
-                {
-                    "who": event.actor_name,
-                    "when": event.occurred_at,
-                    "attr": attr,
-                    "field": LABELS.get(attr, attr),
-                    "old": before.get(attr),
-                    "new": new,
-                }
-            )
-    return changes
+    return conflicts.changes_since("cadre", cadre_id, version, labels=LABELS, actions=("update",))
 
 
 def _comparable(value: Any) -> Any:
@@ -387,8 +353,9 @@ def update_cadre(
     Raises VersionConflict (with the other saves) or RosterError. Returns what changed; an
     unchanged form writes nothing and does not bump the version.
     """
-    if cadre.version != expected_version:
-        raise VersionConflict(cadre, changes_since(cadre.id, expected_version))
+    conflicts.check_version(
+        cadre, expected_version, lambda: changes_since(cadre.id, expected_version)
+    )
     merged = snapshot(cadre) | values
     _check(merged, cadre_id=cadre.id, today=today)
     changes = changed_fields(cadre, values)

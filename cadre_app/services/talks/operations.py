@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import TALK_KINDS, TALK_SOURCES, AuditEvent, Cadre, Holiday, Talk, TalkState
-from cadre_app.services.core import audit, workdays
+from cadre_app.services.core import audit, conflicts, workdays
 
 S = TalkState
 REMINDER, INQUIRY, ADMONITION = "提醒谈话", "函询", "诫勉谈话"
@@ -86,13 +86,8 @@ class TalkError(ValueError):
         self.errors = errors
 
 
-class VersionConflict(Exception):
-    """The talk was saved by someone else after this form was loaded."""
-
-    def __init__(self, talk: Talk, changes: list[dict[str, Any]]):
-        super().__init__(f"talk {talk.id} is at version {talk.version}")
-        self.talk = talk
-        self.changes = changes
+#: The edit-conflict error of every domain (services.core.conflicts).
+VersionConflict = conflicts.VersionConflict
 
 
 class AlreadyDone(Exception):
@@ -303,8 +298,8 @@ def snapshot(talk: Talk) -> dict[str, Any]:
 
 
 def _check_version(talk: Talk, expected: int, unchanged: bool) -> None:
-    if talk.version != expected and not unchanged:
-        raise VersionConflict(talk, changes_since(talk.id, expected))
+    if not unchanged:
+        conflicts.check_version(talk, expected, lambda: changes_since(talk.id, expected))
 
 
 def _subject_label(talk: Talk) -> str:
@@ -621,35 +616,23 @@ def history(talk_id: int) -> list[HistoryEntry]:
 
 
 def changes_since(talk_id: int, version: int) -> list[dict[str, Any]]:
-    """What others saved after ``version``, from the audit log: who, when, field, old, new."""
+    """What others saved after ``version``, from the audit log: who, when (office time),
+    field, old, new; states by name."""
     labels = _labels() | {"state": _("状态"), "due_date": _("办理期限")}
     labels["reply_due_date"] = _("回复期限")
-    changes = []
-    for event in db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == "talk", AuditEvent.object_id == str(talk_id))
-        .order_by(AuditEvent.id)
-    ):
-        after = event.after or {}
-        if int(after.get("version", 0)) <= version:
-            continue
-        before = event.before or {}
-        for attr, new in after.items():
-            if attr in ("version", "effects"):
-                continue
-            old = before.get(attr)
-            if attr == "state":
-                old, new = (S(v).label if v else v for v in (old, new))
-            changes.append(
-                {
-                    "who": event.actor_name,
-                    "when": event.occurred_at.replace(tzinfo=UTC).astimezone(clock.zone()),
-                    "field": labels.get(attr, attr),
-                    "old": old,
-                    "new": new,
-                }
-            )
-    return changes
+
+    def shown(attr: str, value: Any) -> Any:
+        return S(value).label if attr == "state" and value else value
+
+    return conflicts.changes_since(
+        "talk",
+        talk_id,
+        version,
+        labels=labels,
+        ignore=("version", "effects"),
+        shown=shown,
+        when=lambda moment: moment.replace(tzinfo=UTC).astimezone(clock.zone()),
+    )
 
 
 # --- the holiday calendar ---------------------------------------------------------------------
