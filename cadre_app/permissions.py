@@ -14,8 +14,9 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, Role
+from cadre_app.models import Cadre, Role, Talk
 from cadre_app.services.core import registry
+from cadre_app.services.talks.queries import TalkScope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,6 +79,35 @@ def cadre_or_404(cadre_id: int) -> Cadre:
     if cadre is None or not may_read_cadre(current_user, cadre):
         abort(404)
     return cadre
+
+
+def may_use_talks(user: Any) -> bool:
+    """HR and managers use the talks section (DESIGN.md, roles: a manager writes the talks
+    they conduct); a cadre account does not, even when its cadre is named as a talk's
+    conductor: HR records such a talk, or gives the conductor a manager account."""
+    return has_role(user, Role.HR, Role.MANAGER)
+
+
+def talk_scope(user: Any) -> TalkScope:
+    """The talks ``user`` may see in lists: every talk for HR; else those their cadre
+    conducts, never those about them."""
+    if has_role(user, Role.HR):
+        return TalkScope(everyone=True)
+    return TalkScope(cadre_id=user.cadre_id)
+
+
+def talk_or_404(talk_id: int) -> Talk:
+    """The talk if the current user may see it (as ``talk_scope``); 404 otherwise, so ids
+    cannot be probed."""
+    talk = db.session.get(Talk, talk_id)
+    if talk is None:
+        abort(404)
+    if has_role(current_user, Role.HR):
+        return talk
+    mine = current_user.cadre_id
+    if mine is None or talk.conductor_id != mine or talk.subject_id == mine:
+        abort(404)
+    return talk
 
 
 def nav_for(user: Any) -> list[tuple[str, str]]:
