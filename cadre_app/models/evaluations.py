@@ -1,5 +1,5 @@
 """Annual evaluation (年度考核): one cycle per year, one evaluation per cadre in it, quarterly
-平时考核 grades. Rules live in services.ranking and services.evaluation."""
+平时考核 grades. Rules live in services.evaluations.rules and services.evaluations.operations."""
 
 from __future__ import annotations
 

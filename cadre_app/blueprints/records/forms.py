@@ -51,7 +51,7 @@ class AppointmentForm(FlaskForm):
         _parse(field)
 
     def fill(self, values: dict[str, Any]) -> None:
-        """Prefill from ``services.appointment_form.draft_values``."""
+        """Prefill from ``services.records.appointment_form.draft_values``."""
         for attr, value in values.items():
             getattr(self, attr).data = value.isoformat() if isinstance(value, date) else value
 

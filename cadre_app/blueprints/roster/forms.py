@@ -1,5 +1,5 @@
-"""The cadre form, built from services.roster.FIELDS so that form, import and export share one
-list of fields."""
+"""The cadre form, built from services.roster.operations.FIELDS so that form, import and export
+share one list of fields."""
 
 from __future__ import annotations
 

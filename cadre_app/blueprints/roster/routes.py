@@ -1,5 +1,5 @@
 """Roster list, profile with tabs, create and edit (with version conflicts), ID reveal, photo,
-family and résumé. Thin views: parse, call services.roster, commit, render."""
+family and résumé. Thin views: parse, call services.roster.operations, commit, render."""
 
 from __future__ import annotations
 

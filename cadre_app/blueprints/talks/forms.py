@@ -1,5 +1,5 @@
 """Forms of the talks pages. Dates and times are parsed here with Chinese messages (WTForms'
-own date fields answer in English); rules across records live in services.talks."""
+own date fields answer in English); rules across records live in services.talks.operations."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ class TalkEditForm(FlaskForm, _Conductor):
 
 
 class TransitionForm(FlaskForm):
-    """One move of the state machine with the fields that step needs (services.talks
+    """One move of the state machine with the fields that step needs (services.talks.operations
     .step_fields says which); the page shows only those."""
 
     target = HiddenField()

@@ -1,7 +1,7 @@
 """The evaluation workbooks (DESIGN.md, Contracts): the 年度考核 score workbook in, all or
 nothing, and the 考核排名 ranking workbook out, with the blank score template.
 
-The import mirrors services.roster_excel and shares services.workbook with it:
+The import mirrors services.roster.excel and shares services.core.workbook with it:
 ``check_upload`` looks at the bytes first; ``read_scores`` finds the header by name in the first
 20 rows and reads every cell as text first (a cell stored as a number is judged as that number,
 so Excel's 85.549999999999997 is the 85.55 typed); ``preview_import`` checks every row against
@@ -490,7 +490,7 @@ def apply_import(content: bytes, filename: str, *, year: int, actor: str | None)
 
 
 def _row_event(year: int, filename: str, row: ScoreRow) -> dict[str, Any]:
-    """One audit event per changed row, with the snapshot keys of services.evaluation."""
+    """One audit event per changed row, with the snapshot keys of evaluations.operations."""
     before = row.before
     after = (before or {"proposed_grade": None, "no_grade": False}) | row.values
     head = f"{year} 年度考核 {row.staff_no} {row.name}"

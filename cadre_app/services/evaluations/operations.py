@@ -1,6 +1,6 @@
 """Annual evaluation (年度考核): cycles and their settings, scores, ranking, confirmation with
 the 优秀 quota, publicity, decision and consequences, and the follow-up talks for the
-bottom-ranked. Rules that need no database live in services.ranking.
+bottom-ranked. Rules that need no database live in services.evaluations.rules.
 
 Services flush and never commit; the view or command owns the transaction.
 """

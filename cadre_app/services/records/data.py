@@ -1,7 +1,7 @@
 """Plain data for the printed records other than the 干部任免审批表: the 公务员年度考核登记表 of one
 cadre and year, the 谈话记录 of one talk, and the ranking report of a year. Each function turns
 ORM rows into dicts of strings and numbers (STYLE.md habit 7); the templates under
-``templates/pdf/`` print them and ``services.pdf`` turns them into bytes.
+``templates/pdf/`` print them and ``services.core.pdf`` turns them into bytes.
 
 The forms are national Chinese documents: keys are the labels the form prints. Values that
 are not in the database (the 个人总结, opinions to be written by hand) are left empty so the

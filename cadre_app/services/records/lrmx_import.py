@@ -413,7 +413,7 @@ def preview_import(
 
 
 def _replace_lists(cadre: Cadre, preview: LrmxPreview, *, actor: str | None, today: date) -> None:
-    """Replace 简历 and family through ``services.roster`` (each entry audited)."""
+    """Replace 简历 and family through ``services.roster.operations`` (each entry audited)."""
     if preview.resume.changed:
         for entry in list(cadre.resume):
             roster.delete_resume_entry(entry, actor=actor)
@@ -460,9 +460,9 @@ def apply_import(
     today: date,
 ) -> tuple[Cadre, bool]:
     """Import ``record`` all-or-nothing: create or update the cadre (audited through
-    ``services.roster``), replace 简历 and family when they differ, set the photo, save the
-    draft, record one ``import`` event. Raises ``LrmxRejected`` before writing anything when
-    the preview has errors or a new cadre lacks 部门 or 职级. Returns (cadre, created)."""
+    ``services.roster.operations``), replace 简历 and family when they differ, set the photo,
+    save the draft, record one ``import`` event. Raises ``LrmxRejected`` before writing anything
+    when the preview has errors or a new cadre lacks 部门 or 职级. Returns (cadre, created)."""
     preview = preview_import(record, department_id=department_id, rank=rank, today=today)
     if preview.has_errors or preview.needs_placement:
         raise LrmxRejected(preview)

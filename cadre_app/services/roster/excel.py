@@ -11,8 +11,8 @@ The flow is the same for the web and the CLI:
    the workbook itself stored as numbers in the ID and date columns are looked at once more in
    their raw form (openpyxl), because only there can we tell ``1990.10`` from ``1990.1`` or see
    that Excel already rounded an ID number.
-3. ``preview_import`` checks every row with ``services.roster.validate`` and checks uniqueness in
-   bulk (one query for the 工号 and one for the 身份证号 of the whole file).
+3. ``preview_import`` checks every row with ``services.roster.operations.validate`` and checks
+   uniqueness in bulk (one query for the 工号 and one for the 身份证号 of the whole file).
 4. ``apply_import`` writes only when no row has an error, through ``roster.create_cadre`` and
    ``roster.update_cadre`` so that every row is audited, then records one ``import`` event.
 

@@ -1,6 +1,6 @@
 """Talks (谈话, DOMAIN.md): creation by hand, deadlines in working days, the state machine,
 the record with optimistic locking, overdue rules and the holiday calendar; the list of
-talks is services.talks_query.
+talks is services.talks.queries.
 
 Services flush and never commit; the view or command owns the transaction. Every change is
 written to the audit log, which is also the talk's history of state changes.

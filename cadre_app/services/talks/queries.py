@@ -1,6 +1,6 @@
 """The list of talks (HR's and a conductor's): filters, search, paging, ordering by
 deadline with the overdue first; SQL forms of the deadline and overdue rules of
-services.talks (which owns the rules themselves)."""
+services.talks.operations (which owns the rules themselves)."""
 
 from __future__ import annotations
 
