@@ -30,9 +30,10 @@ from flask_migrate import upgrade  # noqa: E402
 from cadre_app import create_app  # noqa: E402
 from cadre_app.extensions import db  # noqa: E402
 from cadre_app.models import AuditEvent, Role, User  # noqa: E402
-from cadre_app.services import audit, audit_query  # noqa: E402
-from cadre_app.services.accounts import hash_password  # noqa: E402
-from cadre_app.services.audit_query import AuditFilters  # noqa: E402
+from cadre_app.services.accounts.operations import hash_password  # noqa: E402
+from cadre_app.services.audit import queries as audit_query
+from cadre_app.services.audit.queries import AuditFilters  # noqa: E402
+from cadre_app.services.core import audit  # noqa: E402
 
 ACTORS = [(f"hr{i}", "hr") for i in range(5)] + [(f"manager{i}", "manager") for i in range(20)]
 ACTORS += [(f"cadre{i}", "cadre") for i in range(200)] + [("auditor", "auditor")]

@@ -37,8 +37,8 @@ from cadre_app.models import (
     Organisation,
     ResumeEntry,
 )
-from cadre_app.services import batch_export, idcard, pdf
-from cadre_app.services.core import queue
+from cadre_app.services.core import idcard, pdf, queue
+from cadre_app.services.records import batch as batch_export
 
 TODAY = date(2026, 5, 10)
 TARGETS = {batch_export.Output.PDF: 17.6, batch_export.Output.ZIP: 25.9}

@@ -18,7 +18,7 @@ import time
 from bench_batch import TODAY, make_cadres
 from common import HR_PASSWORD, bench_app, describe, insert_cadres, run_job, start_worker, timed
 
-from cadre_app.services import batch_export
+from cadre_app.services.records import batch as batch_export
 
 
 def during_batch(app, client, ids: list[int], nice: int) -> tuple[list[float], float]:

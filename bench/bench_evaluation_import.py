@@ -34,7 +34,7 @@ from flask_migrate import upgrade  # noqa: E402
 from cadre_app import create_app  # noqa: E402
 from cadre_app.extensions import db  # noqa: E402
 from cadre_app.models import Cadre, Department, Organisation  # noqa: E402
-from cadre_app.services import evaluation_excel  # noqa: E402
+from cadre_app.services.evaluations import excel as evaluation_excel  # noqa: E402
 from tests.evaluation_workbooks import build_scores, cadre_records, scores_for  # noqa: E402
 
 YEAR = 2025

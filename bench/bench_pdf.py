@@ -29,7 +29,8 @@ from cadre_app.models import (
     Organisation,
     ResumeEntry,
 )
-from cadre_app.services import appointment_form, idcard, pdf
+from cadre_app.services.core import idcard, pdf
+from cadre_app.services.records import appointment_form
 
 TODAY = date(2026, 5, 10)
 

@@ -18,7 +18,8 @@ from common import HR_PASSWORD, bench_app, describe, insert_cadres, timed
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Evaluation
-from cadre_app.services import evaluation, ranking
+from cadre_app.services.evaluations import operations as evaluation
+from cadre_app.services.evaluations import rules as ranking
 
 
 def main() -> None:

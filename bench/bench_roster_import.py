@@ -31,7 +31,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from cadre_app import create_app  # noqa: E402
 from cadre_app.extensions import db  # noqa: E402
-from cadre_app.services import roster_excel  # noqa: E402
+from cadre_app.services.roster import excel as roster_excel  # noqa: E402
 from tests.workbooks import build, cadre_rows  # noqa: E402
 
 

@@ -17,7 +17,7 @@ from common import HR_PASSWORD, bench_app, describe, insert_cadres, timed
 
 from cadre_app.extensions import db
 from cadre_app.models import TALK_KINDS, Cadre, Talk, TalkState
-from cadre_app.services import talks_query
+from cadre_app.services.talks import queries as talks_query
 
 TODAY = date(2026, 6, 1)
 

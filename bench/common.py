@@ -25,8 +25,8 @@ from flask_migrate import upgrade  # noqa: E402
 from cadre_app import create_app  # noqa: E402
 from cadre_app.extensions import db  # noqa: E402
 from cadre_app.models import Cadre, Department, Organisation, Role, User, enums  # noqa: E402
-from cadre_app.services import idcard  # noqa: E402
-from cadre_app.services.accounts import hash_password  # noqa: E402
+from cadre_app.services.accounts.operations import hash_password  # noqa: E402
+from cadre_app.services.core import idcard  # noqa: E402
 
 HR_PASSWORD = "Bench@2026"
 
@@ -159,7 +159,7 @@ def run_job(app: Flask, ids: list[int], output: Any, *, today: Any) -> tuple[flo
     """Create and queue a batch job of ``ids`` as HR would; seconds until it is done (polled
     in the database every 0.1 s, as the progress page would) and the finished job."""
     from cadre_app.models import ExportJob, Role, User
-    from cadre_app.services import batch_export
+    from cadre_app.services.records import batch as batch_export
 
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "bench-queue"))

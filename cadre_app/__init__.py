@@ -1,13 +1,15 @@
 """cadre_app: 干部培养考评管理系统.
 
-``create_app`` reads top to bottom: configuration, extensions, blueprints, error handlers,
-security headers, commands.
+``create_app`` reads top to bottom: configuration, extensions, blueprints (each package under
+``blueprints/`` registers itself), error handlers, security headers, commands.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import pkgutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -112,7 +114,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def register_extensions(app: Flask) -> None:
     from cadre_app import models  # noqa: F401  (every table known to Alembic)
     from cadre_app.i18n import localtime, select_locale
-    from cadre_app.services import accounts
+    from cadre_app.services.accounts import operations as accounts
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -123,7 +125,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"  # msgid, translated by localize_callback
     login_manager.localize_callback = gettext
     login_manager.login_message_category = "warning"
@@ -139,25 +140,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from cadre_app.blueprints.admin import bp as admin_bp
-    from cadre_app.blueprints.audit import bp as audit_bp
-    from cadre_app.blueprints.auth import bp as auth_bp
-    from cadre_app.blueprints.evaluations import bp as evaluations_bp
-    from cadre_app.blueprints.main import bp as main_bp
-    from cadre_app.blueprints.records import bp as records_bp
-    from cadre_app.blueprints.roster import bp as roster_bp
-    from cadre_app.blueprints.talks import bp as talks_bp
+    """Every package under ``cadre_app.blueprints`` registers itself (``register(app)``): its
+    blueprint with its URL prefix and commands, menu entries, audit object types and PDF kinds
+    (services.core.registry). Packages are taken in name order; the menu has its own order."""
+    from cadre_app import blueprints
     from cadre_app.permissions import register_template_helpers
+    from cadre_app.services.core import registry
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp, url_prefix="/auth")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(roster_bp, url_prefix="/cadres")
-    app.register_blueprint(audit_bp, url_prefix="/audit")
-    app.register_blueprint(evaluations_bp, url_prefix="/evaluations")
-    app.register_blueprint(talks_bp, url_prefix="/talks")
-    app.register_blueprint(records_bp, url_prefix="/records")
+    registry.init_app(app)
+    for package in blueprint_packages():
+        importlib.import_module(f"{blueprints.__name__}.{package}").register(app)
     register_template_helpers(app)
+
+
+def blueprint_packages() -> list[str]:
+    """The names of the packages under ``cadre_app.blueprints``, sorted."""
+    from cadre_app import blueprints
+
+    return sorted(m.name for m in pkgutil.iter_modules(blueprints.__path__) if m.ispkg)
 
 
 def register_errorhandlers(app: Flask) -> None:

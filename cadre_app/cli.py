@@ -1,4 +1,7 @@
-"""``flask`` commands: seed-demo, users create, doctor; holidays sync (blueprints/talks/cli.py)."""
+"""``flask`` commands that belong to no one domain: seed-demo (all domains' demo rows),
+doctor and worker (the task queue's consumer); the helpers every domain's commands share
+(``cli_actor``, ``import_errors``). Domain commands live in their blueprint packages'
+cli.py (``flask users`` in the admin package, ``flask holidays`` in the talks package)."""
 
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ from flask.cli import with_appcontext
 
 from cadre_app import clock
 from cadre_app.extensions import db
-from cadre_app.models import Role
-from cadre_app.services import accounts, audit, demo, health
-from cadre_app.services.workbook import ImportRejected
+from cadre_app.services import demo
+from cadre_app.services.core import health
+from cadre_app.services.core.workbook import ImportRejected
 
 
 def cli_actor() -> str:
@@ -94,43 +97,6 @@ def seed_demo_command(if_empty: bool) -> None:
         click.echo(f"  {username:<8} {description}")
 
 
-@click.group("users")
-def users_group() -> None:
-    """Manage accounts."""
-
-
-@users_group.command("create")
-@click.argument("username")
-@click.option(
-    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
-)
-@click.option("--cadre", "staff_no", help="工号 of the cadre this account belongs to.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
-@with_appcontext
-def users_create_command(
-    username: str, role: str, staff_no: str | None, password_stdin: bool
-) -> None:
-    """Create an account; its user must change the password at first login."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
-    try:
-        user = accounts.create_user(username, role, password, cadre_staff_no=staff_no)
-    except accounts.AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    audit.record(
-        "create",
-        object_type="user",
-        object_id=user.id,
-        summary=f"创建账户 {user.username}（{user.role.value}）",
-        actor_name=cli_actor(),
-    )
-    db.session.commit()
-    click.echo(f"已创建账户 {user.username}（{user.role.value}），首次登录须修改密码。")
-
-
 @click.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
@@ -150,7 +116,7 @@ def doctor_command() -> None:
     if db_ok:
         mig_ok, mig_detail = health.migrations_current(app)
         line(mig_ok, "数据库迁移", mig_detail if mig_ok else f"{mig_detail}：运行 flask db upgrade")
-    from cadre_app.services import pdf
+    from cadre_app.services.core import pdf
 
     try:
         family = pdf.cjk_font_family()
@@ -233,10 +199,6 @@ def worker_command(workers: int | None, threads: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    from cadre_app.blueprints.talks.cli import holidays_group  # it imports cli_actor from here
-
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
-    app.cli.add_command(users_group)
     app.cli.add_command(doctor_command)
-    app.cli.add_command(holidays_group)

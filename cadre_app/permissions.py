@@ -14,7 +14,9 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, Role
+from cadre_app.models import Cadre, Role, Talk
+from cadre_app.services.core import registry
+from cadre_app.services.talks.queries import TalkScope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,46 +81,58 @@ def cadre_or_404(cadre_id: int) -> Cadre:
     return cadre
 
 
-#: The navigation bar: (endpoint, label msgid, roles that see it). The views use the same roles.
-NAV_ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
-    ("main.index", "工作台", tuple(Role)),
-    ("roster.index", "干部名册", (Role.HR, Role.MANAGER)),
-    ("evaluations.index", "年度考核", (Role.HR, Role.MANAGER)),
-    ("talks.index", "谈话管理", (Role.HR, Role.MANAGER)),
-    ("records.batch", "批量导出", (Role.HR,)),
-    ("main.me", "我的档案", (Role.CADRE,)),
-    ("admin.users", "账户管理", (Role.ADMIN,)),
-    ("talks.holidays", "节假日与调休", (Role.ADMIN,)),
-    ("audit.index", "审计日志", (Role.AUDITOR,)),
-)
+def may_use_talks(user: Any) -> bool:
+    """HR and managers use the talks section (DESIGN.md, roles: a manager writes the talks
+    they conduct); a cadre account does not, even when its cadre is named as a talk's
+    conductor: HR records such a talk, or gives the conductor a manager account."""
+    return has_role(user, Role.HR, Role.MANAGER)
+
+
+def talk_scope(user: Any) -> TalkScope:
+    """The talks ``user`` may see in lists: every talk for HR; else those their cadre
+    conducts, never those about them."""
+    if has_role(user, Role.HR):
+        return TalkScope(everyone=True)
+    return TalkScope(cadre_id=user.cadre_id)
+
+
+def talk_or_404(talk_id: int) -> Talk:
+    """The talk if the current user may see it (as ``talk_scope``); 404 otherwise, so ids
+    cannot be probed."""
+    talk = db.session.get(Talk, talk_id)
+    if talk is None:
+        abort(404)
+    if has_role(current_user, Role.HR):
+        return talk
+    mine = current_user.cadre_id
+    if mine is None or talk.conductor_id != mine or talk.subject_id == mine:
+        abort(404)
+    return talk
 
 
 def nav_for(user: Any) -> list[tuple[str, str]]:
-    """The navigation entries ``user`` may use, as (endpoint, label msgid)."""
-    return [(endpoint, label) for endpoint, label, roles in NAV_ITEMS if has_role(user, *roles)]
-
-
-#: Pages under a navigation entry besides its own (endpoint prefixes): a talk's page is
-#: under 谈话管理, a cadre's forms under 干部名册, a job's progress under 批量导出.
-NAV_SECTIONS: dict[str, tuple[str, ...]] = {
-    "roster.index": ("roster.", "records.appointment_form", "records.lrmx"),
-    "evaluations.index": ("evaluations.",),
-    "talks.index": ("talks.",),
-    "records.batch": ("records.batch", "records.job"),
-}
+    """The navigation entries ``user`` may use, as (endpoint, label msgid), in the order the
+    blueprint packages gave them (services.core.registry). The views check the same roles."""
+    return [
+        (entry.endpoint, entry.label)
+        for entry in registry.current().menu
+        if has_role(user, *entry.roles)
+    ]
 
 
 def nav_active(endpoint: str, current: str | None, entries: list[tuple[str, str]]) -> bool:
     """Whether the navigation entry ``endpoint`` is the one the page ``current`` is under:
-    its own page, else the entry whose section holds it, unless the page is another
-    entry's own (the holiday calendar is the admin's entry, though a talks page)."""
+    its own page, else the entry whose section holds it (the endpoint prefixes its blueprint
+    package registered: a talk's page is under 谈话管理, a cadre's forms under 干部名册, a job's
+    progress under 批量导出), unless the page is another entry's own (the holiday calendar is the
+    admin's entry, though a talks page)."""
     if not current:
         return False
     if current == endpoint:
         return True
     if any(current == other for other, _label in entries):
         return False
-    return current.startswith(NAV_SECTIONS.get(endpoint, ()))
+    return current.startswith(registry.current().section(endpoint))
 
 
 def register_template_helpers(app: Any) -> None:

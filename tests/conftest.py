@@ -26,8 +26,8 @@ from cadre_app import create_app
 from cadre_app.config import Config
 from cadre_app.extensions import db, limiter
 from cadre_app.models import Cadre, Department, Organisation, Role, User
-from cadre_app.services import idcard
-from cadre_app.services.accounts import hash_password
+from cadre_app.services.accounts.operations import hash_password
+from cadre_app.services.core import idcard
 from tests.queue_worker import queue_worker  # noqa: E402,F401  (a fixture for every module)
 
 PASSWORD = "Test@2026pw"

@@ -10,7 +10,7 @@ from typing import Any
 
 import openpyxl
 
-from cadre_app.services.evaluation_excel import HEADER, RANKING_SHEET, SHEET
+from cadre_app.services.evaluations.excel import HEADER, RANKING_SHEET, SHEET
 from tests import workbooks
 from tests.workbooks import GIVEN, SURNAMES
 

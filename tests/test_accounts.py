@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cadre_app.services import accounts
+from cadre_app.services.accounts import operations as accounts
 
 
 @pytest.mark.parametrize(

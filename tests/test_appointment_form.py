@@ -24,7 +24,8 @@ from cadre_app.models import (
     FamilyMember,
     ResumeEntry,
 )
-from cadre_app.services import appointment_form, pdf
+from cadre_app.services.core import pdf
+from cadre_app.services.records import appointment_form
 from tests.conftest import office_today
 from tests.test_pdf import (
     canary_server,

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent
-from cadre_app.services import audit, audit_query
-from cadre_app.services.audit_query import AuditFilters
+from cadre_app.services.audit import queries as audit_query
+from cadre_app.services.audit.queries import AuditFilters
+from cadre_app.services.core import audit
 from tests.conftest import login
 
 FULL_ID = "110105199001010023"

@@ -20,7 +20,7 @@ from flask import Flask
 from cadre_app import load_config
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent
-from cadre_app.services import audit
+from cadre_app.services.core import audit
 
 PROCESSES = 4
 RECORDS = 60  # per process; every tenth append is a record_many of BATCH events

@@ -33,8 +33,8 @@ from cadre_app.models import (
     Role,
     User,
 )
-from cadre_app.services import batch_export
 from cadre_app.services.core import queue
+from cadre_app.services.records import batch as batch_export
 from tests.conftest import login
 from tests.test_pdf import embedded_fonts
 

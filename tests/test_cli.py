@@ -6,8 +6,7 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Holiday, Role, User
-from cadre_app.services import holiday_sync
-from cadre_app.services.core import queue
+from cadre_app.services.core import holiday_sync, queue
 from cadre_app.services.demo import DEMO_PASSWORD
 from tests.conftest import login, office_today
 
@@ -131,7 +130,7 @@ def test_seed_demo_if_empty_leaves_a_real_database_alone(app, runner, make_user)
 
 def test_demo_cadres_pass_every_roster_rule(app, runner):
 
-    from cadre_app.services import roster
+    from cadre_app.services.roster import operations as roster
 
     seeded = runner.invoke(args=["seed-demo"])
     assert seeded.exit_code == 0

@@ -19,7 +19,7 @@ from cadre_app.models import (
     Talk,
     TalkState,
 )
-from cadre_app.services import evaluation
+from cadre_app.services.evaluations import operations as evaluation
 
 TODAY = date(2026, 1, 15)
 

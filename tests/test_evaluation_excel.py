@@ -13,8 +13,9 @@ from sqlalchemy import event
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, CycleState, Evaluation, EvaluationCycle
-from cadre_app.services import evaluation, evaluation_excel
-from cadre_app.services.evaluation_excel import (
+from cadre_app.services.evaluations import excel as evaluation_excel
+from cadre_app.services.evaluations import operations as evaluation
+from cadre_app.services.evaluations.excel import (
     HEADER,
     RANKING_HEADER,
     ImportRejected,

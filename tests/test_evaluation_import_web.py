@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Evaluation, EvaluationCycle, ImportUpload, Role
-from cadre_app.services import evaluation
-from cadre_app.services.evaluation_excel import HEADER
+from cadre_app.services.evaluations import operations as evaluation
+from cadre_app.services.evaluations.excel import HEADER
 from tests import workbooks
 from tests.conftest import office_today
 from tests.evaluation_workbooks import (

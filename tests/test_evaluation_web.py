@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import CycleState, Talk
-from cadre_app.services import evaluation
+from cadre_app.services.evaluations import operations as evaluation
 from tests.test_evaluation import score, sections  # noqa: F401  (fixture)
 
 

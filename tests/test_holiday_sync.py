@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Holiday, HolidaySource
-from cadre_app.services import audit, health, holiday_sync, workdays
+from cadre_app.services.core import audit, health, holiday_sync, workdays
 
 NATIONAL_DAY_2025 = [date(2025, 10, d) for d in range(1, 9)]  # 1-8 October off
 MAKE_UP_2025 = [date(2025, 9, 28), date(2025, 10, 11)]  # Sunday and Saturday worked

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cadre_app.services import idcard
+from cadre_app.services.core import idcard
 
 # Published example numbers with correct check characters.
 VALID = ["11010519491231002X", "440524188001010014"]  # GB 11643 examples

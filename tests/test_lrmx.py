@@ -28,7 +28,9 @@ from cadre_app.models import (
     Organisation,
     ResumeEntry,
 )
-from cadre_app.services import idcard, lrmx, lrmx_import, roster
+from cadre_app.services.core import idcard
+from cadre_app.services.records import lrmx, lrmx_import
+from cadre_app.services.roster import operations as roster
 
 TODAY = date(2026, 3, 2)
 OWN_ID = idcard.make("110105", date(1995, 3, 8), 11)  # 李晓明 of the org fixture
@@ -634,7 +636,7 @@ def test_download_access_per_role(app, login_as, client, org):
 
 
 def test_only_hr_gets_the_full_id_number_in_the_lrmx(hr_client, manager_client, cadre_client, org):
-    from cadre_app.services import idcard as _idcard
+    from cadre_app.services.core import idcard as _idcard
 
     own = org["own_cadre"]
     full = _idcard.make("110105", __import__("datetime").date(1995, 3, 8), 11)

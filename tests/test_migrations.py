@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from cadre_app.extensions import db
-from cadre_app.services import health
+from cadre_app.services.core import health
 
 
 def test_no_drift_between_models_and_migrations(app):

@@ -20,7 +20,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre
-from cadre_app.services import pdf
+from cadre_app.services.core import pdf
 
 # --- helpers shared with test_appointment_form.py -------------------------------------------
 

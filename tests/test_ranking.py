@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cadre_app.services import ranking
-from cadre_app.services.evaluation import consequences, declining
+from cadre_app.services.evaluations import rules as ranking
+from cadre_app.services.evaluations.operations import consequences, declining
 
 
 def frame(rows):

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, CycleState, Department, Role, Talk, TalkState
-from cadre_app.services import evaluation
+from cadre_app.services.evaluations import operations as evaluation
 from tests.test_evaluation import score, sections  # noqa: F401  (fixture)
 
 TODAY = date(2026, 1, 5)

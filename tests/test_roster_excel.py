@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Department, Organisation
-from cadre_app.services import idcard, roster, roster_excel
-from cadre_app.services.roster_excel import (
+from cadre_app.services.core import idcard
+from cadre_app.services.roster import excel as roster_excel
+from cadre_app.services.roster import operations as roster
+from cadre_app.services.roster.excel import (
     HEADER,
     ImportRejected,
     RowStatus,

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Department, ImportUpload, Role
-from cadre_app.services import idcard
-from cadre_app.services.roster_excel import HEADER
+from cadre_app.services.core import idcard
+from cadre_app.services.roster.excel import HEADER
 from tests import workbooks
 from tests.workbooks import FIRST_ROW, build, cadre_row, cadre_rows
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from cadre_app.services import dates, idcard, roster
+from cadre_app.services.core import dates, idcard
+from cadre_app.services.roster import operations as roster
 
 TODAY = date(2026, 11, 26)
 

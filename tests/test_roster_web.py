@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Department, FamilyMember, ResumeEntry
-from cadre_app.services import idcard
+from cadre_app.services.core import idcard
 
 OWN_ID = idcard.make("110105", date(1995, 3, 8), 11)
 OTHER_ID = idcard.make("120101", date(1990, 7, 1), 22)

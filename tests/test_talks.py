@@ -12,7 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Holiday, Talk, TalkState
-from cadre_app.services import talks, talks_query
+from cadre_app.services.talks import operations as talks
+from cadre_app.services.talks import queries as talks_query
 
 S = TalkState
 KINDS = ("提醒谈话", "函询", "诫勉谈话", "任职谈话", "谈心谈话")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from cadre_app.services import workdays
+from cadre_app.services.core import workdays
 
 # National Day 2026 (illustrative): 1-7 October off, Saturday 10 October worked.
 OCTOBER = {date(2026, 10, d): False for d in range(1, 8)} | {date(2026, 10, 10): True}

@@ -12,8 +12,8 @@ from typing import Any
 import openpyxl
 
 from cadre_app.models import enums
-from cadre_app.services import idcard
-from cadre_app.services.roster_excel import HEADER, SHEET
+from cadre_app.services.core import idcard
+from cadre_app.services.roster.excel import HEADER, SHEET
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明")

@@ -1,8 +1,8 @@
 """All models, imported here so that Alembic sees every table."""
 
+from cadre_app.models.accounts import Role, User, UserSession
 from cadre_app.models.audit import AuditEvent
-from cadre_app.models.cadre import Cadre, CadrePhoto, FamilyMember, ResumeEntry
-from cadre_app.models.evaluation import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
+from cadre_app.models.evaluations import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
 from cadre_app.models.organisation import Department, Organisation, department_manager
 from cadre_app.models.records import (
     AppointmentDraft,
@@ -11,8 +11,9 @@ from cadre_app.models.records import (
     ExportPart,
     JobState,
 )
+from cadre_app.models.roster import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.setting import Setting
-from cadre_app.models.talk import (
+from cadre_app.models.talks import (
     TALK_KINDS,
     TALK_SOURCES,
     Holiday,
@@ -21,7 +22,6 @@ from cadre_app.models.talk import (
     TalkState,
 )
 from cadre_app.models.upload import ImportUpload
-from cadre_app.models.user import Role, User, UserSession
 
 __all__ = [
     "AppointmentDraft",

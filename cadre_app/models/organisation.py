@@ -10,8 +10,8 @@ import sqlalchemy.orm as so
 from cadre_app.extensions import db
 
 if TYPE_CHECKING:
-    from cadre_app.models.cadre import Cadre
-    from cadre_app.models.user import User
+    from cadre_app.models.accounts import User
+    from cadre_app.models.roster import Cadre
 
 #: Managers (领导) and the sections they lead.
 department_manager = sa.Table(

@@ -23,7 +23,8 @@ from cadre_app.models import (
     User,
 )
 from cadre_app.models.enums import GENDERS, rank_index
-from cadre_app.services import accounts, holiday_sync, idcard
+from cadre_app.services.accounts import operations as accounts
+from cadre_app.services.core import holiday_sync, idcard
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo logins, never production
 DEMO_ORGANISATION = "示例市财政局（演示数据）"
@@ -237,7 +238,7 @@ def _demo_evaluations(rng: random.Random, cadres: list[Cadre]) -> None:
     """Three years of scores: 2023 and 2024 decided (their reminder talks closed), 2025 ranked
     and waiting for HR to confirm. Each cadre keeps a stable level plus yearly noise."""
     from cadre_app.models import Talk, TalkState
-    from cadre_app.services import evaluation
+    from cadre_app.services.evaluations import operations as evaluation
 
     level = {c.id: rng.uniform(78, 92) for c in cadres}
     for year in DEMO_YEARS:

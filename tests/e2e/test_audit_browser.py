@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cadre_app.extensions import db
-from cadre_app.services import audit
+from cadre_app.services.core import audit
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot
 

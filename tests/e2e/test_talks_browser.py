@@ -9,7 +9,7 @@ import pytest
 
 from cadre_app.extensions import db
 from cadre_app.models import Talk, TalkState
-from cadre_app.services import talks
+from cadre_app.services.talks import operations as talks
 from tests.conftest import PASSWORD, office_today
 from tests.e2e.conftest import screenshot
 

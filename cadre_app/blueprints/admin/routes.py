@@ -14,7 +14,8 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import Role, User
 from cadre_app.permissions import role_required
-from cadre_app.services import accounts, audit
+from cadre_app.services.accounts import operations as accounts
+from cadre_app.services.core import audit
 
 
 @bp.route("/users")

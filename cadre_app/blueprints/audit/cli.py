@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from cadre_app.blueprints.audit import bp
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent
-from cadre_app.services import audit
+from cadre_app.services.core import audit
 
 
 @bp.cli.command("verify")

@@ -13,8 +13,8 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from cadre_app.forms import select_choices
-from cadre_app.services.audit import ACTIONS
-from cadre_app.services.audit_query import RESULTS, AuditFilters
+from cadre_app.services.audit.queries import RESULTS, AuditFilters
+from cadre_app.services.core.audit import ACTIONS
 
 
 class LocalDateField(DateField):

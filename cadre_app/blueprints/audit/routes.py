@@ -18,7 +18,8 @@ from cadre_app.blueprints.audit.forms import AuditFilterForm
 from cadre_app.extensions import db
 from cadre_app.models import Role
 from cadre_app.permissions import role_required
-from cadre_app.services import audit, audit_query
+from cadre_app.services.audit import queries as audit_query
+from cadre_app.services.core import audit, registry
 
 PER_PAGE = 50
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +48,7 @@ def _invalid(form: AuditFilterForm) -> tuple[str, int]:
         result=None,
         filter_args={},
         export_cap=_export_cap(),
-        object_types=audit.OBJECT_TYPES,
+        object_types=registry.current().object_types,
     ), 400
 
 
@@ -66,7 +67,7 @@ def index() -> Any:
         result=result,
         filter_args=_filter_args(form),
         export_cap=_export_cap(),
-        object_types=audit.OBJECT_TYPES,
+        object_types=registry.current().object_types,
     )
 
 

@@ -13,7 +13,8 @@ from cadre_app.blueprints.auth.forms import LanguageForm, LoginForm, PasswordCha
 from cadre_app.extensions import db, limiter
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.security import is_safe_next
-from cadre_app.services import accounts, audit
+from cadre_app.services.accounts import operations as accounts
+from cadre_app.services.core import audit
 
 
 def _login_rate_limit() -> str:

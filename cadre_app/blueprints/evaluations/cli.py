@@ -10,7 +10,7 @@ from cadre_app import clock
 from cadre_app.blueprints.evaluations import bp
 from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
-from cadre_app.services import evaluation
+from cadre_app.services.evaluations import operations as evaluation
 
 
 @bp.cli.command("rank")

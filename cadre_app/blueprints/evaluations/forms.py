@@ -6,8 +6,8 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Strin
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from cadre_app.forms import select_choices
-from cadre_app.services import ranking
-from cadre_app.services.evaluation import QUARTERLY_GRADES
+from cadre_app.services.evaluations import rules as ranking
+from cadre_app.services.evaluations.operations import QUARTERLY_GRADES
 
 _SCORE = [Optional(), NumberRange(0, 100, _l("成绩须在 0 至 100 之间。"))]
 

@@ -24,13 +24,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app import uploads
 from cadre_app.blueprints.evaluations import bp
-from cadre_app.blueprints.evaluations.forms_import import ScoresUploadForm
+from cadre_app.blueprints.evaluations.import_forms import ScoresUploadForm
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import ImportUpload, Role
 from cadre_app.permissions import role_required
-from cadre_app.services import evaluation_excel, workbook
-from cadre_app.services.evaluation import EvaluationError
+from cadre_app.services.core import workbook
+from cadre_app.services.evaluations import excel as evaluation_excel
+from cadre_app.services.evaluations.operations import EvaluationError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KIND = "evaluations"

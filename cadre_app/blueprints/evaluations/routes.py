@@ -22,9 +22,11 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
 from cadre_app.models import CycleState, Department, Evaluation, EvaluationCycle, Role
 from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
-from cadre_app.services import audit, charts, dates, evaluation, evaluation_query
-from cadre_app.services import ranking as ranking_rules
-from cadre_app.services.evaluation import EvaluationError
+from cadre_app.services.core import audit, charts, dates
+from cadre_app.services.evaluations import operations as evaluation
+from cadre_app.services.evaluations import queries as evaluation_query
+from cadre_app.services.evaluations import rules as ranking_rules
+from cadre_app.services.evaluations.operations import EvaluationError
 
 READERS = (Role.HR, Role.MANAGER)
 
@@ -115,7 +117,7 @@ def ranking(year: int) -> Any:
 @role_required(*READERS)
 def ranking_xlsx(year: int) -> Any:
     """The ranking workbook: the same rows as the page."""
-    from cadre_app.services import evaluation_excel
+    from cadre_app.services.evaluations import excel as evaluation_excel
 
     cycle = _cycle_or_404(year)
     rows = [

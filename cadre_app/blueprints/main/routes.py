@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from cadre_app.blueprints.main import bp
 from cadre_app.blueprints.roster.routes import PROFILE_TABS, render_profile
 from cadre_app.extensions import limiter
-from cadre_app.services import dashboard, health
+from cadre_app.services.core import health
+from cadre_app.services.dashboard import queries as dashboard
 
 
 @bp.route("/")

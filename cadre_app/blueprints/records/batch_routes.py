@@ -1,6 +1,6 @@
 """Printed records besides the 干部任免审批表 (公务员年度考核登记表, 谈话记录, the ranking
 report) and HR's batch export with its background jobs. Thin views: load and check access,
-build plain data (services.record_data), render (services.pdf), audit, commit.
+build plain data (services.records.data), render (services.core.pdf), audit, commit.
 
 Access: HR prints every record; a manager the evaluations of the sections they lead and the
 ranking rows of those sections; a cadre their own 年度考核登记表 once the year is confirmed;
@@ -37,13 +37,16 @@ from flask_login import current_user
 
 from cadre_app import clock
 from cadre_app.blueprints.records import bp
-from cadre_app.blueprints.records.forms_batch import SCOPE_MATCHING, BatchForm
+from cadre_app.blueprints.records.batch_forms import SCOPE_MATCHING, BatchForm
 from cadre_app.blueprints.records.routes import user_display_name
 from cadre_app.errors import render_error
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, ExportJob, JobState, Organisation, Role, Talk
 from cadre_app.permissions import has_role, role_required, visible_department_ids
-from cadre_app.services import audit, batch_export, evaluation, pdf, record_data
+from cadre_app.services.core import audit, pdf
+from cadre_app.services.evaluations import operations as evaluation
+from cadre_app.services.records import batch as batch_export
+from cadre_app.services.records import data as record_data
 
 
 def _pdf_download(

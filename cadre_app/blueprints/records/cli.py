@@ -13,8 +13,8 @@ from cadre_app.blueprints.records import bp
 from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Cadre
-from cadre_app.services import appointment_form as form_service
-from cadre_app.services import audit, pdf
+from cadre_app.services.core import audit, pdf
+from cadre_app.services.records import appointment_form as form_service
 
 
 @bp.cli.command("appointment-form")
@@ -44,7 +44,7 @@ def appointment_form_command(staff_no: str, output: Path, fmt: str) -> None:
         sys.exit(1)
     today = clock.today()
     if fmt == "lrmx":
-        from cadre_app.services.lrmx import export_lrmx
+        from cadre_app.services.records.lrmx import export_lrmx
 
         draft = db.session.get(AppointmentDraft, cadre.id)
         content = export_lrmx(cadre, draft, today=today)

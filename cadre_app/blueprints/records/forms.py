@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from cadre_app.services import dates
+from cadre_app.services.core import dates
 
 
 def _date_field(label: Any) -> StringField:
@@ -51,7 +51,7 @@ class AppointmentForm(FlaskForm):
         _parse(field)
 
     def fill(self, values: dict[str, Any]) -> None:
-        """Prefill from ``services.appointment_form.draft_values``."""
+        """Prefill from ``services.records.appointment_form.draft_values``."""
         for attr, value in values.items():
             getattr(self, attr).data = value.isoformat() if isinstance(value, date) else value
 

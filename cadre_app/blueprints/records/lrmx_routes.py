@@ -18,12 +18,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app import clock, uploads
 from cadre_app.blueprints.records import bp
-from cadre_app.blueprints.records.forms_lrmx import LrmxConfirmForm, LrmxUploadForm
+from cadre_app.blueprints.records.lrmx_forms import LrmxConfirmForm, LrmxUploadForm
 from cadre_app.extensions import db
 from cadre_app.forms import select_choices
 from cadre_app.models import AppointmentDraft, Department, ImportUpload, Role
 from cadre_app.permissions import cadre_or_404, role_required
-from cadre_app.services import audit, lrmx, lrmx_import
+from cadre_app.services.core import audit
+from cadre_app.services.records import lrmx, lrmx_import
 
 UPLOAD_KIND = "lrmx"
 

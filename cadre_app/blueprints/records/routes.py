@@ -18,8 +18,8 @@ from cadre_app.errors import render_error
 from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Role
 from cadre_app.permissions import cadre_or_404, has_role, role_required
-from cadre_app.services import appointment_form as form_service
-from cadre_app.services import audit, pdf
+from cadre_app.services.core import audit, pdf
+from cadre_app.services.records import appointment_form as form_service
 
 
 def user_display_name(user: Any) -> str:

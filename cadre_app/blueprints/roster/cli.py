@@ -12,7 +12,8 @@ from cadre_app import clock
 from cadre_app.blueprints.roster import bp
 from cadre_app.cli import cli_actor, import_errors, report_import
 from cadre_app.extensions import db
-from cadre_app.services import audit, roster_excel
+from cadre_app.services.core import audit
+from cadre_app.services.roster import excel as roster_excel
 
 
 @bp.cli.command("import")

@@ -1,5 +1,5 @@
-"""The cadre form, built from services.roster.FIELDS so that form, import and export share one
-list of fields."""
+"""The cadre form, built from services.roster.operations.FIELDS so that form, import and export
+share one list of fields."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from cadre_app.forms import select_choices
-from cadre_app.services import dates, idcard
-from cadre_app.services.roster import FIELDS, Field
+from cadre_app.services.core import dates, idcard
+from cadre_app.services.roster.operations import FIELDS, Field
 
 
 def _field(spec: Field) -> Any:

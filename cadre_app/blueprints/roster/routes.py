@@ -1,5 +1,5 @@
 """Roster list, profile with tabs, create and edit (with version conflicts), ID reveal, photo,
-family and résumé. Thin views: parse, call services.roster, commit, render."""
+family and résumé. Thin views: parse, call services.roster.operations, commit, render."""
 
 from __future__ import annotations
 
@@ -27,7 +27,11 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import Department, FamilyMember, ResumeEntry, Role, enums
 from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
-from cadre_app.services import dates, evaluation, evaluation_query, idcard, roster, roster_query
+from cadre_app.services.core import dates, idcard
+from cadre_app.services.evaluations import operations as evaluation
+from cadre_app.services.evaluations import queries as evaluation_query
+from cadre_app.services.roster import operations as roster
+from cadre_app.services.roster import queries as roster_query
 
 PROFILE_TABS = ("basic", "resume", "family", "evaluation")
 

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
-from cadre_app.services import holiday_sync
+from cadre_app.services.core import holiday_sync
 
 
 @click.group("holidays")

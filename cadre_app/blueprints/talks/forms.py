@@ -1,5 +1,5 @@
 """Forms of the talks pages. Dates and times are parsed here with Chinese messages (WTForms'
-own date fields answer in English); rules across records live in services.talks."""
+own date fields answer in English); rules across records live in services.talks.operations."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length
 
 from cadre_app.forms import select_choices
 from cadre_app.models import TALK_KINDS, TALK_SOURCES
-from cadre_app.services import dates
+from cadre_app.services.core import dates
 
 _DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 DATETIME_KW = {"type": "datetime-local"}
@@ -115,7 +115,7 @@ class TalkEditForm(FlaskForm, _Conductor):
 
 
 class TransitionForm(FlaskForm):
-    """One move of the state machine with the fields that step needs (services.talks
+    """One move of the state machine with the fields that step needs (services.talks.operations
     .step_fields says which); the page shows only those."""
 
     target = HiddenField()

@@ -34,8 +34,16 @@ from cadre_app.blueprints.talks.forms import (
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import TALK_KINDS, Cadre, Holiday, Role, Talk, TalkState
-from cadre_app.permissions import has_role, role_required
-from cadre_app.services import dates, talks, talks_query
+from cadre_app.permissions import (
+    has_role,
+    may_use_talks,
+    role_required,
+    talk_or_404,
+    talk_scope,
+)
+from cadre_app.services.core import dates
+from cadre_app.services.talks import operations as talks
+from cadre_app.services.talks import queries as talks_query
 
 #: Moves a conductor may make; 拟办, 审批 and 升级处理 are the organisation's (HR).
 CONDUCTOR_TARGETS = (
@@ -50,13 +58,6 @@ SUBJECT_SELECT_LIMIT = 500
 FIELD_ALIASES = {"subject_id": "subject_staff_no", "conductor_id": "conductor_staff_no"}
 
 
-def may_use_talks(user: Any) -> bool:
-    """HR and managers use the section (DESIGN.md, roles: a manager writes the talks they
-    conduct); a cadre account does not, even when its cadre is named as a talk's conductor:
-    HR records such a talk, or gives the conductor a manager account."""
-    return has_role(user, Role.HR, Role.MANAGER)
-
-
 def section_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     @login_required
@@ -66,25 +67,6 @@ def section_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def _scope() -> talks_query.TalkScope:
-    if has_role(current_user, Role.HR):
-        return talks_query.TalkScope(everyone=True)
-    return talks_query.TalkScope(cadre_id=current_user.cadre_id)
-
-
-def talk_or_404(talk_id: int) -> Talk:
-    """The talk if the current user may see it; 404 otherwise, so ids cannot be probed."""
-    talk = db.session.get(Talk, talk_id)
-    if talk is None:
-        abort(404)
-    if has_role(current_user, Role.HR):
-        return talk
-    mine = current_user.cadre_id
-    if mine is None or talk.conductor_id != mine or talk.subject_id == mine:
-        abort(404)
-    return talk
 
 
 def _targets(talk: Talk) -> tuple[TalkState, ...]:
@@ -149,7 +131,7 @@ def index() -> Any:
         q=request.args.get("q", "").strip()[:50] or None,
         page=_int(request.args.get("page"), default=1) or 1,
     )
-    result = talks_query.list_talks(filters, scope=_scope(), today=clock.today())
+    result = talks_query.list_talks(filters, scope=talk_scope(current_user), today=clock.today())
     args = {k: v for k, v in request.args.items() if k not in ("page", "state") and v}
     return render_template(
         "talks/index.html",

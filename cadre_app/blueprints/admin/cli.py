@@ -1,0 +1,51 @@
+"""``flask users create``: accounts from the command line (DESIGN.md, Contracts)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from cadre_app.cli import cli_actor
+from cadre_app.extensions import db
+from cadre_app.models import Role
+from cadre_app.services.accounts import operations as accounts
+from cadre_app.services.core import audit
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
+)
+@click.option("--cadre", "staff_no", help="工号 of the cadre this account belongs to.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
+@with_appcontext
+def users_create_command(
+    username: str, role: str, staff_no: str | None, password_stdin: bool
+) -> None:
+    """Create an account; its user must change the password at first login."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(username, role, password, cadre_staff_no=staff_no)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    audit.record(
+        "create",
+        object_type="user",
+        object_id=user.id,
+        summary=f"创建账户 {user.username}（{user.role.value}）",
+        actor_name=cli_actor(),
+    )
+    db.session.commit()
+    click.echo(f"已创建账户 {user.username}（{user.role.value}），首次登录须修改密码。")

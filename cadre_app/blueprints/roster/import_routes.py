@@ -1,0 +1,164 @@
+"""Excel import (upload, preview, confirm), export and the blank template.
+
+Import is three steps so that nothing is written before HR has seen what will happen: the
+upload is checked and kept (``ImportUpload``), the preview parses and validates it, and the
+confirmation parses and validates it again against the database as it is then and applies it
+all-or-nothing, once.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from cadre_app import clock, uploads
+from cadre_app.blueprints.roster import bp
+from cadre_app.blueprints.roster.import_forms import RosterUploadForm
+from cadre_app.extensions import db
+from cadre_app.forms import EmptyForm
+from cadre_app.models import ImportUpload, Role
+from cadre_app.permissions import has_role, role_required, visible_department_ids
+from cadre_app.services.core import audit, workbook
+from cadre_app.services.roster import excel as roster_excel
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_KIND = "roster"
+
+
+uploads.limit_request_body(bp, "roster.import_upload", workbook.MAX_UPLOAD_BYTES)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(Role.HR)
+def import_upload() -> Any:
+    """Upload a roster workbook: checked and kept, then previewed; nothing is imported yet."""
+    form = RosterUploadForm()
+    if not form.validate_on_submit():
+        return render_template("roster/import.html", form=form), (
+            400 if form.is_submitted() else 200
+        )
+    filename = uploads.client_filename(form.file.data.filename, "roster.xlsx")
+    content = form.file.data.read(workbook.MAX_UPLOAD_BYTES + 1)
+    try:
+        roster_excel.read_roster(content, filename)
+    except roster_excel.WorkbookError as error:
+        form.file.errors = [*form.file.errors, error.message]
+        return render_template("roster/import.html", form=form), 400
+    upload = uploads.store(UPLOAD_KIND, filename, content)
+    db.session.commit()
+    return redirect(url_for("roster.import_preview", token=upload.token))
+
+
+def _render_preview(upload: ImportUpload, **context: Any) -> str:
+    return render_template("roster/import_preview.html", upload=upload, form=EmptyForm(), **context)
+
+
+@bp.route("/import/<token>")
+@role_required(Role.HR)
+def import_preview(token: str) -> Any:
+    """Every row with what importing would do to it; the confirm button only without errors."""
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
+    if upload.applied_at is not None:
+        return _render_preview(upload, preview=None)
+    try:
+        preview = roster_excel.preview_import(
+            upload.content,
+            upload.filename,
+            today=clock.today(),
+            organisation_name=current_app.config["ORGANISATION_NAME"],
+        )
+    except roster_excel.WorkbookError as error:
+        return _render_preview(upload, preview=None, workbook_error=error.message), 400
+    return _render_preview(upload, preview=preview)
+
+
+@bp.route("/import/<token>/confirm", methods=["POST"])
+@role_required(Role.HR)
+def import_confirm(token: str) -> Any:
+    """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
+    upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not uploads.claim(upload):  # confirmed already, or being confirmed
+        db.session.rollback()
+        return _render_preview(upload, preview=None, already_applied=True), 409
+    try:
+        summary = roster_excel.apply_import(
+            upload.content,
+            upload.filename,
+            actor=current_user.username,
+            today=clock.today(),
+            organisation_name=current_app.config["ORGANISATION_NAME"],
+        )
+    except roster_excel.ImportRejected as rejected:
+        db.session.rollback()
+        return _render_preview(upload, preview=rejected.preview, rejected=True), 400
+    except roster_excel.WorkbookError as error:
+        db.session.rollback()
+        return _render_preview(upload, preview=None, workbook_error=error.message), 400
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()  # someone saved the same cadres meanwhile: nothing was written
+        abort(409)
+    db.session.commit()
+    if summary.new_departments:
+        message = _(
+            "导入 %(created)d 人，更新 %(updated)d 人，新建部门 %(departments)s。",
+            created=summary.created,
+            updated=summary.updated,
+            departments="、".join(summary.new_departments),
+        )
+    else:
+        message = _(
+            "导入 %(created)d 人，更新 %(updated)d 人。",
+            created=summary.created,
+            updated=summary.updated,
+        )
+    flash(message, "success")
+    return redirect(url_for("roster.index"))
+
+
+def _xlsx(content: bytes, download_name: str) -> Any:
+    return send_file(
+        BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=download_name
+    )
+
+
+@bp.route("/export.xlsx")
+@role_required(Role.HR, Role.MANAGER)
+def export_xlsx() -> Any:
+    """The roster as the import workbook: HR all cadres with full ID numbers, a manager the
+    sections they lead with masked ID numbers. Audited."""
+    full_ids = has_role(current_user, Role.HR)
+    cadres = roster_excel.cadres_for_export(visible_department_ids(current_user))
+    content = roster_excel.build_workbook(cadres, mask_ids=not full_ids)
+    audit.record(
+        "export",
+        object_type="cadre",
+        summary=f"导出干部名册 {len(cadres)} 人（身份证号{'完整' if full_ids else '已脱敏'}）",
+    )
+    db.session.commit()
+    return _xlsx(content, roster_excel.export_filename(clock.today()))
+
+
+@bp.route("/template.xlsx")
+@role_required(Role.HR)
+def template_xlsx() -> Any:
+    """The blank workbook: header row, text-formatted columns, drop-downs, 填写说明."""
+    return _xlsx(
+        roster_excel.blank_template(), roster_excel.export_filename(clock.today(), template=True)
+    )

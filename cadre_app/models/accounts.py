@@ -1,0 +1,107 @@
+"""Accounts, roles and server-side login sessions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from cadre_app.clock import utcnow
+from cadre_app.extensions import db
+from cadre_app.models.organisation import Department, department_manager
+from cadre_app.models.roster import Cadre
+
+
+class Role(enum.StrEnum):
+    """The five roles of DESIGN.md (三员分立: admin, hr and auditor are kept apart)."""
+
+    ADMIN = "admin"
+    HR = "hr"
+    MANAGER = "manager"
+    CADRE = "cadre"
+    AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        from flask_babel import gettext as _
+
+        return {
+            Role.ADMIN: _("系统管理员"),
+            Role.HR: _("组织人事处"),
+            Role.MANAGER: _("领导"),
+            Role.CADRE: _("干部"),
+            Role.AUDITOR: _("安全审计员"),
+        }[self]
+
+
+class User(UserMixin, db.Model):
+    """A login. ``get_id`` returns the current server-side session token, not the user id,
+    so that logging out (which deletes the UserSession row) makes the old cookie useless."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[Role] = so.mapped_column(
+        sa.Enum(
+            Role,
+            name="role",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda roles: [r.value for r in roles],
+            validate_strings=True,
+        )
+    )
+    cadre_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="SET NULL"), unique=True
+    )
+    is_enabled: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    is_demo: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    must_change_password: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    locked_until: so.Mapped[datetime | None] = so.mapped_column()
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column()
+    password_changed_at: so.Mapped[datetime | None] = so.mapped_column()
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    cadre: so.Mapped[Cadre | None] = so.relationship()
+    led_departments: so.Mapped[list[Department]] = so.relationship(
+        secondary=department_manager, back_populates="managers"
+    )
+
+    #: Set on the instance by the session loader and at login; never stored on this row.
+    session_token = None  # type: str | None  (not a column)
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token; this row holds its SHA-256,
+    so a copy of the database does not give working sessions."""
+
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    ip: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+
+    user: so.Mapped[User] = so.relationship()

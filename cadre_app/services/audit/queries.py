@@ -1,0 +1,429 @@
+"""Reading the audit log: a filtered search, newest first, one page at a time, and the Excel export.
+
+The page and the workbook get plain ``AuditRow`` values, never ORM objects. Times are stored as
+naive UTC and shown in the display time zone (Asia/Shanghai by default); a date filter means whole
+days in that zone, both ends included.
+
+Only the requested page is loaded: the rows come from ``ORDER BY id DESC LIMIT/OFFSET`` over the
+indexed columns (time, user, action, object type) and the total from one ``COUNT(*)``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from cadre_app import clock
+from cadre_app.extensions import db
+from cadre_app.models import AuditEvent, Role
+from cadre_app.services.core.audit import ACTIONS
+from cadre_app.services.roster.operations import LABELS as ROSTER_LABELS
+
+SHEET_NAME = "审计日志"
+NOTE_SHEET_NAME = "说明"
+COLUMNS = (
+    "时间",
+    "用户",
+    "角色",
+    "IP",
+    "操作",
+    "对象类型",
+    "对象ID",
+    "摘要",
+    "修改前",
+    "修改后",
+    "结果",
+    "哈希",
+)
+_WIDTHS = (20, 14, 12, 16, 12, 12, 10, 40, 40, 40, 8, 66)
+#: The most rows one export writes (8–9 s with openpyxl on two cores; see bench_audit.py).
+EXPORT_CAP = 50_000
+#: Result codes and their Chinese names.
+RESULTS = {"ok": "成功", "fail": "失败"}
+#: Labels of the keys that appear in before/after snapshots.
+FIELD_LABELS: dict[str, str] = {**ROSTER_LABELS, "version": "版本"}
+#: Text starting with one of these would be a formula (or turn into one) in a spreadsheet.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EMPTY = "—"
+
+
+class FilterError(ValueError):
+    """A filter value the log cannot be searched with; ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What to search for; ``None`` or empty means "any"."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    actor: str | None = None
+    actor_prefix: bool = False
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    result: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action and self.action not in ACTIONS:
+            raise FilterError("action", f"未知的操作类型：{self.action}")
+        if self.result and self.result not in RESULTS:
+            raise FilterError("result", f"未知的结果：{self.result}")
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise FilterError("date_to", "结束日期不能早于开始日期。")
+
+    def describe(self) -> str:
+        """The filters in words, for the summary of an export event ("全部" when none)."""
+        parts = []
+        if self.date_from:
+            parts.append(f"起={self.date_from.isoformat()}")
+        if self.date_to:
+            parts.append(f"止={self.date_to.isoformat()}")
+        if self.actor:
+            parts.append(f"用户{'前缀' if self.actor_prefix else ''}={self.actor}")
+        if self.action:
+            parts.append(f"操作={ACTIONS[self.action]}")
+        if self.object_type:
+            parts.append(f"对象类型={self.object_type}")
+        if self.object_id:
+            parts.append(f"对象ID={self.object_id}")
+        if self.result:
+            parts.append(f"结果={RESULTS[self.result]}")
+        return "；".join(parts) or "全部"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a before/after pair, as text."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One event as the page and the workbook show it (``occurred_at`` in the display zone)."""
+
+    id: int
+    occurred_at: datetime
+    actor_name: str | None
+    actor_role: str | None
+    role_label: str
+    ip: str | None
+    action: str
+    action_label: str
+    object_type: str | None
+    object_id: str | None
+    summary: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    result: str
+    result_label: str
+    hash: str
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return changes_of(self.before, self.after)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first row on this page (0 when there is none)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+    def page_numbers(self, around: int = 2) -> list[int | None]:
+        """Page links to show: first, last and ``around`` either side of this one; ``None`` for
+        a gap."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if numbers and number - (numbers[-1] or 0) > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+
+_SELECTED = (
+    AuditEvent.id,
+    AuditEvent.occurred_at,
+    AuditEvent.actor_name,
+    AuditEvent.actor_role,
+    AuditEvent.ip,
+    AuditEvent.action,
+    AuditEvent.object_type,
+    AuditEvent.object_id,
+    AuditEvent.summary,
+    AuditEvent.before,
+    AuditEvent.after,
+    AuditEvent.result,
+    AuditEvent.hash,
+)
+
+
+def _utc_midnight(day: date, tz: ZoneInfo) -> datetime | None:
+    """Local midnight at the start of ``day`` as naive UTC; ``None`` beyond datetime's range."""
+    try:
+        return datetime.combine(day, time.min, tz).astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _conditions(filters: AuditFilters, tz: ZoneInfo) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.date_from:
+        start = _utc_midnight(filters.date_from, tz)
+        if start is not None:
+            conditions.append(AuditEvent.occurred_at >= start)
+    if filters.date_to and filters.date_to < date.max:
+        end = _utc_midnight(filters.date_to + timedelta(days=1), tz)
+        if end is not None:
+            conditions.append(AuditEvent.occurred_at < end)
+    if filters.actor:
+        if filters.actor_prefix:
+            conditions.append(AuditEvent.actor_name.startswith(filters.actor, autoescape=True))
+        else:
+            conditions.append(AuditEvent.actor_name == filters.actor)
+    if filters.action:
+        conditions.append(AuditEvent.action == filters.action)
+    if filters.object_type:
+        conditions.append(AuditEvent.object_type == filters.object_type)
+    if filters.object_id:
+        conditions.append(AuditEvent.object_id == filters.object_id)
+    if filters.result:
+        conditions.append(AuditEvent.result == filters.result)
+    return conditions
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_text(v) for v in value) or EMPTY
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def changes_of(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[Change, ...]:
+    """Each field named in ``before`` or ``after`` as old → new text, in the order recorded."""
+    before, after = before or {}, after or {}
+    keys = list(before) + [key for key in after if key not in before]
+    return tuple(
+        Change(key, FIELD_LABELS.get(key, key), _text(before.get(key)), _text(after.get(key)))
+        for key in keys
+    )
+
+
+def _role_labels() -> dict[str, str]:
+    return {role.value: role.label for role in Role}
+
+
+def _row(values: Sequence[Any], tz: ZoneInfo, role_labels: dict[str, str]) -> AuditRow:
+    (id_, occurred_at, actor_name, actor_role, ip, action, object_type, object_id, summary) = (
+        values[:9]
+    )
+    before, after, result, hash_ = values[9:]
+    return AuditRow(
+        id=id_,
+        occurred_at=occurred_at.replace(tzinfo=UTC).astimezone(tz),
+        actor_name=actor_name,
+        actor_role=actor_role,
+        role_label=role_labels.get(actor_role, actor_role) if actor_role else EMPTY,
+        ip=ip,
+        action=action,
+        action_label=ACTIONS.get(action, action),
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary,
+        before=before,
+        after=after,
+        result=result,
+        result_label=RESULTS.get(result, result),
+        hash=hash_,
+    )
+
+
+def count(filters: AuditFilters, *, tz: ZoneInfo | None = None) -> int:
+    """How many events match ``filters``."""
+    tz = tz or clock.zone()
+    stmt = sa.select(sa.func.count()).select_from(AuditEvent).where(*_conditions(filters, tz))
+    return db.session.scalar(stmt) or 0
+
+
+def search(
+    filters: AuditFilters, page: int = 1, per_page: int = 50, *, tz: ZoneInfo | None = None
+) -> AuditPage:
+    """One page of the events matching ``filters``, newest first (by id, the chain's order).
+
+    ``page`` is clamped to the pages that exist, so a stale link shows the last page."""
+    tz = tz or clock.zone()
+    per_page = max(1, per_page)
+    total = count(filters, tz=tz)
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    stmt = (
+        sa.select(*_SELECTED)
+        .where(*_conditions(filters, tz))
+        .order_by(AuditEvent.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    labels = _role_labels()
+    rows = [_row(values, tz, labels) for values in db.session.execute(stmt)]
+    return AuditPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def rows_for_export(
+    filters: AuditFilters, *, cap: int = EXPORT_CAP, tz: ZoneInfo | None = None
+) -> tuple[list[AuditRow], int]:
+    """The newest ``cap`` events matching ``filters`` and how many match in all."""
+    tz = tz or clock.zone()
+    total = count(filters, tz=tz)
+    stmt = (
+        sa.select(*_SELECTED)
+        .where(*_conditions(filters, tz))
+        .order_by(AuditEvent.id.desc())
+        .limit(cap)
+    )
+    labels = _role_labels()
+    rows = [_row(values, tz, labels) for values in db.session.execute(stmt)]
+    return rows, total
+
+
+def _cell_text(value: str) -> str:
+    # Control characters other than tab, LF and CR cannot be stored in xlsx: show them as \xNN.
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """A value for a write-only sheet; text is always a string cell, never a formula."""
+    if value is None or not isinstance(value, str):
+        return value
+    text = _cell_text(value)
+    if not text.startswith(FORMULA_TRIGGERS):
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # openpyxl makes "=..." a formula; keep it as text
+    cell.quotePrefix = True  # and Excel keeps it text even when the cell is edited
+    return cell
+
+
+def _snapshot_text(values: dict[str, Any] | None) -> str | None:
+    if values is None:
+        return None
+    return json.dumps(values, ensure_ascii=False, sort_keys=False)
+
+
+def to_workbook(rows: Iterable[AuditRow], *, note: str | None = None) -> bytes:
+    """The rows as an .xlsx: sheet ``审计日志`` with the columns of ``COLUMNS``, times in the
+    display zone. No cell is ever a formula, whatever the text. ``note`` (e.g. that the export
+    was capped) goes on a second sheet ``说明``."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET_NAME)
+    for index, width in enumerate(_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(COLUMNS)
+    for row in rows:
+        when = WriteOnlyCell(sheet, value=row.occurred_at.replace(tzinfo=None))
+        when.number_format = "yyyy-mm-dd hh:mm:ss"
+        values = (
+            row.actor_name,
+            row.role_label if row.actor_role else None,
+            row.ip,
+            row.action_label,
+            row.object_type,
+            row.object_id,
+            row.summary,
+            _snapshot_text(row.before),
+            _snapshot_text(row.after),
+            row.result_label,
+            row.hash,
+        )
+        sheet.append([when, *(_cell(sheet, value) for value in values)])
+    if note:
+        notes = book.create_sheet(NOTE_SHEET_NAME)
+        notes.column_dimensions["A"].width = 80
+        notes.append([_cell(notes, note)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Export:
+    """A finished export: the workbook and what went into it."""
+
+    data: bytes
+    exported: int
+    total: int
+    filters: AuditFilters
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.exported
+
+    @property
+    def summary(self) -> str:
+        """The summary of the ``export`` audit event that records this export."""
+        text = f"导出审计日志 {self.exported} 条（筛选：{self.filters.describe()}）"
+        if self.capped:
+            text += (
+                f"；符合条件共 {self.total} 条，超出上限的 {self.total - self.exported} 条未导出"
+            )
+        return text
+
+
+def export(filters: AuditFilters, *, cap: int = EXPORT_CAP, tz: ZoneInfo | None = None) -> Export:
+    """The newest ``cap`` events matching ``filters`` as a workbook; when more match, the
+    workbook says so on its ``说明`` sheet. Recording the export is the caller's job."""
+    tz = tz or clock.zone()
+    rows, total = rows_for_export(filters, cap=cap, tz=tz)
+    note = None
+    if total > len(rows):
+        note = f"符合条件的记录共 {total} 条，仅导出最新的 {len(rows)} 条；请缩小筛选范围分批导出。"
+    return Export(to_workbook(rows, note=note), len(rows), total, filters)

@@ -1,0 +1,232 @@
+"""The audit trail: append-only events chained by SHA-256.
+
+Each event's ``hash`` covers its own content and the previous event's hash, so editing a row
+changes its hash and deleting one breaks the link of the next (``verify``). Values that are
+personal identifiers are masked before they are written.
+
+``record`` flushes and never commits: the event lands in the same transaction as the change it
+describes, so a rolled-back change leaves no event and a kept change always has one. Events that
+must survive a failed request (a failed login) are committed by the caller on purpose.
+
+Appends are serialised on every database (``_lock_chain``): reading the chain head and inserting
+the next event must happen under one lock held to the end of the transaction, or two processes
+read the same head and fork the chain, and ``verify`` then reports tampering that never happened.
+PostgreSQL takes a transaction-level advisory lock. SQLite has only its database write lock, and
+pysqlite begins a transaction only before an INSERT, UPDATE or DELETE, so a head read as the
+transaction's first statement would run outside any lock: when the connection is not yet in a
+transaction, the append begins one with ``BEGIN IMMEDIATE``, which takes the write lock (waiting
+up to ``busy_timeout``) before the read. A transaction that is already open began with a write
+and holds that lock. Other transactions stay deferred, so reads remain concurrent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+
+from cadre_app.clock import utcnow
+from cadre_app.extensions import db
+from cadre_app.models import AuditEvent
+from cadre_app.services.core import idcard
+
+GENESIS = "0" * 64
+#: Keys whose values are masked in before/after snapshots.
+MASKED_KEYS = frozenset({"id_number"})
+_CHAIN_LOCK = 720_2026  # pg_advisory_xact_lock key: one writer extends the chain at a time
+
+#: Action codes and their Chinese names (for the audit page and its export).
+ACTIONS = {
+    "login": "登录成功",
+    "login_failed": "登录失败",
+    "logout": "退出",
+    "create": "新增",
+    "update": "修改",
+    "delete": "删除",
+    "reveal": "查看身份证号",
+    "import": "导入",
+    "export": "导出",
+    "download": "下载",
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def mask_snapshot(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A JSON-ready copy of ``values`` with identifiers masked."""
+    if values is None:
+        return None
+    return {
+        key: (idcard.mask(value) if key in MASKED_KEYS and value else _plain(value))
+        for key, value in values.items()
+    }
+
+
+def digest(event: AuditEvent) -> str:
+    """SHA-256 over the event's content and the previous hash, in canonical JSON."""
+    content = {
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "actor_role": event.actor_role,
+        "ip": event.ip,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "summary": event.summary,
+        "before": event.before,
+        "after": event.after,
+        "result": event.result,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _request_actor() -> tuple[int | None, str | None, str | None, str | None]:
+    if not has_request_context():
+        return None, None, None, None
+    from flask_login import current_user
+
+    ip = request.remote_addr
+    if current_user and current_user.is_authenticated:
+        return current_user.id, current_user.username, current_user.role.value, ip
+    return None, None, None, ip
+
+
+def _lock_chain() -> None:
+    """Hold the lock that lets one transaction at a time extend the chain, until this
+    transaction ends (see the module docstring)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+    elif (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.driver_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def record(
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: object = None,
+    summary: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    result: str = "ok",
+    actor_name: str | None = None,
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+) -> AuditEvent:
+    """Append one event. Who and from where come from the request unless given (the CLI
+    passes ``actor_name``)."""
+    req_id, req_name, req_role, ip = _request_actor()
+    _lock_chain()
+    prev = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor_id if actor_id is not None else req_id,
+        actor_name=actor_name or req_name,
+        actor_role=actor_role or req_role,
+        ip=ip,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        summary=(summary or "")[:500] or None,
+        before=mask_snapshot(before),
+        after=mask_snapshot(after),
+        result=result,
+        prev_hash=prev or GENESIS,
+    )
+    event.hash = digest(event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def record_many(events: list[dict[str, Any]], *, actor_name: str | None = None) -> int:
+    """Append many events at once (an import of thousands of rows): the chain is extended in
+    memory and written with one bulk INSERT. Each dict takes the keyword arguments of
+    ``record``. Returns how many were written."""
+    if not events:
+        return 0
+    req_id, req_name, req_role, ip = _request_actor()
+    _lock_chain()
+    prev = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = prev or GENESIS
+    rows = []
+    now = utcnow()
+    for spec in events:
+        event = AuditEvent(
+            occurred_at=now,
+            actor_id=req_id,
+            actor_name=spec.get("actor_name") or actor_name or req_name,
+            actor_role=req_role,
+            ip=ip,
+            action=spec["action"],
+            object_type=spec.get("object_type"),
+            object_id=None if spec.get("object_id") is None else str(spec["object_id"]),
+            summary=(spec.get("summary") or "")[:500] or None,
+            before=mask_snapshot(spec.get("before")),
+            after=mask_snapshot(spec.get("after")),
+            result=spec.get("result", "ok"),
+            prev_hash=prev,
+        )
+        event.hash = prev = digest(event)
+        rows.append({column: getattr(event, column) for column in _COLUMNS})
+    db.session.execute(sa.insert(AuditEvent), rows)
+    return len(rows)
+
+
+_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "actor_role",
+    "ip",
+    "action",
+    "object_type",
+    "object_id",
+    "summary",
+    "before",
+    "after",
+    "result",
+    "prev_hash",
+    "hash",
+)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    event_id: int
+    message: str
+
+
+def verify(batch: int = 1000) -> Iterator[ChainProblem]:
+    """Walk the chain in id order and report every row whose content or link is wrong."""
+    prev = GENESIS
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
+    for event in db.session.scalars(stmt):
+        if event.prev_hash != prev:
+            yield ChainProblem(event.id, "与前一条记录的链接断开（其前的记录被删除或改动）")
+        if digest(event) != event.hash:
+            yield ChainProblem(event.id, "内容与哈希不符（记录被改动）")
+        prev = event.hash

@@ -1,0 +1,156 @@
+"""What the domains contribute to the whole app, gathered per app so no central list names a
+domain (DESIGN.md, "Layout for growth").
+
+``create_app`` makes one ``Registry`` (``init_app``), finds every package under
+``cadre_app.blueprints`` and calls its ``register(app)``, which registers the package's
+blueprint (and with it its ``flask <domain> ...`` commands) and adds, through
+``registry.get(app)``:
+
+- menu entries (``add_menu_entry``): endpoint, label msgid, roles, an ``order`` number that
+  fixes the place in the navigation bar, and the endpoint prefixes of pages under the entry;
+  ``add_to_section`` puts one domain's pages under another domain's entry (a cadre's printed
+  forms under 干部名册);
+- audit object types (``add_object_types``): code -> Chinese name, for the audit page and its
+  export, listed in ``order``;
+- PDF kinds (``add_pdf_kind``): records that batch export can print for many cadres (any object
+  with a ``code``; today ``services.records.data.CadreRecord``).
+
+Readers use ``current()``: the registry of the app in context, else (unit tests, bench scripts
+and the shell, outside an app context) that of the app built last in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+
+EXTENSION = "cadre_registry"
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One entry of the navigation bar."""
+
+    endpoint: str
+    label: str  # msgid, translated when shown
+    roles: tuple[Any, ...]  # Role members that see the entry (the views check the same roles)
+    order: int  # place in the bar, smallest first
+    section: tuple[str, ...] = ()  # endpoint prefixes of the pages under the entry
+
+
+@dataclass
+class Registry:
+    """The menu entries, audit object types and PDF kinds of one app."""
+
+    _menu: list[MenuEntry] = field(default_factory=list)
+    _sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _object_types: list[tuple[int, str, str]] = field(default_factory=list)
+    _pdf_kinds: dict[str, Any] = field(default_factory=dict)
+
+    # --- contributing (from a blueprint package's register(app)) ----------------------------
+
+    def add_menu_entry(
+        self,
+        endpoint: str,
+        label: str,
+        roles: tuple[Any, ...],
+        *,
+        order: int,
+        section: tuple[str, ...] = (),
+    ) -> None:
+        if any(e.endpoint == endpoint for e in self._menu):
+            raise ValueError(f"menu entry {endpoint} registered twice")
+        if any(e.order == order for e in self._menu):
+            raise ValueError(f"menu order {order} taken ({endpoint})")
+        self._menu.append(MenuEntry(endpoint, label, tuple(roles), order, tuple(section)))
+
+    def add_to_section(self, endpoint: str, *prefixes: str) -> None:
+        """Count pages whose endpoint starts with one of ``prefixes`` as under the menu entry
+        ``endpoint`` of another domain (the entry may be registered before or after)."""
+        self._sections[endpoint] = self._sections.get(endpoint, ()) + prefixes
+
+    def add_object_types(self, types: Mapping[str, str], *, order: int) -> None:
+        """Audit object types (code -> Chinese name); ``order`` places them in the list."""
+        known = {code for _order, code, _name in self._object_types}
+        for code, name in types.items():
+            if code in known:
+                raise ValueError(f"audit object type {code} registered twice")
+            self._object_types.append((order, code, name))
+
+    def add_pdf_kind(self, kind: Any) -> None:
+        """A per-cadre record batch export can print, by its ``code``."""
+        if kind.code in self._pdf_kinds:
+            raise ValueError(f"PDF kind {kind.code} registered twice")
+        self._pdf_kinds[kind.code] = kind
+
+    # --- reading ----------------------------------------------------------------------------
+
+    @property
+    def menu(self) -> list[MenuEntry]:
+        """The entries in navigation order."""
+        return sorted(self._menu, key=lambda e: e.order)
+
+    def section(self, endpoint: str) -> tuple[str, ...]:
+        """Endpoint prefixes of the pages under the menu entry ``endpoint``."""
+        own = next((e.section for e in self._menu if e.endpoint == endpoint), ())
+        return own + self._sections.get(endpoint, ())
+
+    @property
+    def object_types(self) -> dict[str, str]:
+        """Audit object types, code -> Chinese name, in registration order."""
+        ordered = sorted(enumerate(self._object_types), key=lambda item: (item[1][0], item[0]))
+        return {code: name for _i, (_order, code, name) in ordered}
+
+    @property
+    def pdf_kinds(self) -> dict[str, Any]:
+        return dict(self._pdf_kinds)
+
+
+_latest: Registry | None = None
+
+
+def init_app(app: Flask) -> Registry:
+    """Give ``app`` an empty registry (before the blueprint packages register)."""
+    global _latest
+    registry = app.extensions[EXTENSION] = Registry()
+    _latest = registry
+    return registry
+
+
+def get(app: Flask) -> Registry:
+    return app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def current() -> Registry:
+    """The registry of the app in context, else of the app built last in this process."""
+    if has_app_context():
+        return get(current_app)
+    if _latest is None:
+        raise RuntimeError("no application has been created yet")
+    return _latest
+
+
+class CurrentView(Mapping[str, Any]):
+    """A read-only mapping onto one of ``current()``'s registries, looked up at each use, so
+    a module constant (``batch.KINDS``) stays what the running app registered."""
+
+    def __init__(self, attribute: str):
+        self._attribute = attribute
+
+    def _mapping(self) -> Mapping[str, Any]:
+        return getattr(current(), self._attribute)  # type: ignore[no-any-return]
+
+    def __getitem__(self, key: str) -> Any:
+        return self._mapping()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())
+
+    def __repr__(self) -> str:
+        return f"<registered {self._attribute}: {dict(self._mapping())!r}>"

@@ -1,0 +1,63 @@
+"""Figures for each role's dashboard, as plain dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from cadre_app import clock
+from cadre_app.clock import utcnow
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, Department, Role, User
+from cadre_app.services.roster.operations import age_on
+
+
+def for_user(user: User) -> dict[str, Any]:
+    if user.role is Role.ADMIN:
+        by_role = dict(
+            db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all()
+        )
+        locked = db.session.scalar(
+            sa.select(sa.func.count()).select_from(User).where(User.locked_until > utcnow())
+        )
+        return {"by_role": {role: by_role.get(role, 0) for role in Role}, "locked": locked}
+    if user.role is Role.HR:
+        return {
+            "cadres": db.session.scalar(sa.select(sa.func.count()).select_from(Cadre)),
+            "departments": db.session.scalar(sa.select(sa.func.count()).select_from(Department)),
+        }
+    if user.role is Role.MANAGER:
+        counts = dict(
+            db.session.execute(
+                sa.select(Cadre.department_id, sa.func.count())
+                .where(Cadre.department_id.in_([d.id for d in user.led_departments]))
+                .group_by(Cadre.department_id)
+            ).all()
+        )
+        return {
+            "sections": [
+                {"name": d.name, "cadres": counts.get(d.id, 0)}
+                for d in sorted(user.led_departments, key=lambda d: (d.sort_order, d.name))
+            ]
+        }
+    if user.role is Role.CADRE:
+        return {"profile": own_profile(user) if user.cadre else None}
+    return {}
+
+
+def own_profile(user: User) -> dict[str, Any]:
+    cadre = user.cadre
+    assert cadre is not None
+    today = clock.today()
+    return {
+        "name": cadre.name,
+        "staff_no": cadre.staff_no,
+        "gender": cadre.gender,
+        "birth_date": cadre.birth_date,
+        "age": age_on(cadre.birth_date, today),  # stated on the page as 计算至 today
+        "age_on": today,
+        "department": cadre.department.name,
+        "position_title": cadre.position_title,
+        "rank": cadre.rank,
+    }

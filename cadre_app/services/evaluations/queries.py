@@ -1,0 +1,192 @@
+"""Reading the annual evaluation for pages and workbooks: cycles, the ranking table, the grade
+distribution, one cadre's history with the attention mark, quarterly grades."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from cadre_app.extensions import db
+from cadre_app.models import (
+    Cadre,
+    CycleState,
+    Department,
+    Evaluation,
+    EvaluationCycle,
+    QuarterlyGrade,
+    Talk,
+    TalkState,
+)
+from cadre_app.services.evaluations import rules as ranking
+from cadre_app.services.evaluations.operations import BOTTOM_TALK_KIND, declining
+
+
+def list_cycles() -> list[dict[str, Any]]:
+    counts = dict(
+        db.session.execute(
+            sa.select(Evaluation.cycle_id, sa.func.count()).group_by(Evaluation.cycle_id)
+        ).all()
+    )
+    cycles = db.session.scalars(sa.select(EvaluationCycle).order_by(EvaluationCycle.year.desc()))
+    return [
+        {"year": c.year, "state": c.state, "evaluated": counts.get(c.id, 0), "cycle": c}
+        for c in cycles
+    ]
+
+
+def ranking_rows(
+    cycle: EvaluationCycle, *, department_ids: list[int] | None, section: int | None = None
+) -> list[dict[str, Any]]:
+    """The ranking table as plain dicts, in overall order (unranked last, then by 工号), with
+    the state of each bottom-ranked cadre's reminder talk. ``department_ids`` None = all."""
+    talk_state = (
+        sa.select(Talk.state)
+        .where(Talk.evaluation_id == Evaluation.id, Talk.kind == BOTTOM_TALK_KIND)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            Evaluation.id,
+            Evaluation.cadre_id,
+            Cadre.staff_no,
+            Cadre.name,
+            Department.name.label("department"),
+            Evaluation.department_id,
+            Evaluation.ordinary,
+            Evaluation.democratic,
+            Evaluation.leader,
+            Evaluation.total,
+            Evaluation.section_rank,
+            Evaluation.overall_rank,
+            Evaluation.proposed_grade,
+            Evaluation.final_grade,
+            Evaluation.no_grade,
+            Evaluation.bottom,
+            Evaluation.bottom_reason,
+            Evaluation.settings_version,
+            talk_state.label("talk_state"),
+        )
+        .join(Cadre, Cadre.id == Evaluation.cadre_id)
+        .join(Department, Department.id == Evaluation.department_id)
+        .where(Evaluation.cycle_id == cycle.id)
+        .order_by(Evaluation.overall_rank.is_(None), Evaluation.overall_rank, Cadre.staff_no)
+    )
+    if department_ids is not None:
+        stmt = stmt.where(Evaluation.department_id.in_(department_ids or [-1]))
+    if section is not None:
+        stmt = stmt.where(Evaluation.department_id == section)
+    rows = []
+    for row in db.session.execute(stmt):
+        data = row._asdict()
+        data["grade"] = (
+            row.final_grade or row.proposed_grade or (ranking.NO_GRADE if row.no_grade else None)
+        )
+        data["talk_state"] = TalkState(row.talk_state) if row.talk_state else None
+        rows.append(data)
+    return rows
+
+
+def distribution(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts per grade (with 不定等次 and 未定 for rows without a grade), in display order."""
+    counts = {grade: 0 for grade in (*ranking.GRADES, ranking.NO_GRADE)}
+    counts["未定"] = 0
+    for row in rows:
+        counts[row["grade"] if row["grade"] in counts else "未定"] += 1
+    return counts
+
+
+def history_for(cadre_id: int) -> list[dict[str, Any]]:
+    """Every year's evaluation of one cadre, newest first, with the attention mark on the
+    latest year when the totals fell three years in a row."""
+    rows = db.session.execute(
+        sa.select(
+            EvaluationCycle.year,
+            EvaluationCycle.state,
+            Evaluation.id,
+            Evaluation.ordinary,
+            Evaluation.democratic,
+            Evaluation.leader,
+            Evaluation.total,
+            Evaluation.section_rank,
+            Evaluation.overall_rank,
+            Evaluation.proposed_grade,
+            Evaluation.final_grade,
+            Evaluation.no_grade,
+            Evaluation.bottom,
+            Evaluation.bottom_reason,
+            Evaluation.consequences,
+        )
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .where(Evaluation.cadre_id == cadre_id)
+        .order_by(EvaluationCycle.year.desc())
+    ).all()
+    result = [row._asdict() for row in rows]
+    totals = {r["year"]: r["total"] for r in result}
+    attention = declining(totals)
+    for i, row in enumerate(result):
+        row["attention"] = attention and i == 0
+    return result
+
+
+#: "The last three years' results" (近三年年度考核结果) of the 干部任免审批表 and of .lrmx.
+RESULT_YEARS = 3
+DECIDED_STATES = (CycleState.DECIDED, CycleState.ARCHIVED)
+
+
+def recent_results(cadre_id: int, *, today: date, years: int = RESULT_YEARS) -> str:
+    """``2023年度考核称职；2024年度考核优秀；2025年度考核称职``: the final grades of the cycles
+    decided (or archived) among the last ``years`` years before ``today``, oldest first;
+    ``不定等次`` for a year without a grade. The one rule for the PDF form and .lrmx."""
+    decided = [
+        row
+        for row in history_for(cadre_id)
+        if row["state"] in DECIDED_STATES
+        and row["year"] >= today.year - years
+        and (row["final_grade"] or row["no_grade"])
+    ][:years]
+    return "；".join(
+        f"{row['year']}年度考核{row['final_grade'] or ranking.NO_GRADE}"
+        for row in reversed(decided)
+    )
+
+
+def section_sizes(cycle_ids: list[int]) -> dict[tuple[int, int], int]:
+    """(cycle_id, department_id) -> ranked cadres, for "rank n of m"."""
+    rows = db.session.execute(
+        sa.select(Evaluation.cycle_id, Evaluation.department_id, sa.func.count())
+        .where(Evaluation.cycle_id.in_(cycle_ids), Evaluation.section_rank.is_not(None))
+        .group_by(Evaluation.cycle_id, Evaluation.department_id)
+    )
+    return {(c, d): n for c, d, n in rows}
+
+
+def attention_cadres(latest_year: int, cadre_ids: list[int] | None = None) -> set[int]:
+    """Cadres whose totals fell in each of the three years up to ``latest_year``."""
+    stmt = (
+        sa.select(Evaluation.cadre_id, EvaluationCycle.year, Evaluation.total)
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .where(EvaluationCycle.year.between(latest_year - 2, latest_year))
+    )
+    if cadre_ids is not None:
+        stmt = stmt.where(Evaluation.cadre_id.in_(cadre_ids))
+    totals: dict[int, dict[int, float | None]] = {}
+    for cadre_id, year, total in db.session.execute(stmt):
+        totals.setdefault(cadre_id, {})[year] = total
+    return {
+        cadre_id
+        for cadre_id, by_year in totals.items()
+        if latest_year in by_year and declining(by_year)
+    }
+
+
+def quarterly_grades(cadre_id: int, year: int) -> dict[int, str | None]:
+    rows = db.session.execute(
+        sa.select(QuarterlyGrade.quarter, QuarterlyGrade.grade).where(
+            QuarterlyGrade.cadre_id == cadre_id, QuarterlyGrade.year == year
+        )
+    )
+    found = dict(rows.all())
+    return {q: found.get(q) for q in (1, 2, 3, 4)}

@@ -1,0 +1,155 @@
+"""The list of talks (HR's and a conductor's): filters, search, paging, ordering by
+deadline with the overdue first; SQL forms of the deadline and overdue rules of
+services.talks.operations (which owns the rules themselves)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, Talk, TalkState
+from cadre_app.services.talks.operations import BEFORE_HELD, S, days_overdue
+
+
+@dataclass(frozen=True)
+class TalkScope:
+    """Whose talks: everyone's (HR), or those ``cadre_id`` conducts, never those about them."""
+
+    everyone: bool = False
+    cadre_id: int | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        if self.everyone:
+            return []
+        if self.cadre_id is None:
+            return [sa.false()]
+        return [Talk.conductor_id == self.cadre_id, Talk.subject_id != self.cadre_id]
+
+
+@dataclass(frozen=True)
+class TalkFilters:
+    state: TalkState | None = None
+    kind: str | None = None
+    overdue: bool = False
+    q: str | None = None  # 姓名 or 工号 of the subject
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class TalkRow:
+    id: int
+    kind: str
+    source: str
+    state: TalkState
+    subject_id: int
+    subject_name: str
+    subject_staff_no: str
+    conductor_name: str | None
+    reason: str | None
+    due_date: date | None
+    reply_due_date: date | None
+    follow_up_due_date: date | None
+    deadline: date | None = None
+    days_overdue: int = 0
+
+
+@dataclass(frozen=True)
+class TalkPage:
+    rows: list[TalkRow]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[TalkState, int] = field(default_factory=dict)
+    all_count: int = 0
+    overdue_count: int = 0
+
+    @property
+    def pages(self) -> int:
+        return max(math.ceil(self.total / self.per_page), 1)
+
+
+def deadline_sql() -> sa.Case[Any]:
+    """``deadline_of`` as a SQL expression, so the list filters and sorts in the database."""
+    return sa.case(
+        (Talk.state.in_(BEFORE_HELD), Talk.due_date),
+        (Talk.state.in_([S.HELD, S.AWAITING_REPLY]), Talk.reply_due_date),
+        (Talk.state == S.FOLLOW_UP, Talk.follow_up_due_date),
+        else_=sa.null(),
+    )
+
+
+def overdue_sql(today: date) -> sa.ColumnElement[bool]:
+    return deadline_sql() < today
+
+
+def _search(q: str) -> sa.ColumnElement[bool]:
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return Talk.subject_id.in_(
+        sa.select(Cadre.id).where(
+            sa.or_(Cadre.name.like(pattern, escape="\\"), Cadre.staff_no == q)
+        )
+    )
+
+
+def list_talks(filters: TalkFilters, *, scope: TalkScope, today: date) -> TalkPage:
+    """One page of talks, latest running deadline first (closed ones last, newest first), with
+    the count per state and of overdue talks under the same filters. Three small queries; only
+    the page's rows are loaded."""
+    base = scope.conditions()
+    if filters.kind:
+        base.append(Talk.kind == filters.kind)
+    if filters.q:
+        base.append(_search(filters.q))
+    overdue = overdue_sql(today)
+    counted = base + ([overdue] if filters.overdue else [])
+    counts = {
+        S(state): n
+        for state, n in db.session.execute(
+            sa.select(Talk.state, sa.func.count()).where(*counted).group_by(Talk.state)
+        )
+    }
+    overdue_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Talk).where(*base, overdue)
+    )
+    where = counted + ([Talk.state == filters.state] if filters.state else [])
+    total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
+    deadline = deadline_sql().label("deadline")
+    stmt = (
+        sa.select(
+            Talk.id,
+            Talk.kind,
+            Talk.source,
+            Talk.state,
+            Talk.subject_id,
+            Cadre.name,
+            Cadre.staff_no,
+            Talk.conductor_name,
+            Talk.reason,
+            Talk.due_date,
+            Talk.reply_due_date,
+            Talk.follow_up_due_date,
+            deadline,
+        )
+        .join(Cadre, Cadre.id == Talk.subject_id)
+        .where(*where)
+        .order_by(deadline.desc().nulls_last(), Talk.id.desc())
+        .limit(filters.per_page)
+        .offset((filters.page - 1) * filters.per_page)
+    )
+    rows = [TalkRow(*r[:12], deadline=r.deadline) for r in db.session.execute(stmt)]
+    rows = [replace(row, days_overdue=days_overdue(row, today)) for row in rows]
+    return TalkPage(
+        rows=rows,
+        total=total,
+        page=filters.page,
+        per_page=filters.per_page,
+        counts=counts,
+        all_count=sum(counts.values()),
+        overdue_count=overdue_count or 0,
+    )
