@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from cadre_app.services.core import dates, idcard
-from cadre_app.services.roster import operations as roster
+from cadre_app.services.roster import rules as roster
 
 TODAY = date(2026, 11, 26)
 

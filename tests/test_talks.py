@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Holiday, Talk, TalkState
+from cadre_app.services.core import workdays
 from cadre_app.services.talks import operations as talks
 from cadre_app.services.talks import queries as talks_query
 
@@ -562,20 +563,20 @@ def test_list_of_10000_talks_filters_and_pages(app_ctx, org):
 
 
 def test_holidays_are_checked_listed_and_deleted(app_ctx):
-    talks.add_holiday(date(2026, 10, 1), "国庆节", is_workday=False, actor="hr1")  # Thursday
-    talks.add_holiday(date(2026, 10, 10), "国庆调休", is_workday=True, actor="hr1")  # Saturday
-    with pytest.raises(talks.TalkError, match="已经登记过"):
-        talks.add_holiday(date(2026, 10, 1), "国庆节", is_workday=False, actor="hr1")
-    with pytest.raises(talks.TalkError, match="是周末，本来就不上班"):
-        talks.add_holiday(date(2026, 10, 3), "国庆节", is_workday=False, actor="hr1")
-    with pytest.raises(talks.TalkError, match="只有周末才能登记为调休上班日"):
-        talks.add_holiday(date(2026, 10, 9), "调休", is_workday=True, actor="hr1")
-    with pytest.raises(talks.TalkError, match="请填写名称"):
-        talks.add_holiday(date(2026, 10, 2), "  ", is_workday=False, actor="hr1")
-    assert [h.day.day for h in talks.list_holidays(2026)] == [1, 10]
-    assert talks.list_holidays(2027) == []
-    talks.delete_holiday(db.session.get(Holiday, date(2026, 10, 1)), actor="hr1")
-    assert [h.day.day for h in talks.list_holidays(2026)] == [10]
+    workdays.add_holiday(date(2026, 10, 1), "国庆节", is_workday=False, actor="hr1")  # Thursday
+    workdays.add_holiday(date(2026, 10, 10), "国庆调休", is_workday=True, actor="hr1")  # Saturday
+    with pytest.raises(workdays.CalendarError, match="已经登记过"):
+        workdays.add_holiday(date(2026, 10, 1), "国庆节", is_workday=False, actor="hr1")
+    with pytest.raises(workdays.CalendarError, match="是周末，本来就不上班"):
+        workdays.add_holiday(date(2026, 10, 3), "国庆节", is_workday=False, actor="hr1")
+    with pytest.raises(workdays.CalendarError, match="只有周末才能登记为调休上班日"):
+        workdays.add_holiday(date(2026, 10, 9), "调休", is_workday=True, actor="hr1")
+    with pytest.raises(workdays.CalendarError, match="请填写名称"):
+        workdays.add_holiday(date(2026, 10, 2), "  ", is_workday=False, actor="hr1")
+    assert [h.day.day for h in workdays.list_holidays(2026)] == [1, 10]
+    assert workdays.list_holidays(2027) == []
+    workdays.delete_holiday(db.session.get(Holiday, date(2026, 10, 1)), actor="hr1")
+    assert [h.day.day for h in workdays.list_holidays(2026)] == [10]
     actions = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.object_type == "holiday")
     ).all()

@@ -41,7 +41,7 @@ from cadre_app.permissions import (
     talk_or_404,
     talk_scope,
 )
-from cadre_app.services.core import dates
+from cadre_app.services.core import dates, workdays
 from cadre_app.services.talks import operations as talks
 from cadre_app.services.talks import queries as talks_query
 
@@ -399,7 +399,7 @@ def holidays() -> Any:
         try:
             day = dates.parse(form.day.data)
             assert day is not None  # InputRequired
-            talks.add_holiday(
+            workdays.add_holiday(
                 day,
                 form.name.data or "",
                 is_workday=bool(form.is_workday.data),
@@ -407,7 +407,7 @@ def holidays() -> Any:
             )
         except dates.DateFormatError as error:
             form.day.errors = [*form.day.errors, str(error)]
-        except talks.TalkError as error:
+        except workdays.CalendarError as error:
             db.session.rollback()
             general = _apply_errors(form, error.errors)
         else:
@@ -417,7 +417,7 @@ def holidays() -> Any:
     return render_template(
         "talks/holidays.html",
         form=form,
-        rows=talks.list_holidays(year),
+        rows=workdays.list_holidays(year),
         year=year,
         delete_form=EmptyForm(),
         general=general,
@@ -434,7 +434,7 @@ def delete_holiday(day: str) -> Any:
         abort(404)
     holiday = db.get_or_404(Holiday, parsed)
     EmptyForm().validate_on_submit()
-    talks.delete_holiday(holiday, actor=current_user.username)
+    workdays.delete_holiday(holiday, actor=current_user.username)
     db.session.commit()
     flash(_("已删除 %(day)s。", day=parsed.isoformat()), "success")
     return redirect(url_for("talks.holidays", year=parsed.year))

@@ -21,61 +21,33 @@ from flask_babel import gettext as _
 
 from cadre_app import clock
 from cadre_app.extensions import db
-from cadre_app.models import TALK_KINDS, TALK_SOURCES, AuditEvent, Cadre, Holiday, Talk, TalkState
+from cadre_app.models import TALK_KINDS, TALK_SOURCES, AuditEvent, Cadre, Talk, TalkState
 from cadre_app.services.core import audit, conflicts, workdays
-
-S = TalkState
-REMINDER, INQUIRY, ADMONITION = "提醒谈话", "函询", "诫勉谈话"
-REPLY_KINDS = (INQUIRY, ADMONITION)  # a written reply: 函询 answer, 诫勉 self-examination
-TALK_DUE_DAYS = 30  # a 提醒谈话 is due 30 days after it is opened, by hand or by a ranking
-INQUIRY_REPLY_WORKDAYS = 15
-SELF_EXAMINATION_WORKDAYS = 5
-ADMONITION_MONTHS = 6  # 诫勉: no promotion for 6 months, follow-up after 6 months
-BEFORE_HELD = (S.TRIGGERED, S.PLANNED, S.APPROVED)
-
-#: The state machine: kind -> state -> next states. 升级处理 (with a reason) is open from every
-#: open state and added by ``allowed_targets``. A 诫勉谈话 always ends with the 6-month
-#: follow-up; a 函询 may be closed on a satisfactory reply.
-_BEFORE = {S.TRIGGERED: (S.PLANNED,), S.PLANNED: (S.APPROVED,), S.APPROVED: (S.HELD,)}
-TRANSITIONS: dict[str, dict[TalkState, tuple[TalkState, ...]]] = {
-    INQUIRY: _BEFORE
-    | {
-        S.HELD: (S.AWAITING_REPLY,),
-        S.AWAITING_REPLY: (S.FOLLOW_UP, S.CLOSED),
-        S.FOLLOW_UP: (S.CLOSED,),
-    },
-    ADMONITION: _BEFORE
-    | {S.HELD: (S.AWAITING_REPLY,), S.AWAITING_REPLY: (S.FOLLOW_UP,), S.FOLLOW_UP: (S.CLOSED,)},
-    "other": _BEFORE | {S.HELD: (S.FOLLOW_UP, S.CLOSED), S.FOLLOW_UP: (S.CLOSED,)},
-}
-#: Chinese state names for the audit log (written in Chinese whatever the reader's language).
-STATE_NAMES = {
-    S.TRIGGERED: "触发",
-    S.PLANNED: "拟办",
-    S.APPROVED: "审批",
-    S.HELD: "已谈话",
-    S.AWAITING_REPLY: "待回复",
-    S.FOLLOW_UP: "跟踪整改",
-    S.CLOSED: "办结",
-    S.ESCALATED: "升级处理",
-}
-#: Text fields and their longest values.
-TEXT_FIELDS = dict.fromkeys(("conductor_name", "recorder_name"), 50) | dict.fromkeys(
-    ("conductor_unit", "conductor_post", "recorder_unit", "recorder_post", "place"), 100
+from cadre_app.services.talks.rules import (  # noqa: F401  (also read as operations.X)
+    ADMONITION,
+    ADMONITION_MONTHS,
+    BEFORE_HELD,
+    INQUIRY,
+    INQUIRY_REPLY_WORKDAYS,
+    ORGANISATION_FIELDS,
+    RECORD_FIELDS,
+    REMINDER,
+    REPLY_KINDS,
+    SELF_EXAMINATION_WORKDAYS,
+    SNAPSHOT_FIELDS,
+    STATE_NAMES,
+    TALK_DUE_DAYS,
+    TEXT_FIELDS,
+    TRANSITIONS,
+    S,
+    admonition_effects,
+    allowed_targets,
+    days_overdue,
+    deadline_of,
+    is_overdue,
+    needs_reply,
+    step_fields,
 )
-TEXT_FIELDS |= {"reason": 2000, "measures": 5000, "follow_up_result": 5000}
-TEXT_FIELDS |= {"content": 10000, "response": 10000}
-#: What the conductor writes down; HR may also change the organisational fields.
-RECORD_FIELDS = (
-    *("held_at", "place", "content", "measures", "response", "response_date"),
-    *("recorder_name", "recorder_unit", "recorder_post", "follow_up_result"),
-)
-ORGANISATION_FIELDS = (
-    *("source", "reason", "scheduled_at", "follow_up_due_date"),
-    *("conductor_id", "conductor_name", "conductor_unit", "conductor_post"),
-)
-SNAPSHOT_FIELDS = ("kind", "subject_id", *ORGANISATION_FIELDS, *RECORD_FIELDS)
-SNAPSHOT_FIELDS += ("due_date", "reply_due_date", "state")
 
 
 class TalkError(ValueError):
@@ -100,78 +72,6 @@ class DuplicateTalk(Exception):
     def __init__(self, talk: Talk):
         super().__init__(f"duplicate of talk {talk.id}")
         self.talk = talk
-
-
-# --- rules without a database -----------------------------------------------------------------
-
-
-def needs_reply(kind: str) -> bool:
-    return kind in REPLY_KINDS
-
-
-def allowed_targets(kind: str, state: TalkState) -> tuple[TalkState, ...]:
-    """The states a talk of ``kind`` may move to from ``state``, 升级处理 last."""
-    if not state.is_open:
-        return ()
-    table = TRANSITIONS.get(kind, TRANSITIONS["other"])
-    return (*table.get(state, ()), S.ESCALATED)
-
-
-def step_fields(kind: str, state: TalkState, target: TalkState) -> tuple[tuple[str, bool], ...]:
-    """The fields the move from ``state`` to ``target`` asks for, each with whether it is
-    required (an optional 办理意见 ``note`` is always offered; 升级处理 requires it)."""
-    fields: list[tuple[str, bool]] = []
-    if target is S.PLANNED:
-        fields += [("scheduled_at", True), ("place", False)]
-    elif target is S.HELD:
-        fields += [("held_at", True), ("place", False), ("content", True), ("measures", False)]
-        fields += [("recorder_name", False), ("recorder_unit", False), ("recorder_post", False)]
-    elif target in (S.FOLLOW_UP, S.CLOSED):
-        if state is S.AWAITING_REPLY:
-            fields += [("response", True), ("response_date", True)]
-        if target is S.FOLLOW_UP:
-            fields.append(("measures", True))
-            if kind != ADMONITION:  # a 诫勉谈话 has its 6-month date already
-                fields.append(("follow_up_due_date", True))
-        elif state is S.FOLLOW_UP:
-            fields.append(("follow_up_result", True))
-    return tuple(fields)
-
-
-def deadline_of(talk: Any) -> date | None:
-    """The deadline that runs now: the talk's due date before it is held, the reply date
-    after it (函询 answer, 诫勉 self-examination), the follow-up date in 跟踪整改; None when
-    closed. Works on a Talk or on any object with the same attributes (a list row)."""
-    state = S(talk.state)
-    if state in BEFORE_HELD:
-        return talk.due_date
-    if state in (S.HELD, S.AWAITING_REPLY):
-        return talk.reply_due_date
-    if state is S.FOLLOW_UP:
-        return talk.follow_up_due_date
-    return None
-
-
-def is_overdue(talk: Any, today: date) -> bool:
-    """Open and ``today`` is past the deadline that runs now (the deadline day itself is in
-    time)."""
-    deadline = deadline_of(talk)
-    return deadline is not None and today > deadline
-
-
-def days_overdue(talk: Any, today: date) -> int:
-    """Calendar days past the running deadline, 0 when in time."""
-    deadline = deadline_of(talk)
-    return max((today - deadline).days, 0) if deadline else 0
-
-
-def admonition_effects(held_on: date) -> dict[str, Any]:
-    """What a 诫勉谈话 held on ``held_on`` entails: no 评优 in that year's evaluation and no
-    promotion for 6 months (until the day before the same date 6 months later)."""
-    return {
-        "no_excellence_year": held_on.year,
-        "no_promotion_until": workdays.add_months(held_on, ADMONITION_MONTHS) - timedelta(days=1),
-    }
 
 
 # --- deadlines from the database calendar -----------------------------------------------------
@@ -633,62 +533,3 @@ def changes_since(talk_id: int, version: int) -> list[dict[str, Any]]:
         shown=shown,
         when=lambda moment: moment.replace(tzinfo=UTC).astimezone(clock.zone()),
     )
-
-
-# --- the holiday calendar ---------------------------------------------------------------------
-
-
-def list_holidays(year: int) -> list[Holiday]:
-    return list(
-        db.session.scalars(
-            sa.select(Holiday)
-            .where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
-            .order_by(Holiday.day)
-        )
-    )
-
-
-def add_holiday(day: date, name: str, *, is_workday: bool, actor: str | None) -> Holiday:
-    """A public holiday on a weekday, or a 调休 make-up working day on a weekend. A weekend
-    holiday or a weekday "workday" changes nothing and is refused, as is a second entry for
-    the same day. Raises TalkError."""
-    name = (name or "").strip()
-    errors: list[tuple[str | None, str]] = []
-    if not name:
-        errors.append(("name", _("请填写名称（如 国庆节、国庆调休）。")))
-    elif len(name) > 50:
-        errors.append(("name", _("名称不能超过 50 字。")))
-    weekend = day.weekday() >= 5
-    if is_workday and not weekend:
-        errors.append(("day", _("%(day)s 是工作日，只有周末才能登记为调休上班日。", day=day)))
-    if not is_workday and weekend:
-        errors.append(("day", _("%(day)s 是周末，本来就不上班，无需登记为节假日。", day=day)))
-    if db.session.get(Holiday, day) is not None:
-        errors.append(("day", _("%(day)s 已经登记过。", day=day)))
-    if errors:
-        raise TalkError(errors)
-    holiday = Holiday(day=day, name=name, is_workday=is_workday)
-    db.session.add(holiday)
-    db.session.flush()
-    audit.record(
-        "create",
-        object_type="holiday",
-        object_id=day.isoformat(),
-        summary=f"{day.isoformat()} {name}（{'调休上班' if is_workday else '放假'}）",
-        after={"day": day, "name": name, "is_workday": is_workday},
-        actor_name=actor,
-    )
-    return holiday
-
-
-def delete_holiday(holiday: Holiday, *, actor: str | None) -> None:
-    audit.record(
-        "delete",
-        object_type="holiday",
-        object_id=holiday.day.isoformat(),
-        summary=f"{holiday.day.isoformat()} {holiday.name}",
-        before={"day": holiday.day, "name": holiday.name, "is_workday": holiday.is_workday},
-        actor_name=actor,
-    )
-    db.session.delete(holiday)
-    db.session.flush()
