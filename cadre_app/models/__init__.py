@@ -2,6 +2,7 @@
 
 from cadre_app.models.accounts import Role, User, UserSession
 from cadre_app.models.audit import AuditEvent
+from cadre_app.models.calendar import Holiday, HolidaySource
 from cadre_app.models.evaluations import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
 from cadre_app.models.organisation import Department, Organisation, department_manager
 from cadre_app.models.records import (
@@ -13,14 +14,7 @@ from cadre_app.models.records import (
 )
 from cadre_app.models.roster import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.setting import Setting
-from cadre_app.models.talks import (
-    TALK_KINDS,
-    TALK_SOURCES,
-    Holiday,
-    HolidaySource,
-    Talk,
-    TalkState,
-)
+from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Talk, TalkState
 from cadre_app.models.upload import ImportUpload
 
 __all__ = [
