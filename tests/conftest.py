@@ -3,6 +3,14 @@ from empty tables; one logged-in client per role.
 
 The database is ``DATABASE_URL`` when set (CI sets a fresh PostgreSQL database), else a
 temporary SQLite file.
+
+Each test runs inside one transaction on one connection, rolled back at its end (Indico's
+``db`` fixture): ``db.session`` is bound to that connection for the test, in every app context
+the test or its client's requests open, and a ``commit()`` only releases a savepoint. Nothing
+is written, so nothing has to be wiped. A test whose data must be seen by another connection
+(a thread or process of its own, a live server, ``db.engine.begin()`` in the code under test)
+is marked ``committed`` (``e2e`` tests are, implicitly): it commits for real and the tables are
+emptied after it, as before.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -21,6 +30,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from cadre_app import create_app
 from cadre_app.config import Config
@@ -63,12 +73,75 @@ def app() -> Iterator[Flask]:
     yield app
 
 
+class _JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session chooses the app's engine itself and ignores ``bind``
+    (pallets-eco/flask-sqlalchemy#1167). This one sends whatever is meant for the test
+    database to the test's connection; an app built against another database (a dead
+    server in test_security) keeps its own engine."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[override]
+        chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        connection = self.bind
+        if isinstance(chosen, sa.Engine) and chosen.url == connection.engine.url:
+            return connection
+        return chosen
+
+
+def _needs_commits(node: pytest.Item) -> bool:
+    return any(node.get_closest_marker(name) for name in ("committed", "e2e"))
+
+
 @pytest.fixture(autouse=True)
-def _clean_tables(app: Flask) -> Iterator[None]:
-    """Every test sees empty tables and a fresh rate-limit window."""
+def _database(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
+    """A fresh rate-limit window; the test's writes rolled back, or (``committed``) committed
+    and then wiped."""
     with app.app_context():
         limiter.reset()
-    yield
+    if _needs_commits(request.node):
+        yield
+        _empty_tables(app)
+        return
+    with _rolled_back(app):
+        yield
+
+
+@contextmanager
+def _rolled_back(app: Flask) -> Iterator[None]:
+    """``db.session``, in every app context, joins one outer transaction with a savepoint
+    (SQLAlchemy's "Joining a Session into an External Transaction"); the transaction is
+    rolled back at the end."""
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    driver = connection.connection.driver_connection
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite's own transaction handling emits no BEGIN before a SAVEPOINT, so the
+        # first savepoint would start (and its RELEASE commit) a transaction of its own.
+        # On this connection only, SQLAlchemy's recipe: no implicit BEGINs, ours instead.
+        isolation_level = driver.isolation_level
+        driver.isolation_level = None
+    transaction = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    app_session = db.session
+    db.session = db._make_scoped_session(
+        {"class_": _JoinedSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
+    try:
+        yield
+    finally:
+        joined, db.session = db.session, app_session
+        for session in list(joined.registry.registry.values()):
+            session.close()  # a session its app context did not remove (none, normally)
+        transaction.rollback()
+        if sqlite:
+            driver.isolation_level = isolation_level
+        connection.close()
+
+
+def _empty_tables(app: Flask) -> None:
+    """After a ``committed`` test: delete every row, as the whole suite did before."""
     with app.app_context():
         db.session.rollback()
         tables = db.metadata.sorted_tables

@@ -167,6 +167,7 @@ def test_a_cadre_deleted_after_choosing_is_reported(app, hr_client, cadres):
 # --- more than 20: a background job --------------------------------------------------------
 
 
+@pytest.mark.committed  # the job runs in a thread, on connections of its own
 def test_a_large_batch_runs_as_a_job_with_progress_and_a_download(app, hr_client, cadres):
     response = post_batch(hr_client, cadres[:21])
     job_id = job_id_of(response)
@@ -192,6 +193,7 @@ def test_a_large_batch_runs_as_a_job_with_progress_and_a_download(app, hr_client
     assert status["download_url"] in listing  # the user's job list
 
 
+@pytest.mark.committed  # the job runs in a thread, on connections of its own
 def test_a_large_merged_job_and_a_second_job_refused_while_it_runs(app, hr_client, cadres):
     job_id = job_id_of(post_batch(hr_client, cadres[:21], output="pdf"))
     second = post_batch(hr_client, cadres[:22])
@@ -211,6 +213,7 @@ def test_a_large_merged_job_and_a_second_job_refused_while_it_runs(app, hr_clien
         )
 
 
+@pytest.mark.committed  # the job runs in a thread, on connections of its own
 def test_a_failing_item_marks_the_job_failed(app, hr_client, users, cadres, export_dir):
     """A cadre deleted between the choice and its turn: the job fails with the reason and
     leaves no file, and the user may start again."""
@@ -483,6 +486,7 @@ def test_a_worker_process_that_dies_fails_the_batch_with_a_reason(app, cadres, m
     assert "后台进程意外退出" in batch_export.failure_message(broken.value)
 
 
+@pytest.mark.committed  # the job runs in a thread, on connections of its own
 def test_large_batches_take_turns_on_the_worker_processes(
     app, hr_client, cadres, export_dir, monkeypatch
 ):
