@@ -329,6 +329,7 @@ def test_a_job_whose_process_died_is_reported_failed_and_does_not_block(app, hr_
         assert batch_export.active_job(users["hr"].id) is None
 
 
+@pytest.mark.slow
 def test_a_large_zip_is_laid_out_in_worker_processes(app, cadres, monkeypatch):
     """Same files, same order, whether rendered here or in two spawned processes."""
     monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
@@ -364,6 +365,7 @@ def test_a_large_zip_is_laid_out_in_worker_processes(app, cadres, monkeypatch):
             assert len(pages) == 2 and f"批量0{i}号" in pages[0]
 
 
+@pytest.mark.slow
 def test_a_large_merged_pdf_is_laid_out_in_worker_processes_and_joined(app, cadres, monkeypatch):
     """The same pages in the same order as in one process, a moving progress count, and
     the batch's title; each worker's share embeds its own font subset."""
@@ -398,6 +400,7 @@ def test_a_large_merged_pdf_is_laid_out_in_worker_processes_and_joined(app, cadr
     assert len(embedded_fonts(pooled_pdf.getvalue())) == 2
 
 
+@pytest.mark.slow
 def test_an_error_in_a_worker_process_reaches_the_caller(app, cadres, monkeypatch):
     """No CJK font on the workers' configuration: the refusal comes back, no PDF is made."""
     monkeypatch.setitem(app.config, "PDF_PARALLEL_FROM", 3)
@@ -427,6 +430,7 @@ def test_a_merged_batch_is_cut_into_parts_of_at_most_100_forms_per_worker_round(
     assert part_count(500, 1) == 5 and part_count(3, 4) == 4
 
 
+@pytest.mark.slow
 def test_a_worker_lays_out_several_parts_one_after_another(app, cadres, monkeypatch):
     """Parts of at most PART_FORMS forms (here 2): five forms in four parts on two workers,
     the same pages in the same order, one font subset per part, each with its own tag."""
@@ -449,6 +453,7 @@ def test_a_worker_lays_out_several_parts_one_after_another(app, cadres, monkeypa
     assert len(embedded_fonts(sink.getvalue())) == 4
 
 
+@pytest.mark.slow
 def test_rendering_workers_run_at_lower_priority(app, monkeypatch):
     """PDF_WORKER_NICE: the web process keeps the CPU when it asks for it during a batch."""
     own = os.nice(0)
@@ -459,6 +464,7 @@ def test_rendering_workers_run_at_lower_priority(app, monkeypatch):
         assert pool.submit(os.nice, 0).result() == own
 
 
+@pytest.mark.slow
 def test_a_worker_process_that_dies_fails_the_batch_with_a_reason(app, cadres, monkeypatch):
     """A rendering process killed mid-batch (as the kernel does when memory runs out): the
     caller gets BrokenProcessPool instead of waiting forever, and the job's message says
@@ -487,6 +493,7 @@ def test_a_worker_process_that_dies_fails_the_batch_with_a_reason(app, cadres, m
 
 
 @pytest.mark.committed  # the job runs in a thread, on connections of its own
+@pytest.mark.slow
 def test_large_batches_take_turns_on_the_worker_processes(
     app, hr_client, cadres, export_dir, monkeypatch
 ):
@@ -529,6 +536,7 @@ def _forms(app, cadres, count: int) -> list:
         ]
 
 
+@pytest.mark.slow
 def test_a_failing_part_ends_the_batch_before_the_others_finish(app, cadres):
     """Part one fails at its third form while part two has 30 good ones: the error comes
     back while part two is still being laid out, and its worker is stopped."""
@@ -550,6 +558,7 @@ def test_a_failing_part_ends_the_batch_before_the_others_finish(app, cadres):
     assert multiprocessing.active_children() == []  # stopped, not left to finish
 
 
+@pytest.mark.slow
 def test_a_stuck_batch_gives_up_and_says_so(app, cadres, monkeypatch):
     monkeypatch.setattr(batch_export.pdf_pool, "deadline", lambda forms: 0.5)
     items = _forms(app, cadres, 8)
@@ -563,6 +572,7 @@ def test_a_stuck_batch_gives_up_and_says_so(app, cadres, monkeypatch):
     assert batch_export.pdf_pool.deadline(200) == 60 + 200 * 5
 
 
+@pytest.mark.slow
 def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
     """A web worker killed mid-batch leaves no rendering process behind."""
     script = tmp_path / "parent.py"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
@@ -98,6 +99,7 @@ def test_seed_demo_refuses_a_database_with_real_accounts(app, runner, make_user)
     assert _count(app, Cadre) == 0
 
 
+@pytest.mark.slow  # doctor starts a PDF worker process
 def test_doctor_reports_each_check(runner):
     result = runner.invoke(args=["doctor"])
     for label in ("数据库", "数据库迁移", "中文字体", "HarfBuzz", "时区", "SECRET_KEY"):
@@ -156,6 +158,7 @@ def test_demo_cadres_pass_every_roster_rule(app, runner):
         )
 
 
+@pytest.mark.slow  # doctor starts a PDF worker process
 def test_doctor_refuses_an_unknown_time_zone(app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "BABEL_DEFAULT_TIMEZONE", "Asia/Beijing")  # no such zone
     result = runner.invoke(args=["doctor"])

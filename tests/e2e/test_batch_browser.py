@@ -38,6 +38,7 @@ def many_cadres(app, org) -> None:
         db.session.commit()
 
 
+@pytest.mark.slow
 def test_hr_exports_a_merged_pdf_and_watches_it_progress(
     app, users, many_cadres, live_server, page, tmp_path, monkeypatch
 ):
