@@ -35,9 +35,10 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from cadre_app import create_app
 from cadre_app.config import Config
 from cadre_app.extensions import db, limiter
-from cadre_app.models import Cadre, Department, Organisation, Role, User
+from cadre_app.models import Department, Role, User
 from cadre_app.services import idcard
 from cadre_app.services.accounts import hash_password
+from tests.factories import CadreFactory, DepartmentFactory, OrganisationFactory
 
 PASSWORD = "Test@2026pw"
 _TMP = tempfile.mkdtemp(prefix="cadre-tests-")
@@ -214,10 +215,10 @@ def make_user(app: Flask) -> Callable[..., User]:
 def org(app: Flask) -> dict[str, int]:
     """Two sections with one cadre each; returns their ids."""
     with app.app_context():
-        organisation = Organisation(name="测试财政局")
-        budget = Department(organisation=organisation, name="预算处", sort_order=1)
-        treasury = Department(organisation=organisation, name="国库处", sort_order=2)
-        own = Cadre(
+        organisation = OrganisationFactory(name="测试财政局")
+        budget = DepartmentFactory(organisation=organisation, name="预算处", sort_order=1)
+        treasury = DepartmentFactory(organisation=organisation, name="国库处", sort_order=2)
+        own = CadreFactory(
             staff_no="T0001",
             name="李晓明",
             gender="男",
@@ -226,7 +227,7 @@ def org(app: Flask) -> dict[str, int]:
             department=budget,
             rank="一级科员",
         )
-        other = Cadre(
+        other = CadreFactory(
             staff_no="T0002",
             name="王芳",
             gender="女",
@@ -235,7 +236,6 @@ def org(app: Flask) -> dict[str, int]:
             department=treasury,
             rank="四级主任科员",
         )
-        db.session.add_all([organisation, budget, treasury, own, other])
         db.session.commit()
         return {
             "budget": budget.id,
