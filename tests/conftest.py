@@ -9,8 +9,9 @@ Each test runs inside one transaction on one connection, rolled back at its end 
 the test or its client's requests open, and a ``commit()`` only releases a savepoint. Nothing
 is written, so nothing has to be wiped. A test whose data must be seen by another connection
 (a thread or process of its own, a live server, ``db.engine.begin()`` in the code under test)
-is marked ``committed`` (``e2e`` tests are, implicitly): it commits for real and the tables are
-emptied after it, as before.
+is marked ``committed`` (so is, implicitly, every test using a fixture of COMMITTING_FIXTURES,
+such as the browser tests' live server): it commits for real and the tables are emptied after
+it, as before.
 """
 
 from __future__ import annotations
@@ -88,8 +89,15 @@ class _JoinedSession(FlaskSession):
         return chosen
 
 
-def _needs_commits(node: pytest.Item) -> bool:
-    return any(node.get_closest_marker(name) for name in ("committed", "e2e"))
+#: Fixtures that serve the app from threads of their own: a test using one commits for real.
+COMMITTING_FIXTURES = {"live_server"}
+
+
+def _needs_commits(request: pytest.FixtureRequest) -> bool:
+    return bool(
+        request.node.get_closest_marker("committed")
+        or COMMITTING_FIXTURES & set(request.fixturenames)
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +106,7 @@ def _database(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     and then wiped."""
     with app.app_context():
         limiter.reset()
-    if _needs_commits(request.node):
+    if _needs_commits(request):
         yield
         _empty_tables(app)
         return
