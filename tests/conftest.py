@@ -3,6 +3,15 @@ from empty tables; one logged-in client per role.
 
 The database is ``DATABASE_URL`` when set (CI sets a fresh PostgreSQL database), else a
 temporary SQLite file.
+
+Each test runs inside one transaction on one connection, rolled back at its end (Indico's
+``db`` fixture): ``db.session`` is bound to that connection for the test, in every app context
+the test or its client's requests open, and a ``commit()`` only releases a savepoint. Nothing
+is written, so nothing has to be wiped. A test whose data must be seen by another connection
+(a thread or process of its own, a live server, ``db.engine.begin()`` in the code under test)
+is marked ``committed`` (so is, implicitly, every test using a fixture of COMMITTING_FIXTURES,
+such as the browser tests' live server): it commits for real and the tables are emptied after
+it, as before.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -21,13 +31,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from cadre_app import create_app
 from cadre_app.config import Config
 from cadre_app.extensions import db, limiter
-from cadre_app.models import Cadre, Department, Organisation, Role, User
+from cadre_app.models import Department, Role, User
 from cadre_app.services.accounts.operations import hash_password
 from cadre_app.services.core import idcard
+from tests.factories import CadreFactory, DepartmentFactory, OrganisationFactory
 from tests.queue_worker import queue_worker  # noqa: E402,F401  (a fixture for every module)
 
 PASSWORD = "Test@2026pw"
@@ -65,12 +77,83 @@ def app() -> Iterator[Flask]:
     yield app
 
 
+class _JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session chooses the app's engine itself and ignores ``bind``
+    (pallets-eco/flask-sqlalchemy#1167). This one sends whatever is meant for the test
+    database to the test's connection; an app built against another database (a dead
+    server in test_security) keeps its own engine."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[override]
+        chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        connection = self.bind
+        if isinstance(chosen, sa.Engine) and chosen.url == connection.engine.url:
+            return connection
+        return chosen
+
+
+#: Fixtures that serve the app from threads of their own (a live server, the task queue's
+#: consumer): a test using one commits for real.
+COMMITTING_FIXTURES = {"live_server", "queue_worker"}
+
+
+def _needs_commits(request: pytest.FixtureRequest) -> bool:
+    return bool(
+        request.node.get_closest_marker("committed")
+        or COMMITTING_FIXTURES & set(request.fixturenames)
+    )
+
+
 @pytest.fixture(autouse=True)
-def _clean_tables(app: Flask) -> Iterator[None]:
-    """Every test sees empty tables and a fresh rate-limit window."""
+def _database(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
+    """A fresh rate-limit window; the test's writes rolled back, or (``committed``) committed
+    and then wiped."""
     with app.app_context():
         limiter.reset()
-    yield
+    if _needs_commits(request):
+        yield
+        _empty_tables(app)
+        return
+    with _rolled_back(app):
+        yield
+
+
+@contextmanager
+def _rolled_back(app: Flask) -> Iterator[None]:
+    """``db.session``, in every app context, joins one outer transaction with a savepoint
+    (SQLAlchemy's "Joining a Session into an External Transaction"); the transaction is
+    rolled back at the end."""
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    driver = connection.connection.driver_connection
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite's own transaction handling emits no BEGIN before a SAVEPOINT, so the
+        # first savepoint would start (and its RELEASE commit) a transaction of its own.
+        # On this connection only, SQLAlchemy's recipe: no implicit BEGINs, ours instead.
+        isolation_level = driver.isolation_level
+        driver.isolation_level = None
+    transaction = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    app_session = db.session
+    db.session = db._make_scoped_session(
+        {"class_": _JoinedSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
+    try:
+        yield
+    finally:
+        joined, db.session = db.session, app_session
+        for session in list(joined.registry.registry.values()):
+            session.close()  # a session its app context did not remove (none, normally)
+        transaction.rollback()
+        if sqlite:
+            driver.isolation_level = isolation_level
+        connection.close()
+
+
+def _empty_tables(app: Flask) -> None:
+    """After a ``committed`` test: delete every row, as the whole suite did before."""
     with app.app_context():
         db.session.rollback()
         tables = db.metadata.sorted_tables
@@ -143,10 +226,10 @@ def make_user(app: Flask) -> Callable[..., User]:
 def org(app: Flask) -> dict[str, int]:
     """Two sections with one cadre each; returns their ids."""
     with app.app_context():
-        organisation = Organisation(name="测试财政局")
-        budget = Department(organisation=organisation, name="预算处", sort_order=1)
-        treasury = Department(organisation=organisation, name="国库处", sort_order=2)
-        own = Cadre(
+        organisation = OrganisationFactory(name="测试财政局")
+        budget = DepartmentFactory(organisation=organisation, name="预算处", sort_order=1)
+        treasury = DepartmentFactory(organisation=organisation, name="国库处", sort_order=2)
+        own = CadreFactory(
             staff_no="T0001",
             name="李晓明",
             gender="男",
@@ -155,7 +238,7 @@ def org(app: Flask) -> dict[str, int]:
             department=budget,
             rank="一级科员",
         )
-        other = Cadre(
+        other = CadreFactory(
             staff_no="T0002",
             name="王芳",
             gender="女",
@@ -164,7 +247,6 @@ def org(app: Flask) -> dict[str, int]:
             department=treasury,
             rank="四级主任科员",
         )
-        db.session.add_all([organisation, budget, treasury, own, other])
         db.session.commit()
         return {
             "budget": budget.id,

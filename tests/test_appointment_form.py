@@ -19,14 +19,13 @@ from cadre_app.models import (
     Cadre,
     CadrePhoto,
     CycleState,
-    Evaluation,
-    EvaluationCycle,
     FamilyMember,
     ResumeEntry,
 )
 from cadre_app.services.core import pdf
 from cadre_app.services.records import appointment_form
 from tests.conftest import office_today
+from tests.factories import EvaluationCycleFactory, EvaluationFactory
 from tests.test_pdf import (
     canary_server,
     cut_text,
@@ -91,17 +90,11 @@ def fill_record(cadre_id: int, *, resume_lines: int = 4, pieces: list[str] | Non
         (2025, "称职", CycleState.DECIDED),
         (2026, "优秀", CycleState.COLLECTING),
     ):
-        cycle = EvaluationCycle(year=year, state=state)
-        db.session.add(cycle)
-        db.session.flush()
-        db.session.add(
-            Evaluation(
-                cycle_id=cycle.id,
-                cadre_id=cadre.id,
-                department_id=cadre.department_id,
-                final_grade=grade if state is not CycleState.COLLECTING else None,
-                proposed_grade=grade,
-            )
+        EvaluationFactory(
+            cycle=EvaluationCycleFactory(year=year, state=state),
+            cadre=cadre,
+            final_grade=grade if state is not CycleState.COLLECTING else None,
+            proposed_grade=grade,
         )
     db.session.commit()
 

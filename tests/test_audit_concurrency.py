@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -63,6 +64,8 @@ def _append(url: str, barrier: Any, worker: int) -> None:
         db.engine.dispose()
 
 
+@pytest.mark.committed  # the appends come from other processes
+@pytest.mark.slow
 def test_concurrent_appends_keep_one_chain(app):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():

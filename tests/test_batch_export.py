@@ -36,6 +36,7 @@ from cadre_app.models import (
 from cadre_app.services.core import queue
 from cadre_app.services.records import batch as batch_export
 from tests.conftest import login
+from tests.factories import CadreFactory
 from tests.test_pdf import embedded_fonts
 
 JOB_TIMEOUT = 240  # seconds; 21 two-page forms take about 6 s on two cores
@@ -45,24 +46,25 @@ JOB_TIMEOUT = 240  # seconds; 21 two-page forms take about 6 s on two cores
 def cadres(app, org) -> list[int]:
     """22 more cadres in 预算处 (批量00号 …) with a two-line résumé; 工号 order = list order."""
     with app.app_context():
-        ids = []
-        for i in range(22):
-            cadre = Cadre(
+        ids = [
+            CadreFactory(
                 staff_no=f"B{i:03d}",
                 name=f"批量{i:02d}号",
                 gender="男" if i % 2 else "女",
                 birth_date=date(1990, 1 + i % 12, 1),
                 department_id=org["budget"],
-                rank="一级科员",
                 position_title="预算处科员",
-            )
-            cadre.resume = [
-                ResumeEntry(start=date(2008, 9, 1), end=date(2012, 7, 1), description="某大学学习"),
-                ResumeEntry(start=date(2012, 7, 1), end=None, description="测试财政局预算处科员"),
-            ]
-            db.session.add(cadre)
-            db.session.flush()
-            ids.append(cadre.id)
+                resume=[
+                    ResumeEntry(
+                        start=date(2008, 9, 1), end=date(2012, 7, 1), description="某大学学习"
+                    ),
+                    ResumeEntry(
+                        start=date(2012, 7, 1), end=None, description="测试财政局预算处科员"
+                    ),
+                ],
+            ).id
+            for i in range(22)
+        ]
         db.session.commit()
         return ids
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from cadre_app import clock
 from cadre_app.extensions import db
-from cadre_app.models import Talk
+from tests.factories import TalkFactory
 
 # 26 hours apart: at any moment their dates differ, and one of them differs from UTC's.
 EAST, WEST = "Etc/GMT-14", "Etc/GMT+12"  # UTC+14 and UTC-12 (POSIX signs are reversed)
@@ -40,14 +40,7 @@ def test_a_talks_creation_date_is_shown_in_the_office_zone(app, org, hr_client, 
     monkeypatch.setitem(app.config, "BABEL_DEFAULT_TIMEZONE", EAST)
     created = datetime(2026, 1, 5, 20, 30)  # UTC: already 6 January at UTC+14
     with app.app_context():
-        talk = Talk(
-            kind="提醒谈话",
-            source="考核排名",
-            subject_id=org["own_cadre"],
-            reason="测试",
-            created_at=created,
-        )
-        db.session.add(talk)
+        talk = TalkFactory(subject_id=org["own_cadre"], reason="测试", created_at=created)
         db.session.commit()
         talk_id = talk.id
     page = hr_client.get(f"/talks/{talk_id}").get_data(as_text=True)

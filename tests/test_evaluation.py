@@ -20,6 +20,7 @@ from cadre_app.models import (
     TalkState,
 )
 from cadre_app.services.evaluations import operations as evaluation
+from tests.factories import CadreFactory
 
 TODAY = date(2026, 1, 15)
 
@@ -33,17 +34,13 @@ def sections(app, org):
         made = {"budget": [], "treasury": []}
         for key, section, count in (("budget", budget, 6), ("treasury", treasury, 4)):
             for i in range(count):
-                cadre = Cadre(
+                cadre = CadreFactory(
                     staff_no=f"{key[0].upper()}{i:02d}",
                     name=f"{section.name}{i}号",
-                    gender="男",
                     birth_date=date(1985 + i, 1, 1),
                     department=section,
-                    rank="一级科员",
                 )
-                db.session.add(cadre)
                 made[key].append(cadre)
-        db.session.flush()
         budget.head = made["budget"][0]
         treasury.head = made["treasury"][0]
         db.session.commit()

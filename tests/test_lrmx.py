@@ -20,17 +20,20 @@ from cadre_app.models import (
     AuditEvent,
     Cadre,
     CadrePhoto,
-    Department,
-    Evaluation,
-    EvaluationCycle,
     FamilyMember,
     ImportUpload,
-    Organisation,
     ResumeEntry,
 )
 from cadre_app.services.core import idcard
 from cadre_app.services.records import lrmx, lrmx_import
 from cadre_app.services.roster import operations as roster
+from tests.factories import (
+    CadreFactory,
+    DepartmentFactory,
+    EvaluationCycleFactory,
+    EvaluationFactory,
+    OrganisationFactory,
+)
 
 TODAY = date(2026, 3, 2)
 OWN_ID = idcard.make("110105", date(1995, 3, 8), 11)  # 李晓明 of the org fixture
@@ -200,18 +203,13 @@ def test_annual_results_come_from_decided_cycles(app, org):
             (2024, "decided", "称职"),
             (2025, "ranked", "优秀"),  # not decided yet
         ):
-            cycle = EvaluationCycle(year=year, state=state)
-            db.session.add(cycle)
-            db.session.flush()
-            db.session.add(
-                Evaluation(
-                    cycle_id=cycle.id,
-                    cadre_id=cadre_id,
-                    department_id=section,
-                    final_grade=grade if state != "ranked" else None,
-                    proposed_grade=grade,
-                    no_grade=grade is None,
-                )
+            EvaluationFactory(
+                cycle=EvaluationCycleFactory(year=year, state=state),
+                cadre_id=cadre_id,
+                department_id=section,
+                final_grade=grade if state != "ranked" else None,
+                proposed_grade=grade,
+                no_grade=grade is None,
             )
         db.session.commit()
         expected = "2023年度考核不定等次；2024年度考核称职"
@@ -227,9 +225,10 @@ def test_round_trip_through_an_empty_database(app, runner, tmp_path):
     """Export a fully filled cadre, delete everyone, import the file with the CLI as a new
     cadre, export again: the same file, byte for byte."""
     with app.app_context():
-        organisation = Organisation(name="测试财政局")
-        section = Department(organisation=organisation, name="预算处")
-        cadre = Cadre(
+        section = DepartmentFactory(
+            organisation=OrganisationFactory(name="测试财政局"), name="预算处"
+        )
+        cadre = CadreFactory(
             staff_no="T0001",
             name="李晓明",
             gender="男",
@@ -238,8 +237,6 @@ def test_round_trip_through_an_empty_database(app, runner, tmp_path):
             department=section,
             rank="一级科员",
         )
-        db.session.add_all([organisation, section, cadre])
-        db.session.flush()
         _fill(cadre)
         db.session.commit()
         cadre_id = cadre.id

@@ -35,7 +35,7 @@ from cadre_app.extensions import db
 from cadre_app.models import Cadre, ExportPart, Role
 from tests.conftest import PASSWORD, database_url
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.committed]  # other processes read its rows
 
 REDIS_URL = os.environ.get("CADRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 COUNT = 60

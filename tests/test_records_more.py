@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, CycleState, Department, Role, Talk, TalkState
 from cadre_app.services.evaluations import operations as evaluation
+from tests.factories import CadreFactory, TalkFactory
 from tests.test_evaluation import score, sections  # noqa: F401  (fixture)
 
 TODAY = date(2026, 1, 5)
@@ -172,7 +173,7 @@ def test_without_a_cjk_font_the_server_answers_503_with_the_reason(
 def talk(app, org, make_user):
     """A 提醒谈话 about 李晓明 held by 王芳 (treasury), recorded in full; 王芳 has an account."""
     with app.app_context():
-        record = Talk(
+        record = TalkFactory(
             kind="提醒谈话",
             source="考核排名",
             subject_id=org["own_cadre"],
@@ -193,7 +194,6 @@ def talk(app, org, make_user):
             follow_up_result="三个月内按时报送",
             state=TalkState.FOLLOW_UP,
         )
-        db.session.add(record)
         db.session.commit()
         talk_id = record.id
     conductor = make_user("wangfang", Role.MANAGER, cadre_id=org["other_cadre"])
@@ -253,19 +253,16 @@ def test_a_long_talk_record_continues_on_a_second_page(app, hr_client, talk):
 def big_year(app, org):
     """30 cadres in two sections scored for 2025 and ranked, so the report runs to two pages."""
     with app.app_context():
-        ids = []
-        for i in range(30):
-            cadre = Cadre(
+        ids = [
+            CadreFactory(
                 staff_no=f"R{i:03d}",
                 name=f"排名{i:02d}号",
                 gender="女",
                 birth_date=date(1988, 1, 1),
                 department_id=org["budget"] if i < 18 else org["treasury"],
-                rank="一级科员",
-            )
-            db.session.add(cadre)
-            db.session.flush()
-            ids.append(cadre.id)
+            ).id
+            for i in range(30)
+        ]
         db.session.commit()
     grades = ["优秀"] * 5 + ["称职"] * 23 + ["基本称职", "不称职"]
     score(app, 2025, ids, [(95 - i, 90 - i / 2, 85) for i in range(30)], grades)

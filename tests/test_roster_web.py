@@ -10,8 +10,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre, Department, FamilyMember, ResumeEntry
+from cadre_app.models import AuditEvent, Cadre, FamilyMember, ResumeEntry
 from cadre_app.services.core import idcard
+from tests.factories import CadreFactory
 
 OWN_ID = idcard.make("110105", date(1995, 3, 8), 11)
 OTHER_ID = idcard.make("120101", date(1990, 7, 1), 22)
@@ -65,17 +66,13 @@ def test_list_is_a_whole_section_others_may_not_use(cadre_client, login_as):
 
 def test_search_filter_sort_and_paginate(app, hr_client, org):
     with app.app_context():
-        budget = db.session.get(Department, org["budget"])
         for i in range(60):
-            db.session.add(
-                Cadre(
-                    staff_no=f"P{i:03d}",
-                    name=f"批量{chr(0x4E00 + i)}",
-                    gender="男",
-                    birth_date=date(1980 + i % 20, 1, 15),
-                    department=budget,
-                    rank="四级主任科员" if i % 2 else "一级科员",
-                )
+            CadreFactory(
+                staff_no=f"P{i:03d}",
+                name=f"批量{chr(0x4E00 + i)}",
+                birth_date=date(1980 + i % 20, 1, 15),
+                department_id=org["budget"],
+                rank="四级主任科员" if i % 2 else "一级科员",
             )
         db.session.commit()
     found = hr_client.get("/cadres/?q=T0002").get_data(as_text=True)
@@ -368,18 +365,7 @@ def test_profile_tabs_link_to_the_profile_even_after_a_post(hr_client, cadre_cli
 
 def test_pagination_has_no_link_before_the_first_page(app, hr_client, org):
     with app.app_context():
-        budget = db.session.get(Department, org["budget"])
-        for i in range(55):
-            db.session.add(
-                Cadre(
-                    staff_no=f"Q{i:03d}",
-                    name="批量",
-                    gender="男",
-                    birth_date=date(1990, 1, 1),
-                    department=budget,
-                    rank="一级科员",
-                )
-            )
+        CadreFactory.create_batch(55, name="批量", department_id=org["budget"])
         db.session.commit()
     html = hr_client.get("/cadres/").get_data(as_text=True)
     assert "page=0" not in html and "page=2" in html

@@ -15,6 +15,7 @@ from cadre_app.models import AuditEvent, Cadre, Holiday, Talk, TalkState
 from cadre_app.services.core import workdays
 from cadre_app.services.talks import operations as talks
 from cadre_app.services.talks import queries as talks_query
+from tests.factories import TalkFactory
 
 S = TalkState
 KINDS = ("提醒谈话", "函询", "诫勉谈话", "任职谈话", "谈心谈话")
@@ -65,33 +66,28 @@ def calendar(app_ctx):
 
 def make_talk(org, *, kind="提醒谈话", state=S.TRIGGERED, **values) -> Talk:
     """A talk put straight into ``state`` with the fields that state has."""
-    talk = Talk(
-        kind=kind,
-        source="考核排名",
-        subject_id=org["own_cadre"],
-        conductor_id=org["other_cadre"],
-        conductor_name="王芳",
-        reason="2026 年度考核排名末位",
-        due_date=date(2026, 10, 8),
-        state=state,
-    )
+    fields = {
+        "kind": kind,
+        "subject_id": org["own_cadre"],
+        "conductor_id": org["other_cadre"],
+        "conductor_name": "王芳",
+        "reason": "2026 年度考核排名末位",
+        "due_date": date(2026, 10, 8),
+        "state": state,
+    }
     if state is not S.TRIGGERED:
-        talk.scheduled_at = FULL["scheduled_at"]
+        fields["scheduled_at"] = FULL["scheduled_at"]
     if state not in talks.BEFORE_HELD:
-        talk.held_at, talk.content = FULL["held_at"], FULL["content"]
-        talk.reply_due_date = date(2026, 10, 1) if kind in talks.REPLY_KINDS else None
+        fields["held_at"], fields["content"] = FULL["held_at"], FULL["content"]
+        fields["reply_due_date"] = date(2026, 10, 1) if kind in talks.REPLY_KINDS else None
         if kind == "诫勉谈话":
-            talk.follow_up_due_date = date(2027, 3, 10)
+            fields["follow_up_due_date"] = date(2027, 3, 10)
     if state is S.FOLLOW_UP:
-        talk.measures = FULL["measures"]
-        talk.follow_up_due_date = talk.follow_up_due_date or date(2026, 12, 31)
+        fields["measures"] = FULL["measures"]
+        fields["follow_up_due_date"] = fields.get("follow_up_due_date") or date(2026, 12, 31)
         if kind in talks.REPLY_KINDS:
-            talk.response, talk.response_date = FULL["response"], FULL["response_date"]
-    for attr, value in values.items():
-        setattr(talk, attr, value)
-    db.session.add(talk)
-    db.session.flush()
-    return talk
+            fields["response"], fields["response_date"] = FULL["response"], FULL["response_date"]
+    return TalkFactory(**fields | values)
 
 
 def move(talk, target, today=LATE, **values):

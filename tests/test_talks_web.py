@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Holiday, Role, Talk, TalkState
 from tests.conftest import login, office_today
+from tests.factories import TalkFactory
 
 S = TalkState
 
@@ -31,8 +32,7 @@ def add_talk(app, org, **values) -> int:
     }
     fields.update(values)
     with app.app_context():
-        talk = Talk(**fields)
-        db.session.add(talk)
+        talk = TalkFactory(**fields)
         db.session.commit()
         return talk.id
 
@@ -139,16 +139,14 @@ def test_list_tabs_filters_and_overdue_in_red(app, org, hr_client):
 
 def test_list_paginates_newest_deadline_first(app, org, hr_client):
     with app.app_context():
-        db.session.add_all(
-            Talk(
+        for i in range(60):
+            TalkFactory(
                 kind="谈心谈话",
                 source="其他",
                 subject_id=org["own_cadre"],
                 reason=f"谈心第{i:02d}次",
                 due_date=date(2026, 1, 1) + timedelta(days=i),
             )
-            for i in range(60)
-        )
         db.session.commit()
     first = hr_client.get("/talks/?kind=谈心谈话").get_data(as_text=True)
     assert "共 60 条" in first and "谈心第59次" in first and "谈心第09次" not in first

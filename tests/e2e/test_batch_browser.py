@@ -12,9 +12,9 @@ import pytest
 from pypdf import PdfReader
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot
+from tests.factories import CadreFactory
 
 pytestmark = pytest.mark.e2e
 COUNT = 42  # over PDF_PARALLEL_FROM (40): laid out in two parts, then joined
@@ -24,16 +24,13 @@ COUNT = 42  # over PDF_PARALLEL_FROM (40): laid out in two parts, then joined
 def many_cadres(app, org) -> None:
     with app.app_context():
         for i in range(COUNT):
-            db.session.add(
-                Cadre(
-                    staff_no=f"E{i:03d}",
-                    name=f"浏览{i:02d}号",
-                    gender="男" if i % 2 else "女",
-                    birth_date=date(1990, 1 + i % 12, 1),
-                    department_id=org["budget"],
-                    rank="一级科员",
-                    position_title="预算处科员",
-                )
+            CadreFactory(
+                staff_no=f"E{i:03d}",
+                name=f"浏览{i:02d}号",
+                gender="男" if i % 2 else "女",
+                birth_date=date(1990, 1 + i % 12, 1),
+                department_id=org["budget"],
+                position_title="预算处科员",
             )
         db.session.commit()
 

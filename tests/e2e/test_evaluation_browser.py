@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, Department
+from cadre_app.models import Department
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot
 from tests.evaluation_workbooks import build_scores, score_row
+from tests.factories import CadreFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -22,18 +23,15 @@ def budget_section(app, org):
     with app.app_context():
         budget = db.session.get(Department, org["budget"])
         extra = [
-            Cadre(
+            CadreFactory(
                 staff_no=f"E{i:02d}",
                 name=f"预算{i}号",
-                gender="男",
                 birth_date=date(1980 + i, 1, 1),
                 department=budget,
                 rank="一级主任科员",
             )
             for i in range(5)
         ]
-        db.session.add_all(extra)
-        db.session.flush()
         budget.head = extra[0]
         db.session.commit()
         return [(c.staff_no, c.name) for c in extra]

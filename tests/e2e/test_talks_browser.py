@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from cadre_app.extensions import db
-from cadre_app.models import Talk, TalkState
+from cadre_app.models import TalkState
 from cadre_app.services.talks import operations as talks
 from tests.conftest import PASSWORD, office_today
 from tests.e2e.conftest import screenshot
+from tests.factories import TalkFactory
 
 pytestmark = pytest.mark.e2e
 S = TalkState
@@ -21,7 +22,7 @@ def _some_talks(app, org) -> dict[str, int]:
     today = office_today()
     with app.app_context():
         common = {"subject_id": org["own_cadre"], "conductor_id": org["other_cadre"]}
-        late = Talk(
+        late = TalkFactory(
             kind="提醒谈话",
             source="考核排名",
             conductor_name="王芳",
@@ -29,7 +30,7 @@ def _some_talks(app, org) -> dict[str, int]:
             due_date=today - timedelta(days=6),
             **common,
         )
-        inquiry = Talk(
+        inquiry = TalkFactory(
             kind="函询",
             source="信访举报",
             conductor_name="王芳",
@@ -39,7 +40,7 @@ def _some_talks(app, org) -> dict[str, int]:
             scheduled_at=datetime(2026, 10, 12, 9, 30),
             **common,
         )
-        admonition = Talk(
+        admonition = TalkFactory(
             kind="诫勉谈话",
             source="巡视巡察",
             conductor_name="王芳",
@@ -53,8 +54,6 @@ def _some_talks(app, org) -> dict[str, int]:
             place="三楼会议室",
             **common,
         )
-        db.session.add_all([late, inquiry, admonition])
-        db.session.flush()
         held = datetime.combine(today, datetime.min.time()).replace(hour=9)
         talks.transition(
             admonition,

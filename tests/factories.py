@@ -1,0 +1,156 @@
+"""factory_boy factories for the rows most tests need: organisations and their sections,
+cadres, evaluation cycles and evaluations, talks.
+
+Each call adds the row to ``db.session`` and flushes, inside an app context the caller has
+pushed; the caller commits (as a view would). The session is looked up at every call, because
+the conftest binds ``db.session`` to each test's own transaction.
+
+A relation may be given as an object (``department=section``) or as an id
+(``department_id=org["budget"]``); given neither, a new one is made. Every cadre gets a
+unique 工号 and a valid 身份证号 that matches its birth date and sex::
+
+    with app.app_context():
+        section = DepartmentFactory(name="预算处")
+        ids = [c.id for c in CadreFactory.create_batch(5, department=section)]
+        TalkFactory(subject_id=ids[0], kind="函询")
+        db.session.commit()
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from cadre_app.extensions import db
+from cadre_app.models import (
+    Cadre,
+    Department,
+    Evaluation,
+    EvaluationCycle,
+    Organisation,
+    Talk,
+)
+from cadre_app.services.core import idcard
+
+
+def _session() -> Any:
+    return db.session
+
+
+def _made_unless_id_given(relation: str, made_by: type[factory.Factory]) -> factory.Maybe:
+    """``relation`` made by ``made_by`` unless ``<relation>_id`` is given."""
+    return factory.Maybe(
+        f"{relation}_id", yes_declaration=None, no_declaration=factory.SubFactory(made_by)
+    )
+
+
+class _Factory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = _session
+        sqlalchemy_session_persistence = "flush"
+
+    #: Relations that may be given as an object or as an id (see _made_unless_id_given).
+    _relations: tuple[str, ...] = ()
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
+        for relation in cls._relations:  # of the object and the id, pass the one given
+            for key in (relation, f"{relation}_id"):
+                if kwargs.get(key) is None:
+                    kwargs.pop(key, None)
+        return kwargs
+
+
+class OrganisationFactory(_Factory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+
+
+class DepartmentFactory(_Factory):
+    """A section (科室) of a new organisation unless one is given."""
+
+    class Meta:
+        model = Department
+
+    _relations = ("organisation",)
+    organisation_id = None
+    organisation = _made_unless_id_given("organisation", OrganisationFactory)
+    name = factory.Sequence(lambda n: f"科室{n}")
+
+
+def _id_number(cadre: Any, n: int) -> str:
+    """Unique within a run: a region and a sequence number drawn from the factory's counter
+    ``n``, the sequence odd for 男 and even for 女 (GB 11643)."""
+    region = f"{110101 + (n // 500) % 800:06d}"
+    return idcard.make(region, cadre.birth_date, (n % 500) * 2 + (cadre.gender == "男"))
+
+
+class CadreFactory(_Factory):
+    """A cadre (一级科员) of a new section unless one is given."""
+
+    class Meta:
+        model = Cadre
+
+    _relations = ("department",)
+    staff_no = factory.Sequence(lambda n: f"F{n:05d}")
+    name = factory.Sequence(lambda n: f"干部{n:05d}")
+    gender = "男"
+    birth_date = date(1990, 1, 1)
+    id_number = factory.LazyAttributeSequence(_id_number)
+    department_id = None
+    department = _made_unless_id_given("department", DepartmentFactory)
+    rank = "一级科员"
+
+
+class EvaluationCycleFactory(_Factory):
+    """A cycle collecting scores, with the default settings, for a year no test names."""
+
+    class Meta:
+        model = EvaluationCycle
+
+    year = factory.Sequence(lambda n: 3000 + n)
+
+
+class EvaluationFactory(_Factory):
+    """One cadre in one cycle, evaluated in the cadre's own section unless told otherwise."""
+
+    class Meta:
+        model = Evaluation
+
+    _relations = ("cycle", "cadre", "department")
+    cycle_id = None
+    cycle = _made_unless_id_given("cycle", EvaluationCycleFactory)
+    cadre_id = None
+    cadre = _made_unless_id_given("cadre", CadreFactory)
+    department_id = None
+    department = None
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:
+        kwargs = super()._adjust_kwargs(**kwargs)
+        if "department" not in kwargs and "department_id" not in kwargs:
+            cadre = kwargs.get("cadre") or db.session.get(Cadre, kwargs["cadre_id"])
+            kwargs["department_id"] = cadre.department_id
+        return kwargs
+
+
+class TalkFactory(_Factory):
+    """A 提醒谈话 just triggered by the ranking, about a new cadre unless one is given."""
+
+    class Meta:
+        model = Talk
+
+    _relations = ("subject", "conductor")
+    kind = "提醒谈话"
+    source = "考核排名"
+    subject_id = None
+    subject = _made_unless_id_given("subject", CadreFactory)
+    conductor_id = None
+    conductor = None
+    reason = factory.Sequence(lambda n: f"测试谈话{n}")
