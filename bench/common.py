@@ -160,6 +160,7 @@ def run_job(app: Flask, ids: list[int], output: Any, *, today: Any) -> tuple[flo
     in the database every 0.1 s, as the progress page would) and the finished job."""
     from cadre_app.models import ExportJob, Role, User
     from cadre_app.services.records import batch as batch_export
+    from cadre_app.services.records import batch_jobs
 
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "bench-queue"))
@@ -168,10 +169,10 @@ def run_job(app: Flask, ids: list[int], output: Any, *, today: Any) -> tuple[flo
             db.session.add(user)
             db.session.commit()
         kind = batch_export.KINDS["appointment_form"]
-        job = batch_export.create_job(user, kind, ids, output, today=today, filled_by="基准")
+        job = batch_jobs.create_job(user, kind, ids, output, today=today, filled_by="基准")
         db.session.commit()
         start = time.perf_counter()
-        batch_export.enqueue(job)
+        batch_jobs.enqueue(job)
         job_id = job.id
         while True:
             db.session.expire_all()

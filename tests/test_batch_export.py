@@ -35,6 +35,7 @@ from cadre_app.models import (
 )
 from cadre_app.services.core import queue
 from cadre_app.services.records import batch as batch_export
+from cadre_app.services.records import batch_jobs
 from tests.conftest import login
 from tests.factories import CadreFactory
 from tests.test_pdf import embedded_fonts
@@ -212,14 +213,14 @@ def test_a_large_merged_job_and_a_second_job_refused_while_it_runs(
     assert len(pages) == 42 and "批量00号" in pages[0] and "批量20号" in pages[40]
     with app.app_context():
         hr_id = db.session.scalar(sa.select(User.id).where(User.username == "hr1"))
-        assert batch_export.active_job(hr_id) is None
+        assert batch_jobs.active_job(hr_id) is None
 
 
 def test_a_queued_job_says_it_waits_for_a_worker(app, hr_client, cadres):
     """No worker yet: the job waits in the queue, and its page says so."""
     job_id = job_id_of(post_batch(hr_client, cadres[:21]))
     status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
-    assert status["state"] == "queued" and status["message"] == batch_export.WAITING_MESSAGE
+    assert status["state"] == "queued" and status["message"] == batch_jobs.WAITING_MESSAGE
     queue.huey.flush()
 
 
@@ -227,14 +228,14 @@ def new_job(app, user_id, cadre_ids, output=batch_export.Output.ZIP) -> str:
     with app.app_context():
         hr = db.session.get(User, user_id)
         kind = batch_export.KINDS["appointment_form"]
-        job = batch_export.create_job(hr, kind, cadre_ids, output, today=date(2026, 1, 5))
+        job = batch_jobs.create_job(hr, kind, cadre_ids, output, today=date(2026, 1, 5))
         db.session.commit()
         return job.id
 
 
 def start(app, job_id: str) -> None:
     with app.app_context():
-        batch_export.enqueue(db.session.get(ExportJob, job_id))
+        batch_jobs.enqueue(db.session.get(ExportJob, job_id))
 
 
 def chunks_of(app, job_id: str) -> list[str]:
@@ -260,7 +261,7 @@ def test_a_failing_item_marks_the_job_failed(app, hr_client, users, cadres, queu
     assert "第 21 份无法生成" in page
     assert hr_client.get(f"/records/jobs/{job_id}/download").status_code == 404
     with app.app_context():
-        assert batch_export.active_job(users["hr"].id) is None
+        assert batch_jobs.active_job(users["hr"].id) is None
 
 
 # --- parts: any worker lays out a run of the forms, the last one queues the join ------------
@@ -311,17 +312,17 @@ def test_a_zip_batch_in_parts_keeps_the_files_in_order(
 
 
 def test_a_file_is_stored_in_chunks_and_read_back_whole(app, users, cadres, monkeypatch):
-    monkeypatch.setattr(batch_export, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(batch_jobs, "CHUNK_BYTES", 1000)
     job_id = new_job(app, users["hr"].id, cadres[:21])
     content = os.urandom(3500)
     with app.app_context():
-        batch_export.store(job_id, "result", content)
+        batch_jobs.store(job_id, "result", content)
         db.session.commit()
         assert len(chunks_of(app, job_id)) == 4
-        assert b"".join(batch_export.stored_chunks(job_id, "result")) == content
-        batch_export.store(job_id, "result", b"short")  # replaces, never appends
+        assert b"".join(batch_jobs.stored_chunks(job_id, "result")) == content
+        batch_jobs.store(job_id, "result", b"short")  # replaces, never appends
         db.session.commit()
-        assert batch_export.stored(job_id, "result") == b"short"
+        assert batch_jobs.stored(job_id, "result") == b"short"
 
 
 def test_shares_are_contiguous_and_even():
@@ -368,7 +369,7 @@ def finished_job(app, user_id: int, *, age: timedelta = timedelta(0)) -> str:
             )
         )
         db.session.flush()
-        batch_export.store(job_id, "result", sink.getvalue())
+        batch_jobs.store(job_id, "result", sink.getvalue())
         db.session.commit()
         return job_id
 
@@ -403,7 +404,7 @@ def test_an_expired_job_answers_404_and_is_swept_with_its_file(app, hr_client, u
 def test_the_periodic_housekeeping_deletes_expired_jobs(app, users):
     job_id = finished_job(app, users["hr"].id, age=timedelta(hours=25))
     queue.bind(app)
-    batch_export.housekeeping.call_local()
+    batch_jobs.housekeeping.call_local()
     with app.app_context():
         assert db.session.get(ExportJob, job_id) is None
     assert chunks_of(app, job_id) == []
@@ -414,26 +415,26 @@ def test_a_job_no_worker_takes_is_reported_failed_and_does_not_block(app, hr_cli
     job_id = new_job(app, users["hr"].id, [1, 2, 3] * 7)
     with app.app_context():
         job = db.session.get(ExportJob, job_id)
-        job.heartbeat_at = utcnow() - batch_export.LOST_AFTER - timedelta(seconds=1)
+        job.heartbeat_at = utcnow() - batch_jobs.LOST_AFTER - timedelta(seconds=1)
         db.session.commit()
         queue.configure(app).storage.delete_data(queue._BEAT_KEY)  # no worker ever seen
     status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
     assert status["state"] == "failed" and "后台导出已中断" in status["message"]
     assert "flask worker" in status["message"]
     with app.app_context():
-        assert batch_export.active_job(users["hr"].id) is None
+        assert batch_jobs.active_job(users["hr"].id) is None
 
 
 def test_a_job_waiting_behind_other_batches_is_not_lost_while_a_worker_runs(app, hr_client, users):
     job_id = new_job(app, users["hr"].id, [1, 2, 3] * 7)
     with app.app_context():
         job = db.session.get(ExportJob, job_id)
-        job.heartbeat_at = utcnow() - batch_export.LOST_AFTER - timedelta(minutes=5)
+        job.heartbeat_at = utcnow() - batch_jobs.LOST_AFTER - timedelta(minutes=5)
         db.session.commit()
         queue.configure(app)
         queue.beat()  # a worker reported just now: it is busy with other batches
     status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
-    assert status["state"] == "queued" and status["message"] == batch_export.WAITING_MESSAGE
+    assert status["state"] == "queued" and status["message"] == batch_jobs.WAITING_MESSAGE
     queue.huey.flush()
 
 
@@ -456,7 +457,7 @@ def test_a_part_whose_worker_died_is_laid_out_again_and_the_job_completes(
         job = db.session.get(ExportJob, job_id)
         job.state, job.done = JobState.RUNNING, 7
         db.session.commit()
-        assert batch_export.recover() == 1
+        assert batch_jobs.recover() == 1
     status, seen = wait_for(hr_client, job_id)
     assert status["state"] == "done", status
     assert status["done"] == 21 and seen == sorted(seen)
@@ -472,11 +473,11 @@ def test_a_part_silent_on_another_host_is_queued_again_after_a_minute(app, users
         part.heartbeat_at = utcnow() - timedelta(seconds=30)
         db.session.get(ExportJob, job_id).state = JobState.RUNNING
         db.session.commit()
-        assert batch_export.recover() == 0  # still beating recently: left alone
+        assert batch_jobs.recover() == 0  # still beating recently: left alone
         part = db.session.get(ExportPart, (job_id, 0))
-        part.heartbeat_at = utcnow() - batch_export.PART_LOST_AFTER - timedelta(seconds=1)
+        part.heartbeat_at = utcnow() - batch_jobs.PART_LOST_AFTER - timedelta(seconds=1)
         db.session.commit()
-        assert batch_export.recover() == 1
+        assert batch_jobs.recover() == 1
         assert db.session.get(ExportPart, (job_id, 0)).state is JobState.QUEUED
     queue.huey.flush()
 
@@ -485,11 +486,11 @@ def test_a_part_lost_too_often_fails_the_job_with_the_reason(app, hr_client, use
     job_id = new_job(app, users["hr"].id, cadres[:21])
     with app.app_context():
         part = db.session.get(ExportPart, (job_id, 0))
-        part.state, part.attempts = JobState.RUNNING, batch_export.MAX_ATTEMPTS
+        part.state, part.attempts = JobState.RUNNING, batch_jobs.MAX_ATTEMPTS
         part.worker, part.heartbeat_at = f"{queue.HOST}:{dead_pid()}", utcnow()
         db.session.get(ExportJob, job_id).state = JobState.RUNNING
         db.session.commit()
-        assert batch_export.recover() == 0
+        assert batch_jobs.recover() == 0
     status = hr_client.get(f"/records/jobs/{job_id}.json").get_json()
     assert status["state"] == "failed" and "多次意外退出" in status["message"]
 
@@ -499,8 +500,8 @@ def test_a_part_taken_twice_is_laid_out_once(app, users, cadres, queue_worker):
     taken and does nothing."""
     job_id = new_job(app, users["hr"].id, cadres[:21])
     with app.app_context():
-        assert batch_export._claim(job_id, 0) is not None
-        assert batch_export._claim(job_id, 0) is None
+        assert batch_jobs._claim(job_id, 0) is not None
+        assert batch_jobs._claim(job_id, 0) is None
         db.session.remove()
 
 
@@ -531,7 +532,7 @@ def test_each_part_is_queued_with_its_deadline_as_the_workers_timeout(
         (0, batch_export.deadline(3)),
         (1, batch_export.deadline(2)),
     ]
-    assert "长时间没有完成" in batch_export.failure_message(TaskTimeout("part 0"))
+    assert "长时间没有完成" in batch_jobs.failure_message(TaskTimeout("part 0"))
 
 
 def test_a_part_past_its_deadline_fails_the_job_and_says_so(

@@ -76,7 +76,7 @@ class ExportJob(db.Model):
 class ExportPart(db.Model):
     """A contiguous run of a job's forms, laid out by one task on any worker. ``worker`` is
     ``host:pid`` of the process that took it; a part whose worker died (its heartbeat stops)
-    is queued again, at most ``MAX_ATTEMPTS`` times in all (services.records.batch)."""
+    is queued again, at most ``MAX_ATTEMPTS`` times in all (services.records.batch_jobs)."""
 
     job_id: so.Mapped[str] = so.mapped_column(
         sa.ForeignKey("export_job.id", ondelete="CASCADE"), primary_key=True

@@ -46,6 +46,7 @@ from cadre_app.permissions import has_role, role_required, visible_department_id
 from cadre_app.services.core import audit, pdf
 from cadre_app.services.evaluations import operations as evaluation
 from cadre_app.services.records import batch as batch_export
+from cadre_app.services.records import batch_jobs
 from cadre_app.services.records import data as record_data
 
 
@@ -223,7 +224,7 @@ def _batch_page(form: BatchForm, status: int = 200, **context: Any) -> Any:
         q=q,
         section=section,
         departments=departments,
-        jobs=batch_export.recent_jobs(current_user.id),
+        jobs=batch_jobs.recent_jobs(current_user.id),
         state_labels=_state_labels(),
         sync_limit=batch_export.SYNC_LIMIT,
         max_items=batch_export.MAX_ITEMS,
@@ -264,10 +265,10 @@ def batch() -> Any:
     if len(cadre_ids) <= batch_export.SYNC_LIMIT:
         return _export_now(form, kind, output, cadre_ids, params, today)
     try:
-        job = batch_export.create_job(
+        job = batch_jobs.create_job(
             current_user, kind, cadre_ids, output, today=today, filled_by=params["filled_by"]
         )
-    except batch_export.JobBusy as error:
+    except batch_jobs.JobBusy as error:
         db.session.rollback()
         flash(str(error), "warning")
         return _batch_page(form, 409)
@@ -278,7 +279,7 @@ def batch() -> Any:
         summary=f"批量导出{kind.label} {len(cadre_ids)} 份（{output.label}），后台生成",
     )
     db.session.commit()
-    batch_export.enqueue(job)
+    batch_jobs.enqueue(job)
     return redirect(url_for("records.job", job_id=job.id))
 
 
@@ -320,19 +321,19 @@ def _export_now(
 def _own_job_or_404(job_id: str) -> ExportJob:
     """The current user's job, still kept; 404 for anyone else's, for unknown ids and (with
     a message) for an expired one."""
-    job = batch_export.job_of(current_user.id, job_id)
+    job = batch_jobs.job_of(current_user.id, job_id)
     if job is None:
         abort(404)
-    if batch_export.expired(job):
+    if batch_jobs.expired(job):
         abort(Response(*render_error(404, _("导出文件只保留 24 小时，已过期删除，请重新导出。"))))
     return job
 
 
 def _status(job: ExportJob) -> dict[str, Any]:
-    if batch_export.check_lost(job):
+    if batch_jobs.check_lost(job):
         db.session.commit()
     ready = job.state is JobState.DONE
-    message = job.message or (batch_export.WAITING_MESSAGE if job.state is JobState.QUEUED else "")
+    message = job.message or (batch_jobs.WAITING_MESSAGE if job.state is JobState.QUEUED else "")
     return {
         "state": job.state.value,
         "state_label": _state_labels()[job.state.value],
@@ -364,8 +365,8 @@ def job(job_id: str) -> Any:
 @role_required(Role.HR)
 def job_status(job_id: str) -> Any:
     """``{"state", "done", "total", "message", "download_url", ...}`` of the user's job."""
-    found = batch_export.job_of(current_user.id, job_id)
-    if found is None or batch_export.expired(found):
+    found = batch_jobs.job_of(current_user.id, job_id)
+    if found is None or batch_jobs.expired(found):
         return jsonify(state="missing", message=_("导出任务不存在或已过期。")), 404
     return jsonify(_status(found))
 
@@ -375,9 +376,9 @@ def job_status(job_id: str) -> Any:
 def job_download(job_id: str) -> Any:
     """The finished job's file (audited); 404 with a message once it has expired."""
     found = _own_job_or_404(job_id)
-    chunks = batch_export.result_chunks(found)
+    chunks = batch_jobs.result_chunks(found)
     if chunks is None:
-        if found.state in batch_export.ACTIVE_STATES:
+        if found.state in batch_jobs.ACTIVE_STATES:
             return render_error(409, _("导出尚未完成，请在进度页面等待完成后再下载。"))
         return render_error(404, _("导出文件不存在（任务失败或文件已被清理），请重新导出。"))
     audit.record(

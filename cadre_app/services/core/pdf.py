@@ -4,7 +4,7 @@ WeasyPrint (STYLE.md habit 7).
 - ``render_pdf`` makes one document, ``render_many`` one merged document from many
   (a batch of 200 forms is one PDF: the CJK font is embedded once, not 200 times), and
   ``join`` puts merged documents laid out by other workers together (the parts of a
-  batch export, ``batch_export.join_parts``).
+  batch export, ``batch_jobs.join_parts``).
 - A CJK font is required. The families a PDF may use are the app setting
   ``PDF_REQUIRE_FONT_FAMILIES`` (most preferred first; default ``DEFAULT_FONT_FAMILIES``);
   the first one fontconfig has installed is used, looked up once per process. None
