@@ -22,6 +22,24 @@ def test_ranking_page_for_hr_shows_chart_tie_rule_and_bottom(app, hr_client, sec
     assert "预算处5号" in html
 
 
+def test_scores_not_yet_ranked_say_so_not_incomplete(app, hr_client, sections):  # noqa: F811
+    """After a score import, before ranking: complete rows wait for the ranking (no total,
+    no 末位 either way); only a row with a missing score is 成绩不全."""
+    score(app, 2025, sections["budget"][:2], [(90, 90, 90), (80, 80, 80)])
+    score(app, 2025, sections["budget"][2:3], [(70, None, 70)])
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    rows = {
+        no: html.split(f'data-staff-no="{no}"', 1)[1].split("</tr>", 1)[0] for no in ("B00", "B02")
+    }
+    assert "待排名" in rows["B00"] and "成绩不全" not in rows["B00"]
+    assert ">否<" not in rows["B00"]  # not ranked: not "not bottom" either
+    assert "成绩不全" in rows["B02"] and "待排名" not in rows["B02"]
+    hr_client.post("/evaluations/2025/rank")
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    ranked = html.split('data-staff-no="B00"', 1)[1].split("</tr>", 1)[0]
+    assert "待排名" not in ranked and "270.00" not in ranked and ">否<" in ranked
+
+
 def test_manager_sees_only_led_sections(app, manager_client, sections):  # noqa: F811
     score(app, 2025, sections["budget"] + sections["treasury"], [(80, 80, 80)] * 10)
     html = manager_client.get("/evaluations/2025/ranking").get_data(as_text=True)
