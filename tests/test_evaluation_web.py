@@ -52,6 +52,24 @@ def test_manager_sees_only_led_sections(app, manager_client, sections):  # noqa:
     assert manager_client.post("/evaluations/2025/rank").status_code == 403
 
 
+def test_a_managers_quota_box_counts_the_sections_of_the_chart(
+    app,
+    hr_client,
+    manager_client,
+    sections,  # noqa: F811
+):
+    """The chart and the quota box of a manager's page count the same rows: their sections,
+    not the bureau's (HR's unfiltered page counts the whole cycle)."""
+    score(app, 2025, sections["budget"], [(80, 80, 80)] * 6)
+    score(app, 2025, sections["treasury"], [(90, 90, 90)] * 4, grades=["优秀"] * 4)
+    quota = manager_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    quota = quota.split('data-testid="quota">', 1)[1].split("</p>", 1)[0]
+    assert "优秀 0 人" in quota and "6 人中最多 1 人" in quota, quota
+    bureau = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    bureau = bureau.split('data-testid="quota">', 1)[1].split("</p>", 1)[0]
+    assert "参加考核 10 人" in bureau and "现有 4 人" in bureau, bureau
+
+
 def test_confirm_over_quota_answers_409_and_changes_nothing(app, hr_client, sections):  # noqa: F811
     ids = sections["budget"] + sections["treasury"]
     score(app, 2025, ids, [(85, 85, 85)] * 10, ["优秀"] * 3 + ["称职"] * 7)

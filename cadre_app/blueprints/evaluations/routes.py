@@ -84,6 +84,12 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
     for row in rows:
         row["attention"] = row["cadre_id"] in attention
     counts = evaluation_query.distribution(rows)
+    scoped = section is not None or visible is not None  # the chart's rows, not the bureau's
+    quota = (
+        evaluation_query.quota_of(rows, cycle.excellent_quota_pct)
+        if scoped
+        else evaluation.quota_check(cycle)
+    )
     departments = db.session.scalars(
         db.select(Department)
         .where(Department.id.in_(visible) if visible is not None else db.true())
@@ -94,7 +100,8 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
         "rows": rows,
         "counts": counts,
         "chart": charts.bar_chart(counts),
-        "quota": evaluation.quota_check(cycle),
+        "quota": quota,
+        "quota_scoped": scoped,
         "departments": departments,
         "section": section,
         "tie_rule": ranking_rules.TIE_RULE,

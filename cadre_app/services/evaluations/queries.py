@@ -89,6 +89,13 @@ def ranking_rows(
     return rows
 
 
+def quota_of(rows: list[dict[str, Any]], percent: int) -> ranking.QuotaCheck:
+    """The 优秀 quota over ``rows`` alone (the sections a manager leads, or one section):
+    everyone listed, those graded 优秀. Confirmation checks the whole cycle
+    (operations.quota_check); this is the share the page shows for a part of it."""
+    return ranking.quota(len(rows), sum(1 for r in rows if r["grade"] == "优秀"), percent)
+
+
 def distribution(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Counts per grade (with 不定等次 and 未定 for rows without a grade), in display order."""
     counts = {grade: 0 for grade in (*ranking.GRADES, ranking.NO_GRADE)}
