@@ -482,6 +482,25 @@ def test_bad_files_write_nothing_from_the_browser_or_the_cli(
     assert (_count(app, Cadre), _count(app, AuditEvent), _count(app, ImportUpload)) == (*before, 0)
 
 
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        ({"TianBiaoShiJian": "20231024"}, {"TianBiaoShiJian": date(2023, 10, 24)}),
+        ({"JiSuanNianLingShiJian": "2023.10.24"}, {"JiSuanNianLingShiJian": date(2023, 10, 24)}),
+        ({"TianBiaoShiJian": "2023.10"}, {"TianBiaoShiJian": date(2023, 10, 1)}),
+        ({"ChuShengNianYue": "1992.02"}, {"ChuShengNianYue": date(1992, 2, 1)}),
+        ({"ChuShengNianYue": "19920214"}, {"ChuShengNianYue": date(1992, 2, 14)}),
+        ({"ChuShengNianYue": "1992年2月"}, {"ChuShengNianYue": date(1992, 2, 1)}),
+    ],
+)
+def test_dates_as_other_software_writes_them_are_read(app, texts, expected):
+    """Other tools write 填表时间 and 计算年龄时间 as YYYYMMDD and dates as YYYY.MM or
+    YYYY.MM.DD (DOMAIN.md, .lrmx): all are read, not refused."""
+    record = _parse(app, _minimal(**texts))
+    for element, value in expected.items():
+        assert record.dates[element] == value, (element, record.dates)
+
+
 def test_all_wrong_elements_are_named_at_once(app):
     with app.app_context(), pytest.raises(lrmx.LrmxError) as refused:
         lrmx.parse_lrmx(_minimal(ChuShengNianYue="199013", TianBiaoShiJian="abc", XingBie="?"))

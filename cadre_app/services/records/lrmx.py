@@ -28,7 +28,7 @@ from defusedxml import ElementTree as SafeET
 from flask_babel import gettext as _
 
 from cadre_app.models import AppointmentDraft, Cadre, enums
-from cadre_app.services.core import idcard
+from cadre_app.services.core import dates, idcard
 from cadre_app.services.evaluations.queries import recent_results as annual_results
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -335,21 +335,36 @@ def _clean(text: str | None, *, multiline: bool = False) -> str:
 
 
 def _month(element: str, value: str, errors: list[str], *, where: str = "") -> date | None:
-    """A ``YYYYMM`` value as the first of the month; wrong values are added to ``errors``."""
+    """A date as .lrmx files write it: ``YYYYMM`` in the official software (the first of the
+    month), and as other tools write it, ``YYYYMMDD`` (``20231024``), ``YYYY.MM``,
+    ``YYYY.MM.DD``, ``YYYY-MM-DD`` or ``YYYY年MM月`` (services.core.dates reads them all);
+    wrong values are added to ``errors``."""
     if not value:
         return None
-    match = _YYYYMM.match(unicodedata.normalize("NFKC", value))
-    if match and 1900 <= int(match.group(1)) <= 2100 and 1 <= int(match.group(2)) <= 12:
-        return date(int(match.group(1)), int(match.group(2)), 1)
+    try:
+        found = dates.parse(value)
+    except dates.DateFormatError:
+        found = None
+    if found is not None and 1900 <= found.year <= 2100:
+        return found
     errors.append(
         _(
-            "%(where)s%(element)s“%(value)s”不是有效的年月（应为 6 位数字 YYYYMM，如 199001）。",
+            "%(where)s%(element)s“%(value)s”不是有效的日期"
+            "（应为年月 YYYYMM，如 199001；也可写作 20231024、1990.01 或 1990.01.31）。",
             where=where,
             element=element_label(element),
             value=value,
         )
     )
     return None
+
+
+def _same_birth(from_id: date, given: date) -> bool:
+    """The file's 出生年月 agrees with the ID number: to the month when it names only a month
+    (read as the 1st), to the day when another tool wrote the day too."""
+    if given.day == 1:
+        return from_id.replace(day=1) == given
+    return from_id == given
 
 
 def _photo(value: str, errors: list[str]) -> bytes | None:
@@ -460,14 +475,14 @@ def parse_lrmx(content: bytes) -> LrmxRecord:
         birth = dates["ChuShengNianYue"]
         if problem:
             errors.append(f"{element_label('ShenFenZheng')}：{problem}")
-        elif birth and idcard.birth_date(id_number).replace(day=1) != birth:
+        elif birth and not _same_birth(idcard.birth_date(id_number), birth):
             errors.append(
                 _(
                     "%(element)s中的出生日期 %(id_birth)s 与%(other)s“%(birth)s”不一致。",
                     element=element_label("ShenFenZheng"),
                     other=element_label("ChuShengNianYue"),
                     id_birth=id_number[6:14],
-                    birth=yyyymm(birth),
+                    birth=yyyymm(birth) if birth.day == 1 else birth.strftime("%Y%m%d"),
                 )
             )
     photo = _photo("".join((root.findtext("ZhaoPian") or "").split()), errors)
