@@ -100,6 +100,19 @@ def test_young_cadre_filter_uses_the_stated_date(hr_client):
     assert "李晓明" not in hr_client.get("/cadres/?young=1&on=2031-03-08").get_data(as_text=True)
 
 
+def test_a_bad_list_parameter_keeps_the_page_and_the_other_filters(hr_client, org):
+    """A wrong parameter answers 400 with the list itself, a message naming it, and every
+    other filter still applied (issue 10, item 14)."""
+    response = hr_client.get("/cadres/?page=abc&q=李晓明&age_min=-5")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "页码“abc”无效" in html and "最小年龄“-5”无效" in html
+    assert "李晓明" in html and "王芳" not in html  # the search still applies
+    assert 'value="李晓明"' in html  # and stays in the search box
+    dated = hr_client.get("/cadres/?on=2023-02-30")
+    assert dated.status_code == 400 and "已按今天计算年龄" in dated.get_data(as_text=True)
+
+
 def test_bad_list_parameters_are_400(hr_client):
     assert hr_client.get("/cadres/?page=abc").status_code == 400
     assert hr_client.get("/cadres/?on=2023-02-30").status_code == 400

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -36,14 +37,40 @@ from cadre_app.services.roster import queries as roster_query
 PROFILE_TABS = ("basic", "resume", "family", "evaluation")
 
 
+#: The list's whole-number parameters and what the page calls them.
+_INT_LABELS = {
+    "page": _l("页码"),
+    "per_page": _l("每页条数"),
+    "age_min": _l("最小年龄"),
+    "age_max": _l("最大年龄"),
+    "department": _l("科室"),
+}
+
+
 def _int_arg(
-    name: str, default: int | None = None, *, low: int = 0, high: int = 10**6
+    name: str,
+    problems: list[str],
+    default: int | None = None,
+    *,
+    low: int = 0,
+    high: int = 10**6,
 ) -> int | None:
+    """A whole-number list parameter; a wrong one (``?page=abc``, ``?age_min=-5``) is left out
+    with a message in ``problems`` (the page answers 400 but keeps the other filters)."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        abort(400)
+        problems.append(
+            _(
+                "%(label)s“%(value)s”无效（应为 %(low)d 至 %(high)d 的整数），已忽略。",
+                label=_INT_LABELS.get(name, name),
+                value=raw[:20],
+                low=low,
+                high=high,
+            )
+        )
+        return default
     return int(raw)
 
 
@@ -64,25 +91,30 @@ def _departments(ids: list[int] | None) -> list[Department]:
 @bp.route("/")
 @role_required(Role.HR, Role.MANAGER)
 def index() -> Any:
-    """The roster: HR sees everyone, a manager the sections they lead (read-only)."""
+    """The roster: HR sees everyone, a manager the sections they lead (read-only). A wrong
+    parameter is left out with a message (400), the other filters kept."""
+    problems: list[str] = []
     on_raw = request.args.get("on", "").strip()
     try:
         on = dates.parse(on_raw) or clock.today()
-    except dates.DateFormatError:
-        abort(400)
+    except dates.DateFormatError as error:
+        problems.append(_("%(error)s 已按今天计算年龄。", error=str(error)))
+        on = clock.today()
     filters = roster_query.RosterFilters(
         q=request.args.get("q", "").strip()[:50] or None,
-        department_id=_int_arg("department"),
+        department_id=_int_arg("department", problems),
         rank=request.args.get("rank") if request.args.get("rank") in enums.RANK_LADDER else None,
         political_status=request.args.get("political_status")
         if request.args.get("political_status") in enums.POLITICAL_STATUSES
         else None,
         young=request.args.get("young") == "1",
-        **_age_band(_int_arg("age_min", high=120), _int_arg("age_max", high=120)),
+        **_age_band(
+            _int_arg("age_min", problems, high=120), _int_arg("age_max", problems, high=120)
+        ),
         sort=request.args.get("sort", "department"),
         descending=request.args.get("dir") == "desc",
-        page=_int_arg("page", 1, low=1) or 1,
-        per_page=_int_arg("per_page", 50, low=1, high=100) or 50,
+        page=_int_arg("page", problems, 1, low=1) or 1,
+        per_page=_int_arg("per_page", problems, 50, low=1, high=100) or 50,
         on=on,
     )
     visible = visible_department_ids(current_user)
@@ -95,7 +127,8 @@ def index() -> Any:
         ranks=enums.RANK_LADDER,
         political_statuses=enums.POLITICAL_STATUSES,
         args={k: v for k, v in request.args.items() if k != "page"},
-    )
+        problems=problems,
+    ), (400 if problems else 200)
 
 
 def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status: int = 200) -> Any:
