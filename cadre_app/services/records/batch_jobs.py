@@ -231,13 +231,15 @@ def _enqueue_part(job_id: str, index: int, forms: int) -> None:
     queue.enqueue(render_part, job_id, index, timeout=batch.deadline(forms))
 
 
-def _beat(job_id: str, *, done: int = 0, **values: Any) -> None:
-    """Progress and a heartbeat for the job while it still runs, committed at once;
-    _JobGone when it no longer does (failed, or deleted)."""
+def _beat(job_id: str, *, more: int = 0, **values: Any) -> None:
+    """``more`` forms done, a heartbeat and ``values`` for the job while it still runs, in
+    the session (the caller commits; the job's row stays locked until then); _JobGone when
+    it no longer runs (failed, or deleted)."""
+    changes = {"done": ExportJob.done + more, "heartbeat_at": utcnow(), **values}
     result = db.session.execute(
         sa.update(ExportJob)
         .where(ExportJob.id == job_id, ExportJob.state == JobState.RUNNING)
-        .values(done=ExportJob.done + done, heartbeat_at=utcnow(), **values)
+        .values(**changes)
     )
     if result.rowcount != 1:
         db.session.rollback()
@@ -312,6 +314,8 @@ def render_part(job_id: str, index: int) -> None:
             )  # fmt: skip
         finally:
             gc.enable()
+        # Process workers interrupt a part at its deadline (Huey's task timeout); threads
+        # (``flask worker --threads``, the tests) cannot be interrupted, so check here too.
         if time.monotonic() - started > batch.deadline(len(cadre_ids)):
             raise TimeoutError(f"part {index} took longer than {batch.deadline(len(cadre_ids))} s")
         content = sink.getvalue()
@@ -349,7 +353,7 @@ def _finish_part(job_id: str, index: int, more: int, content: bytes) -> None:
     """Store the part's output and mark it done; the part that finds all parts done queues
     the join. The job's row is locked first, so two parts finishing at once see each
     other's state (one of them queues the join)."""
-    _beat(job_id, done=more)  # an UPDATE of the job's row: the lock is held from here on
+    _beat(job_id, more=more)  # an UPDATE of the job's row: the lock is held from here on
     store(job_id, f"p{index}", content)
     db.session.execute(
         sa.update(ExportPart)
@@ -382,28 +386,37 @@ def join_parts(job_id: str) -> None:
             return
         kind, output = KINDS[job.kind], Output(job.params["output"])
         names = [f"p{part.index}" for part in parts]
-        if len(names) == 1:
-            content = stored(job_id, names[0])
-        elif output is Output.PDF:
-            content = pdf.join([stored(job_id, name) for name in names])
+        _beat(job_id)  # the job's row locked: a second join waits, then stops (_JobGone)
+        if len(names) == 1:  # the part's file is the result: renamed, not copied
+            db.session.execute(
+                sa.update(ExportChunk)
+                .where(ExportChunk.job_id == job_id, ExportChunk.name == names[0])
+                .values(name=RESULT)
+            )
+            size = db.session.scalar(
+                sa.select(sa.func.sum(sa.func.length(ExportChunk.data))).where(
+                    ExportChunk.job_id == job_id, ExportChunk.name == RESULT
+                )
+            )
         else:
-            content = _join_zips([stored(job_id, name) for name in names])
-        _beat(job_id)
-        store(job_id, RESULT, content)
-        db.session.execute(
-            sa.delete(ExportChunk).where(ExportChunk.job_id == job_id, ExportChunk.name != RESULT)
-        )
+            join = pdf.join if output is Output.PDF else _join_zips
+            content = join([stored(job_id, name) for name in names])
+            store(job_id, RESULT, content)
+            size = len(content)
+            db.session.execute(
+                sa.delete(ExportChunk).where(
+                    ExportChunk.job_id == job_id, ExportChunk.name != RESULT
+                )
+            )
         today = date.fromisoformat(job.params["today"])
         _beat(
             job_id,
             state=JobState.DONE,
+            done=ExportJob.total,
             message=None,
             result_name=file_name(kind, job.total, output, today=today),
-            result_size=len(content),
+            result_size=int(size or 0),
             finished_at=utcnow(),
-        )
-        db.session.execute(
-            sa.update(ExportJob).where(ExportJob.id == job_id).values(done=ExportJob.total)
         )
         db.session.commit()
     except _JobGone:
