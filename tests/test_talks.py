@@ -128,7 +128,8 @@ def test_every_move_is_made_or_refused_on_the_database(app_ctx, org, kind):
 def test_refusals_say_why_in_chinese(app_ctx, org):
     with pytest.raises(talks.TalkError, match="提醒谈话不需要书面回复"):
         move(make_talk(org, state=S.HELD), S.AWAITING_REPLY)
-    with pytest.raises(talks.TalkError, match="不能从“触发”转为“已谈话”，可转为：拟办、升级处理"):
+    refusal = "不能从“待安排”转为“已谈话”，可转为：已约谈、已升级处理"
+    with pytest.raises(talks.TalkError, match=refusal):
         move(make_talk(org, reason="另一事由"), S.HELD, **FULL)
     with pytest.raises(talks.TalkError, match="不能再变更状态"):
         move(make_talk(org, state=S.CLOSED, reason="已办结"), S.ESCALATED, note="x")
@@ -283,8 +284,8 @@ def test_admonition_full_path(calendar, org):
     assert talk.follow_up_due_date == date(2027, 3, 29)
     move(talk, S.CLOSED, today=date(2027, 3, 29), follow_up_result="已整改")
     summaries = [h.summary for h in talks.history(talk.id)]
-    assert summaries[-1].endswith("跟踪整改 → 办结")
-    assert any("拟办 → 审批（同意）" in s for s in summaries)
+    assert summaries[-1].endswith("整改中 → 已办结")
+    assert any("已约谈 → 已审批（同意）" in s for s in summaries)
 
 
 # --- overdue ----------------------------------------------------------------------------------
@@ -625,3 +626,24 @@ def test_changes_since_are_stamped_in_the_office_zone(app_ctx, org):
     db.session.flush()
     (change,) = talks.changes_since(talk.id, version)
     assert change["when"].utcoffset() == timedelta(hours=8)  # Asia/Shanghai
+
+
+def test_state_names_are_the_plain_words_an_office_uses(app):
+    """One set of state names, plain words (待安排, 已约谈, …, not 触发/拟办/办结), the same on
+    the pages and in the audit log, each with its own English word."""
+    from flask_babel import force_locale
+
+    from cadre_app.services.talks.rules import STATE_NAMES
+
+    assert [STATE_NAMES[s] for s in S] == [
+        *("待安排", "已约谈", "已审批", "已谈话", "待回复", "整改中", "已办结", "已升级处理")
+    ]
+    with app.test_request_context():
+        with force_locale("zh_Hans_CN"):
+            assert {s: s.label for s in S} == STATE_NAMES
+        with force_locale("en"):
+            english = [s.label for s in S]
+    assert english == [
+        *("To arrange", "Scheduled", "Approved", "Held", "Awaiting reply", "In follow-up"),
+        *("Closed", "Escalated"),
+    ]

@@ -259,7 +259,7 @@ def test_hr_moves_a_talk_through_its_steps_and_the_history_records_them(app, org
     closed = hr_client.post(url, data={"target": "closed", "version": "4", "note": "已谈"})
     assert closed.status_code == 302
     html = hr_client.get(f"/talks/{talk_id}").get_data(as_text=True)
-    assert "已谈话 → 办结（已谈）" in html and "data-target=" not in html
+    assert "已谈话 → 已办结（已谈）" in html and "data-target=" not in html
     assert hr_client.get(f"/talks/{talk_id}/edit").status_code == 302  # closed: read-only
 
 
@@ -288,7 +288,7 @@ def test_refused_moves_and_bad_posts(app, org, hr_client):
     url = f"/talks/{talk_id}/transition"
     refused = hr_client.post(url, data={"target": "closed", "version": "1"})
     assert refused.status_code == 400
-    assert "不能从“触发”转为“办结”" in refused.get_data(as_text=True)
+    assert "不能从“待安排”转为“已办结”" in refused.get_data(as_text=True)
     assert hr_client.post(url, data={"target": "nonsense", "version": "1"}).status_code == 400
     assert hr_client.post(url, data={"target": "planned"}).status_code == 400
     no_reason = hr_client.post(url, data={"target": "escalated", "version": "1"})

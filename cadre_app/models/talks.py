@@ -19,28 +19,28 @@ TALK_SOURCES = ("考核排名", "政治素质考察", "信访举报", "巡视巡
 
 
 class TalkState(enum.StrEnum):
-    TRIGGERED = "triggered"  # 触发
-    PLANNED = "planned"  # 拟办
-    APPROVED = "approved"  # 审批
+    TRIGGERED = "triggered"  # 待安排 (opened, nothing arranged yet)
+    PLANNED = "planned"  # 已约谈 (拟办: time and place set)
+    APPROVED = "approved"  # 已审批 (the plan approved)
     HELD = "held"  # 已谈话
     AWAITING_REPLY = "awaiting_reply"  # 待回复
-    FOLLOW_UP = "follow_up"  # 跟踪整改
-    CLOSED = "closed"  # 办结
-    ESCALATED = "escalated"  # 升级处理
+    FOLLOW_UP = "follow_up"  # 整改中 (跟踪整改)
+    CLOSED = "closed"  # 已办结
+    ESCALATED = "escalated"  # 已升级处理
 
     @property
     def label(self) -> str:
         from flask_babel import gettext as _
 
         return {
-            TalkState.TRIGGERED: _("触发"),
-            TalkState.PLANNED: _("拟办"),
-            TalkState.APPROVED: _("审批"),
+            TalkState.TRIGGERED: _("待安排"),
+            TalkState.PLANNED: _("已约谈"),
+            TalkState.APPROVED: _("已审批"),
             TalkState.HELD: _("已谈话"),
             TalkState.AWAITING_REPLY: _("待回复"),
-            TalkState.FOLLOW_UP: _("跟踪整改"),
-            TalkState.CLOSED: _("办结"),
-            TalkState.ESCALATED: _("升级处理"),
+            TalkState.FOLLOW_UP: _("整改中"),
+            TalkState.CLOSED: _("已办结"),
+            TalkState.ESCALATED: _("已升级处理"),
         }[self]
 
     @property

@@ -36,16 +36,17 @@ TRANSITIONS: dict[str, dict[TalkState, tuple[TalkState, ...]]] = {
     | {S.HELD: (S.AWAITING_REPLY,), S.AWAITING_REPLY: (S.FOLLOW_UP,), S.FOLLOW_UP: (S.CLOSED,)},
     "other": _BEFORE | {S.HELD: (S.FOLLOW_UP, S.CLOSED), S.FOLLOW_UP: (S.CLOSED,)},
 }
-#: Chinese state names for the audit log (written in Chinese whatever the reader's language).
+#: Chinese state names for the audit log (written in Chinese whatever the reader's language);
+#: the same words as ``TalkState.label`` shows in Chinese, the plain words an office uses.
 STATE_NAMES = {
-    S.TRIGGERED: "触发",
-    S.PLANNED: "拟办",
-    S.APPROVED: "审批",
+    S.TRIGGERED: "待安排",
+    S.PLANNED: "已约谈",
+    S.APPROVED: "已审批",
     S.HELD: "已谈话",
     S.AWAITING_REPLY: "待回复",
-    S.FOLLOW_UP: "跟踪整改",
-    S.CLOSED: "办结",
-    S.ESCALATED: "升级处理",
+    S.FOLLOW_UP: "整改中",
+    S.CLOSED: "已办结",
+    S.ESCALATED: "已升级处理",
 }
 #: Text fields and their longest values.
 TEXT_FIELDS = dict.fromkeys(("conductor_name", "recorder_name"), 50) | dict.fromkeys(
