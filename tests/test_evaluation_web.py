@@ -9,7 +9,11 @@ import sqlalchemy as sa
 from cadre_app.extensions import db
 from cadre_app.models import CycleState, Talk
 from cadre_app.services.evaluations import operations as evaluation
+from tests.conftest import office_today
 from tests.test_evaluation import score, sections  # noqa: F401  (fixture)
+
+#: The tick an irreversible step asks for (审核确认, 公示, 决定, 归档).
+CONFIRMED = {"confirmed": "1"}
 
 
 def test_ranking_page_for_hr_shows_chart_tie_rule_and_bottom(app, hr_client, sections):  # noqa: F811
@@ -73,7 +77,7 @@ def test_a_managers_quota_box_counts_the_sections_of_the_chart(
 def test_confirm_over_quota_answers_409_and_changes_nothing(app, hr_client, sections):  # noqa: F811
     ids = sections["budget"] + sections["treasury"]
     score(app, 2025, ids, [(85, 85, 85)] * 10, ["优秀"] * 3 + ["称职"] * 7)
-    response = hr_client.post("/evaluations/2025/confirm")
+    response = hr_client.post("/evaluations/2025/confirm", data=CONFIRMED)
     assert response.status_code == 409
     assert "须调整 1 人" in response.get_data(as_text=True)
     with app.app_context():
@@ -83,19 +87,63 @@ def test_confirm_over_quota_answers_409_and_changes_nothing(app, hr_client, sect
 
 def test_confirm_then_publicity_then_decide_through_the_pages(app, hr_client, sections):  # noqa: F811
     score(app, 2025, sections["budget"], [(90 - i, 90, 90) for i in range(6)])
-    assert hr_client.post("/evaluations/2025/confirm").status_code == 302
+    assert hr_client.post("/evaluations/2025/confirm", data=CONFIRMED).status_code == 302
     html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
-    assert "触发" in html  # the reminder talk's state next to the bottom-ranked
+    assert "待安排" in html  # the reminder talk's state next to the bottom-ranked
     assert (
-        hr_client.post("/evaluations/2025/publicity", data={"start": "2026-01-05"}).status_code
+        hr_client.post(
+            "/evaluations/2025/publicity", data={"start": "2026-01-05", **CONFIRMED}
+        ).status_code
         == 302
     )
     with app.app_context():
         cycle = evaluation.get_cycle(2025)
         assert cycle.publicity_end == date(2026, 1, 9)
     # deciding before the publicity ends is refused with a 409 (today may be before or after)
-    response = hr_client.post("/evaluations/2025/decide")
+    response = hr_client.post("/evaluations/2025/decide", data=CONFIRMED)
     assert response.status_code in (302, 409)
+
+
+def test_decide_is_not_offered_during_the_publicity(app, hr_client, sections):  # noqa: F811
+    """While the 公示 runs the page offers no 确定考核结果 button (it would answer 409) but
+    says until when; the route refuses it from the same rule, and nothing changes."""
+    score(app, 2025, sections["budget"], [(90 - i, 90, 90) for i in range(6)])
+    with app.app_context():
+        cycle = evaluation.get_cycle(2025)
+        evaluation.confirm_cycle(cycle, actor="hr", today=office_today())
+        evaluation.start_publicity(cycle, start=office_today(), actor="hr")
+        end = cycle.publicity_end.isoformat()
+        db.session.commit()
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert "/evaluations/2025/decide" not in html and 'data-testid="decide-button"' not in html
+    waiting = html.split('data-testid="decide-waiting">', 1)[1].split("</span>", 1)[0]
+    assert f"公示期至 {end}" in waiting
+    refused = hr_client.post("/evaluations/2025/decide", data=CONFIRMED)
+    assert refused.status_code == 409 and f"公示期至 {end}" in refused.get_data(as_text=True)
+    archived = hr_client.post("/evaluations/2025/archive", data=CONFIRMED)
+    assert archived.status_code == 409  # not a step of this state either
+    with app.app_context():
+        assert evaluation.get_cycle(2025).state is CycleState.PUBLICISED
+
+
+def test_irreversible_steps_ask_for_a_ticked_confirmation(app, hr_client, sections):  # noqa: F811
+    """审核确认 cannot be undone: the page's form has a required tick box, and a post without
+    it is refused (400) with nothing confirmed and no talk opened; ticked, it goes through."""
+    score(app, 2025, sections["budget"], [(90 - i, 90, 90) for i in range(6)])
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    form = html.split('action="/evaluations/2025/confirm"', 1)[1].split("</form>", 1)[0]
+    assert 'type="checkbox" name="confirmed" value="1"' in form and "required" in form
+    assert "不能撤销" in form
+    unticked = hr_client.post("/evaluations/2025/confirm")
+    assert unticked.status_code == 400 and "不能撤销" in unticked.get_data(as_text=True)
+    with app.app_context():
+        assert evaluation.get_cycle(2025).state is CycleState.COLLECTING
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Talk)) == 0
+    assert hr_client.post("/evaluations/2025/confirm", data=CONFIRMED).status_code == 302
+    with app.app_context():
+        assert evaluation.get_cycle(2025).state is CycleState.CONFIRMED
+    page = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert "/evaluations/2025/confirm" not in page and "/evaluations/2025/publicity" in page
 
 
 def test_cli_rank_and_confirm(app, runner, sections):  # noqa: F811
@@ -172,7 +220,7 @@ def test_ranking_workbook_matches_the_page(app, hr_client, sections):  # noqa: F
         [(90 - i, 85 + i % 3, 80) for i in range(10)],
         ["优秀", "优秀"] + ["称职"] * 7 + ["基本称职"],
     )
-    hr_client.post("/evaluations/2025/confirm")
+    hr_client.post("/evaluations/2025/confirm", data=CONFIRMED)
     html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
     page_rows = []
     for row in re.findall(r"<tr class=\"[^\"]*\" data-staff-no=\"[^\"]+\">(.*?)</tr>", html, re.S):

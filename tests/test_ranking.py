@@ -152,3 +152,30 @@ def test_declining_three_years():
     assert not declining({2023: 90, 2025: 80})
     assert not declining({2024: 85, 2025: 80})
     assert declining({2021: 70, 2022: 95, 2023: 90, 2024: 85})
+
+
+def test_cycle_steps_follow_the_state():
+    """What the ranking page offers and the routes accept, from one function: rank and
+    confirm while collecting; then 公示; 决定 only after the 公示 ends (waiting with its end
+    date before); archive; nothing once archived. Only ranking can be undone (repeated)."""
+    from datetime import date
+
+    from cadre_app.services.evaluations.rules import cycle_step, cycle_steps
+
+    today = date(2026, 1, 9)
+
+    def names(state, end=None):
+        return [
+            (s.name, s.available, s.irreversible)
+            for s in cycle_steps(state, publicity_end=end, today=today)
+        ]
+
+    collecting = [("rank", True, False), ("confirm", True, True)]
+    assert names("collecting") == names("ranked") == collecting
+    assert names("confirmed") == [("publicity", True, True)]
+    assert names("publicised", date(2026, 1, 9)) == [("decide", False, True)]
+    assert cycle_step("decide", "publicised", publicity_end=today, today=today).wait_until == today
+    assert names("publicised", date(2026, 1, 8)) == [("decide", True, True)]
+    assert names("decided") == [("archive", True, True)]
+    assert names("archived") == []
+    assert cycle_step("decide", "collecting", publicity_end=None, today=today) is None

@@ -69,11 +69,12 @@ def test_hr_imports_ranks_confirms_and_cadre_reads_own_result(
     page.wait_for_selector("[data-testid=quota]")
     assert "李晓明" in page.locator("tr.table-danger").inner_text()
     screenshot(page, "21-evaluation-ranked")
+    page.check("[data-testid=confirm-confirm]")  # 审核确认 cannot be undone: ticked first
     page.click("[data-testid=confirm-button]")
     page.wait_for_selector(".alert-success")
     assert "开启提醒谈话" in page.locator(".alert-success").inner_text()
     bottom = page.locator("tr.table-danger")
-    assert bottom.count() == 1 and "触发" in bottom.inner_text()  # its reminder talk
+    assert bottom.count() == 1 and "待安排" in bottom.inner_text()  # its reminder talk
     assert "已审核确认" in page.locator("[data-testid=cycle-state]").inner_text()
     screenshot(page, "22-evaluation-confirmed")
     assert page.console_errors == [], page.console_errors

@@ -108,6 +108,12 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
         "action_form": EmptyForm(),
         "publicity_form": PublicityForm(start=clock.today().isoformat()),
         "editable": cycle.state in evaluation.EDITABLE_STATES,
+        "steps": {
+            step.name: step
+            for step in ranking_rules.cycle_steps(
+                cycle.state.value, publicity_end=cycle.publicity_end, today=clock.today()
+            )
+        },
         "stale": cycle.state is CycleState.COLLECTING and any(r["total"] is not None for r in rows),
     }
 
@@ -146,9 +152,28 @@ def ranking_xlsx(year: int) -> Any:
     )
 
 
-def _step(year: int, action: Any, success: str) -> Any:
-    """Run one HR step of the procedure; a refusal re-renders the ranking with 409."""
+def _step_refusal(cycle: EvaluationCycle, step: ranking_rules.CycleStep | None) -> str:
+    """Why a step cannot be taken now, in the words the page shows beside it."""
+    if step is not None and step.wait_until is not None:
+        return _("公示期至 %(end)s，期满后才能作出决定。", end=step.wait_until.isoformat())
+    return _("本年度考核处于“%(state)s”，这一步现在不能办理。", state=cycle.state.label)
+
+
+def _step(year: int, name: str, action: Any, success: str) -> Any:
+    """Run the HR step ``name`` of the procedure if the cycle's state offers it now
+    (``rules.cycle_steps``, the same function the page's buttons come from), with the
+    explicit confirmation a step that cannot be undone asks for; a refusal re-renders the
+    ranking, 409 (not now) or 400 (not confirmed), and writes nothing."""
     cycle = _cycle_or_404(year)  # CSRF is checked globally before the view runs
+    step = ranking_rules.cycle_step(
+        name, cycle.state.value, publicity_end=cycle.publicity_end, today=clock.today()
+    )
+    if step is None or not step.available:
+        flash(_step_refusal(cycle, step), "danger")
+        return render_template("evaluations/ranking.html", **_ranking_context(cycle)), 409
+    if step.irreversible and request.form.get("confirmed") != "1":
+        flash(_("这一步办理后不能撤销：请勾选“我已核对，确认办理”后再提交。"), "warning")
+        return render_template("evaluations/ranking.html", **_ranking_context(cycle)), 400
     try:
         message = action(cycle)
     except EvaluationError as error:  # QuotaExceeded included
@@ -174,7 +199,7 @@ def rank(year: int) -> Any:
             bottom=summary.bottom,
         )
 
-    return _step(year, run, "")
+    return _step(year, "rank", run, "")
 
 
 @bp.route("/<int:year>/confirm", methods=["POST"])
@@ -190,7 +215,7 @@ def confirm(year: int) -> Any:
             n=result.talks_opened,
         )
 
-    return _step(year, run, "")
+    return _step(year, "confirm", run, "")
 
 
 @bp.route("/<int:year>/publicity", methods=["POST"])
@@ -207,7 +232,7 @@ def publicity(year: int) -> Any:
         evaluation.start_publicity(cycle, start=start, actor=current_user.username)
         return _("已开始公示，公示期至 %(end)s。", end=cycle.publicity_end.isoformat())
 
-    return _step(year, run, "")
+    return _step(year, "publicity", run, "")
 
 
 @bp.route("/<int:year>/decide", methods=["POST"])
@@ -219,7 +244,7 @@ def decide(year: int) -> Any:
         n = evaluation.decide_cycle(cycle, actor=current_user.username, today=clock.today())
         return _("已确定 %(n)d 人的考核结果。", n=n)
 
-    return _step(year, run, "")
+    return _step(year, "decide", run, "")
 
 
 @bp.route("/<int:year>/archive", methods=["POST"])
@@ -229,7 +254,7 @@ def archive(year: int) -> Any:
         evaluation.archive_cycle(cycle, actor=current_user.username)
         return _("已归档。")
 
-    return _step(year, run, "")
+    return _step(year, "archive", run, "")
 
 
 @bp.route("/<int:year>/settings", methods=["GET", "POST"])

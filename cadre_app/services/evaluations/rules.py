@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -158,3 +159,53 @@ class QuotaCheck:
 
 def quota(evaluated: int, excellent: int, percent: int) -> QuotaCheck:
     return QuotaCheck(evaluated=evaluated, excellent=excellent, percent=percent)
+
+
+# --- the HR steps of the procedure --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleStep:
+    """One HR step of the year's procedure as the ranking page offers it and the route accepts
+    it: ``name`` (rank, confirm, publicity, decide, archive, the route's name too), whether it
+    can be taken now, whether it cannot be undone (the page then asks for an explicit
+    confirmation, the route refuses it without one), and while it cannot be taken yet, the
+    day it waits for (the end of the 公示)."""
+
+    name: str
+    available: bool = True
+    irreversible: bool = False
+    wait_until: date | None = None
+
+
+def cycle_steps(state: str, *, publicity_end: date | None, today: date) -> tuple[CycleStep, ...]:
+    """The steps a cycle in ``state`` (a CycleState value) offers on ``today``, in order.
+    Ranking may be repeated while scores come in; 审核确认, 公示, 决定 and 归档 cannot be
+    undone; 决定 waits until the day after the 公示 ends (``publicity_end``)."""
+    if state in ("collecting", "ranked"):
+        return (CycleStep("rank"), CycleStep("confirm", irreversible=True))
+    if state == "confirmed":
+        return (CycleStep("publicity", irreversible=True),)
+    if state == "publicised":
+        waiting = publicity_end is not None and today <= publicity_end
+        return (
+            CycleStep(
+                "decide",
+                available=not waiting,
+                irreversible=True,
+                wait_until=publicity_end if waiting else None,
+            ),
+        )
+    if state == "decided":
+        return (CycleStep("archive", irreversible=True),)
+    return ()
+
+
+def cycle_step(
+    name: str, state: str, *, publicity_end: date | None, today: date
+) -> CycleStep | None:
+    """The step ``name`` if a cycle in ``state`` offers it (available or waiting), else None."""
+    for step in cycle_steps(state, publicity_end=publicity_end, today=today):
+        if step.name == name:
+            return step
+    return None
