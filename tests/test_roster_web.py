@@ -319,11 +319,94 @@ def test_family_and_resume(app, hr_client, org):
     assert (
         hr_client.post(f"/cadres/{org['other_cadre']}/family/{member_id}/delete").status_code == 404
     )
-    assert hr_client.post(f"/cadres/{own}/family/{member_id}/delete").status_code == 302
-    assert hr_client.post(f"/cadres/{own}/resume/{entry_id}/delete").status_code == 302
+    ticked = {"confirmed": "1"}
+    assert (
+        hr_client.post(f"/cadres/{own}/family/{member_id}/delete", data=ticked).status_code == 302
+    )
+    assert hr_client.post(f"/cadres/{own}/resume/{entry_id}/delete", data=ticked).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FamilyMember)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ResumeEntry)) == 0
+
+
+def test_resume_and_family_lines_are_corrected_and_deleted_only_when_confirmed(app, hr_client, org):
+    """A résumé line or family member is corrected on its own page (the add form's checks,
+    audited before/after); deleting one asks for a ticked confirmation, and without it
+    nothing is deleted (400)."""
+    from cadre_app.models import AuditEvent
+
+    own = org["own_cadre"]
+    hr_client.post(
+        f"/cadres/{own}/resume", data={"start": "2017.07", "end": "", "description": "预算处科员"}
+    )
+    hr_client.post(
+        f"/cadres/{own}/family",
+        data={
+            "relation": "父亲",
+            "name": "李大山",
+            "birth_date": "1965.03",
+            "political_status": "群众",
+        },
+    )
+    with app.app_context():
+        entry_id = db.session.scalar(sa.select(ResumeEntry.id))
+        member_id = db.session.scalar(sa.select(FamilyMember.id))
+    page = hr_client.get(f"/cadres/{own}?tab=resume").get_data(as_text=True)
+    assert f'href="/cadres/{own}/resume/{entry_id}/edit"' in page
+    assert f"/resume/{entry_id}/delete" not in page  # no one-click deletion on the profile
+    form = hr_client.get(f"/cadres/{own}/resume/{entry_id}/edit").get_data(as_text=True)
+    assert 'value="2017.07"' in form and 'value="预算处科员"' in form
+    assert 'name="confirmed" value="1"' in form
+    bad = hr_client.post(
+        f"/cadres/{own}/resume/{entry_id}/edit",
+        data={"start": "2019.07", "end": "2018.01", "description": "预算处副科长"},
+    )
+    assert bad.status_code == 400 and "截止年月不能早于起始年月" in bad.get_data(as_text=True)
+    saved = hr_client.post(
+        f"/cadres/{own}/resume/{entry_id}/edit",
+        data={"start": "2017.07", "end": "2020.06", "description": "预算处副科长"},
+    )
+    assert saved.status_code == 302
+    changed = hr_client.post(
+        f"/cadres/{own}/family/{member_id}/edit",
+        data={
+            "relation": "父亲",
+            "name": "李大山",
+            "birth_date": "1965.04",
+            "political_status": "党员",
+        },
+    )
+    assert changed.status_code == 400  # 政治面貌 checked as on add
+    changed = hr_client.post(
+        f"/cadres/{own}/family/{member_id}/edit",
+        data={
+            "relation": "父亲",
+            "name": "李大山",
+            "birth_date": "1965.04",
+            "political_status": "群众",
+        },
+    )
+    assert changed.status_code == 302
+    with app.app_context():
+        entry = db.session.get(ResumeEntry, entry_id)
+        assert entry.description == "预算处副科长" and entry.end.strftime("%Y.%m") == "2020.06"
+        assert db.session.get(FamilyMember, member_id).birth_date.strftime("%Y.%m") == "1965.04"
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "update").order_by(AuditEvent.id)
+        ).all()
+        kinds = [(e.object_type, e.object_id) for e in events]
+        assert ("resume_entry", str(entry_id)) in kinds and (
+            "family_member",
+            str(member_id),
+        ) in kinds
+    for path in (f"resume/{entry_id}", f"family/{member_id}"):
+        unticked = hr_client.post(f"/cadres/{own}/{path}/delete")
+        assert unticked.status_code == 400 and "不能恢复" in unticked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(ResumeEntry, entry_id) is not None
+        assert db.session.get(FamilyMember, member_id) is not None
+    ticked = hr_client.post(f"/cadres/{own}/resume/{entry_id}/delete", data={"confirmed": "1"})
+    assert ticked.status_code == 302
 
 
 def test_saving_again_after_a_conflict_keeps_the_other_persons_changes(app, login_as, org):

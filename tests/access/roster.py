@@ -16,6 +16,16 @@ EXPECTED = {
         "/cadres/{own_cadre}/family/999999/delete",
         (LOGIN, 403, 404, 403, 403, 403),
     ),
+    "roster.edit_family": (
+        "GET",
+        "/cadres/{own_cadre}/family/999999/edit",
+        (LOGIN, 403, 404, 403, 403, 403),
+    ),
+    "roster.edit_resume": (
+        "GET",
+        "/cadres/{own_cadre}/resume/999999/edit",
+        (LOGIN, 403, 404, 403, 403, 403),
+    ),
     "roster.add_resume": ("POST", "/cadres/{own_cadre}/resume", (LOGIN, 403, 400, 403, 403, 403)),
     "roster.delete_resume": (
         "POST",

@@ -398,14 +398,95 @@ def _add_part(
     return redirect(url_for("roster.profile", cadre_id=cadre.id, tab=tab))
 
 
-def _delete_part(
-    cadre_id: int, model: type, item_id: int, delete: Callable[..., None], tab: str, done: str
-) -> Any:
-    """Delete one family member or résumé line of this cadre (404 for anyone else's)."""
+def _part_or_404(cadre_id: int, model: type, item_id: int) -> tuple[Any, Any]:
+    """The cadre and their family member or résumé line (404 for anyone else's)."""
     cadre = cadre_or_404(cadre_id)
     item = db.session.get(model, item_id)
     if item is None or item.cadre_id != cadre.id:
         abort(404)
+    return cadre, item
+
+
+def _part_form(tab: str, item: Any, formdata: bool) -> Any:
+    """The add form of the family member or résumé line, filled from ``item`` on a GET."""
+    form_class = FamilyForm if tab == "family" else ResumeForm
+    form = form_class() if formdata else form_class(formdata=None)
+    if not formdata:
+        month = "%Y.%m"
+        if tab == "family":
+            form.relation.data, form.name.data = item.relation, item.name
+            form.birth_date.data = item.birth_date.strftime(month) if item.birth_date else ""
+            form.political_status.data = item.political_status or ""
+            form.employer_and_post.data = item.employer_and_post or ""
+        else:
+            form.start.data = item.start.strftime(month)
+            form.end.data = item.end.strftime(month) if item.end else ""
+            form.description.data = item.description
+    return form
+
+
+def _render_part(cadre: Any, item: Any, tab: str, form: Any, status: int = 200) -> Any:
+    return render_template(
+        "roster/part_edit.html",
+        cadre=cadre,
+        item=item,
+        tab=tab,
+        form=form,
+        delete_form=EmptyForm(),
+    ), status
+
+
+def _edit_part(
+    cadre_id: int,
+    model: type,
+    item_id: int,
+    parse: Callable[[Any], dict[str, Any]],
+    update: Callable[..., dict[str, Any]],
+    tab: str,
+) -> Any:
+    """Correct a family member or résumé line: the add form's checks, then the service's;
+    any problem re-renders the form with 400 and writes nothing."""
+    cadre, item = _part_or_404(cadre_id, model, item_id)
+    if request.method == "GET":
+        return _render_part(cadre, item, tab, _part_form(tab, item, formdata=False))
+    form = _part_form(tab, item, formdata=True)
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    if form.validate_on_submit():
+        try:
+            values = parse(form)
+        except dates.DateFormatError as error:
+            problems.append(str(error))
+    else:
+        problems += [m for errors in form.errors.values() for m in errors]
+    changes: dict[str, Any] = {}
+    if not problems:
+        try:
+            changes = update(item, values, actor=current_user.username, today=clock.today())
+        except roster.RosterError as error:
+            db.session.rollback()
+            problems += [e.message for e in error.errors]
+    if problems:
+        for message in problems:
+            flash(message, "danger")
+        return _render_part(cadre, item, tab, form, 400)
+    db.session.commit()
+    if changes:
+        flash(_("已保存修改。"), "success")
+    else:
+        flash(_("没有修改任何内容。"), "info")
+    return redirect(url_for("roster.profile", cadre_id=cadre.id, tab=tab))
+
+
+def _delete_part(
+    cadre_id: int, model: type, item_id: int, delete: Callable[..., None], tab: str, done: str
+) -> Any:
+    """Delete one family member or résumé line of this cadre (404 for anyone else's), only
+    with the ticked confirmation of the edit page: a deletion cannot be undone."""
+    cadre, item = _part_or_404(cadre_id, model, item_id)  # CSRF is checked globally
+    if request.form.get("confirmed") != "1":
+        flash(_("删除后不能恢复：请勾选“确认删除”后再提交。"), "warning")
+        return _render_part(cadre, item, tab, _part_form(tab, item, formdata=False), 400)
     delete(item, actor=current_user.username)
     db.session.commit()
     flash(done, "success")
@@ -443,6 +524,15 @@ def add_family(cadre_id: int) -> Any:
     )
 
 
+@bp.route("/<int:cadre_id>/family/<int:member_id>/edit", methods=["GET", "POST"])
+@role_required(Role.HR)
+def edit_family(cadre_id: int, member_id: int) -> Any:
+    """Correct one family member; the page also offers its deletion, with a confirmation."""
+    return _edit_part(
+        cadre_id, FamilyMember, member_id, _family_values, roster.update_family_member, "family"
+    )
+
+
 @bp.route("/<int:cadre_id>/family/<int:member_id>/delete", methods=["POST"])
 @role_required(Role.HR)
 def delete_family(cadre_id: int, member_id: int) -> Any:
@@ -466,6 +556,15 @@ def add_resume(cadre_id: int) -> Any:
         roster.add_resume_entry,
         "resume",
         _("已添加简历条目。"),
+    )
+
+
+@bp.route("/<int:cadre_id>/resume/<int:entry_id>/edit", methods=["GET", "POST"])
+@role_required(Role.HR)
+def edit_resume(cadre_id: int, entry_id: int) -> Any:
+    """Correct one résumé line; the page also offers its deletion, with a confirmation."""
+    return _edit_part(
+        cadre_id, ResumeEntry, entry_id, _resume_values, roster.update_resume_entry, "resume"
     )
 
 

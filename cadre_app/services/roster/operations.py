@@ -260,9 +260,8 @@ def set_photo(cadre: Cadre, data: bytes, *, actor: str | None) -> None:
     )
 
 
-def add_family_member(
-    cadre: Cadre, values: dict[str, Any], *, actor: str | None, today: date
-) -> FamilyMember:
+def _family_errors(values: dict[str, Any], today: date) -> list[FieldError]:
+    """What is wrong with a family member's values, the same on add and on edit."""
     errors = []
     born = values.get("birth_date")
     if born and born > today:
@@ -275,6 +274,13 @@ def add_family_member(
                 _("政治面貌须为：%(choices)s。", choices="、".join(enums.POLITICAL_STATUSES)),
             )
         )
+    return errors
+
+
+def add_family_member(
+    cadre: Cadre, values: dict[str, Any], *, actor: str | None, today: date
+) -> FamilyMember:
+    errors = _family_errors(values, today)
     if errors:
         raise RosterError(errors)
     member = FamilyMember(cadre=cadre, sort_order=len(cadre.family), **values)
@@ -305,9 +311,39 @@ def delete_family_member(member: FamilyMember, *, actor: str | None) -> None:
     db.session.flush()
 
 
-def add_resume_entry(
-    cadre: Cadre, values: dict[str, Any], *, actor: str | None, today: date
-) -> ResumeEntry:
+def _part_changes(item: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
+
+
+def update_family_member(
+    member: FamilyMember, values: dict[str, Any], *, actor: str | None, today: date
+) -> dict[str, tuple[Any, Any]]:
+    """Correct a family member with the checks of ``add_family_member``; audited with the
+    values before and after. Returns what changed (nothing written when nothing did)."""
+    errors = _family_errors(values, today)
+    if errors:
+        raise RosterError(errors)
+    changes = _part_changes(member, values)
+    if not changes:
+        return {}
+    for attr, (_old, new) in changes.items():
+        setattr(member, attr, new)
+    db.session.flush()
+    cadre = member.cadre
+    audit.record(
+        "update",
+        object_type="family_member",
+        object_id=member.id,
+        summary=f"{cadre.staff_no} {cadre.name}：{member.relation} {member.name}",
+        before={k: old for k, (old, _new) in changes.items()},
+        after={k: new for k, (_old, new) in changes.items()},
+        actor_name=actor,
+    )
+    return changes
+
+
+def _resume_errors(cadre: Cadre, values: dict[str, Any], today: date) -> list[FieldError]:
+    """What is wrong with a résumé line's values, the same on add and on edit."""
     start, end = values["start"], values.get("end")
     errors = []
     if start > today:
@@ -316,6 +352,13 @@ def add_resume_entry(
         errors.append(FieldError("end", _("截止年月不能早于起始年月。")))
     if start < cadre.birth_date:
         errors.append(FieldError("start", _("起始年月不能早于出生日期。")))
+    return errors
+
+
+def add_resume_entry(
+    cadre: Cadre, values: dict[str, Any], *, actor: str | None, today: date
+) -> ResumeEntry:
+    errors = _resume_errors(cadre, values, today)
     if errors:
         raise RosterError(errors)
     entry = ResumeEntry(cadre=cadre, **values)
@@ -330,6 +373,34 @@ def add_resume_entry(
         actor_name=actor,
     )
     return entry
+
+
+def update_resume_entry(
+    entry: ResumeEntry, values: dict[str, Any], *, actor: str | None, today: date
+) -> dict[str, tuple[Any, Any]]:
+    """Correct a résumé line with the checks of ``add_resume_entry``; audited with the line
+    before and after. Returns what changed (nothing written when nothing did)."""
+    cadre = entry.cadre
+    errors = _resume_errors(cadre, values, today)
+    if errors:
+        raise RosterError(errors)
+    changes = _part_changes(entry, values)
+    if not changes:
+        return {}
+    before = entry.line
+    for attr, (_old, new) in changes.items():
+        setattr(entry, attr, new)
+    db.session.flush()
+    audit.record(
+        "update",
+        object_type="resume_entry",
+        object_id=entry.id,
+        summary=f"{cadre.staff_no} {cadre.name}：{before} → {entry.line}",
+        before={k: old for k, (old, _new) in changes.items()},
+        after={k: new for k, (_old, new) in changes.items()},
+        actor_name=actor,
+    )
+    return changes
 
 
 def delete_resume_entry(entry: ResumeEntry, *, actor: str | None) -> None:
