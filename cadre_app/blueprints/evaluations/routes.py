@@ -20,7 +20,14 @@ from cadre_app.blueprints.evaluations.forms import (
 )
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
-from cadre_app.models import CycleState, Department, Evaluation, EvaluationCycle, Role
+from cadre_app.models import (
+    CycleState,
+    Department,
+    Evaluation,
+    EvaluationCycle,
+    Role,
+    TalkState,
+)
 from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
 from cadre_app.services.core import audit, charts, dates
 from cadre_app.services.evaluations import operations as evaluation
@@ -78,6 +85,16 @@ def _visible_rows(
     return rows, section, visible
 
 
+def _link_around(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
+    """The parts of ``endpoint``'s URL before and after the integer ``key``: a table builds
+    the link of each row by joining them around the row's id, one ``url_for`` per table
+    instead of one per row."""
+    marker = 987654321
+    url = url_for(endpoint, **values, **{key: marker})
+    before, _sep, after = url.partition(str(marker))
+    return before, after
+
+
 def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
     rows, section, visible = _visible_rows(cycle)
     attention = evaluation_query.attention_cadres(cycle.year, [r["cadre_id"] for r in rows])
@@ -105,6 +122,13 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
         "departments": departments,
         "section": section,
         "tie_rule": ranking_rules.TIE_RULE,
+        # what every row shares, worked out once for the table (not once per row)
+        "row_links": {
+            "profile": _link_around("roster.profile", "cadre_id", tab="evaluation"),
+            "scores": _link_around("evaluations.scores", "cadre_id", year=cycle.year),
+        },
+        "grade_labels": {g: _(g) for g in (*ranking_rules.GRADES, ranking_rules.NO_GRADE)},
+        "talk_labels": {state: state.label for state in TalkState},
         "action_form": EmptyForm(),
         "publicity_form": PublicityForm(start=clock.today().isoformat()),
         "editable": cycle.state in evaluation.EDITABLE_STATES,

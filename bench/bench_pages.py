@@ -1,0 +1,372 @@
+"""The pages people use most, each side by side with a bare Flask page doing the same query
+and a Jinja render of the same rows, in the same run (issue 10, item 21; DESIGN: every page
+within 1.5 x such a bare page).
+
+- the year's ranking of one 200-cadre section (/evaluations/<year>/ranking?section=ID);
+- the roster's first page (/cadres/, 50 rows);
+- one cadre's profile (/cadres/<id>, the 基本信息 tab).
+
+The bare pages (``bare_app``) are a plain ``Flask`` app with a SQLAlchemy engine on the same
+database: the same SELECTs as the app's queries, the same cells rendered by one Jinja template
+per page, no login, no layout, no translation, no ``url_for``. Measured two ways:
+
+1. in process, through each app's test client (HR signed in for the app), median of
+   ``--repeat`` requests after a warm-up;
+2. under gunicorn, 2 workers each, with ``wrk`` (``apt-get install wrk``; a Python load loop
+   of the same length when wrk is missing): requests per second over ``--seconds``.
+
+    .venv/bin/python bench/bench_pages.py [--cadres 2000] [--repeat 100] [--seconds 8]
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/DB \
+        .venv/bin/python bench/bench_pages.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from common import HR_PASSWORD, ROOT, bench_app, insert_cadres
+from flask import Flask, render_template
+
+from cadre_app.extensions import db
+from cadre_app.models import (
+    Cadre,
+    Department,
+    Evaluation,
+    EvaluationCycle,
+    FamilyMember,
+    ResumeEntry,
+    Talk,
+)
+from cadre_app.services.evaluations import operations as evaluation
+
+YEAR = 2025
+
+# --- the bare pages (templates in bench/bare_templates) --------------------------------------
+
+
+def bare_app(url: str | None = None) -> Flask:
+    """The bare pages on ``url`` (default ``DATABASE_URL``): /ranking/<section>, /roster,
+    /profile/<id>."""
+    bare = Flask("bare", template_folder=str(ROOT / "bench" / "bare_templates"))
+    engine = sa.create_engine(url or os.environ["DATABASE_URL"])
+    talk_state = (
+        sa.select(Talk.state)
+        .where(Talk.evaluation_id == Evaluation.id, Talk.kind == "提醒谈话")
+        .limit(1)
+        .scalar_subquery()
+    )
+    ranking = (
+        sa.select(
+            Evaluation.id,
+            Evaluation.cadre_id,
+            Cadre.staff_no,
+            Cadre.name,
+            Department.name.label("department"),
+            Evaluation.department_id,
+            Evaluation.ordinary,
+            Evaluation.democratic,
+            Evaluation.leader,
+            Evaluation.total,
+            Evaluation.section_rank,
+            Evaluation.overall_rank,
+            Evaluation.proposed_grade,
+            Evaluation.final_grade,
+            Evaluation.no_grade,
+            Evaluation.bottom,
+            Evaluation.bottom_reason,
+            Evaluation.settings_version,
+            talk_state.label("talk_state"),
+        )
+        .join(Cadre, Cadre.id == Evaluation.cadre_id)
+        .join(Department, Department.id == Evaluation.department_id)
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .order_by(Evaluation.overall_rank.is_(None), Evaluation.overall_rank, Cadre.staff_no)
+    )
+    roster_columns = [
+        Cadre.id,
+        Cadre.staff_no,
+        Cadre.name,
+        Cadre.gender,
+        Cadre.birth_date,
+        Cadre.political_status,
+        Cadre.position_title,
+        Cadre.rank,
+        Cadre.leadership_level,
+        Department.name.label("department"),
+    ]
+
+    @bare.route("/ranking/<int:section>")
+    def ranking_page(section: int) -> str:
+        with engine.connect() as conn:
+            stmt = ranking.where(EvaluationCycle.year == YEAR, Evaluation.department_id == section)
+            rows = conn.execute(stmt).all()
+        return render_template("ranking.html", rows=rows, year=YEAR)
+
+    @bare.route("/roster")
+    def roster_page() -> str:
+        with engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.count(Cadre.id)))
+            rows = conn.execute(
+                sa.select(*roster_columns)
+                .join(Department, Department.id == Cadre.department_id)
+                .order_by(Department.sort_order, Department.name, Cadre.staff_no)
+                .limit(50)
+            ).all()
+        return render_template("roster.html", rows=rows, total=total)
+
+    @bare.route("/profile/<int:cadre_id>")
+    def profile_page(cadre_id: int) -> str:
+        with engine.connect() as conn:
+            cadre = conn.execute(sa.select(Cadre).where(Cadre.id == cadre_id)).one()._asdict()
+            resume = conn.execute(
+                sa.select(ResumeEntry).where(ResumeEntry.cadre_id == cadre_id)
+            ).all()
+            family = conn.execute(
+                sa.select(FamilyMember).where(FamilyMember.cadre_id == cadre_id)
+            ).all()
+        return render_template("profile.html", c=cadre, resume=resume, family=family)
+
+    return bare
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def populate(app: Flask, cadres: int, sections: int) -> tuple[int, int]:
+    """Cadres, a confirmed year of scores (reminder talks for the bottom-ranked), résumé and
+    family of one cadre; returns (a section's id, that cadre's id)."""
+    rng = random.Random(5)
+    with app.app_context():
+        section_ids = insert_cadres(cadres, sections)
+        cycle, _created = evaluation.ensure_cycle(YEAR, actor="bench")
+        rows = db.session.execute(sa.select(Cadre.id, Cadre.department_id)).all()
+        db.session.execute(
+            sa.insert(Evaluation),
+            [
+                {
+                    "cycle_id": cycle.id,
+                    "cadre_id": cadre_id,
+                    "department_id": department_id,
+                    "ordinary": round(rng.uniform(60, 100), 1),
+                    "democratic": round(rng.uniform(60, 100), 1),
+                    "leader": round(rng.uniform(60, 100), 1),
+                    "proposed_grade": rng.choice(["称职"] * 9 + ["基本称职"]),
+                }
+                for cadre_id, department_id in rows
+            ],
+        )
+        evaluation.confirm_cycle(cycle, actor="bench", today=date(YEAR + 1, 1, 10))
+        section = section_ids[len(section_ids) // 2]
+        cadre_id = db.session.scalar(
+            sa.select(Cadre.id).where(Cadre.department_id == section).order_by(Cadre.id)
+        )
+        cadre = db.session.get(Cadre, cadre_id)
+        for i in range(8):
+            db.session.add(
+                ResumeEntry(
+                    cadre=cadre,
+                    start=date(2008 + 2 * i, 7, 1),
+                    end=date(2010 + 2 * i, 6, 1) if i < 7 else None,
+                    description=f"某局第{i}处科员",
+                )
+            )
+        for relation in ("父亲", "母亲", "妻子", "儿子"):
+            db.session.add(
+                FamilyMember(cadre=cadre, relation=relation, name=f"{relation}某", sort_order=0)
+            )
+        db.session.commit()
+        return section, cadre_id
+
+
+# --- in process ------------------------------------------------------------------------------
+
+
+def in_process(app: Flask, bare: Flask, cases: list[tuple[str, str, str]], repeat: int) -> None:
+    """Median server time of each page and its bare twin, requested alternately (one app
+    request, one bare request, ...) so that a busy machine slows both alike."""
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "hr", "password": HR_PASSWORD})
+    plain = bare.test_client()
+    print(f"\nin process (test client), median of {repeat} requests each, alternating")
+    print(f"  {'page':<34} {'app':>9} {'bare':>9} {'ratio':>6}")
+    for label, url, bare_url in cases:
+        samples: tuple[list[float], list[float]] = ([], [])
+        for i in range(repeat + 2):  # the first round warms up
+            for c, u, into in ((client, url, samples[0]), (plain, bare_url, samples[1])):
+                start = time.perf_counter()
+                response = c.get(u)
+                elapsed = (time.perf_counter() - start) * 1000
+                assert response.status_code == 200, (u, response.status_code)
+                if i >= 2:
+                    into.append(elapsed)
+        ms_app, ms_bare = (statistics.median(x) for x in samples)
+        print(f"  {label:<34} {ms_app:7.1f}ms {ms_bare:7.1f}ms {ms_app / ms_bare:5.2f}x")
+
+
+# --- under gunicorn --------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn on {port} did not start")
+
+
+def _gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            *("--workers", "2", "--bind", f"127.0.0.1:{port}", "--preload"),
+            *("--log-level", "warning", target),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _wait(port)
+    return process
+
+
+def _login(port: int) -> str:
+    """Sign in as HR through the real form (CSRF on); the session cookie header."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", "/auth/login")
+    response = conn.getresponse()
+    html = response.read().decode()
+    cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert token, "no csrf token on the login page"
+    body = f"username=hr&password={HR_PASSWORD}&csrf_token={token.group(1)}"
+    conn.request(
+        "POST",
+        "/auth/login",
+        body=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 302, response.status
+    return response.getheader("Set-Cookie", cookie).split(";", 1)[0]
+
+
+def _wrk(port: int, path: str, cookie: str | None, seconds: int) -> float:
+    command = ["wrk", "-t2", "-c4", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{path}: answers other than 2xx\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def _python_load(port: int, path: str, cookie: str | None, seconds: int) -> float:
+    """Four keep-alive connections in threads for ``seconds``; requests per second."""
+    done = [0] * 4
+    stop = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        headers = {"Cookie": cookie} if cookie else {}
+        while time.monotonic() < stop:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200, (path, response.status)
+            done[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / seconds
+
+
+def under_gunicorn(app: Flask, cases: list[tuple[str, str, str]], seconds: int) -> None:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" * 6, FLASK_APP="wsgi.py")
+    env["PYTHONPATH"] = str(ROOT / "bench")
+    app_port, bare_port = _free_port(), _free_port()
+    load = _wrk if shutil.which("wrk") else _python_load
+    tool = "wrk -t2 -c4" if load is _wrk else "a Python loop, 4 connections"
+    servers = [
+        _gunicorn("wsgi:app", app_port, env),
+        _gunicorn("bench_pages:bare_app()", bare_port, env),
+    ]
+    try:
+        cookie = _login(app_port)
+        print(f"\nunder gunicorn (2 workers each), {tool}, {seconds} s per page, alternating")
+        print(f"  {'page':<34} {'app':>9} {'bare':>9} {'ratio':>6}")
+        for label, path, bare_path in cases:
+            # alternating rounds of a second or two, so that others' load hits both alike
+            rounds = max(1, seconds // 2)
+            rps_app = rps_bare = 0.0
+            for _round in range(rounds):
+                rps_app += load(app_port, path, cookie, seconds // rounds) / rounds
+                rps_bare += load(bare_port, bare_path, None, seconds // rounds) / rounds
+            print(f"  {label:<34} {rps_app:6.0f}/s {rps_bare:7.0f}/s {rps_bare / rps_app:5.2f}x")
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cadres", type=int, default=2000)
+    parser.add_argument("--sections", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--no-gunicorn", action="store_true")
+    args = parser.parse_args()
+    app = bench_app("bench-pages-")
+    section, cadre_id = populate(app, args.cadres, args.sections)
+    bare = bare_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    with app.app_context():
+        backend = db.engine.dialect.name
+        size = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Cadre).where(Cadre.department_id == section)
+        )
+    print(f"pages beside bare pages, {args.cadres} cadres, {backend}; ratio = app time / bare")
+    cases = [
+        (f"ranking, one section of {size}", f"/evaluations/{YEAR}/ranking?section={section}",
+         f"/ranking/{section}"),
+        ("roster, first page (50 rows)", "/cadres/", "/roster"),
+        ("profile (基本信息)", f"/cadres/{cadre_id}", f"/profile/{cadre_id}"),
+    ]  # fmt: skip
+    in_process(app, bare, cases, args.repeat)
+    if not args.no_gunicorn:
+        under_gunicorn(app, cases, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
