@@ -425,3 +425,32 @@ def test_cli_needs_a_year(app, runner, org, tmp_path):
     assert runner.invoke(args=["evaluations", "import", str(path)]).exit_code == 2
     result = runner.invoke(args=["evaluations", "import", str(path), "--year", "1999"])
     assert result.exit_code == 2 and count(app, EvaluationCycle) == 0
+
+
+# --- everyday friction (issue 10, item 18) ---------------------------------------------------
+
+
+def test_the_import_form_offers_the_newest_cycle_and_its_prefilled_template(app, hr_client, org):
+    """With cycles for 2023 and 2024, the form's year is 2024 (not last calendar year), and
+    the template for that year comes with the roster's 工号 and 姓名 filled in."""
+    with app.app_context():
+        for year in (2023, 2024):
+            evaluation.ensure_cycle(year, actor="test")
+        db.session.commit()
+        roster = db.session.execute(sa.select(Cadre.staff_no, Cadre.name)).all()
+    html = text(hr_client.get("/evaluations/import"))
+    assert re.search(r'name="year"[^>]*value="2024"', html), html
+    assert 'href="/evaluations/template.xlsx?year=2024"' in html
+    response = hr_client.get("/evaluations/template.xlsx?year=2024")
+    sheet = openpyxl.load_workbook(BytesIO(response.data))["年度考核"]
+    rows = [tuple(c.value for c in row[:2]) for row in sheet.iter_rows(min_row=2)]
+    assert sorted(rows) == sorted(tuple(r) for r in roster) and len(rows) == len(roster) >= 2
+    assert all(row[2].value is None for row in sheet.iter_rows(min_row=2))
+    assert hr_client.get("/evaluations/template.xlsx?year=abc").status_code == 404
+
+
+def test_names_in_the_import_preview_stay_on_one_line(app, hr_client):
+    content = build_scores([score_row(*OWN, democratic=120), score_row("X1", "欧阳长名字")])
+    html = text(hr_client.get(f"/evaluations/import/{token_of(upload(hr_client, content))}"))
+    cells = re.findall(r'<td class="([^"]*)" data-testid="name-cell">', html)
+    assert len(cells) == 2 and all("text-nowrap" in c for c in cells)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,7 @@ from cadre_app.models import ImportUpload, Role
 from cadre_app.permissions import role_required
 from cadre_app.services.core import workbook
 from cadre_app.services.evaluations import excel as evaluation_excel
+from cadre_app.services.evaluations import queries as evaluation_query
 from cadre_app.services.evaluations.operations import EvaluationError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,6 +62,8 @@ def import_upload() -> Any:
     """Upload a score workbook for a year: checked and kept, then previewed; nothing is
     imported yet."""
     form = ScoresUploadForm()
+    if not form.is_submitted():
+        form.year.data = evaluation_query.newest_year() or form.year.data
     if not form.validate_on_submit():
         return render_template("evaluations/import.html", form=form), (
             400 if form.is_submitted() else 200
@@ -167,10 +170,16 @@ def import_confirm(token: str) -> Any:
 @bp.route("/template.xlsx")
 @role_required(Role.HR)
 def template_xlsx() -> Any:
-    """The blank score workbook: header row, a 拟定等次 drop-down, 填写说明."""
+    """The score workbook to fill: header row, a 拟定等次 drop-down, 填写说明; with
+    ``?year=YYYY`` the 工号 and 姓名 of the roster's cadres are filled in already."""
+    year = request.args.get("year", "")
+    if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
+        abort(404)
+    cadres = evaluation_query.template_cadres() if year else None
+    name = evaluation_excel.template_filename()
     return send_file(
-        BytesIO(evaluation_excel.scores_template()),
+        BytesIO(evaluation_excel.scores_template(cadres)),
         mimetype=XLSX_MIMETYPE,
         as_attachment=True,
-        download_name=evaluation_excel.template_filename(),
+        download_name=f"{year}{name}" if year else name,
     )

@@ -582,12 +582,16 @@ def ranking_filename(year: int) -> str:
     return f"{year}年度考核排名.xlsx"
 
 
-def scores_template() -> bytes:
-    """The blank score workbook: header row, 工号 as text, a 拟定等次 drop-down, 填写说明."""
+def scores_template(cadres: list[tuple[str, str]] | None = None) -> bytes:
+    """The score workbook to fill: header row, 工号 as text, a 拟定等次 drop-down, 填写说明;
+    with ``cadres`` ((工号, 姓名) pairs) those two columns filled in, one row each."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = SHEET
     sheet.append(list(HEADER))
+    for staff_no, name in cadres or []:
+        sheet.append([staff_no, name])
+        sheet.cell(row=sheet.max_row, column=1).number_format = "@"
     for index, label in enumerate(HEADER, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL

@@ -23,6 +23,24 @@ from cadre_app.services.evaluations import rules as ranking
 from cadre_app.services.evaluations.operations import BOTTOM_TALK_KIND, declining
 
 
+def newest_year() -> int | None:
+    """The year of the newest cycle (the one a score import usually fills), None when none."""
+    return db.session.scalar(sa.select(sa.func.max(EvaluationCycle.year)))
+
+
+def template_cadres() -> list[tuple[str, str]]:
+    """(工号, 姓名) of the cadres a year's score workbook is filled for: the roster, by
+    section (in the roster's order) and 工号."""
+    return [
+        (row.staff_no, row.name)
+        for row in db.session.execute(
+            sa.select(Cadre.staff_no, Cadre.name)
+            .join(Department, Department.id == Cadre.department_id)
+            .order_by(Department.sort_order, Department.name, Cadre.staff_no)
+        )
+    ]
+
+
 def list_cycles() -> list[dict[str, Any]]:
     counts = dict(
         db.session.execute(
