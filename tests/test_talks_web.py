@@ -196,15 +196,34 @@ def test_hr_creates_a_talk_and_a_repeated_post_makes_no_second(app, org, hr_clie
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Talk)) == 1
 
 
-def test_create_with_the_select_and_a_prefilled_subject(app, org, hr_client):
+def test_create_with_a_prefilled_subject(app, org, hr_client):
     page = hr_client.get(f"/talks/new?subject={org['other_cadre']}").get_data(as_text=True)
-    assert 'value="T0002"' in page and f'<option selected value="{org["other_cadre"]}"' in page
+    assert 'value="T0002"' in page
+    assert f'name="subject_id" type="hidden" value="{org["other_cadre"]}"' in page
     data = create_form(subject_staff_no="", subject_id=str(org["other_cadre"]))
     data.update(conductor_staff_no="", conductor_name="赵书记", conductor_unit="机关党委")
     response = hr_client.post("/talks/new", data=data)
     assert response.status_code == 302
     assert hr_client.get("/talks/new?subject=999999").status_code == 404
     assert hr_client.get("/talks/new?subject=abc").status_code == 400
+
+
+def test_the_subject_of_a_new_talk_is_found_by_a_search_not_a_long_list(app, org, hr_client):
+    """No select of the whole roster: a GET search by name or 工号 lists the matches, each
+    linking to the form with that cadre chosen (no JavaScript needed)."""
+    blank = hr_client.get("/talks/new").get_data(as_text=True)
+    assert "王芳" not in blank and "李晓明" not in blank  # the roster is not listed
+    assert 'data-testid="subject-search"' in blank
+    found = hr_client.get("/talks/new?q=王").get_data(as_text=True)
+    matches = found.split('data-testid="subject-matches">', 1)[1].split("</ul>", 1)[0]
+    assert "王芳" in matches and "T0002" in matches and "李晓明" not in matches
+    assert f'href="/talks/new?subject={org["other_cadre"]}"' in matches
+    by_number = hr_client.get("/talks/new?q=T0001").get_data(as_text=True)
+    assert f'href="/talks/new?subject={org["own_cadre"]}"' in by_number
+    none = hr_client.get("/talks/new?q=不存在的人").get_data(as_text=True)
+    assert "没有找到“不存在的人”" in none
+    chosen = hr_client.get(f"/talks/new?subject={org['other_cadre']}").get_data(as_text=True)
+    assert "王芳" in chosen.split('data-testid="chosen-subject">', 1)[1].split("</div>", 1)[0]
 
 
 @pytest.mark.parametrize(

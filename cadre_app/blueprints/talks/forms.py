@@ -77,7 +77,7 @@ class _Conductor:
 
 class TalkCreateForm(FlaskForm, _Conductor):
     subject_staff_no = _text(_l("谈话对象工号"), 32, render_kw={"autocomplete": "off"})
-    subject_id = SelectField(_l("或从名册选择"), choices=[], validate_choice=False)
+    subject_id = HiddenField()  # the cadre picked by the search (the 工号 is shown too)
     kind = SelectField(
         _l("谈话种类"),
         choices=select_choices((k, k) for k in TALK_KINDS),

@@ -32,7 +32,7 @@ from cadre_app.blueprints.talks.forms import (
     form_values,
 )
 from cadre_app.extensions import db
-from cadre_app.forms import EmptyForm, select_choices
+from cadre_app.forms import EmptyForm
 from cadre_app.models import TALK_KINDS, Cadre, Holiday, Role, Talk, TalkState
 from cadre_app.permissions import (
     has_role,
@@ -52,8 +52,6 @@ CONDUCTOR_TARGETS = (
     TalkState.FOLLOW_UP,
     TalkState.CLOSED,
 )
-#: Up to this many cadres the create page offers a select; beyond it, the 工号 field only.
-SUBJECT_SELECT_LIMIT = 500
 #: Service field -> the form field that shows its error.
 FIELD_ALIASES = {"subject_id": "subject_staff_no", "conductor_id": "conductor_staff_no"}
 
@@ -148,20 +146,6 @@ def index() -> Any:
 # --- create -----------------------------------------------------------------------------------
 
 
-def _subject_choices(form: TalkCreateForm, prefill: Cadre | None) -> bool:
-    """Fill the subject select; False when the roster is too large for one (工号 only)."""
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Cadre)) or 0
-    if count <= SUBJECT_SELECT_LIMIT:
-        rows = db.session.execute(
-            sa.select(Cadre.id, Cadre.staff_no, Cadre.name).order_by(Cadre.staff_no)
-        ).all()
-    else:
-        rows = [(prefill.id, prefill.staff_no, prefill.name)] if prefill else []
-    pairs = [(r[0], f"{r[1]} {r[2]}") for r in rows]
-    form.subject_id.choices = select_choices([("", "—"), *pairs])
-    return count <= SUBJECT_SELECT_LIMIT
-
-
 def _create_values(form: TalkCreateForm) -> dict[str, Any] | None:
     names = ["kind", "source", "reason", "scheduled_at", "place"]
     names += [n for n in form.data if n.startswith(("conductor_", "recorder_"))]
@@ -184,12 +168,15 @@ def _create_values(form: TalkCreateForm) -> dict[str, Any] | None:
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.HR)
 def create() -> Any:
-    """Open a talk by hand; ``?subject=<cadre id>`` preselects the subject."""
+    """Open a talk by hand. The subject is found by a search (``?q=`` name or 工号, the
+    roster's search) whose matches link to ``?subject=<cadre id>``, which preselects it; or
+    typed as a 工号."""
     prefill = None
     if request.args.get("subject"):
         prefill = db.get_or_404(Cadre, _int(request.args.get("subject")))
     form = TalkCreateForm()
-    has_select = _subject_choices(form, prefill)
+    q = request.args.get("q", "").strip()[:50]
+    matches, match_count = talks_query.find_subjects(q) if q else ([], 0)
     general: list[str] = []
     if not form.is_submitted():
         if prefill is not None:
@@ -211,7 +198,13 @@ def create() -> Any:
             return redirect(url_for("talks.detail", talk_id=talk.id))
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "talks/new.html", form=form, has_select=has_select, general=general
+        "talks/new.html",
+        form=form,
+        general=general,
+        q=q,
+        matches=matches,
+        match_count=match_count,
+        chosen=prefill,
     ), status
 
 

@@ -153,3 +153,20 @@ def list_talks(filters: TalkFilters, *, scope: TalkScope, today: date) -> TalkPa
         all_count=sum(counts.values()),
         overdue_count=overdue_count or 0,
     )
+
+
+#: How many matches the subject search of a new talk lists.
+SUBJECT_MATCHES = 20
+
+
+def find_subjects(q: str) -> tuple[list[dict[str, Any]], int]:
+    """Cadres a new talk may be about, matching ``q`` (name or 工号, and whatever else the
+    roster's own search understands) by the roster's search: up to SUBJECT_MATCHES rows
+    (id, staff_no, name, department, position_title) and how many match in all."""
+    from cadre_app.services.roster import queries as roster_query
+
+    page = roster_query.list_cadres(
+        roster_query.RosterFilters(q=q, sort="name", per_page=SUBJECT_MATCHES),
+        visible_departments=None,
+    )
+    return page.rows, page.total
