@@ -434,6 +434,63 @@ def test_a_holiday_moves_a_new_deadline(app, org, hr_client):
     assert talk.due_date == next_weekday(due + timedelta(days=1))
 
 
+def test_adding_a_holiday_offers_to_move_the_open_deadlines_on_it(app, org, hr_client, login_as):
+    """A new holiday on the day open talks are due: HR is shown those talks with the current
+    and the proposed deadline (the next working day) and moves them with one button, audited,
+    all or nothing; a closed talk and one due another day stay as they are."""
+    monday = date(2030, 1, 7)  # a Monday: Tuesday is the next working day
+    due = add_talk(app, org, due_date=monday)
+    replying = add_talk(
+        app, org, kind="函询", reason="来信", state=S.AWAITING_REPLY, reply_due_date=monday
+    )
+    closed = add_talk(app, org, reason="已办结的", state=S.CLOSED, due_date=monday)
+    other_day = add_talk(app, org, reason="另一天", due_date=monday + timedelta(days=1))
+    added = hr_client.post("/talks/holidays", data={"day": "2030-01-07", "name": "测试假日"})
+    assert added.status_code == 302
+    assert added.headers["Location"].endswith("/talks/holidays/2030-01-07/deadlines")
+    page = hr_client.get(added.headers["Location"]).get_data(as_text=True)
+    listed = re.findall(r'<tr data-talk="(\d+)">(.*?)</tr>', page, re.S)
+    assert sorted(int(t) for t, _row in listed) == sorted([due, replying])
+    assert all("2030-01-07" in row and "2030-01-08" in row for _t, row in listed)
+    # someone edits one of them meanwhile: the stale form moves nothing
+    stale = {"talk-" + str(t): "1" for t in (due, replying)}
+    with app.app_context():
+        db.session.get(Talk, due).place = "会议室"
+        db.session.commit()
+    refused = hr_client.post("/talks/holidays/2030-01-07/deadlines", data=stale)
+    assert refused.status_code == 409 and get_talk(app, replying).reply_due_date == monday
+    fresh = {f"talk-{t}": str(get_talk(app, t).version) for t in (due, replying)}
+    moved = hr_client.post("/talks/holidays/2030-01-07/deadlines", data=fresh)
+    assert moved.status_code == 302
+    assert get_talk(app, due).due_date == date(2030, 1, 8)
+    assert get_talk(app, replying).reply_due_date == date(2030, 1, 8)
+    assert get_talk(app, closed).due_date == monday
+    assert get_talk(app, other_day).due_date == date(2030, 1, 8)
+    assert "遇节假日顺延至 2030-01-08" in talk_events(app, due)[-1].summary
+    # the admin keeps the calendar but sees no names: a count, not the list
+    admin = login_as("admin")
+    add_talk(app, org, reason="再一件", due_date=date(2030, 1, 9))
+    response = admin.post("/talks/holidays", data={"day": "2030-01-09", "name": "又一假日"})
+    assert response.headers["Location"].endswith("/talks/holidays?year=2030")
+    assert "1 件未办结谈话的期限" in admin.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_cli_holidays_add_reports_and_moves_the_deadlines(app, org, runner):
+    due = add_talk(app, org, due_date=date(2030, 1, 7))
+    shown = runner.invoke(args=["holidays", "add", "2030-01-07", "测试假日"])
+    assert shown.exit_code == 0, shown.output
+    assert f"talk {due} T0001 李晓明 提醒谈话 due_date 2030-01-07 -> 2030-01-08" in shown.output
+    assert get_talk(app, due).due_date == date(2030, 1, 7)  # reported, not moved
+    add_talk(app, org, reason="第二件", due_date=date(2030, 1, 8))
+    moved = runner.invoke(args=["holidays", "add", "2030-01-08", "又一假日", "--move-deadlines"])
+    assert moved.exit_code == 0 and "moved" in moved.output, moved.output
+    with app.app_context():
+        dues = db.session.scalars(sa.select(Talk.due_date).order_by(Talk.id)).all()
+    assert dues == [date(2030, 1, 7), date(2030, 1, 9)]
+    refused = runner.invoke(args=["holidays", "add", "2030-01-12", "周六"])
+    assert refused.exit_code == 1 and "本来就不上班" in refused.output
+
+
 # --- CSRF -------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,12 @@ EXPECTED = {
         (LOGIN, 403, 404, 404, 403, 403),
     ),
     "talks.holidays": ("GET", "/talks/holidays", (LOGIN, 200, 200, 403, 403, 403)),
+    # the talks a holiday's day affects are personnel data: HR only, not the admin
+    "talks.holiday_deadlines": (
+        "GET",
+        "/talks/holidays/2026-10-01/deadlines",
+        (LOGIN, 403, 200, 403, 403, 403),
+    ),
     "talks.delete_holiday": (
         "POST",
         "/talks/holidays/2026-10-01/delete",

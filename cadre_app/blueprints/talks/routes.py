@@ -404,8 +404,19 @@ def holidays() -> Any:
             db.session.rollback()
             general = _apply_errors(form, error.errors)
         else:
+            affected = [] if form.is_workday.data else talks.deadlines_on(day)
             db.session.commit()
             flash(_("已登记 %(day)s。", day=day.isoformat()), "success")
+            if affected and has_role(current_user, Role.HR):
+                return redirect(url_for("talks.holiday_deadlines", day=day.isoformat()))
+            if affected:  # the admin keeps the calendar but reads no personnel data
+                flash(
+                    _(
+                        "%(n)d 件未办结谈话的期限正好是这一天，请人事部门在节假日页面顺延。",
+                        n=len(affected),
+                    ),
+                    "warning",
+                )
             return redirect(url_for("talks.holidays", year=day.year))
     return render_template(
         "talks/holidays.html",
@@ -421,13 +432,53 @@ def holidays() -> Any:
 @role_required(Role.HR, Role.ADMIN)
 def delete_holiday(day: str) -> Any:
     """Remove one day from the calendar (deadlines already set stay as they are)."""
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
+    parsed = _day_or_404(day)
     holiday = db.get_or_404(Holiday, parsed)
     EmptyForm().validate_on_submit()
     workdays.delete_holiday(holiday, actor=current_user.username)
     db.session.commit()
     flash(_("已删除 %(day)s。", day=parsed.isoformat()), "success")
     return redirect(url_for("talks.holidays", year=parsed.year))
+
+
+def _day_or_404(day: str) -> date:
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+
+
+@bp.route("/holidays/<day>/deadlines", methods=["GET", "POST"])
+@role_required(Role.HR)
+def holiday_deadlines(day: str) -> Any:
+    """The open talks whose deadline falls on ``day`` (a holiday): each with its current and
+    proposed deadline (the next working day), and one button that moves them all (audited,
+    all or nothing; 409 and nothing moved when the list changed meanwhile)."""
+    parsed = _day_or_404(day)
+    status = 200
+    if request.method == "POST":
+        expected = {}
+        for key, value in request.form.items():
+            if key.startswith("talk-"):
+                talk_id, version = _int(key.removeprefix("talk-")), _int(value)
+                if talk_id is None or version is None:
+                    abort(400)
+                expected[talk_id] = version
+        try:
+            moved = talks.move_deadlines(parsed, expected, actor=current_user.username)
+            db.session.commit()
+        except (talks.DeadlinesChanged, StaleDataError):
+            db.session.rollback()
+            flash(_("这些谈话在您打开页面后有变化，未顺延任何期限；请核对下表后再操作。"), "danger")
+            status = 409
+        else:
+            flash(_("已顺延 %(n)d 件谈话的期限。", n=len(moved)), "success")
+            return redirect(url_for("talks.holidays", year=parsed.year))
+    holiday = db.session.get(Holiday, parsed)
+    return render_template(
+        "talks/holiday_deadlines.html",
+        day=parsed,
+        holiday=holiday,
+        moves=talks.deadlines_on(parsed),
+        form=EmptyForm(),
+    ), status

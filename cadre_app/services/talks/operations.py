@@ -43,6 +43,7 @@ from cadre_app.services.talks.rules import (  # noqa: F401  (also read as operat
     admonition_effects,
     allowed_targets,
     days_overdue,
+    deadline_field,
     deadline_of,
     is_overdue,
     needs_reply,
@@ -486,6 +487,100 @@ def _refusal(kind: str, origin: TalkState, target: TalkState) -> str:
         target=target.label,
         allowed=allowed,
     )
+
+
+# --- a holiday added after deadlines were set ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineMove:
+    """An open talk whose running deadline falls on a day that became a holiday, with the
+    next working day by the calendar as it is now."""
+
+    talk_id: int
+    version: int
+    staff_no: str
+    name: str
+    kind: str
+    state: TalkState
+    field: str  # due_date, reply_due_date or follow_up_due_date
+    current: date
+    proposed: date
+
+
+class DeadlinesChanged(Exception):
+    """The talks to move are no longer those shown (moved, closed or edited meanwhile)."""
+
+
+def deadlines_on(day: date) -> list[DeadlineMove]:
+    """Open talks whose running deadline (``deadline_of``) is ``day``, by 工号: what adding
+    ``day`` as a holiday should move (a deadline never falls on a holiday). Deadlines are
+    fixed when computed, so the calendar change alone moves nothing."""
+    running = sa.or_(
+        sa.and_(Talk.state.in_(BEFORE_HELD), Talk.due_date == day),
+        sa.and_(Talk.state.in_([S.HELD, S.AWAITING_REPLY]), Talk.reply_due_date == day),
+        sa.and_(Talk.state == S.FOLLOW_UP, Talk.follow_up_due_date == day),
+    )
+    rows = db.session.execute(
+        sa.select(Talk, Cadre.staff_no, Cadre.name)
+        .join(Cadre, Cadre.id == Talk.subject_id)
+        .where(running)
+        .order_by(Cadre.staff_no, Talk.id)
+    ).all()
+    if not rows:
+        return []
+    proposed = _roll_forward(day)
+    moves = []
+    for talk, staff_no, name in rows:
+        field = deadline_field(S(talk.state))
+        assert field is not None  # only open states match
+        moves.append(
+            DeadlineMove(
+                talk_id=talk.id,
+                version=talk.version,
+                staff_no=staff_no,
+                name=name,
+                kind=talk.kind,
+                state=S(talk.state),
+                field=field,
+                current=day,
+                proposed=proposed,
+            )
+        )
+    return moves
+
+
+def move_deadlines(day: date, expected: dict[int, int], *, actor: str | None) -> list[DeadlineMove]:
+    """Move every deadline ``deadlines_on(day)`` lists to its proposed day, all or nothing:
+    ``expected`` (talk id -> version) is what the person saw; when the list differs now
+    (a talk moved, closed or edited meanwhile) DeadlinesChanged is raised and nothing moves.
+    One audit event per talk, with the deadline before and after."""
+    moves = deadlines_on(day)
+    if {m.talk_id: m.version for m in moves} != expected:
+        raise DeadlinesChanged()
+    talks = {
+        t.id: t for t in db.session.scalars(sa.select(Talk).where(Talk.id.in_(list(expected))))
+    }
+    for move in moves:
+        talk = talks[move.talk_id]
+        setattr(talk, move.field, move.proposed)
+    db.session.flush()  # a concurrent save surfaces here as StaleDataError
+    audit.record_many(
+        [
+            {
+                "action": "update",
+                "object_type": "talk",
+                "object_id": move.talk_id,
+                "summary": f"{move.staff_no} {move.name} {move.kind}：期限 {move.current} "
+                f"遇节假日顺延至 {move.proposed}",
+                "before": {move.field: move.current},
+                "after": {move.field: move.proposed, "version": talks[move.talk_id].version},
+            }
+            for move in moves
+        ],
+        actor_name=actor,
+    )
+    return moves
 
 
 # --- history ----------------------------------------------------------------------------------

@@ -114,6 +114,17 @@ def deadline_of(talk: Any) -> date | None:
     return None
 
 
+def deadline_field(state: TalkState) -> str | None:
+    """The attribute holding the deadline that runs in ``state`` (see ``deadline_of``)."""
+    if state in BEFORE_HELD:
+        return "due_date"
+    if state in (S.HELD, S.AWAITING_REPLY):
+        return "reply_due_date"
+    if state is S.FOLLOW_UP:
+        return "follow_up_due_date"
+    return None
+
+
 def is_overdue(talk: Any, today: date) -> bool:
     """Open and ``today`` is past the deadline that runs now (the deadline day itself is in
     time)."""
