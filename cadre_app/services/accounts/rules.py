@@ -11,6 +11,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
+
 from cadre_app.models.accounts import Role
 
 #: The roles kept apart: one person holds at most one of them.
@@ -54,3 +56,21 @@ def temporary_password(length: int = TEMPORARY_PASSWORD_LENGTH) -> str:
 def normalise_name(name: str | None) -> str:
     """A real name as stored: no blanks around it, one between words."""
     return " ".join((name or "").split())
+
+
+#: Labels of an account's audit snapshot (``operations.snapshot``), for the audit page.
+FIELD_LABELS = {
+    "username": _l("用户名"),
+    "real_name": _l("姓名"),
+    "role": _l("角色"),
+    "cadre": _l("关联干部工号"),
+    "is_enabled": _l("账户状态"),
+    "head_of": _l("任处长的处室"),
+    "oversees": _l("分管的处室"),
+}
+VALUE_LABELS = {"is_enabled": {True: _l("启用"), False: _l("停用")}}
+
+
+def role_labels() -> dict[str, str]:
+    """Stored role codes and their names, in the current language."""
+    return {role.value: role.label for role in Role}
