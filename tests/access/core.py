@@ -6,6 +6,9 @@ EXPECTED = {
     "main.healthz": ("GET", "/healthz", (200, 200, 200, 200, 200, 200)),
     "auth.login": ("GET", "/auth/login", (200, 302, 302, 302, 302, 302)),
     "auth.password": ("GET", "/auth/password", (LOGIN, 200, 200, 200, 200, 200)),
+    # the idle-timeout script's JSON: how long is left (anyone), and 保持登录 (signed in)
+    "auth.session_status": ("GET", "/auth/session", (200, 200, 200, 200, 200, 200)),
+    "auth.keepalive": ("POST", "/auth/session", (401, 200, 200, 200, 200, 200)),
     # no language given: a bad request for everyone
     "auth.language": ("POST", "/auth/language", (400, 400, 400, 400, 400, 400)),
     "admin.users": ("GET", "/admin/users", (LOGIN, 200, 403, 403, 403, 403)),

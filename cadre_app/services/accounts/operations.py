@@ -135,11 +135,14 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None, idle_mi
     return token
 
 
-def load_session(token: str, *, idle_minutes: int, now: datetime | None = None) -> User | None:
+def load_session(
+    token: str, *, idle_minutes: int, now: datetime | None = None, touch: bool = True
+) -> User | None:
     """The user of a live session, or None when the token is unknown, ended or idle too long.
 
     An idle session is deleted on sight. ``last_seen_at`` is written at most once a minute so
-    that ordinary page views do not each cost a write.
+    that ordinary page views do not each cost a write; ``touch=False`` (a page asking how long
+    the session has left) never writes it, so asking does not keep the session alive.
     """
     now = now or utcnow()
     row = db.session.get(UserSession, _token_hash(token))
@@ -151,11 +154,31 @@ def load_session(token: str, *, idle_minutes: int, now: datetime | None = None) 
         return None
     if not row.user.is_enabled:
         return None
-    if now - row.last_seen_at > timedelta(minutes=1):
+    if touch and now - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at = now
         db.session.flush()
     row.user.session_token = token
     return row.user
+
+
+def seconds_left(token: str | None, *, idle_minutes: int, now: datetime | None = None) -> int:
+    """How many seconds the session of ``token`` has before it times out (0 when it has
+    ended)."""
+    row = db.session.get(UserSession, _token_hash(token)) if token else None
+    if row is None:
+        return 0
+    left = row.last_seen_at + timedelta(minutes=idle_minutes) - (now or utcnow())
+    return max(0, int(left.total_seconds()))
+
+
+def renew_session(token: str | None, *, now: datetime | None = None) -> bool:
+    """Count now as activity on the session of ``token`` (保持登录); False when it has ended."""
+    row = db.session.get(UserSession, _token_hash(token)) if token else None
+    if row is None:
+        return False
+    row.last_seen_at = now or utcnow()
+    db.session.flush()
+    return True
 
 
 def end_session(token: str | None) -> None:
