@@ -132,7 +132,13 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str) -> Any:
-        user = accounts.load_session(token, idle_minutes=app.config["IDLE_TIMEOUT_MINUTES"])
+        from cadre_app.security import is_passive_request
+
+        user = accounts.load_session(
+            token,
+            idle_minutes=app.config["IDLE_TIMEOUT_MINUTES"],
+            touch=not is_passive_request(),
+        )
         if user is None:
             g.session_expired = True
         db.session.commit()  # persists last_seen_at or the removal of an idle session

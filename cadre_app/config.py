@@ -31,6 +31,8 @@ class Config:
 
     # Security policy (DOMAIN/DESIGN: locked after repeated failures, idle timeout).
     IDLE_TIMEOUT_MINUTES = 30
+    #: The page warns this many seconds before the idle timeout, offering 保持登录.
+    IDLE_WARNING_SECONDS = 120
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 30
     LOGIN_RATE_LIMIT = "20 per minute"

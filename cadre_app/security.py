@@ -31,6 +31,37 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset(
 )
 
 
+def passive_session(view: Any) -> Any:
+    """Mark a view that must not count as activity on the session (the idle-timeout script
+    asking how long is left): the session loader then leaves ``last_seen_at`` alone."""
+    view.passive_session = True
+    return view
+
+
+def is_passive_request() -> bool:
+    """Whether the request in progress goes to a view marked ``passive_session``."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context() or request.endpoint is None:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "passive_session", False))
+
+
+def return_path() -> str | None:
+    """Where to come back to after signing in again: this page for a GET; for a form posted
+    after the session ended, the page the form was on (the Referer, when it is on this site).
+    None when there is no safe place."""
+    if request.method == "GET":
+        target = request.full_path.rstrip("?")
+    else:
+        referrer = urlsplit(request.referrer or "")
+        if referrer.netloc and referrer.netloc != request.host:
+            return None
+        target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return target if is_safe_next(target) else None
+
+
 def is_safe_next(target: str | None) -> bool:
     """True only for a path on this site: ``/cadres/?page=2`` yes; ``//evil``, ``/\\evil``,
     ``https://evil``, ``javascript:...`` and anything with a scheme or host, no."""

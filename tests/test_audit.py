@@ -345,7 +345,7 @@ def test_export_is_formula_safe_and_has_the_agreed_header(app, auditor_client):
     assert header == list(audit_query.COLUMNS)
     assert header == [
         *("时间", "用户", "角色", "IP", "操作", "对象类型"),
-        *("对象ID", "摘要", "修改前", "修改后", "结果", "哈希"),
+        *("对象ID", "摘要", "修改内容", "结果", "哈希"),
     ]
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -356,7 +356,7 @@ def test_export_is_formula_safe_and_has_the_agreed_header(app, auditor_client):
     assert "控制字符\\x07也能导出" in summaries
     newest = [cell.value for cell in sheet[2]]
     assert newest[1] == "=evil" and newest[5] == "=cmd" and newest[6] == "-1"
-    assert newest[8] == '{"name": "=1+1"}' and newest[10] == "成功"
+    assert newest[8] == "name：=1+1 → @x" and newest[9] == "成功"
     assert isinstance(newest[0], datetime)
     assert sheet.max_row == 1 + len(RISKY) + 1
 

@@ -98,3 +98,17 @@ def test_the_shared_code_names_no_domain():
         for path in central
     }
     assert not {path: found for path, found in offenders.items() if found}
+
+
+def test_each_domain_labels_the_audit_fields_of_its_own_object_types(app):
+    """The audit page's field labels come from the domains' registrations (issue 10, item 11),
+    each for an object type the same package registered, never from a central list."""
+    labelled = []
+    for name in blueprint_packages():
+        _alone, part = _contribution(name)
+        assert set(part.labelled_object_types) <= set(part.object_types), name
+        labelled += part.labelled_object_types
+    assert sorted(labelled) == registry.get(app).labelled_object_types
+    assert {"user", "cadre", "talk", "evaluation", "appointment_draft"} <= set(labelled)
+    audit_queries = (ROOT / "services" / "audit" / "queries.py").read_text(encoding="utf-8")
+    assert "services.roster" not in audit_queries and "LABELS" not in audit_queries

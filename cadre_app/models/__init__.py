@@ -1,6 +1,6 @@
 """All models, imported here so that Alembic sees every table."""
 
-from cadre_app.models.accounts import Role, User, UserSession
+from cadre_app.models.accounts import Role, SectionHead, User, UserSession
 from cadre_app.models.audit import AuditEvent
 from cadre_app.models.calendar import Holiday, HolidaySource
 from cadre_app.models.evaluations import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
@@ -42,6 +42,7 @@ __all__ = [
     "Organisation",
     "ResumeEntry",
     "Role",
+    "SectionHead",
     "Setting",
     "User",
     "UserSession",

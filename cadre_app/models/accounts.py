@@ -43,6 +43,9 @@ class User(UserMixin, db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    #: The person's name (姓名), shown in the menu and printed as 填表人; empty on accounts
+    #: made before names were kept, which then show the login name.
+    real_name: so.Mapped[str] = so.mapped_column(sa.String(50), default="", server_default="")
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     role: so.Mapped[Role] = so.mapped_column(
         sa.Enum(
@@ -81,6 +84,13 @@ class User(UserMixin, db.Model):
         return self.session_token
 
     @property
+    def display_name(self) -> str:
+        """The name people read: the real name, else the linked cadre's, else the login."""
+        if self.real_name:
+            return self.real_name
+        return self.cadre.name if self.cadre is not None else self.username
+
+    @property
     def is_active(self) -> bool:
         return self.is_enabled
 
@@ -104,4 +114,20 @@ class UserSession(db.Model):
     ip: so.Mapped[str | None] = so.mapped_column(sa.String(45))
     user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(200))
 
+    user: so.Mapped[User] = so.relationship()
+
+
+class SectionHead(db.Model):
+    """The 处长 of a 处室: the manager account that heads it. One head per section and one
+    section per head; the section is also among the account's ``led_departments`` (its scope),
+    beside the sections it oversees as 分管领导."""
+
+    department_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("department.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True
+    )
+
+    department: so.Mapped[Department] = so.relationship()
     user: so.Mapped[User] = so.relationship()

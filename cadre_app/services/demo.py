@@ -45,6 +45,8 @@ DEMO_LOGINS = (
     ("cadre", Role.CADRE, "干部：预算处的一名年轻干部"),
     ("auditor", Role.AUDITOR, "安全审计员：只读审计日志"),
 )
+#: Real names of the demo logins that are not cadres of the roster (generated, not real people).
+DEMO_STAFF_NAMES = {Role.ADMIN: "周信安", Role.HR: "郑人和", Role.AUDITOR: "钱审之"}
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建红晨宇浩然思雨欣怡子涵博文"
 _RANKS = ("一级科员", "四级主任科员", "三级主任科员", "二级主任科员", "一级主任科员", "四级调研员")
@@ -203,13 +205,15 @@ def seed(cadre_count: int = 120) -> SeedResult:
         members = [c for c in cadres if c.department is section]
         section.head = max(members, key=lambda c: rank_index(c.rank))
     db.session.flush()
-    linked = {Role.CADRE: young.staff_no, Role.MANAGER: sections[1].head.staff_no}
+    linked = {Role.CADRE: young, Role.MANAGER: sections[1].head}
     for username, role, _description in DEMO_LOGINS:
+        cadre = linked.get(role)
         user = accounts.create_user(
             username,
             role,
             DEMO_PASSWORD,
-            cadre_staff_no=linked.get(role),
+            real_name=cadre.name if cadre else DEMO_STAFF_NAMES.get(role, ""),
+            cadre_staff_no=cadre.staff_no if cadre else None,
             must_change_password=False,
             is_demo=True,
         )

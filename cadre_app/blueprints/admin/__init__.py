@@ -3,6 +3,7 @@
 from flask import Blueprint, Flask
 
 from cadre_app.models import Role
+from cadre_app.services.accounts import rules
 from cadre_app.services.core import registry
 
 bp = Blueprint("admin", __name__)
@@ -16,3 +17,6 @@ def register(app: Flask) -> None:
     contributions = registry.get(app)
     contributions.add_menu_entry("admin.users", "账户管理", (Role.ADMIN,), order=70)
     contributions.add_object_types({"user": "账户"}, order=10)
+    contributions.add_field_labels(
+        "user", rules.FIELD_LABELS, values={"role": rules.role_labels, **rules.VALUE_LABELS}
+    )

@@ -25,10 +25,11 @@ def users_group() -> None:
     "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
 )
 @click.option("--cadre", "staff_no", help="工号 of the cadre this account belongs to.")
+@click.option("--real-name", default="", help="The user's real name (姓名), printed as 填表人.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
 @with_appcontext
 def users_create_command(
-    username: str, role: str, staff_no: str | None, password_stdin: bool
+    username: str, role: str, staff_no: str | None, real_name: str, password_stdin: bool
 ) -> None:
     """Create an account; its user must change the password at first login."""
     if password_stdin:
@@ -36,7 +37,9 @@ def users_create_command(
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(username, role, password, cadre_staff_no=staff_no)
+        user = accounts.create_user(
+            username, role, password, real_name=real_name, cadre_staff_no=staff_no
+        )
     except accounts.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -14,6 +14,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from cadre_app.forms import select_choices
 from cadre_app.services.audit.queries import RESULTS, AuditFilters
+from cadre_app.services.core import registry
 from cadre_app.services.core.audit import ACTIONS
 
 
@@ -46,11 +47,9 @@ class AuditFilterForm(FlaskForm):
     )
     actor_prefix = BooleanField(_l("按前缀匹配"))
     action = SelectField(_l("操作"), choices=[], validate_choice=False)
-    object_type = StringField(
-        _l("对象类型"),
-        validators=[Optional(), Length(max=32, message=_l("对象类型最多 32 个字符。"))],
-        filters=[lambda value: value.strip() if value else value],
-    )
+    #: Offered by the names shown in the log (the registry's audit object types); the value
+    #: sent is the type's code, so links with ``?object_type=cadre`` keep working.
+    object_type = SelectField(_l("对象类型"), choices=[], validate_choice=False)
     object_id = StringField(
         _l("对象ID"),
         validators=[Optional(), Length(max=64, message=_l("对象ID最多 64 个字符。"))],
@@ -63,6 +62,10 @@ class AuditFilterForm(FlaskForm):
         self.action.choices = select_choices(
             [("", _("全部"))] + [(code, translate(label)) for code, label in ACTIONS.items()]
         )
+        self.object_type.choices = select_choices(
+            [("", _("全部"))]
+            + [(code, translate(name)) for code, name in registry.current().object_types.items()]
+        )
         self.result.choices = select_choices(
             [("", _("全部")), ("ok", _("成功")), ("fail", _("失败"))]
         )
@@ -70,6 +73,10 @@ class AuditFilterForm(FlaskForm):
     def validate_action(self, field: SelectField) -> None:
         if field.data and field.data not in ACTIONS:
             raise ValidationError(_l("未知的操作类型。"))
+
+    def validate_object_type(self, field: SelectField) -> None:
+        if field.data and field.data not in registry.current().object_types:
+            raise ValidationError(_l("未知的对象类型。"))
 
     def validate_result(self, field: SelectField) -> None:
         if field.data and field.data not in RESULTS:

@@ -12,3 +12,4 @@ from cadre_app.blueprints.auth import routes  # noqa: E402,F401
 def register(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/auth")
     login_manager.login_view = "auth.login"  # where anonymous users are sent
+    login_manager.unauthorized_handler(routes.unauthorized)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,7 +22,7 @@ from cadre_app.blueprints.auth import bp
 from cadre_app.blueprints.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from cadre_app.extensions import db, limiter
 from cadre_app.forms import EmptyForm, select_choices
-from cadre_app.security import is_safe_next
+from cadre_app.security import is_safe_next, passive_session, return_path
 from cadre_app.services.accounts import operations as accounts
 from cadre_app.services.core import audit
 
@@ -130,3 +140,46 @@ def language() -> Any:
     session["lang"] = form.lang.data
     target = form.next.data
     return redirect(target if is_safe_next(target) else url_for("main.index"))
+
+
+def _session_state(seconds: int) -> dict[str, Any]:
+    config = current_app.config
+    return {
+        "signed_in": seconds > 0,
+        "seconds_left": seconds,
+        "timeout_seconds": int(config["IDLE_TIMEOUT_MINUTES"]) * 60,
+        "warn_seconds": int(config["IDLE_WARNING_SECONDS"]),
+    }
+
+
+@bp.route("/session")
+@passive_session
+def session_status() -> Any:
+    """JSON for the idle-timeout script: how many seconds the session has left. Asking does
+    not count as activity, so an idle page does not keep itself signed in."""
+    seconds = 0
+    if current_user.is_authenticated:
+        seconds = accounts.seconds_left(
+            current_user.session_token, idle_minutes=current_app.config["IDLE_TIMEOUT_MINUTES"]
+        )
+    return jsonify(_session_state(seconds))
+
+
+@bp.route("/session", methods=["POST"])
+def keepalive() -> Any:
+    """保持登录: count now as activity (POST with the CSRF token in ``X-CSRFToken``). 401 JSON
+    when the session has already ended."""
+    if not current_user.is_authenticated or not accounts.renew_session(current_user.session_token):
+        return jsonify(_session_state(0)), 401
+    db.session.commit()
+    return jsonify(_session_state(int(current_app.config["IDLE_TIMEOUT_MINUTES"]) * 60))
+
+
+def unauthorized() -> Any:
+    """Anonymous users go to the login page, which brings them back afterwards: to this page,
+    or for a form posted after the session ended, to the page of the form (not to a URL
+    that only takes POST). A script asking for JSON gets 401."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"signed_in": False}), 401
+    flash(_("请先登录。"), "warning")
+    return redirect(url_for("auth.login", next=return_path()))

@@ -30,3 +30,8 @@ def register(app: Flask) -> None:
         {"evaluation_cycle": "年度考核", "evaluation": "考核成绩", "quarterly_grade": "平时考核"},
         order=30,
     )
+    from cadre_app.services.evaluations import rules as evaluation_rules
+
+    contributions.add_field_labels("evaluation", evaluation_rules.EVALUATION_AUDIT_LABELS)
+    contributions.add_field_labels("evaluation_cycle", evaluation_rules.CYCLE_AUDIT_LABELS)
+    contributions.add_field_labels("quarterly_grade", evaluation_rules.QUARTER_AUDIT_LABELS)

@@ -23,9 +23,9 @@ from cadre_app.services.records import appointment_form as form_service
 
 
 def user_display_name(user: Any) -> str:
-    """The name to print as 填表人: the linked cadre's name, else the login name."""
-    cadre = getattr(user, "cadre", None)
-    return cadre.name if cadre is not None else user.username
+    """The name to print as 填表人: the account's real name (else the linked cadre's name,
+    else the login name; ``User.display_name``)."""
+    return str(user.display_name)
 
 
 @bp.route("/<int:cadre_id>/appointment-form", methods=["GET", "POST"])

@@ -33,3 +33,9 @@ def register(app: Flask) -> None:
         },
         order=20,
     )
+    from cadre_app.services.roster import rules as roster_rules
+
+    contributions.add_field_labels("cadre", roster_rules.LABELS)
+    contributions.add_field_labels("family_member", roster_rules.FAMILY_LABELS)
+    contributions.add_field_labels("resume_entry", roster_rules.RESUME_LABELS)
+    contributions.add_field_labels("department", roster_rules.DEPARTMENT_LABELS)

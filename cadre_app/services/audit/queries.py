@@ -4,6 +4,11 @@ The page and the workbook get plain ``AuditRow`` values, never ORM objects. Time
 naive UTC and shown in the display time zone (Asia/Shanghai by default); a date filter means whole
 days in that zone, both ends included.
 
+Changes are described in words (``Describer``): each key of a before/after snapshot by the label
+its domain registered for the object type (``services.core.registry.add_field_labels``), each
+stored value by its label where one is registered (a talk's ``held`` is 已谈话), e.g.
+“职务：科员 → 副科长”. No list of domains lives here.
+
 Only the requested page is loaded: the rows come from ``ORDER BY id DESC LIMIT/OFFSET`` over the
 indexed columns (time, user, action, object type) and the total from one ``COUNT(*)``.
 """
@@ -11,15 +16,16 @@ indexed columns (time, user, action, object type) and the total from one ``COUNT
 from __future__ import annotations
 
 import io
-import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import has_app_context
+from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -28,8 +34,8 @@ from openpyxl.utils import get_column_letter
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Role
+from cadre_app.services.core import registry
 from cadre_app.services.core.audit import ACTIONS
-from cadre_app.services.roster.operations import LABELS as ROSTER_LABELS
 
 SHEET_NAME = "审计日志"
 NOTE_SHEET_NAME = "说明"
@@ -42,18 +48,19 @@ COLUMNS = (
     "对象类型",
     "对象ID",
     "摘要",
-    "修改前",
-    "修改后",
+    "修改内容",
     "结果",
     "哈希",
 )
-_WIDTHS = (20, 14, 12, 16, 12, 12, 10, 40, 40, 40, 8, 66)
+_WIDTHS = (20, 14, 12, 16, 12, 12, 10, 40, 60, 8, 66)
 #: The most rows one export writes (8–9 s with openpyxl on two cores; see bench_audit.py).
 EXPORT_CAP = 50_000
 #: Result codes and their Chinese names.
 RESULTS = {"ok": "成功", "fail": "失败"}
-#: Labels of the keys that appear in before/after snapshots.
-FIELD_LABELS: dict[str, str] = {**ROSTER_LABELS, "version": "版本"}
+#: Snapshot keys that are bookkeeping, not content: never described.
+HIDDEN_KEYS = frozenset({"version"})
+#: How an empty value reads in a described change.
+EMPTY_VALUE = "（空）"
 #: Text starting with one of these would be a formula (or turn into one) in a spreadsheet.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EMPTY = "—"
@@ -101,7 +108,8 @@ class AuditFilters:
         if self.action:
             parts.append(f"操作={ACTIONS[self.action]}")
         if self.object_type:
-            parts.append(f"对象类型={self.object_type}")
+            name = registry.current().object_types.get(self.object_type, self.object_type)
+            parts.append(f"对象类型={name}")
         if self.object_id:
             parts.append(f"对象ID={self.object_id}")
         if self.result:
@@ -111,12 +119,117 @@ class AuditFilters:
 
 @dataclass(frozen=True)
 class Change:
-    """One field of a before/after pair, as text."""
+    """One field of a before/after pair, in words; ``old`` is None for a value set where there
+    was none recorded (a creation), ``new`` None for one removed (a deletion)."""
 
     field: str
     label: str
-    old: str
-    new: str
+    old: str | None
+    new: str | None
+
+    @property
+    def text(self) -> str:
+        """“职务：科员 → 副科长”, or “职务：科员” when only one side was recorded."""
+        if self.old is None:
+            return f"{self.label}：{self.new}"
+        if self.new is None:
+            return f"{self.label}：{self.old}"
+        return f"{self.label}：{self.old} → {self.new}"
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+class Describer:
+    """Describes before/after snapshots in words with the labels each domain registered,
+    looked up (and translated) once per object type: one per page or export."""
+
+    def __init__(self, translate: Callable[[str], str] | None = None):
+        if translate is None:
+            translate = gettext if has_app_context() else _identity
+        self._translate_fn = translate
+        self._labels: dict[str | None, tuple[dict[str, str], dict[str, Mapping[Any, str]]]] = {}
+
+    def translate(self, label: Any) -> str:
+        return self._translate_fn(str(label))
+
+    def labels(
+        self, object_type: str | None
+    ) -> tuple[dict[str, str], dict[str, Mapping[Any, str]]]:
+        if object_type not in self._labels:
+            try:
+                current = registry.current()
+            except RuntimeError:  # no app built: the keys as they are
+                self._labels[object_type] = ({}, {})
+                return self._labels[object_type]
+            fields = {k: self.translate(v) for k, v in current.field_labels(object_type).items()}
+            values = {
+                key: {value: self.translate(label) for value, label in mapping.items()}
+                for key, mapping in current.value_labels(object_type).items()
+            }
+            self._labels[object_type] = (fields, values)
+        return self._labels[object_type]
+
+    def value(self, value: Any, value_labels: Mapping[Any, str] | None = None) -> str:
+        """A stored value in words: its registered label, 是/否, a list joined with 、."""
+        if value is None or value == "" or value == [] or value == {}:
+            return self._translate_fn(EMPTY_VALUE)
+        if value_labels:
+            try:
+                if value in value_labels:
+                    return value_labels[value]
+            except TypeError:  # unhashable: a list or dict
+                pass
+        if isinstance(value, bool):
+            return self._translate_fn("是") if value else self._translate_fn("否")
+        if isinstance(value, list | tuple):
+            return "、".join(self.value(v, value_labels) for v in value)
+        if isinstance(value, dict):
+            return "，".join(f"{k}：{self.value(v)}" for k, v in value.items())
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def changes(
+        self,
+        object_type: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> tuple[Change, ...]:
+        """Each key named in ``before`` or ``after`` (bookkeeping keys left out) as a Change,
+        in the order recorded."""
+        fields, values = self.labels(object_type)
+        keys = [k for k in (before or {}) if k not in HIDDEN_KEYS]
+        keys += [k for k in (after or {}) if k not in HIDDEN_KEYS and k not in (before or {})]
+        changes = []
+        for key in keys:
+            shown = values.get(key)
+            old = (
+                self.value(before.get(key), shown)
+                if before is not None and (key in before or after is None)
+                else None
+            )
+            new = (
+                self.value(after.get(key), shown)
+                if after is not None and (key in after or before is None)
+                else None
+            )
+            if before is not None and after is not None:
+                # an update: a key on one side only was empty on the other
+                old = old if old is not None else self.value(None)
+                new = new if new is not None else self.value(None)
+            changes.append(Change(key, fields.get(key, key), old, new))
+        return tuple(changes)
+
+
+def changes_of(
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    object_type: str | None = None,
+) -> tuple[Change, ...]:
+    """``Describer().changes`` for one event."""
+    return Describer().changes(object_type, before, after)
 
 
 @dataclass(frozen=True)
@@ -132,6 +245,7 @@ class AuditRow:
     action: str
     action_label: str
     object_type: str | None
+    object_type_label: str
     object_id: str | None
     summary: str | None
     before: dict[str, Any] | None
@@ -139,10 +253,12 @@ class AuditRow:
     result: str
     result_label: str
     hash: str
+    changes: tuple[Change, ...] = ()
 
     @property
-    def changes(self) -> tuple[Change, ...]:
-        return changes_of(self.before, self.after)
+    def changes_text(self) -> str:
+        """Every change in words, “；” between them (the export's 修改内容)."""
+        return "；".join(change.text for change in self.changes)
 
 
 @dataclass(frozen=True)
@@ -236,33 +352,25 @@ def _conditions(filters: AuditFilters, tz: ZoneInfo) -> list[sa.ColumnElement[bo
     return conditions
 
 
-def _text(value: Any) -> str:
-    if value is None or value == "":
-        return EMPTY
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list | tuple):
-        return "、".join(_text(v) for v in value) or EMPTY
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def changes_of(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[Change, ...]:
-    """Each field named in ``before`` or ``after`` as old → new text, in the order recorded."""
-    before, after = before or {}, after or {}
-    keys = list(before) + [key for key in after if key not in before]
-    return tuple(
-        Change(key, FIELD_LABELS.get(key, key), _text(before.get(key)), _text(after.get(key)))
-        for key in keys
-    )
-
-
 def _role_labels() -> dict[str, str]:
     return {role.value: role.label for role in Role}
 
 
-def _row(values: Sequence[Any], tz: ZoneInfo, role_labels: dict[str, str]) -> AuditRow:
+def _object_type_labels(describer: Describer) -> dict[str, str]:
+    try:
+        types = registry.current().object_types
+    except RuntimeError:
+        return {}
+    return {code: describer.translate(name) for code, name in types.items()}
+
+
+def _row(
+    values: Sequence[Any],
+    tz: ZoneInfo,
+    role_labels: dict[str, str],
+    describer: Describer,
+    type_labels: dict[str, str],
+) -> AuditRow:
     (id_, occurred_at, actor_name, actor_role, ip, action, object_type, object_id, summary) = (
         values[:9]
     )
@@ -277,6 +385,7 @@ def _row(values: Sequence[Any], tz: ZoneInfo, role_labels: dict[str, str]) -> Au
         action=action,
         action_label=ACTIONS.get(action, action),
         object_type=object_type,
+        object_type_label=type_labels.get(object_type, object_type) if object_type else EMPTY,
         object_id=object_id,
         summary=summary,
         before=before,
@@ -284,6 +393,7 @@ def _row(values: Sequence[Any], tz: ZoneInfo, role_labels: dict[str, str]) -> Au
         result=result,
         result_label=RESULTS.get(result, result),
         hash=hash_,
+        changes=describer.changes(object_type, before, after),
     )
 
 
@@ -312,9 +422,15 @@ def search(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    labels = _role_labels()
-    rows = [_row(values, tz, labels) for values in db.session.execute(stmt)]
+    rows = _rows(stmt, tz)
     return AuditPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def _rows(stmt: sa.Select[Any], tz: ZoneInfo) -> list[AuditRow]:
+    labels = _role_labels()
+    describer = Describer()
+    types = _object_type_labels(describer)
+    return [_row(values, tz, labels, describer, types) for values in db.session.execute(stmt)]
 
 
 def rows_for_export(
@@ -329,9 +445,7 @@ def rows_for_export(
         .order_by(AuditEvent.id.desc())
         .limit(cap)
     )
-    labels = _role_labels()
-    rows = [_row(values, tz, labels) for values in db.session.execute(stmt)]
-    return rows, total
+    return _rows(stmt, tz), total
 
 
 def _cell_text(value: str) -> str:
@@ -352,12 +466,6 @@ def _cell(sheet: Any, value: Any) -> Any:
     return cell
 
 
-def _snapshot_text(values: dict[str, Any] | None) -> str | None:
-    if values is None:
-        return None
-    return json.dumps(values, ensure_ascii=False, sort_keys=False)
-
-
 def to_workbook(rows: Iterable[AuditRow], *, note: str | None = None) -> bytes:
     """The rows as an .xlsx: sheet ``审计日志`` with the columns of ``COLUMNS``, times in the
     display zone. No cell is ever a formula, whatever the text. ``note`` (e.g. that the export
@@ -376,11 +484,10 @@ def to_workbook(rows: Iterable[AuditRow], *, note: str | None = None) -> bytes:
             row.role_label if row.actor_role else None,
             row.ip,
             row.action_label,
-            row.object_type,
+            row.object_type_label if row.object_type else None,
             row.object_id,
             row.summary,
-            _snapshot_text(row.before),
-            _snapshot_text(row.after),
+            row.changes_text or None,
             row.result_label,
             row.hash,
         )

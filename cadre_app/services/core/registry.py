@@ -13,7 +13,10 @@ blueprint (and with it its ``flask <domain> ...`` commands) and adds, through
 - audit object types (``add_object_types``): code -> Chinese name, for the audit page and its
   export, listed in ``order``;
 - PDF kinds (``add_pdf_kind``): records that batch export can print for many cadres (any object
-  with a ``code``; today ``services.records.data.CadreRecord``).
+  with a ``code``; today ``services.records.data.CadreRecord``);
+- audit field labels (``add_field_labels``): for each audit object type the domain owns, the
+  label of each key its before/after snapshots hold, and labels of stored values (a talk's
+  ``state`` ``held`` is 已谈话), so the audit page describes a change in words.
 
 Readers use ``current()``: the registry of the app in context, else (unit tests, bench scripts
 and the shell, outside an app context) that of the app built last in this process.
@@ -21,7 +24,7 @@ and the shell, outside an app context) that of the app built last in this proces
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +44,15 @@ class MenuEntry:
     section: tuple[str, ...] = ()  # endpoint prefixes of the pages under the entry
 
 
+#: Labels given as a mapping of msgids (translated when shown), or as a function called when
+#: they are shown (returning labels already translated, e.g. an enum's ``label``).
+LabelSource = Mapping[Any, Any] | Callable[[], Mapping[Any, Any]]
+
+
+def _resolve(source: LabelSource) -> Mapping[Any, Any]:
+    return source() if callable(source) else source
+
+
 @dataclass
 class Registry:
     """The menu entries, audit object types and PDF kinds of one app."""
@@ -49,6 +61,9 @@ class Registry:
     _sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _object_types: list[tuple[int, str, str]] = field(default_factory=list)
     _pdf_kinds: dict[str, Any] = field(default_factory=dict)
+    _field_labels: dict[str, tuple[LabelSource, dict[str, LabelSource]]] = field(
+        default_factory=dict
+    )
 
     # --- contributing (from a blueprint package's register(app)) ----------------------------
 
@@ -86,6 +101,20 @@ class Registry:
             raise ValueError(f"PDF kind {kind.code} registered twice")
         self._pdf_kinds[kind.code] = kind
 
+    def add_field_labels(
+        self,
+        object_type: str,
+        labels: LabelSource,
+        *,
+        values: Mapping[str, LabelSource] | None = None,
+    ) -> None:
+        """Labels of the keys in ``object_type``'s audit snapshots (key -> label), and of
+        stored values per key (``values={"state": {"held": "已谈话"}}``). One domain owns
+        each object type's labels."""
+        if object_type in self._field_labels:
+            raise ValueError(f"audit field labels of {object_type} registered twice")
+        self._field_labels[object_type] = (labels, dict(values or {}))
+
     # --- reading ----------------------------------------------------------------------------
 
     @property
@@ -107,6 +136,21 @@ class Registry:
     @property
     def pdf_kinds(self) -> dict[str, Any]:
         return dict(self._pdf_kinds)
+
+    @property
+    def labelled_object_types(self) -> list[str]:
+        """The audit object types whose field labels were registered."""
+        return sorted(self._field_labels)
+
+    def field_labels(self, object_type: str | None) -> Mapping[str, Any]:
+        """key -> label for ``object_type``'s snapshots (empty when none registered)."""
+        entry = self._field_labels.get(object_type or "")
+        return _resolve(entry[0]) if entry else {}
+
+    def value_labels(self, object_type: str | None) -> dict[str, Mapping[Any, Any]]:
+        """key -> {stored value -> label} for ``object_type``'s snapshots."""
+        entry = self._field_labels.get(object_type or "")
+        return {key: _resolve(source) for key, source in entry[1].items()} if entry else {}
 
 
 _latest: Registry | None = None

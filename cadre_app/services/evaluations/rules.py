@@ -28,6 +28,21 @@ import pandas as pd
 
 COMPONENTS = ("ordinary", "democratic", "leader")  # 平时考核, 民主测评, 领导评价
 COMPONENT_LABELS = {"ordinary": "平时考核", "democratic": "民主测评", "leader": "领导评价"}
+#: Labels of the audit snapshots of an evaluation, a cycle's settings and quarterly grades
+#: (msgids: the audit page translates them).
+EVALUATION_AUDIT_LABELS = {
+    **COMPONENT_LABELS,
+    "proposed_grade": "拟定等次",
+    "no_grade": "不定等次",
+}
+CYCLE_AUDIT_LABELS = {
+    "weights": "权重（平时考核、民主测评、领导评价）",
+    "excellent_quota_pct": "优秀比例（%）",
+    "bottom_min_section_size": "末位认定的最少人数",
+    "bottom_grades": "末位所在等次",
+    "settings_version": "设置版本",
+}
+QUARTER_AUDIT_LABELS = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度"}
 GRADES = ("优秀", "称职", "基本称职", "不称职")
 NO_GRADE = "不定等次"
 TIE_RULE = "总分相同者名次并列，其后名次顺延（如 1、2、2、4）；并列者按工号排列，不影响名次。"

@@ -64,6 +64,22 @@ FIELDS: tuple[Field, ...] = (
 )
 FIELD_BY_ATTR = {f.attr: f for f in FIELDS}
 LABELS = {f.attr: f.label for f in FIELDS}
+#: Labels of the other roster records' audit snapshots (the audit page describes changes).
+FAMILY_LABELS = {
+    "relation": _l("称谓"),
+    "name": _l("姓名"),
+    "birth_date": _l("出生日期"),
+    "political_status": _l("政治面貌"),
+    "employer_and_post": _l("工作单位及职务"),
+}
+RESUME_LABELS = {"start": _l("起始年月"), "end": _l("截止年月"), "description": _l("简历")}
+DEPARTMENT_LABELS = {
+    "name": _l("名称"),
+    "sort_order": _l("排序"),
+    "head": _l("负责人工号"),
+    "secretary": _l("支部书记工号"),
+    "organisation_id": _l("单位"),
+}
 
 
 @dataclass(frozen=True)
