@@ -501,3 +501,13 @@ def test_validate_is_the_roster_rule_set(ctx):
     """The workbook adds no rules of its own beyond reading cells: roster.validate decides."""
     values = read_roster(one_row(), "名册.xlsx").rows[0].values
     assert roster.validate(values | {"department_id": ctx["budget"]}, today=TODAY) == []
+
+
+def test_a_header_written_as_处室_is_read_as_the_section_column(ctx):
+    """Issue 10 item 17: the UI says 处室; a workbook headed 处室 instead of 部门 imports."""
+    header = [("处室" if label == "部门" else label) for label in HEADER]
+    row = cadre_row(1, department="国库处")
+    row["处室"] = row.pop("部门")
+    result = preview(build([row], header=header))
+    assert not result.warnings and result.counts["new"] == 1
+    assert result.rows[0].values["department_id"] == ctx["treasury"]

@@ -64,7 +64,7 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
     preview = hr_client.get(f"/cadres/import/{token}")
     html = text(preview)
     assert preview.status_code == 200
-    assert "新增 6 人" in html and "将新建部门：" in html and "数字财政科" in html
+    assert "新增 6 人" in html and "将新建处室：" in html and "数字财政科" in html
     assert html.count('data-status="new"') == 6
     assert f'action="/cadres/import/{token}/confirm"' in html
 
@@ -73,7 +73,7 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
     assert count(app, Cadre) == 8
     assert count(app, Department, Department.name == "数字财政科") == 1
     flashed = text(hr_client.get("/cadres/"))
-    assert "导入 6 人，更新 0 人，新建部门 " in flashed
+    assert "导入 6 人，更新 0 人，新建处室 " in flashed
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
         assert event.actor_name == "hr1" and "新增 6 人" in event.summary

@@ -163,7 +163,7 @@ def ranking_report_pdf(year: int) -> Any:
         abort(404)
     shown = [section] if section is not None else visible
     if shown is None:
-        scope = "全部科室"
+        scope = "全部处室"
     else:
         names = db.session.scalars(
             sa.select(Department.name)

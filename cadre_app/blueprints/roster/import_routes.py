@@ -117,7 +117,7 @@ def import_confirm(token: str) -> Any:
     db.session.commit()
     if summary.new_departments:
         message = _(
-            "导入 %(created)d 人，更新 %(updated)d 人，新建部门 %(departments)s。",
+            "导入 %(created)d 人，更新 %(updated)d 人，新建处室 %(departments)s。",
             created=summary.created,
             updated=summary.updated,
             departments="、".join(summary.new_departments),

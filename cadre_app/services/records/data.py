@@ -238,7 +238,7 @@ def ranking_report_data(
             f"领导评价 {cycle.weight_leader}%"
         ),
         "末位规则": (
-            f"参评 {cycle.bottom_min_section_size} 人以上科室的最后一名及等次为"
+            f"参评 {cycle.bottom_min_section_size} 人以上处室的最后一名及等次为"
             f"{'、'.join(cycle.bottom_grades) or '—'}者"
         ),
         "优秀比例": quota_check(cycle).message(),

@@ -73,7 +73,7 @@ def save(
     """Create a section (``department`` None) or change one. Raises DepartmentError."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise DepartmentError(_("部门名称须为 1 至 100 个字符。"))
+        raise DepartmentError(_("处室名称须为 1 至 100 个字符。"))
     organisation = (
         department.organisation
         if department
@@ -89,7 +89,7 @@ def save(
         )
     )
     if clash:
-        raise DepartmentError(_("部门“%(name)s”已存在。", name=name))
+        raise DepartmentError(_("处室“%(name)s”已存在。", name=name))
     head = _cadre_by_staff_no(head_staff_no, _("负责人"))
     secretary = _cadre_by_staff_no(secretary_staff_no, _("支部书记"))
     before = None

@@ -198,7 +198,12 @@ def _find_header(grid: list[list[str]]) -> int:
     )
 
 
+#: Other names a header may carry: the template says 部门, the UI says 处室; both are read.
+HEADER_ALIASES = {"处室": "部门"}
+
+
 def _map_header(cells: list[str], warnings: list[str]) -> dict[int, Column]:
+    cells = [HEADER_ALIASES.get(header_text(c), c) for c in cells]
     located = locate_columns(cells, _COLUMN_BY_LABEL, REQUIRED_LABELS, warnings)
     return {index: _COLUMN_BY_LABEL[label] for label, index in located.items()}
 
@@ -486,7 +491,7 @@ def preview_import(
         department = departments.get(department_name) if department_name else None
         if department_name and department is None:
             if len(department_name) > 100:
-                p.errors.append(("部门", _("部门名称最多 100 个字符。")))
+                p.errors.append(("部门", _("处室名称最多 100 个字符。")))
             elif department_name not in new_departments:
                 new_departments.append(department_name)
         values["department_id"] = department.id if department else None
