@@ -32,7 +32,7 @@ from flask_migrate import upgrade  # noqa: E402
 from cadre_app import create_app  # noqa: E402
 from cadre_app.extensions import db  # noqa: E402
 from cadre_app.services.roster import excel as roster_excel  # noqa: E402
-from tests.workbooks import build, cadre_rows  # noqa: E402
+from tests.workbooks import DEPARTMENTS, build, cadre_rows  # noqa: E402
 
 
 def one_run(content: bytes, rows: int) -> dict[str, float]:
@@ -45,7 +45,11 @@ def one_run(content: bytes, rows: int) -> dict[str, float]:
                 "WTF_CSRF_ENABLED": False,
             }
         )
-        options = {"today": date.today(), "organisation_name": app.config["ORGANISATION_NAME"]}
+        options = {
+            "today": date.today(),
+            "organisation_name": app.config["ORGANISATION_NAME"],
+            "create_sections": DEPARTMENTS,  # a fresh database: HR chose to create them all
+        }
         with app.app_context():
             upgrade()
             timings = {}

@@ -47,3 +47,16 @@ def test_bad_input_is_refused_with_a_message(app, hr_client, org):
 def test_only_hr(manager_client, cadre_client, org):
     assert manager_client.get("/cadres/departments").status_code == 403
     assert cadre_client.post("/cadres/departments", data={"name": "x"}).status_code == 403
+
+
+def test_nearest_name_suggests_the_section_a_misspelt_name_meant():
+    """Issue 10 item 13: the import's unknown 部门 comes with the nearest existing name."""
+    from cadre_app.services.roster.departments import nearest_name
+
+    existing = ["预算处", "国库处", "办公室", "政策法规处", "人事处"]
+    assert nearest_name("预算科", existing) == "预算处"
+    assert nearest_name("国库", existing) == "国库处"
+    assert nearest_name("政策法规科", existing) == "政策法规处"
+    assert nearest_name("数字财政科", existing) is None
+    assert nearest_name("财务处", existing) is None
+    assert nearest_name("预算科", []) is None

@@ -285,7 +285,7 @@ def test_ranking_report_is_landscape_with_repeated_header_and_page_numbers(
     first = pages[0]
     assert "总分相同者名次并列" in first  # the tie rule
     assert "优秀5人，未超过20%的比例（30人中最多6人）" in first  # the quota
-    assert "设置版本：1" in first and "全部科室" in first
+    assert "设置版本：1" in first and "全部处室" in first
     assert "等次分布（30人）" in first  # the chart's caption, then the SVG's own text:
     assert "5（17%）优秀" in first and "23（77%）称职" in first and "1（3%）不称职" in first
     text = "".join(pages)

@@ -39,12 +39,19 @@ def ctx(app_ctx, org):
     return org
 
 
-def preview(content: bytes, name: str = "名册.xlsx") -> roster_excel.ImportPreview:
-    return preview_import(content, name, today=TODAY, organisation_name=ORG)
+#: The sections of the generated rows that the organisation lacks: HR chose to create them
+#: (a section is never created without that choice; see the tests of unknown sections).
+CREATE = workbooks.DEPARTMENTS
 
 
-def apply(content: bytes, name: str = "名册.xlsx") -> roster_excel.ImportSummary:
-    summary = apply_import(content, name, actor="hr1", today=TODAY, organisation_name=ORG)
+def preview(content: bytes, name: str = "名册.xlsx", create=CREATE) -> roster_excel.ImportPreview:
+    return preview_import(content, name, today=TODAY, organisation_name=ORG, create_sections=create)
+
+
+def apply(content: bytes, name: str = "名册.xlsx", create=CREATE) -> roster_excel.ImportSummary:
+    summary = apply_import(
+        content, name, actor="hr1", today=TODAY, organisation_name=ORG, create_sections=create
+    )
     db.session.commit()
     return summary
 
@@ -73,7 +80,14 @@ def test_500_rows_with_one_bad_row_write_nothing_and_name_row_and_field(ctx):
     before = (count(Cadre), count(Department), count(AuditEvent))
 
     with pytest.raises(ImportRejected) as rejected:
-        apply_import(content, "名册.xlsx", actor="hr1", today=TODAY, organisation_name=ORG)
+        apply_import(
+            content,
+            "名册.xlsx",
+            actor="hr1",
+            today=TODAY,
+            organisation_name=ORG,
+            create_sections=CREATE,
+        )
     db.session.rollback()
 
     [row] = rejected.value.preview.error_rows
@@ -371,12 +385,36 @@ def test_masked_id_numbers_cannot_be_imported(ctx):
 # --- departments, updates, uniqueness -------------------------------------------------------
 
 
-def test_an_unknown_department_is_listed_then_created(ctx):
+def test_an_unknown_section_is_an_error_with_the_nearest_name_unless_chosen(ctx):
+    """Issue 10 item 13: a misspelt 部门 (预算科 for 预算处) no longer creates a section."""
+    content = build([cadre_row(1, department="预算科"), cadre_row(2, department="预算处")])
+    result = preview(content, create=())
+    assert result.new_departments == [] and result.has_errors
+    [unknown] = result.unknown_sections
+    assert (unknown.name, unknown.rows, unknown.suggestion, unknown.create) == (
+        "预算科",
+        [FIRST_ROW],
+        "预算处",
+        False,
+    )
+    [(column, message)] = result.rows[0].errors
+    assert column == "部门" and "预算科" in message and "最相近的是“预算处”" in message
+    assert result.rows[1].status is RowStatus.NEW  # the other row is fine
+    with pytest.raises(ImportRejected):  # all-or-nothing: nothing created, nobody imported
+        apply(content, create=())
+    db.session.rollback()
+    assert count(Department) == 2 and count(Cadre) == 2
+    # a choice for another name changes nothing
+    assert preview(content, create={"数字财政科"}).has_errors
+
+
+def test_an_unknown_section_is_created_only_when_chosen(ctx):
     content = build([cadre_row(1, department="数字财政科"), cadre_row(2, department="预算处")])
-    result = preview(content)
+    result = preview(content, create={"数字财政科"})
     assert result.new_departments == ["数字财政科"] and not result.has_errors
+    assert result.unknown_sections[0].create and result.unknown_sections[0].suggestion is None
     assert count(Department) == 2  # the preview wrote nothing
-    summary = apply(content)
+    summary = apply(content, create={"数字财政科"})
     assert summary.new_departments == ["数字财政科"]
     department = db.session.scalar(sa.select(Department).where(Department.name == "数字财政科"))
     assert department.organisation.name == ORG
@@ -386,7 +424,12 @@ def test_an_unknown_department_is_listed_then_created(ctx):
 
 def test_without_an_organisation_one_is_created_from_the_configured_name(app_ctx):
     summary = apply_import(
-        one_row(), "名册.xlsx", actor="hr1", today=TODAY, organisation_name="某市财政局"
+        one_row(),
+        "名册.xlsx",
+        actor="hr1",
+        today=TODAY,
+        organisation_name="某市财政局",
+        create_sections={"国库处"},
     )
     db.session.commit()
     assert summary.created == 1
@@ -501,3 +544,13 @@ def test_validate_is_the_roster_rule_set(ctx):
     """The workbook adds no rules of its own beyond reading cells: roster.validate decides."""
     values = read_roster(one_row(), "名册.xlsx").rows[0].values
     assert roster.validate(values | {"department_id": ctx["budget"]}, today=TODAY) == []
+
+
+def test_a_header_written_as_处室_is_read_as_the_section_column(ctx):
+    """Issue 10 item 17: the UI says 处室; a workbook headed 处室 instead of 部门 imports."""
+    header = [("处室" if label == "部门" else label) for label in HEADER]
+    row = cadre_row(1, department="国库处")
+    row["处室"] = row.pop("部门")
+    result = preview(build([row], header=header))
+    assert not result.warnings and result.counts["new"] == 1
+    assert result.rows[0].values["department_id"] == ctx["treasury"]

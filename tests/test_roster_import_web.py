@@ -45,6 +45,19 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+@pytest.fixture(autouse=True)
+def every_generated_section(app, org):
+    """The sections the generated rows use exist (a section the system lacks is never created
+    without HR's choice: see the tests of unknown sections)."""
+    from tests.factories import DepartmentFactory
+
+    with app.app_context():
+        organisation_id = db.session.get(Department, org["budget"]).organisation_id
+        for order, name in enumerate(workbooks.DEPARTMENTS[2:], start=3):
+            DepartmentFactory(organisation_id=organisation_id, name=name, sort_order=order)
+        db.session.commit()
+
+
 # --- the story: upload, preview, confirm ----------------------------------------------------
 
 
@@ -64,16 +77,28 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
     preview = hr_client.get(f"/cadres/import/{token}")
     html = text(preview)
     assert preview.status_code == 200
-    assert "新增 6 人" in html and "将新建部门：" in html and "数字财政科" in html
+    # 数字财政科 is not a section yet: its row is an error until HR chooses to create it
+    assert "新增 5 人" in html and "有错误 1 行" in html and "将新建处室：" not in html
+    assert 'data-testid="unknown-sections"' in html and "/confirm" not in html
+    assert 'name="create-1" id="error-1" value="" checked' in html
+    assert hr_client.post(f"/cadres/import/{token}/confirm").status_code == 400
+    assert count(app, Department, Department.name == "数字财政科") == 0
+
+    chosen = {"create-1": "数字财政科"}
+    preview = hr_client.get(f"/cadres/import/{token}", query_string=chosen)
+    html = text(preview)
+    assert preview.status_code == 200
+    assert "新增 6 人" in html and "将新建处室：" in html and "数字财政科" in html
     assert html.count('data-status="new"') == 6
     assert f'action="/cadres/import/{token}/confirm"' in html
+    assert '<input type="hidden" name="create-1" value="数字财政科">' in html
 
-    confirmed = hr_client.post(f"/cadres/import/{token}/confirm")
+    confirmed = hr_client.post(f"/cadres/import/{token}/confirm", data=chosen)
     assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/cadres/"
     assert count(app, Cadre) == 8
     assert count(app, Department, Department.name == "数字财政科") == 1
     flashed = text(hr_client.get("/cadres/"))
-    assert "导入 6 人，更新 0 人，新建部门 " in flashed
+    assert "导入 6 人，更新 0 人，新建处室 " in flashed
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
         assert event.actor_name == "hr1" and "新增 6 人" in event.summary
@@ -317,11 +342,28 @@ def test_cli_import_rejects_all_and_names_the_rows(app, runner, org, tmp_path):
 def test_cli_dry_run_writes_nothing(app, runner, org, tmp_path):
     path = tmp_path / "名册.xlsx"
     path.write_bytes(build(cadre_rows(3, department="新科室")))
-    result = runner.invoke(args=["roster", "import", str(path), "--dry-run"])
+    args = ["roster", "import", str(path), "--dry-run"]
+    result = runner.invoke(args=[*args, "--create-section", "新科室"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "imported 3, updated 0, rejected 0"
     assert "new departments: 新科室" in result.output and "nothing written" in result.output
-    assert count(app, Cadre) == 2 and count(app, Department) == 2
+    assert count(app, Cadre) == 2 and count(app, Department) == 4
+
+
+def test_cli_import_creates_an_unknown_section_only_when_named(app, runner, org, tmp_path):
+    """Issue 10 item 13: without --create-section the rows of an unknown section are rejected."""
+    path = tmp_path / "名册.xlsx"
+    path.write_bytes(build(cadre_rows(2, department="预算科")))
+    refused = runner.invoke(args=["roster", "import", str(path)])
+    assert refused.exit_code == 1
+    assert refused.output.splitlines()[0] == "imported 0, updated 0, rejected 2"
+    assert "最相近的是“预算处”" in refused.output
+    dry = runner.invoke(args=["roster", "import", str(path), "--dry-run"])
+    assert "unknown section: 预算科 (nearest: 预算处)" in dry.output
+    assert count(app, Department, Department.name == "预算科") == 0 and count(app, Cadre) == 2
+    done = runner.invoke(args=["roster", "import", str(path), "--create-section", "预算科"])
+    assert done.exit_code == 0, done.output
+    assert count(app, Department, Department.name == "预算科") == 1 and count(app, Cadre) == 4
 
 
 def test_cli_refuses_a_file_that_is_not_a_workbook(app, runner, org, tmp_path):

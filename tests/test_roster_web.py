@@ -493,3 +493,12 @@ def test_a_decompression_bomb_photo_is_refused_not_a_500(hr_client, org):
         f"/cadres/{org['own_cadre']}/photo", data={"photo": (io.BytesIO(bomb), "bomb.png")}
     )
     assert response.status_code == 400 and "JPEG 或 PNG" in response.get_data(as_text=True)
+
+
+def test_the_ui_calls_a_unit_处室_in_both_the_list_and_the_section_page(hr_client, org):
+    """Issue 10 item 17: one term (处室) where the pages mixed 部门 and 科室."""
+    for url in ("/cadres/", "/cadres/departments"):
+        html = hr_client.get(url).get_data(as_text=True)
+        visible = re.sub(r"<[^>]+>", " ", html)
+        assert "处室" in visible
+        assert "部门" not in visible and "科室" not in visible, url

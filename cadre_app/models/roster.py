@@ -24,6 +24,15 @@ class Cadre(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     staff_no: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)  # 工号
     name: so.Mapped[str] = so.mapped_column(sa.String(50), index=True)  # 姓名
+    # The name's pinyin keys (services.core.names.search_keys), set whenever ``name`` is: the
+    # roster sorts by ``name_sort`` and searches ``name_pinyin`` / ``name_initials`` in SQL.
+    name_sort: so.Mapped[str] = so.mapped_column(
+        sa.String(255), index=True, default="", server_default=""
+    )
+    name_pinyin: so.Mapped[str] = so.mapped_column(sa.String(255), default="", server_default="")
+    name_initials: so.Mapped[str] = so.mapped_column(
+        sa.String(255), index=True, default="", server_default=""
+    )
     gender: so.Mapped[str] = so.mapped_column(sa.String(2))  # 性别
     ethnicity: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 民族
     birth_date: so.Mapped[date] = so.mapped_column(index=True)  # 出生日期
@@ -75,6 +84,19 @@ class Cadre(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @so.validates("name")
+    def _keep_name_keys(self, _key: str, name: str) -> str:
+        """Every way a name is set (form, import, .lrmx, demo) keeps its pinyin keys."""
+        from cadre_app.services.core.names import search_keys
+
+        keys = search_keys(name or "")
+        self.name_sort, self.name_pinyin, self.name_initials = (
+            keys.sort,
+            keys.pinyin,
+            keys.initials,
+        )
+        return name
 
     def __repr__(self) -> str:
         return f"<Cadre {self.staff_no} {self.name}>"

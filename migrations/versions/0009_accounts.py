@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_accounts'
-down_revision = '0006_holiday_source'
+down_revision = '0008_name_keys'
 branch_labels = None
 depends_on = None
 

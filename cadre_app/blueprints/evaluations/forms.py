@@ -28,7 +28,7 @@ class SettingsForm(FlaskForm):
     weight_leader = IntegerField(_l("领导评价权重（%）"), validators=[InputRequired()])
     quota_pct = IntegerField(_l("优秀比例（%）"), validators=[InputRequired()])
     approval_reason = StringField(_l("超过 20% 的批准依据"))
-    min_section_size = IntegerField(_l("末位认定：科室最少参评人数"), validators=[InputRequired()])
+    min_section_size = IntegerField(_l("末位认定：处室最少参评人数"), validators=[InputRequired()])
     bottom_basic = BooleanField(_l("等次为基本称职者列为末位"))
     bottom_unfit = BooleanField(_l("等次为不称职者列为末位"))
 

@@ -153,17 +153,20 @@ def _organisation() -> str:
 @role_required(Role.HR, Role.MANAGER)
 def ranking_report_pdf(year: int) -> Any:
     """The year's ranking as a landscape report: HR every section (or ``?section=``), a
-    manager the rows of the sections they lead."""
+    manager the rows of the sections they lead; ``?order=strokes`` lists them by 姓氏笔画."""
     cycle = evaluation.get_cycle(year)
     if cycle is None:
         abort(404)
+    order = request.args.get("order", "rank")
+    if order not in record_data.REPORT_ORDERS:
+        abort(400)
     visible = visible_department_ids(current_user)
     section = request.args.get("section", type=int)
     if section is not None and visible is not None and section not in visible:
         abort(404)
     shown = [section] if section is not None else visible
     if shown is None:
-        scope = "全部科室"
+        scope = "全部处室"
     else:
         names = db.session.scalars(
             sa.select(Department.name)
@@ -182,6 +185,7 @@ def ranking_report_pdf(year: int) -> Any:
             scope=scope,
             organisation=organisation,
             generated_at=datetime.now(zone),
+            order=order,
         )
 
     return _pdf_download(

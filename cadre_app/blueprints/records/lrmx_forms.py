@@ -25,7 +25,7 @@ class LrmxConfirmForm(FlaskForm):
     """Confirm the import. A new cadre needs a 部门 and a 职级, which the file does not carry;
     the view sets the department choices and checks the two only for a new cadre."""
 
-    department_id = SelectField(_l("部门"), choices=[], validate_choice=False)
+    department_id = SelectField(_l("处室"), choices=[], validate_choice=False)
     rank = SelectField(
         _l("职级"),
         choices=select_choices([("", "—")] + [(r, r) for r in enums.RANK_LADDER]),

@@ -29,7 +29,7 @@ def register(app: Flask) -> None:
             "cadre_photo": "照片",
             "family_member": "家庭成员",
             "resume_entry": "简历",
-            "department": "部门",
+            "department": "处室",
         },
         order=20,
     )

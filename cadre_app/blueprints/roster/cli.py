@@ -1,4 +1,5 @@
-"""``flask roster import FILE [--dry-run]`` and ``flask roster export FILE``."""
+"""``flask roster import FILE [--dry-run] [--create-section NAME ...]`` and
+``flask roster export FILE``."""
 
 from __future__ import annotations
 
@@ -19,12 +20,24 @@ from cadre_app.services.roster import excel as roster_excel
 @bp.cli.command("import")
 @click.argument("path", metavar="FILE.xlsx", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
-def import_command(path: str, dry_run: bool) -> None:
+@click.option(
+    "--create-section",
+    "create_sections",
+    multiple=True,
+    metavar="NAME",
+    help="Create this section (部门) if the system lacks it; repeat for several. Rows naming "
+    "any other unknown section are rejected.",
+)
+def import_command(path: str, dry_run: bool, create_sections: tuple[str, ...]) -> None:
     """Import the roster workbook all-or-nothing: exits 1 and writes nothing when any row is
-    rejected."""
+    rejected. A section the system lacks is created only when named with --create-section."""
     content = Path(path).read_bytes()
     filename = Path(path).name
-    options = {"today": clock.today(), "organisation_name": current_app.config["ORGANISATION_NAME"]}
+    options = {
+        "today": clock.today(),
+        "organisation_name": current_app.config["ORGANISATION_NAME"],
+        "create_sections": set(create_sections),
+    }
     with import_errors(roster_excel.WorkbookError):
         if dry_run:
             preview = roster_excel.preview_import(content, filename, **options)
@@ -32,6 +45,12 @@ def import_command(path: str, dry_run: bool) -> None:
             report_import(preview, imported=counts["new"], updated=counts["update"])
             if preview.new_departments:
                 click.echo("new departments: " + "、".join(preview.new_departments))
+            for section in preview.unknown_sections:
+                if not section.create:
+                    nearest = f" (nearest: {section.suggestion})" if section.suggestion else ""
+                    click.echo(
+                        f"unknown section: {section.name}{nearest}; --create-section to create"
+                    )
             click.echo("dry run: nothing written")
             db.session.rollback()
             if preview.has_errors:

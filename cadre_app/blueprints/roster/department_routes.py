@@ -21,7 +21,7 @@ from cadre_app.services.roster import departments
 
 class DepartmentForm(FlaskForm):
     name = StringField(
-        _l("部门名称"), validators=[InputRequired(_l("请填写部门名称。")), Length(max=100)]
+        _l("处室名称"), validators=[InputRequired(_l("请填写处室名称。")), Length(max=100)]
     )
     sort_order = IntegerField(
         _l("排序"),
@@ -71,5 +71,5 @@ def departments_page(department_id: int | None = None) -> Any:
         form.name.errors = [*form.name.errors, str(error)]
         return _render(form, department, 400)
     db.session.commit()
-    flash(_("已保存部门“%(name)s”。", name=saved.name), "success")
+    flash(_("已保存处室“%(name)s”。", name=saved.name), "success")
     return redirect(url_for("roster.departments_page"))

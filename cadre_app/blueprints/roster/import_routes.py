@@ -17,6 +17,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -63,6 +64,16 @@ def import_upload() -> Any:
     return redirect(url_for("roster.import_preview", token=upload.token))
 
 
+def _chosen_sections(values: Any) -> set[str]:
+    """The unknown sections HR chose to create in the preview (``create-N`` = the name; an
+    empty value means: treat its rows as errors, the default)."""
+    return {
+        value.strip()
+        for key, value in values.items(multi=True)
+        if key.startswith("create-") and value.strip()
+    }
+
+
 def _render_preview(upload: ImportUpload, **context: Any) -> str:
     return render_template("roster/import_preview.html", upload=upload, form=EmptyForm(), **context)
 
@@ -70,7 +81,9 @@ def _render_preview(upload: ImportUpload, **context: Any) -> str:
 @bp.route("/import/<token>")
 @role_required(Role.HR)
 def import_preview(token: str) -> Any:
-    """Every row with what importing would do to it; the confirm button only without errors."""
+    """Every row with what importing would do to it; the confirm button only without errors.
+    A section the file names but the system lacks is offered as a choice (create it, or its
+    rows are errors: the default); the choice comes back as ``?create-N=name``."""
     upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     if upload.applied_at is not None:
         return _render_preview(upload, preview=None)
@@ -80,6 +93,7 @@ def import_preview(token: str) -> Any:
             upload.filename,
             today=clock.today(),
             organisation_name=current_app.config["ORGANISATION_NAME"],
+            create_sections=_chosen_sections(request.args),
         )
     except roster_excel.WorkbookError as error:
         return _render_preview(upload, preview=None, workbook_error=error.message), 400
@@ -104,6 +118,7 @@ def import_confirm(token: str) -> Any:
             actor=current_user.username,
             today=clock.today(),
             organisation_name=current_app.config["ORGANISATION_NAME"],
+            create_sections=_chosen_sections(request.form),
         )
     except roster_excel.ImportRejected as rejected:
         db.session.rollback()
@@ -117,7 +132,7 @@ def import_confirm(token: str) -> Any:
     db.session.commit()
     if summary.new_departments:
         message = _(
-            "导入 %(created)d 人，更新 %(updated)d 人，新建部门 %(departments)s。",
+            "导入 %(created)d 人，更新 %(updated)d 人，新建处室 %(departments)s。",
             created=summary.created,
             updated=summary.updated,
             departments="、".join(summary.new_departments),

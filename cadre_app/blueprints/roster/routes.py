@@ -43,7 +43,7 @@ _INT_LABELS = {
     "per_page": _l("每页条数"),
     "age_min": _l("最小年龄"),
     "age_max": _l("最大年龄"),
-    "department": _l("科室"),
+    "department": _l("处室"),
 }
 
 

@@ -113,7 +113,7 @@ def update_settings(
             _("优秀比例超过 %(base)d%% 须经批准，请填写批准依据。", base=DEFAULT_QUOTA)
         )
     if min_section_size < 1:
-        raise EvaluationError(_("末位认定的科室最少人数须至少为 1。"))
+        raise EvaluationError(_("末位认定的处室最少人数须至少为 1。"))
     unknown = [g for g in bottom_grades if g not in ranking.GRADES]
     if unknown:
         raise EvaluationError(_("未知等次：%(g)s。", g="、".join(unknown)))

@@ -32,7 +32,7 @@ from cadre_app.models import (
     EvaluationCycle,
     Talk,
 )
-from cadre_app.services.core import charts, registry
+from cadre_app.services.core import charts, names, registry
 from cadre_app.services.evaluations import queries as evaluation_query
 from cadre_app.services.evaluations import rules as ranking
 from cadre_app.services.evaluations.operations import quota_check
@@ -192,6 +192,10 @@ def talk_record_data(talk: Talk) -> dict[str, Any]:
 # --- the ranking report ------------------------------------------------------------------------
 
 
+#: How the ranking report can list its rows, and how the report says so.
+REPORT_ORDERS = {"rank": "按名次排列", "strokes": "按姓氏笔画排列"}
+
+
 def ranking_report_data(
     cycle: EvaluationCycle,
     *,
@@ -200,11 +204,17 @@ def ranking_report_data(
     scope: str,
     organisation: str,
     generated_at: datetime,
+    order: str = "rank",
 ) -> dict[str, Any]:
     """The year's ranking as the page shows it (``department_ids`` None = every section, as for
     HR; a manager's led sections otherwise), with the grade distribution chart, the tie rule,
-    the 优秀 quota and the settings version. ``scope`` names the sections printed."""
+    the 优秀 quota and the settings version. ``scope`` names the sections printed. ``order``
+    "strokes" lists the rows by 姓氏笔画 (for a list that is posted or filed), "rank" by rank."""
+    if order not in REPORT_ORDERS:
+        raise ValueError(f"unknown order {order!r}")
     rows = evaluation_query.ranking_rows(cycle, department_ids=department_ids, section=section)
+    if order == "strokes":
+        rows = names.sort_by_strokes(rows, lambda row: row["name"])
     counts = evaluation_query.distribution(rows)
     table = [
         {
@@ -238,7 +248,7 @@ def ranking_report_data(
             f"领导评价 {cycle.weight_leader}%"
         ),
         "末位规则": (
-            f"参评 {cycle.bottom_min_section_size} 人以上科室的最后一名及等次为"
+            f"参评 {cycle.bottom_min_section_size} 人以上处室的最后一名及等次为"
             f"{'、'.join(cycle.bottom_grades) or '—'}者"
         ),
         "优秀比例": quota_check(cycle).message(),
@@ -247,6 +257,7 @@ def ranking_report_data(
         "设置版本": cycle.settings_version,
         "结果设置版本": "、".join(str(v) for v in versions),
         "人数": len(rows),
+        "排列": REPORT_ORDERS[order],
         "等次分布": counts,
         "chart": charts.bar_chart(counts, width=520, height=200),
         "rows": table,

@@ -58,7 +58,7 @@ _GENERATED_STAFF_NO = re.compile(r"^L\d{6}$")
 _MAPPED_SEPARATELY = {e for e in TEXT_FIELDS if e.endswith(("_XueLi", "_XueWei"))} | {
     "ShenFenZheng"
 }
-PLACEMENT_MESSAGE = "该干部在系统中不存在，新建干部须指定部门和职级。"
+PLACEMENT_MESSAGE = "该干部在系统中不存在，新建干部须指定处室和职级。"
 
 
 @dataclass(frozen=True)
@@ -318,9 +318,9 @@ def department_by_name(name: str) -> Department:
     """The one section called ``name``; LrmxError when there is none or more than one."""
     found = db.session.scalars(sa.select(Department).where(Department.name == name.strip())).all()
     if not found:
-        raise LrmxError(_("没有名为“%(name)s”的部门。", name=name))
+        raise LrmxError(_("没有名为“%(name)s”的处室。", name=name))
     if len(found) > 1:
-        raise LrmxError(_("有多个名为“%(name)s”的部门，无法确定是哪一个。", name=name))
+        raise LrmxError(_("有多个名为“%(name)s”的处室，无法确定是哪一个。", name=name))
     return found[0]
 
 
@@ -343,7 +343,7 @@ def _check_record(cadre: Cadre | None, preview: LrmxPreview, *, today: date) -> 
     problems = roster.validate(merged, today=today)
     problems += roster.uniqueness_problems(values, cadre_id=cadre.id if cadre else None)
     if values.get("department_id") and db.session.get(Department, values["department_id"]) is None:
-        problems.append(roster.FieldError("department_id", _("部门不存在。")))
+        problems.append(roster.FieldError("department_id", _("处室不存在。")))
     skipped = {"department_id", "rank"} if preview.needs_placement else set()
     preview.errors += [_field_message(p) for p in problems if p.field not in skipped]
     preview.changes = [

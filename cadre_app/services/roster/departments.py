@@ -3,6 +3,7 @@ secretary (支部书记) from the roster. The head conducts the reminder talks o
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,23 @@ from cadre_app.services.core import audit
 
 class DepartmentError(ValueError):
     """A rule was broken; the message says which (Chinese)."""
+
+
+#: How alike two names must be (difflib ratio) for one to be offered as the other's spelling.
+NEAREST_MIN_RATIO = 0.5
+
+
+def nearest_name(name: str, existing: list[str]) -> str | None:
+    """The existing section name closest to ``name`` (a misspelt or shortened one: 预算科 ->
+    预算处, 国库 -> 国库处), or None when none is alike. Ties go to the earlier name."""
+    best, best_ratio = None, NEAREST_MIN_RATIO
+    for candidate in existing:
+        ratio = SequenceMatcher(None, name, candidate).ratio()
+        if name in candidate or candidate in name:
+            ratio = max(ratio, 0.75)
+        if ratio > best_ratio or (best is None and ratio >= best_ratio):
+            best, best_ratio = candidate, ratio
+    return best
 
 
 def overview() -> list[dict[str, Any]]:
@@ -73,7 +91,7 @@ def save(
     """Create a section (``department`` None) or change one. Raises DepartmentError."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise DepartmentError(_("部门名称须为 1 至 100 个字符。"))
+        raise DepartmentError(_("处室名称须为 1 至 100 个字符。"))
     organisation = (
         department.organisation
         if department
@@ -89,7 +107,7 @@ def save(
         )
     )
     if clash:
-        raise DepartmentError(_("部门“%(name)s”已存在。", name=name))
+        raise DepartmentError(_("处室“%(name)s”已存在。", name=name))
     head = _cadre_by_staff_no(head_staff_no, _("负责人"))
     secretary = _cadre_by_staff_no(secretary_staff_no, _("支部书记"))
     before = None

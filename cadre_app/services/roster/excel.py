@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
@@ -57,6 +57,7 @@ from cadre_app.services.core.workbook import (
     normalise_cell,
     write_text,
 )
+from cadre_app.services.roster import departments as department_rules
 from cadre_app.services.roster import operations as roster
 
 SHEET = "干部名册"
@@ -198,7 +199,12 @@ def _find_header(grid: list[list[str]]) -> int:
     )
 
 
+#: Other names a header may carry: the template says 部门, the UI says 处室; both are read.
+HEADER_ALIASES = {"处室": "部门"}
+
+
 def _map_header(cells: list[str], warnings: list[str]) -> dict[int, Column]:
+    cells = [HEADER_ALIASES.get(header_text(c), c) for c in cells]
     located = locate_columns(cells, _COLUMN_BY_LABEL, REQUIRED_LABELS, warnings)
     return {index: _COLUMN_BY_LABEL[label] for label, index in located.items()}
 
@@ -342,12 +348,25 @@ class RowResult:
     cadre: Cadre | None = field(default=None, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class UnknownSection:
+    """A 部门 cell naming no existing section: its rows, the nearest existing name (a misspelt
+    one usually has one), and whether HR chose to create it."""
+
+    name: str
+    rows: list[int]
+    suggestion: str | None
+    create: bool
+
+
 @dataclass
 class ImportPreview(PreviewRows):
     filename: str
     rows: list[RowResult]
+    #: The sections the import will create: only those HR chose (``create_sections``).
     new_departments: list[str]
     warnings: list[str]
+    unknown_sections: list[UnknownSection] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -457,9 +476,18 @@ def _describe_changes(
 
 
 def preview_import(
-    content: bytes, filename: str, *, today: date, organisation_name: str | None = None
+    content: bytes,
+    filename: str,
+    *,
+    today: date,
+    organisation_name: str | None = None,
+    create_sections: Collection[str] = (),
 ) -> ImportPreview:
-    """What importing the file would do, row by row; writes nothing. Raises WorkbookError."""
+    """What importing the file would do, row by row; writes nothing. Raises WorkbookError.
+
+    A 部门 naming no existing section is never created silently: its rows are errors (with
+    the nearest existing name) unless the name is in ``create_sections``, HR's explicit
+    choice in the preview."""
     parsed = read_roster(content, filename)
     organisation = _organisation(organisation_name)
     departments = _departments(organisation)
@@ -479,6 +507,7 @@ def preview_import(
         id_owner.update({r.id_number: r for r in db.session.execute(stmt)})
 
     new_departments: list[str] = []
+    unknown_rows: dict[str, list[int]] = {}
     results = []
     for p in parsed.rows:
         values = dict(p.values)
@@ -486,9 +515,15 @@ def preview_import(
         department = departments.get(department_name) if department_name else None
         if department_name and department is None:
             if len(department_name) > 100:
-                p.errors.append(("部门", _("部门名称最多 100 个字符。")))
-            elif department_name not in new_departments:
-                new_departments.append(department_name)
+                p.errors.append(("部门", _("处室名称最多 100 个字符。")))
+            else:
+                unknown_rows.setdefault(department_name, []).append(p.row)
+                if department_name not in create_sections:
+                    p.errors.append(
+                        ("部门", _unknown_section_message(department_name, departments))
+                    )
+                elif department_name not in new_departments:
+                    new_departments.append(department_name)
         values["department_id"] = department.id if department else None
         if department is None and department_name:
             values["department_name"] = department_name
@@ -536,7 +571,28 @@ def preview_import(
     for result in results:
         if result.errors:
             result.status = RowStatus.ERROR
-    return ImportPreview(filename, results, new_departments, parsed.warnings)
+    unknown = [
+        UnknownSection(
+            name,
+            rows,
+            department_rules.nearest_name(name, list(departments)),
+            name in create_sections,
+        )
+        for name, rows in unknown_rows.items()
+    ]
+    return ImportPreview(filename, results, new_departments, parsed.warnings, unknown)
+
+
+def _unknown_section_message(name: str, departments: dict[str, Department]) -> str:
+    nearest = department_rules.nearest_name(name, list(departments))
+    if nearest:
+        return _(
+            "系统中没有处室“%(name)s”，最相近的是“%(nearest)s”。请改正后重新上传，"
+            "或在预览页选择新建该处室。",
+            name=name,
+            nearest=nearest,
+        )
+    return _("系统中没有处室“%(name)s”。请改正后重新上传，或在预览页选择新建该处室。", name=name)
 
 
 # --- apply ---------------------------------------------------------------------------------
@@ -549,16 +605,24 @@ def apply_import(
     actor: str | None,
     today: date,
     organisation_name: str,
+    create_sections: Collection[str] = (),
 ) -> ImportSummary:
     """Import the file all-or-nothing against the database as it is now.
 
     Raises ImportRejected (nothing written) when any row has an error, WorkbookError for a
-    file that is not a roster. Creates missing departments (and the organisation if there is
-    none), then every cadre through ``roster.create_cadre`` / ``roster.update_cadre`` (each
+    file that is not a roster. Creates the missing sections named in ``create_sections`` (a
+    row naming another unknown section is an error), and the organisation if there is none,
+    then every cadre through ``roster.create_cadre`` / ``roster.update_cadre`` (each
     audited), then one ``import`` event. Flushes; the caller commits, or rolls back if a
     late error (RosterError from a concurrent change) escapes.
     """
-    preview = preview_import(content, filename, today=today, organisation_name=organisation_name)
+    preview = preview_import(
+        content,
+        filename,
+        today=today,
+        organisation_name=organisation_name,
+        create_sections=create_sections,
+    )
     if preview.has_errors:
         raise ImportRejected(preview)
     organisation = _organisation(organisation_name)
@@ -594,7 +658,7 @@ def apply_import(
         "import",
         object_type="cadre",
         summary=f"导入干部名册 {filename}：新增 {created} 人，更新 {updated} 人，"
-        f"未变 {unchanged} 人，新建部门 {names}",
+        f"未变 {unchanged} 人，新建处室 {names}",
         actor_name=actor,
     )
     return ImportSummary(created, updated, unchanged, list(preview.new_departments))
@@ -623,7 +687,7 @@ def _create_departments(
             "create",
             object_type="department",
             object_id=department.id,
-            summary=f"导入干部名册时新建部门 {department.name}",
+            summary=f"导入干部名册时新建处室 {department.name}",
             after={"name": department.name, "organisation_id": organisation.id},
             actor_name=actor,
         )
@@ -727,7 +791,10 @@ def _write_instructions(sheet: Any) -> None:
         ("身份证号", "18 位，须以文本格式填写（本模板已设为文本），最后一位可为 X；"),
         ("", "须与出生日期、性别一致。"),
         ("工号", "字母、数字、-、_，最多 32 位；工号已存在的行将更新该干部，其余为新增。"),
-        ("部门", "填写部门全称；系统中尚无的部门将在导入时新建，并在预览中列出。"),
+        (
+            "部门",
+            "填写处室全称（表头也可写作“处室”）；系统中尚无的处室在预览中列出，须选择新建后才会导入。",
+        ),
         ("手机号", "11 位，以 13 至 19 开头。"),
         ("导入规则", "全部行通过检查后才会导入；任何一行有错误时不写入任何数据。"),
         ("", "空白单元格会清空该项；表中没有的列不会改动。"),

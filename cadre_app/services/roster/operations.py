@@ -93,7 +93,7 @@ def _check(values: dict[str, Any], *, cadre_id: int | None, today: date) -> None
     errors = validate(values, today=today)
     errors += uniqueness_problems(values, cadre_id=cadre_id)
     if values.get("department_id") and db.session.get(Department, values["department_id"]) is None:
-        errors.append(FieldError("department_id", _("部门不存在。")))
+        errors.append(FieldError("department_id", _("处室不存在。")))
     if errors:
         raise RosterError(errors)
 

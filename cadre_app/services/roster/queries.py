@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, enums
-from cadre_app.services.core import settings
+from cadre_app.services.core import names, settings
 from cadre_app.services.roster import operations as roster
 
 SORTS = ("staff_no", "name", "age", "rank", "department")
@@ -66,9 +66,16 @@ def _conditions(filters: RosterFilters, visible_departments: list[int] | None) -
     if visible_departments is not None:
         conditions.append(Cadre.department_id.in_(visible_departments or [-1]))
     if filters.q:
-        term = filters.q.strip()
-        like = f"%{term.replace('%', '').replace('_', '')}%"
-        conditions.append(sa.or_(Cadre.name.like(like), Cadre.staff_no.like(like)))
+        term = filters.q.strip().replace("%", "").replace("_", "")
+        like = f"%{term}%"
+        matches = [Cadre.name.like(like), Cadre.staff_no.like(like)]
+        pinyin = names.search_term(term)
+        if pinyin:  # zmy (initials, from the start) or zhaomingyuan / mingyuan (full pinyin)
+            matches += [
+                Cadre.name_initials.like(f"{pinyin}%"),
+                Cadre.name_pinyin.like(f"%{pinyin}%"),
+            ]
+        conditions.append(sa.or_(*matches))
     if filters.department_id:
         conditions.append(Cadre.department_id == filters.department_id)
     if filters.rank:
@@ -92,7 +99,8 @@ def _order(filters: RosterFilters) -> list[Any]:
     )
     keys = {
         "staff_no": [Cadre.staff_no],
-        "name": [Cadre.name, Cadre.staff_no],
+        # by pinyin, syllable by syllable then tone (services.core.names.NameKeys)
+        "name": [Cadre.name_sort, Cadre.name, Cadre.staff_no],
         # ascending age = younger first = birth date descending
         "age": [Cadre.birth_date.desc()],
         "rank": [rank_order.desc(), Cadre.rank_since, Cadre.staff_no],

@@ -54,7 +54,7 @@ FIELDS: tuple[Field, ...] = (
     Field("pt_school", _l("在职教育毕业院校系及专业"), max_length=100),
     Field("professional_title", _l("专业技术职务"), max_length=50),
     Field("expertise", _l("熟悉专业有何专长"), max_length=200),
-    Field("department_id", _l("部门"), "department", required=True),
+    Field("department_id", _l("处室"), "department", required=True),
     Field("position_title", _l("现任职务"), max_length=100),
     Field("rank", _l("职级"), "choice", required=True, choices=enums.RANK_LADDER),
     Field("rank_since", _l("任现职级时间"), "date"),
