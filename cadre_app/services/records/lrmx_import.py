@@ -368,11 +368,13 @@ def preview_import(
     department_id: int | None = None,
     rank: str | None = None,
     today: date | None = None,
+    staff_no: str | None = None,
 ) -> LrmxPreview:
     """What importing ``record`` would change, checked against the roster's rules and the
     database as it is now (dates must not be later than ``today``, by default the current
     date). For a new cadre without ``department_id`` or ``rank`` the preview says so
-    (``needs_placement``) instead of reporting them as errors."""
+    (``needs_placement``) instead of reporting them as errors. A new cadre gets ``staff_no``
+    (handed out for a whole batch at once) or else the scheme's next 工号."""
     today = today or clock.today()
     cadre = matching_cadre(record)
     preview = LrmxPreview(record.text("XingMing"), idcard.mask(record.id_number))
@@ -382,7 +384,7 @@ def preview_import(
     if rank:
         preview.values["rank"] = rank
     if cadre is None:
-        preview.staff_no = preview.values["staff_no"] = next_staff_no()
+        preview.staff_no = preview.values["staff_no"] = staff_no or next_staff_no()
         preview.needs_placement = department_id is None or not rank
         if not record.id_number:
             preview.notes.append(_("文件中没有身份证号，无法与已有干部比对，将作为新干部导入。"))
@@ -466,12 +468,15 @@ def apply_import(
     rank: str | None,
     actor: str | None,
     today: date,
+    staff_no: str | None = None,
 ) -> tuple[Cadre, bool]:
     """Import ``record`` all-or-nothing: create or update the cadre (audited through
     ``services.roster.operations``), replace 简历 and family when they differ, set the photo,
     save the draft, record one ``import`` event. Raises ``LrmxRejected`` before writing anything
     when the preview has errors or a new cadre lacks 部门 or 职级. Returns (cadre, created)."""
-    preview = preview_import(record, department_id=department_id, rank=rank, today=today)
+    preview = preview_import(
+        record, department_id=department_id, rank=rank, today=today, staff_no=staff_no
+    )
     if preview.has_errors or preview.needs_placement:
         raise LrmxRejected(preview)
     try:
