@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre
+from cadre_app.models import AuditEvent, Cadre
 from cadre_app.services.core import dates, idcard, settings
 from cadre_app.services.records import appointment_form
 from cadre_app.services.roster import operations as roster
@@ -248,3 +248,24 @@ def test_staff_numbers_follow_the_configured_scheme_and_skip_collisions(app_ctx,
 )
 def test_staff_number_scheme_is_checked(scheme, ok):
     assert (roster.staff_no_scheme_problem(scheme) is None) is ok
+
+
+def test_the_scheme_is_set_from_the_cli_and_audited(app, runner, org):
+    result = runner.invoke(args=["roster", "staff-no-scheme", "--prefix", "CZ", "--width", "4"])
+    assert result.exit_code == 0, result.output
+    assert "next staff number: CZ0001" in result.output
+    shown = runner.invoke(args=["roster", "staff-no-scheme"])
+    assert "prefix 'CZ', width 4: next CZ0001" in shown.output
+    bad = runner.invoke(args=["roster", "staff-no-scheme", "--width", "2"])
+    assert bad.exit_code == 1 and "工号序号位数须为 3 到 10" in bad.stderr
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.object_type == "setting"))
+        assert "工号规则" in event.summary
+
+
+def test_the_cadres_own_card_shows_a_month_only_birth_date_as_given(app, cadre_client, org):
+    with app.app_context():
+        db.session.get(Cadre, org["own_cadre"]).birth_date_precision = "month"
+        db.session.commit()
+    html = cadre_client.get("/").get_data(as_text=True)
+    assert "1995.03" in html and "1995.03.08" not in html
