@@ -144,7 +144,7 @@ def test_form_data_from_the_record_with_defaults(app, record):
             "呈报日期": "2026年5月10日",
         }
         assert {key: data[key] for key in expected} == expected
-        assert data["学历学位"]["全日制教育"]["学历学位"] == ["大学本科", "学士"]
+        assert data["学历学位"]["全日制教育"]["学历学位"] == ["大学", "学士"]
         assert data["学历学位"]["在职教育"]["毕业院校系及专业"] == "某大学公共管理专业"
         assert data["简历"] == [entry.line for entry in cadre.resume]
         assert (

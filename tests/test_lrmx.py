@@ -249,10 +249,10 @@ def test_round_trip_through_an_empty_database(app, runner, tmp_path):
 
     result = _run_import(runner, tmp_path, first, "--department", "预算处", "--rank", "一级科员")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "L000001"  # the file has no 工号: a generated one
+    assert result.stdout.strip() == "G00001"  # the file has no 工号: a generated one
     with app.app_context():
         imported = db.session.scalar(sa.select(Cadre))
-        assert imported.staff_no == "L000001" and imported.rank == "一级科员"
+        assert imported.staff_no == "G00001" and imported.rank == "一级科员"
         assert imported.birth_date == date(1995, 3, 8)  # the day from the ID number
         assert imported.political_status == "中共党员"
         imported_id = imported.id
@@ -308,7 +308,7 @@ def test_hr_imports_a_new_cadre_choosing_section_and_rank(app, hr_client, users,
     assert _count(app, Cadre) == 2  # nothing yet
 
     html = hr_client.get(f"/records/lrmx/import/{token}").get_data(as_text=True)
-    assert "将新建干部 赵新" in html and "L000001" in html
+    assert "将新建干部 赵新" in html and "G00001" in html
     assert 'name="department_id"' in html and 'name="rank"' in html
     assert "“硕士研究生”按“研究生”导入" in html and "记为“硕士”" in html
 
@@ -322,7 +322,7 @@ def test_hr_imports_a_new_cadre_choosing_section_and_rank(app, hr_client, users,
     )
     assert confirmed.status_code == 302
     with app.app_context():
-        cadre = db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == "L000001"))
+        cadre = db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == "G00001"))
         assert confirmed.headers["Location"] == f"/cadres/{cadre.id}"
         assert (cadre.name, cadre.department_id, cadre.rank) == (
             "赵新",
@@ -333,7 +333,7 @@ def test_hr_imports_a_new_cadre_choosing_section_and_rank(app, hr_client, users,
         assert cadre.birth_date == date(1992, 2, 14) and cadre.updated_by == "hr1"
         actions = db.session.scalars(sa.select(AuditEvent.action)).all()
         assert "create" in actions and "import" in actions
-    assert "已新建干部 赵新（工号 L000001）" in hr_client.get("/cadres/").get_data(True)
+    assert "已新建干部 赵新（工号 G00001）" in hr_client.get("/cadres/").get_data(True)
 
     again = hr_client.post(
         f"/records/lrmx/import/{token}/confirm",
@@ -534,13 +534,13 @@ def test_cli_needs_section_and_rank_for_a_new_cadre(app, runner, tmp_path, org):
 
 def test_generated_staff_numbers_follow_the_highest_in_use(app, runner, tmp_path, org):
     with app.app_context():
-        db.session.get(Cadre, org["other_cadre"]).staff_no = "L000041"
+        db.session.get(Cadre, org["other_cadre"]).staff_no = "G00041"
         db.session.commit()
     result = _run_import(
         runner, tmp_path, _minimal(), "--department", "国库处", "--rank", "一级科员"
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "L000042"
+    assert result.stdout.strip() == "G00042"
 
 
 def test_a_file_without_id_number_makes_a_new_cadre(app, runner, tmp_path, org):
@@ -549,7 +549,7 @@ def test_a_file_without_id_number_makes_a_new_cadre(app, runner, tmp_path, org):
     assert result.exit_code == 0, result.output
     assert "无法与已有干部比对" in result.stderr
     with app.app_context():
-        cadre = db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == "L000001"))
+        cadre = db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == "G00001"))
         assert cadre.id_number is None and cadre.birth_date == date(1992, 2, 1)
 
 

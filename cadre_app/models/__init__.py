@@ -4,6 +4,7 @@ from cadre_app.models.accounts import Role, SectionHead, User, UserSession
 from cadre_app.models.audit import AuditEvent
 from cadre_app.models.calendar import Holiday, HolidaySource
 from cadre_app.models.evaluations import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
+from cadre_app.models.lrmx_job import LrmxImportJob
 from cadre_app.models.organisation import Department, Organisation, department_manager
 from cadre_app.models.records import (
     AppointmentDraft,
@@ -39,6 +40,7 @@ __all__ = [
     "Department",
     "FamilyMember",
     "ImportUpload",
+    "LrmxImportJob",
     "Organisation",
     "ResumeEntry",
     "Role",

@@ -36,19 +36,32 @@ class Cadre(db.Model):
     gender: so.Mapped[str] = so.mapped_column(sa.String(2))  # 性别
     ethnicity: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 民族
     birth_date: so.Mapped[date] = so.mapped_column(index=True)  # 出生日期
+    # How precisely each date was given: "day", or "month" for 1990.03 (shown as given; a
+    # month-only birth date takes its day from the ID number). See services.core.dates.
+    birth_date_precision: so.Mapped[str] = so.mapped_column(
+        sa.String(5), default="day", server_default="day"
+    )
     native_place: so.Mapped[str | None] = so.mapped_column(sa.String(50))  # 籍贯
     birthplace: so.Mapped[str | None] = so.mapped_column(sa.String(50))  # 出生地
     political_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 政治面貌
     party_join_date: so.Mapped[date | None] = so.mapped_column()  # 入党时间
+    party_join_date_precision: so.Mapped[str] = so.mapped_column(
+        sa.String(5), default="day", server_default="day"
+    )
     work_start_date: so.Mapped[date | None] = so.mapped_column()  # 参加工作时间
+    work_start_date_precision: so.Mapped[str] = so.mapped_column(
+        sa.String(5), default="day", server_default="day"
+    )
     health: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 健康状况
     id_number: so.Mapped[str | None] = so.mapped_column(sa.String(18), unique=True)  # 身份证号
     # 学历学位: 全日制教育 (full-time) and 在职教育 (in-service)
     ft_education: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-    ft_degree: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    ft_degree: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # as written: 经济学学士
+    ft_degree_level: so.Mapped[str | None] = so.mapped_column(sa.String(4))  # 学士/硕士/博士
     ft_school: so.Mapped[str | None] = so.mapped_column(sa.String(100))  # 毕业院校系及专业
     pt_education: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     pt_degree: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    pt_degree_level: so.Mapped[str | None] = so.mapped_column(sa.String(4))
     pt_school: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     professional_title: so.Mapped[str | None] = so.mapped_column(sa.String(50))  # 专业技术职务
     expertise: so.Mapped[str | None] = so.mapped_column(sa.String(200))  # 熟悉专业有何专长
@@ -58,6 +71,9 @@ class Cadre(db.Model):
     position_title: so.Mapped[str | None] = so.mapped_column(sa.String(100))  # 现任职务
     rank: so.Mapped[str | None] = so.mapped_column(sa.String(20), index=True)  # 职级
     rank_since: so.Mapped[date | None] = so.mapped_column()  # 任现职级时间
+    rank_since_precision: so.Mapped[str] = so.mapped_column(
+        sa.String(5), default="day", server_default="day"
+    )
     leadership_level: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 领导职务
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 手机号
     rewards: so.Mapped[str | None] = so.mapped_column(sa.Text)  # 奖惩情况

@@ -25,6 +25,7 @@ from cadre_app.models import (
 from cadre_app.models.enums import GENDERS, rank_index
 from cadre_app.services.accounts import operations as accounts
 from cadre_app.services.core import holiday_sync, idcard
+from cadre_app.services.roster import operations as roster
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo logins, never production
 DEMO_ORGANISATION = "示例市财政局（演示数据）"
@@ -80,8 +81,9 @@ def _demo_cadre(rng: random.Random, i: int, section: Department) -> Cadre:
     party = rng.random() < 0.8
     rank_since = date(rng.randint(max(graduated.year + 1, 2026 - 6), 2025), rng.randint(1, 12), 1)
     school = rng.choice(_SCHOOLS)
+    staff_no = roster.format_staff_no(i + 1)  # the configured scheme, as for every new cadre
     cadre = Cadre(
-        staff_no=f"D{i + 1:04d}",
+        staff_no=staff_no,
         name=rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.randint(1, 2))),
         gender=gender,
         ethnicity="汉族" if rng.random() < 0.9 else rng.choice(("回族", "满族", "蒙古族")),
@@ -107,6 +109,7 @@ def _demo_cadre(rng: random.Random, i: int, section: Department) -> Cadre:
         updated_by="seed-demo",
     )
     cadre.ft_degree = "硕士" if cadre.ft_education == "研究生" else "学士"
+    cadre.ft_degree_level = roster.degree_level(cadre.ft_degree)
     if cadre.party_join_date and cadre.party_join_date > date(2026, 1, 1):
         cadre.party_join_date = date(2025, 7, 1)
     study_start = date(graduated.year - (3 if cadre.ft_education == "研究生" else 4), 9, 1)
@@ -183,7 +186,8 @@ def seed(cadre_count: int = 120) -> SeedResult:
         for i, name in enumerate(DEMO_SECTIONS)
     ]
     db.session.add_all(sections)
-    cadres = [_demo_cadre(rng, i, sections[i % len(sections)]) for i in range(cadre_count)]
+    with db.session.no_autoflush:  # the 工号 scheme is read while the cadres are being built
+        cadres = [_demo_cadre(rng, i, sections[i % len(sections)]) for i in range(cadre_count)]
     # The demo cadre login belongs to a young cadre of 预算处, the section the demo manager leads.
     young = cadres[1]
     young.birth_date = date(1996, 5, 12)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_name_keys'
-down_revision = '0006_holiday_source'
+down_revision = '0007_real_data'
 branch_labels = None
 depends_on = None
 

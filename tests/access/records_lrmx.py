@@ -20,4 +20,19 @@ EXPECTED = {
         "/records/lrmx/import/nope/confirm",
         (LOGIN, 403, 404, 403, 403, 403),
     ),
+    "records.lrmx_batch_preview": (
+        "GET",
+        "/records/lrmx/batch/nope",
+        (LOGIN, 403, 404, 403, 403, 403),
+    ),
+    "records.lrmx_batch_confirm": (
+        "POST",
+        "/records/lrmx/batch/nope/confirm",
+        (LOGIN, 403, 404, 403, 403, 403),
+    ),
+    "records.lrmx_batch_job": (
+        "GET",
+        "/records/lrmx/batch/job/nope",
+        (LOGIN, 403, 404, 403, 403, 403),
+    ),
 }

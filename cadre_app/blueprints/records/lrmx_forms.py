@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import SelectField, SubmitField
 
 from cadre_app.forms import select_choices
@@ -12,10 +12,11 @@ from cadre_app.models import enums
 
 
 class LrmxUploadForm(FlaskForm):
-    """Only presence is checked here; the service checks everything about the file itself."""
+    """Only presence is checked here; the service checks everything about the files: one
+    .lrmx file, several, or ZIPs of them (a batch)."""
 
-    file = FileField(
-        _l("干部任免审批表文件（.lrmx）"),
+    file = MultipleFileField(
+        _l("干部任免审批表文件（.lrmx，可多选，或 .zip 压缩包）"),
         validators=[FileRequired(_l("请选择要导入的 .lrmx 文件。"))],
     )
     submit = SubmitField(_l("上传并预览"))

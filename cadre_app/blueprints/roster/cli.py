@@ -1,5 +1,5 @@
-"""``flask roster import FILE [--dry-run] [--create-section NAME ...]`` and
-``flask roster export FILE``."""
+"""``flask roster import FILE [--dry-run] [--create-section NAME ...]``,
+``flask roster export FILE`` and ``flask roster staff-no-scheme [--prefix P --width N]``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from cadre_app.cli import cli_actor, import_errors, report_import
 from cadre_app.extensions import db
 from cadre_app.services.core import audit
 from cadre_app.services.roster import excel as roster_excel
+from cadre_app.services.roster import operations as roster
 
 
 @bp.cli.command("import")
@@ -77,3 +78,36 @@ def export_command(path: str) -> None:
     )
     db.session.commit()
     click.echo(f"exported {len(cadres)} cadres to {path}")
+
+
+@bp.cli.command("staff-no-scheme")
+@click.option("--prefix", default=None, help="Letters or digits before the sequence, e.g. G.")
+@click.option("--width", default=None, type=int, help="Digits of the sequence (3 to 10).")
+def staff_no_scheme_command(prefix: str | None, width: int | None) -> None:
+    """Show, or change, the 工号 scheme every new cadre gets its number from (roster form,
+    workbook rows with 工号 blank, .lrmx import, demo seed). A change is audited."""
+    current = roster.settings.value(roster.STAFF_NO_SCHEME_KEY)
+    if prefix is None and width is None:
+        click.echo(
+            f"prefix {current['prefix']!r}, width {current['width']}: next {roster.next_staff_no()}"
+        )
+        return
+    scheme = {
+        "prefix": current["prefix"] if prefix is None else prefix,
+        "width": current["width"] if width is None else width,
+    }
+    problem = roster.staff_no_scheme_problem(scheme)
+    if problem:
+        click.echo(problem, err=True)
+        sys.exit(1)
+    roster.settings.update(roster.STAFF_NO_SCHEME_KEY, scheme, actor=cli_actor())
+    audit.record(
+        "update",
+        object_type="setting",
+        summary=f"工号规则：前缀“{scheme['prefix']}”，序号 {scheme['width']} 位",
+        before=current,
+        after=scheme,
+        actor_name=cli_actor(),
+    )
+    db.session.commit()
+    click.echo(f"next staff number: {roster.next_staff_no()}")

@@ -14,7 +14,13 @@ from wtforms.validators import InputRequired
 
 from cadre_app.forms import select_choices
 from cadre_app.services.core import dates, idcard
-from cadre_app.services.roster.operations import FIELDS, Field
+from cadre_app.services.roster.operations import (
+    COMMON_DEGREES,
+    FIELDS,
+    Field,
+    degree_level,
+    normalise_degree,
+)
 
 
 def _field(spec: Field) -> Any:
@@ -26,14 +32,29 @@ def _field(spec: Field) -> Any:
     if spec.kind == "longtext":
         return TextAreaField(spec.label, render_kw={"rows": 4})
     if spec.kind == "date":
+        return StringField(spec.label, render_kw={"placeholder": "1990.03 / 1990-03-17"})
+    if spec.kind == "degree":
         return StringField(
-            spec.label, render_kw={"placeholder": "1990-01-31", "inputmode": "numeric"}
+            spec.label,
+            render_kw={
+                "maxlength": spec.max_length,
+                "list": "degree-options",
+                "placeholder": "经济学学士",
+            },
         )
     return StringField(spec.label, render_kw={"maxlength": spec.max_length})
 
 
 class CadreForm(FlaskForm):
     version = HiddenField()
+
+    #: Suggestions for the free-text 学位 boxes (a datalist).
+    degree_options = COMMON_DEGREES
+
+    @staticmethod
+    def degree_level(text: str | None) -> str | None:
+        """The level (学士/硕士/博士) the form derives from a 学位 as typed."""
+        return degree_level(text)
 
 
 for _spec in FIELDS:
@@ -68,6 +89,8 @@ def form_values(form: CadreForm) -> tuple[dict[str, Any], set[str]]:
                 bad.add(spec.attr)
         elif spec.kind == "department":
             values[spec.attr] = int(raw) if raw and raw.isdigit() else None
+        elif spec.kind == "degree":
+            values[spec.attr] = normalise_degree(raw)
         elif spec.kind == "id_number":
             values[spec.attr] = idcard.normalise(raw) or None
         elif spec.kind == "longtext":

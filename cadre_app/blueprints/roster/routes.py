@@ -319,7 +319,7 @@ def _form_values_obj(values: dict[str, Any]) -> _Obj:
     for spec in roster.FIELDS:
         value = values.get(spec.attr)
         if isinstance(value, date):
-            value = value.isoformat()
+            value = dates.for_input(value)
         elif spec.kind == "department":
             value = str(value)
         elif spec.kind == "id_number":

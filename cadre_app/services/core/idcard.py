@@ -12,6 +12,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from cadre_app.services.core.dates import MonthDate
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -56,6 +58,28 @@ def birth_date(number: str) -> date | None:
         return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return None
+
+
+def agrees_with_birth(number: str, birth: date) -> bool:
+    """The ID's birth date and ``birth`` agree: to the month when ``birth`` is known only to the
+    month (a ``MonthDate``, whatever day it carries), else to the day. ``number`` is valid."""
+    from_id = birth_date(number)
+    if from_id is None:
+        return False
+    if isinstance(birth, MonthDate):
+        return (from_id.year, from_id.month) == (birth.year, birth.month)
+    return from_id == birth
+
+
+def completed_birth(number: str | None, birth: date | None) -> date | None:
+    """A month-only ``birth`` takes its day from a valid, agreeing ID number (and stays a
+    MonthDate, shown to the month as given); anything else is returned unchanged."""
+    if not number or not isinstance(birth, MonthDate) or problem(number) is not None:
+        return birth
+    from_id = birth_date(number)
+    if from_id is None or not agrees_with_birth(number, birth):
+        return birth
+    return MonthDate(from_id.year, from_id.month, from_id.day)
 
 
 def sex(number: str) -> str:

@@ -17,6 +17,8 @@ from cadre_app.models import Setting
 DEFAULTS: dict[str, Any] = {
     # 年轻干部 age lines (local rule, configurable): 乡科级 and below, 县处级.
     "young_cadre_age_lines": {"乡科级": 35, "县处级": 40},
+    # 工号 of new cadres (roster form, workbook, .lrmx, demo): prefix + zero-padded sequence.
+    "staff_no_scheme": {"prefix": "G", "width": 5},
 }
 
 

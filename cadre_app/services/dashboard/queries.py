@@ -10,6 +10,7 @@ from cadre_app import clock
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Role, User
+from cadre_app.services.core import dates
 from cadre_app.services.roster.operations import age_on
 
 
@@ -55,6 +56,10 @@ def own_profile(user: User) -> dict[str, Any]:
         "staff_no": cadre.staff_no,
         "gender": cadre.gender,
         "birth_date": cadre.birth_date,
+        # as it was given: 1990.03 when known only to the month
+        "birth_date_shown": dates.shown(
+            dates.with_precision(cadre.birth_date, cadre.birth_date_precision)
+        ),
         "age": age_on(cadre.birth_date, today),  # stated on the page as 计算至 today
         "age_on": today,
         "department": cadre.department.name,

@@ -22,7 +22,7 @@ from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Cadre, CadrePhoto
 from cadre_app.services.core import audit, pdf
 from cadre_app.services.evaluations import queries as evaluation_query
-from cadre_app.services.roster.operations import age_on
+from cadre_app.services.roster.operations import age_on, printed_education
 
 TITLE = "干部任免审批表"
 TEMPLATE = "appointment_form.html"
@@ -226,7 +226,8 @@ def _scaled_jpeg(image: Any) -> bytes:
 def _education(
     fitter: _Fitter, level: str | None, degree: str | None, school: str | None
 ) -> dict[str, Any]:
-    degree = degree if degree and degree != "无" else ""
+    level = printed_education(level)  # 大学本科 is printed 大学, as the form is filled
+    degree = degree if degree and degree != "无" else ""  # as written: 经济学学士
     lines = [part for part in (level or "", degree) if part]
     return {
         "学历": level or "",

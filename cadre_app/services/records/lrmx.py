@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 from cadre_app.models import AppointmentDraft, Cadre, enums
 from cadre_app.services.core import dates, idcard
 from cadre_app.services.evaluations.queries import recent_results as annual_results
+from cadre_app.services.roster import operations as roster
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
@@ -123,8 +124,9 @@ class FamilyItem:
 
 @dataclass(frozen=True)
 class LrmxRecord:
-    """The values of one file as written there: text stripped, ``YYYYMM`` dates as the first of
-    the month, the photo decoded. Nothing is mapped onto the roster's vocabularies yet."""
+    """The values of one file as written there: text stripped, ``YYYYMM`` dates as a
+    ``dates.MonthDate`` (known to the month), the photo decoded. Nothing is mapped onto the
+    roster's vocabularies yet."""
 
     texts: dict[str, str]
     dates: dict[str, date | None]
@@ -158,26 +160,8 @@ def _aliases(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 # The normalisation tables: how other tools write a value -> the roster's vocabulary.
 # fmt: off
-#: 学历 (enums.EDUCATION_LEVELS), looked up after removing a party-school or 在职 prefix and a
-#: 毕业/学历 suffix: ``中央党校研究生`` and ``大学本科毕业`` map too.
-EDUCATION_ALIASES = _aliases({
-    "研究生": ("博士研究生", "硕士研究生"),
-    "大学本科": ("大学", "本科"),
-    "大学专科": ("大专", "专科"),
-    "中专": ("中等专科", "中等专业学校", "中技", "技校"),
-    "高中": (),
-    "初中及以下": ("初中", "小学"),
-})
 #: A 学历 that also names the degree, used when the 学位 element is empty.
 DEGREE_FROM_EDUCATION = {"博士研究生": "博士", "硕士研究生": "硕士"}
-#: 学位 (enums.DEGREES); besides these, ``<学科>博士/硕士/学士[学位]`` (经济学硕士, 工商管理硕士)
-#: maps to the degree, and the note says so.
-DEGREE_ALIASES = _aliases({
-    "博士": ("博士学位",),
-    "硕士": ("硕士学位", "MBA", "EMBA", "MPA"),
-    "学士": ("学士学位",),
-    "无": (),
-})
 #: 政治面貌 of family members (enums.POLITICAL_STATUSES), with the short forms of the form.
 POLITICAL_STATUS_ALIASES = _aliases({status: () for status in enums.POLITICAL_STATUSES} | {
     "中共党员": ("党员", "共产党员", "中国共产党党员"),
@@ -188,26 +172,23 @@ POLITICAL_STATUS_ALIASES = _aliases({status: () for status in enums.POLITICAL_ST
     "台盟盟员": ("台盟",), "无党派人士": ("无党派",),
 })
 # fmt: on
-_EDUCATION_PREFIX = re.compile(r"^(中央党校|省委党校|市委党校|区委党校|县委党校|党校|在职)")
-_EDUCATION_SUFFIX = re.compile(r"(毕业|学历)$")
-_DEGREE_WITH_DISCIPLINE = re.compile(r"^(\S{1,12}?)(博士|硕士|学士)(学位)?$")
-
-
 def _plain(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).replace(" ", "")
 
 
 def normalise_education(raw: str) -> tuple[str | None, str | None]:
-    """(学历, 学位 it implies) for a 学历 as written on a form; (None, None) when unknown."""
-    text = _EDUCATION_SUFFIX.sub("", _EDUCATION_PREFIX.sub("", _plain(raw)))
-    return EDUCATION_ALIASES.get(text), DEGREE_FROM_EDUCATION.get(text)
+    """(学历, 学位 it implies) for a 学历 as written on a form; (None, None) when unknown. The
+    roster's rule (``education_level``) decides the 学历, for the workbook and the form alike."""
+    return roster.education_level(raw), DEGREE_FROM_EDUCATION.get(_plain(raw))
 
 
 def normalise_degree(raw: str) -> str | None:
-    """The roster's 学位 for a 学位 as written on a form (``经济学学士`` -> 学士), or None."""
-    text = _plain(raw)
-    match = _DEGREE_WITH_DISCIPLINE.match(text)
-    return DEGREE_ALIASES.get(text.upper()) or (match.group(2) if match else None)
+    """The level of a 学位 as written on a form (``经济学学士`` -> 学士, ``MBA`` -> 硕士), ``无``
+    for none, None when it names no level (the roster's rule ``degree_level``). The roster
+    stores the full text beside the level."""
+    if _plain(raw) == "无":
+        return "无"
+    return roster.degree_level(raw)
 
 
 def normalise_political_status(raw: str) -> str | None:
@@ -359,14 +340,6 @@ def _month(element: str, value: str, errors: list[str], *, where: str = "") -> d
     return None
 
 
-def _same_birth(from_id: date, given: date) -> bool:
-    """The file's 出生年月 agrees with the ID number: to the month when it names only a month
-    (read as the 1st), to the day when another tool wrote the day too."""
-    if given.day == 1:
-        return from_id.replace(day=1) == given
-    return from_id == given
-
-
 def _photo(value: str, errors: list[str]) -> bytes | None:
     if not value:
         return None
@@ -459,7 +432,7 @@ def parse_lrmx(content: bytes) -> LrmxRecord:
         if element in ("JiaTingChengYuan", "ZhaoPian"):
             continue
         texts[element] = _clean(root.findtext(element), multiline=element in _MULTILINE)
-    dates = {element: _month(element, texts.pop(element), errors) for element in _DATE_ELEMENTS}
+    read = {element: _month(element, texts.pop(element), errors) for element in _DATE_ELEMENTS}
     gender = texts["XingBie"]
     if gender and gender not in ("男", "女"):
         errors.append(
@@ -472,17 +445,19 @@ def parse_lrmx(content: bytes) -> LrmxRecord:
     id_number = idcard.normalise(texts.pop("ShenFenZheng")) or None
     if id_number:
         problem = idcard.problem(id_number)
-        birth = dates["ChuShengNianYue"]
+        birth = read["ChuShengNianYue"]
         if problem:
             errors.append(f"{element_label('ShenFenZheng')}：{problem}")
-        elif birth and not _same_birth(idcard.birth_date(id_number), birth):
+        elif birth and not idcard.agrees_with_birth(id_number, birth):
             errors.append(
                 _(
                     "%(element)s中的出生日期 %(id_birth)s 与%(other)s“%(birth)s”不一致。",
                     element=element_label("ShenFenZheng"),
                     other=element_label("ChuShengNianYue"),
                     id_birth=id_number[6:14],
-                    birth=yyyymm(birth) if birth.day == 1 else birth.strftime("%Y%m%d"),
+                    birth=f"{birth:%Y%m}"
+                    if isinstance(birth, dates.MonthDate)
+                    else f"{birth:%Y%m%d}",
                 )
             )
     photo = _photo("".join((root.findtext("ZhaoPian") or "").split()), errors)
@@ -495,7 +470,7 @@ def parse_lrmx(content: bytes) -> LrmxRecord:
     )
     return LrmxRecord(
         texts=texts,
-        dates=dates,
+        dates=read,
         id_number=id_number,
         photo=photo,
         resume=resume,

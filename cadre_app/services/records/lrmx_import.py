@@ -4,11 +4,12 @@ change, and the all-or-nothing import.
 Rules where the format and DOMAIN.md are silent:
 
 - A cadre is matched by 身份证号 only; a file without one makes a new cadre. A new cadre needs a
-  部门 and a 职级, which the form does not carry (the caller chooses them), and gets a generated
-  工号 (``L`` + 6 digits, the next free number).
+  部门 and a 职级, which the form does not carry (the caller chooses them), and gets the next
+  工号 of the configured scheme (``roster.next_staff_no``), as every new cadre does.
 - Roster fields: a value in the file replaces the stored one; an **empty element leaves the stored
   value alone** (other tools leave boxes empty, and the roster holds more than the form). A
-  ``YYYYMM`` date keeps the stored day when the month is the same.
+  ``YYYYMM`` date is known to the month and stored so; it keeps the stored date (and its
+  precision) when the month is the same. 学位 is stored as written (经济学学士) beside its level.
 - 简历 and family: the file's list replaces the whole stored list when it differs (compared at
   month precision); an empty list leaves the stored one alone. The photo is replaced when the
   file has one. The draft (拟任/拟免职务, 任免理由, 呈报单位, dates, 填表人) is the form's own data
@@ -21,7 +22,6 @@ Services flush, never commit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Cadre, Department, enums
-from cadre_app.services.core import audit, idcard
+from cadre_app.services.core import audit, dates, idcard
 from cadre_app.services.records.lrmx import (
     DATE_FIELDS,
     DRAFT_FIELDS,
@@ -53,7 +53,6 @@ from cadre_app.services.roster import operations as roster
 LIMITS = {"relation": 20, "name": 50, "employer_and_post": 200, "description": 200,
           "proposed_post": 200, "post_to_remove": 200, "reporting_unit": 100, "filled_by": 50}
 # fmt: on
-_GENERATED_STAFF_NO = re.compile(r"^L\d{6}$")
 #: Text elements that need more than copying: normalised (学历, 学位) or checked (身份证号).
 _MAPPED_SEPARATELY = {e for e in TEXT_FIELDS if e.endswith(("_XueLi", "_XueWei"))} | {
     "ShenFenZheng"
@@ -125,9 +124,17 @@ class LrmxRejected(Exception):
 
 
 def _map(
-    preview: LrmxPreview, element: str, raw: str, value: str | None, choices: Any, where: str = ""
+    preview: LrmxPreview,
+    element: str,
+    raw: str,
+    value: str | None,
+    choices: Any,
+    where: str = "",
+    *,
+    note: bool = True,
 ) -> bool:
-    """Record an unmappable value as an error, a changed one as a note; True when mapped."""
+    """Record an unmappable value as an error, a changed one as a note (unless ``note`` is
+    False: the value is kept as written); True when mapped."""
     label = where + element_label(element)
     if value is None:
         preview.errors.append(
@@ -138,7 +145,7 @@ def _map(
                 choices="、".join(choices),
             )
         )
-    elif value != raw:
+    elif note and value != raw:
         preview.notes.append(
             _("%(element)s“%(raw)s”按“%(value)s”导入。", element=label, raw=raw, value=value)
         )
@@ -154,8 +161,8 @@ def _education(record: LrmxRecord, prefix: str, kind: str, preview: LrmxPreview)
         values[kind + "education"] = level
     if raw_degree:
         degree = normalise_degree(raw_degree)
-        if _map(preview, prefix + "XueWei", raw_degree, degree, enums.DEGREES):
-            values[kind + "degree"] = degree
+        if _map(preview, prefix + "XueWei", raw_degree, degree, enums.DEGREES, note=False):
+            values[kind + "degree"] = roster.normalise_degree(raw_degree)
     elif implied:
         values[kind + "degree"] = implied
         preview.notes.append(
@@ -180,11 +187,13 @@ def _education(record: LrmxRecord, prefix: str, kind: str, preview: LrmxPreview)
     return values
 
 
-def _same_month(stored: date | None, month: date | None) -> date | None:
-    """The file's month, keeping the stored day when the month is the same."""
-    if stored and month and (stored.year, stored.month) == (month.year, month.month):
+def _same_month(stored: date | None, given: date | None) -> date | None:
+    """The file's date; a month-only one keeps the stored date (and its precision) when the
+    month is the same."""
+    same = stored and given and (stored.year, stored.month) == (given.year, given.month)
+    if same and isinstance(given, dates.MonthDate):
         return stored
-    return month
+    return given
 
 
 def roster_values(record: LrmxRecord, cadre: Cadre | None, preview: LrmxPreview) -> dict[str, Any]:
@@ -194,14 +203,15 @@ def roster_values(record: LrmxRecord, cadre: Cadre | None, preview: LrmxPreview)
         for element, attr in TEXT_FIELDS.items()
         if record.text(element) and element not in _MAPPED_SEPARATELY
     }
+    stored = roster.snapshot(cadre) if cadre else {}
     for element, attr in DATE_FIELDS.items():
         if record.dates.get(element):
-            values[attr] = _same_month(getattr(cadre, attr, None), record.dates[element])
+            values[attr] = _same_month(stored.get(attr), record.dates[element])
     if record.id_number:
         values["id_number"] = record.id_number
-        values["birth_date"] = idcard.birth_date(record.id_number)
-    elif "birth_date" in values and cadre is None:
-        preview.notes.append(_("文件中没有身份证号，出生日期只有年月，按当月 1 日记录。"))
+        # a month-only 出生年月 takes its day from the ID number and stays month-only
+        birth = values.get("birth_date") or idcard.birth_date(record.id_number)
+        values["birth_date"] = idcard.completed_birth(record.id_number, birth)
     values |= _education(record, "QuanRiZhiJiaoYu_", "ft_", preview)
     values |= _education(record, "ZaiZhiJiaoYu_", "pt_", preview)
     current_status = cadre.political_status if cadre else None
@@ -281,7 +291,7 @@ def _shown(attr: str, value: Any) -> str:
     if attr == "department_id":
         department = db.session.get(Department, value)
         return department.name if department else str(value)
-    return value.isoformat() if isinstance(value, date) else str(value)
+    return dates.shown(value) if isinstance(value, date) else str(value)
 
 
 def _field_message(error: roster.FieldError) -> str:
@@ -308,10 +318,8 @@ def _family_line(item: dict[str, Any]) -> str:
 
 
 def next_staff_no() -> str:
-    """The next free generated 工号: ``L`` + 6 digits, one above the highest in use."""
-    used = db.session.scalars(sa.select(Cadre.staff_no).where(Cadre.staff_no.like("L%")))
-    highest = max((int(no[1:]) for no in used if _GENERATED_STAFF_NO.match(no)), default=0)
-    return f"L{highest + 1:06d}"
+    """The 工号 a new cadre gets: the configured scheme's next number (one rule for all)."""
+    return roster.next_staff_no()
 
 
 def department_by_name(name: str) -> Department:
@@ -360,11 +368,13 @@ def preview_import(
     department_id: int | None = None,
     rank: str | None = None,
     today: date | None = None,
+    staff_no: str | None = None,
 ) -> LrmxPreview:
     """What importing ``record`` would change, checked against the roster's rules and the
     database as it is now (dates must not be later than ``today``, by default the current
     date). For a new cadre without ``department_id`` or ``rank`` the preview says so
-    (``needs_placement``) instead of reporting them as errors."""
+    (``needs_placement``) instead of reporting them as errors. A new cadre gets ``staff_no``
+    (handed out for a whole batch at once) or else the scheme's next 工号."""
     today = today or clock.today()
     cadre = matching_cadre(record)
     preview = LrmxPreview(record.text("XingMing"), idcard.mask(record.id_number))
@@ -374,7 +384,7 @@ def preview_import(
     if rank:
         preview.values["rank"] = rank
     if cadre is None:
-        preview.staff_no = preview.values["staff_no"] = next_staff_no()
+        preview.staff_no = preview.values["staff_no"] = staff_no or next_staff_no()
         preview.needs_placement = department_id is None or not rank
         if not record.id_number:
             preview.notes.append(_("文件中没有身份证号，无法与已有干部比对，将作为新干部导入。"))
@@ -458,12 +468,15 @@ def apply_import(
     rank: str | None,
     actor: str | None,
     today: date,
+    staff_no: str | None = None,
 ) -> tuple[Cadre, bool]:
     """Import ``record`` all-or-nothing: create or update the cadre (audited through
     ``services.roster.operations``), replace 简历 and family when they differ, set the photo,
     save the draft, record one ``import`` event. Raises ``LrmxRejected`` before writing anything
     when the preview has errors or a new cadre lacks 部门 or 职级. Returns (cadre, created)."""
-    preview = preview_import(record, department_id=department_id, rank=rank, today=today)
+    preview = preview_import(
+        record, department_id=department_id, rank=rank, today=today, staff_no=staff_no
+    )
     if preview.has_errors or preview.needs_placement:
         raise LrmxRejected(preview)
     try:

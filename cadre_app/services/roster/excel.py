@@ -85,7 +85,7 @@ class Column:
 
 #: The header row, in order (DESIGN.md, Contracts: roster workbook).
 COLUMNS: tuple[Column, ...] = (
-    Column("工号", "staff_no", "code", required=True, width=10),
+    Column("工号", "staff_no", "code", required=True, width=10),  # a blank cell: generated
     Column("姓名", "name", "name", required=True, width=10),
     Column("性别", "gender", "choice", required=True, width=6),
     Column("民族", "ethnicity", width=8),
@@ -97,7 +97,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("参加工作时间", "work_start_date", "date", width=14),
     Column("身份证号", "id_number", "id_number", width=21),
     Column("学历", "ft_education", "choice", width=10),
-    Column("学位", "ft_degree", "choice", width=8),
+    Column("学位", "ft_degree", "degree", width=14),
     Column("毕业院校系及专业", "ft_school", width=28),
     Column("部门", "department_id", "department", required=True, width=14),
     Column("现任职务", "position_title", width=18),
@@ -120,7 +120,7 @@ def _same(column: Column, old: Any, new: Any) -> bool:
     differs only in what import normalises (full-width forms, spaces) is kept as it is, so
     exporting and importing again never changes anything."""
     if column.kind == "date":
-        return old == new
+        return old == new and dates.precision(old) == dates.precision(new)
     return old == new or normalise_cell(column.kind, old) == new
 
 
@@ -298,6 +298,10 @@ def read_roster(content: bytes, filename: str) -> ParsedRoster:
                 values[column.attr] = value
             if column.kind == "id_number" and raw is not None and value is not None:
                 numeric_ids.append(excel_row)
+        if "birth_date" in values:  # a month-only birth date takes its day from the ID number
+            values["birth_date"] = idcard.completed_birth(
+                values.get("id_number"), values["birth_date"]
+            )
         rows.append(ParsedRow(excel_row, values, errors))
     if not rows:
         raise WorkbookError(_("工作表“%(sheet)s”的表头以下没有数据。", sheet=SHEET))
@@ -328,6 +332,11 @@ def _cell_value(column: Column, text: str, raw: int | float | None) -> Any:
         if number and "*" in number:
             raise ValueError(_("身份证号已脱敏（含 *），不能导入：请填写完整号码。"))
         return number
+    if column.attr == "ft_education":  # 本科, 硕士研究生, 大学本科毕业 … as rosters write them
+        cleaned = clean_text(text)
+        return roster.education_level(cleaned) or cleaned
+    if column.kind == "degree":
+        return roster.normalise_degree(clean_text(text))
     return normalise_cell(column.kind, text)
 
 
@@ -404,7 +413,7 @@ def _display(attr: str, value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, date):
-        return value.isoformat()
+        return dates.for_input(value)
     if attr == "id_number":
         return idcard.mask(value)
     return str(value)
@@ -445,12 +454,13 @@ def _changed_values(
 ) -> dict[str, Any]:
     """The workbook values that differ from the stored record (columns in ``skip`` could not
     be read). A new section comes as department_id None plus ``department_name``."""
+    stored = roster.snapshot(cadre)
     changed = {
         c.attr: values[c.attr]
         for c in columns
         if c.kind != "department"
         and c.label not in skip
-        and not _same(c, getattr(cadre, c.attr), values[c.attr])
+        and not _same(c, stored[c.attr], values[c.attr])
     }
     if values["department_id"] != cadre.department_id:
         changed["department_id"] = values["department_id"]
@@ -470,7 +480,8 @@ def _describe_changes(
             old_text = department_names.get(cadre.department_id, "")
             new_text = department_names.get(new, "") if new else changed.get("department_name")
         else:
-            old_text, new_text = _display(attr, getattr(cadre, attr)), _display(attr, new)
+            old = roster.snapshot(cadre)[attr] if attr in roster.FIELD_BY_ATTR else None
+            old_text, new_text = _display(attr, old), _display(attr, new)
         changes.append(Change(_label(attr), old_text, new_text or ""))
     return changes
 
@@ -505,6 +516,11 @@ def preview_import(
             Cadre.id_number.in_(chunk)
         )
         id_owner.update({r.id_number: r for r in db.session.execute(stmt)})
+
+    blank = [p for p in parsed.rows if not p.values.get("staff_no")]
+    numbers = roster.allocate_staff_nos(len(blank), reserved=staff_nos) if blank else []
+    for p, number in zip(blank, numbers, strict=True):
+        p.values["staff_no"] = number  # a new cadre gets the configured scheme's next 工号
 
     new_departments: list[str] = []
     unknown_rows: dict[str, list[int]] = {}
@@ -719,6 +735,10 @@ def _cell_for(cadre: Cadre, column: Column, *, mask_ids: bool) -> Any:
     if column.kind == "department":
         return cadre.department.name
     value = getattr(cadre, column.attr)
+    if column.kind == "date" and value is not None:
+        value = dates.with_precision(value, getattr(cadre, roster.precision_attr(column.attr)))
+        if isinstance(value, dates.MonthDate):
+            return dates.shown(value)  # text 1990.03: a month stays a month when imported again
     if column.kind == "id_number" and value and mask_ids:
         return idcard.mask(value)
     return value

@@ -5,6 +5,8 @@ young-cadre condition in SQL. Services flush; callers commit.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -20,12 +22,15 @@ from cadre_app.models import (
     ResumeEntry,
     enums,
 )
-from cadre_app.services.core import audit, conflicts, idcard, settings
+from cadre_app.services.core import audit, conflicts, dates, idcard, settings
 from cadre_app.services.roster.rules import (  # noqa: F401  (also read as operations.X)
+    COMMON_DEGREES,
+    DEGREE_LEVEL_ATTRS,
     FIELD_BY_ATTR,
     FIELDS,
     LABELS,
     MOBILE_PATTERN,
+    MONTH_DATES,
     NAME_PATTERN,
     STAFF_NO_PATTERN,
     Field,
@@ -34,7 +39,12 @@ from cadre_app.services.roster.rules import (  # noqa: F401  (also read as opera
     add_years,
     age_line_level,
     age_on,
+    degree_level,
+    education_level,
     is_young_cadre,
+    normalise_degree,
+    precision_attr,
+    printed_education,
     validate,
 )
 
@@ -84,9 +94,86 @@ def uniqueness_problems(values: dict[str, Any], *, cadre_id: int | None) -> list
     return errors
 
 
+# --- 工号 for new cadres: one scheme, configurable -------------------------------------------
+
+STAFF_NO_SCHEME_KEY = "staff_no_scheme"
+
+
+def staff_no_scheme_problem(scheme: Any) -> str | None:
+    """What is wrong with a 工号 scheme ``{"prefix": "G", "width": 5}``, or None."""
+    if not isinstance(scheme, dict) or set(scheme) != {"prefix", "width"}:
+        return _("工号规则须包含前缀和序号位数。")
+    prefix, width = scheme["prefix"], scheme["width"]
+    if not isinstance(prefix, str) or not re.fullmatch(r"[A-Za-z0-9_-]{0,8}", prefix):
+        return _("工号前缀只能由字母、数字、-、_ 组成，最多 8 位。")
+    if not isinstance(width, int) or isinstance(width, bool) or not 3 <= width <= 10:
+        return _("工号序号位数须为 3 到 10。")
+    return None
+
+
+def staff_no_pattern(scheme: dict[str, Any]) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(scheme['prefix'])}(\d{{{scheme['width']}}})$")
+
+
+def format_staff_no(sequence: int, scheme: dict[str, Any] | None = None) -> str:
+    """The ``sequence``-th 工号 of ``scheme`` (the configured one by default): ``G00042``."""
+    scheme = scheme or settings.value(STAFF_NO_SCHEME_KEY)
+    return f"{scheme['prefix']}{sequence:0{scheme['width']}d}"
+
+
+def allocate_staff_nos(count: int, *, reserved: Iterable[str] = ()) -> list[str]:
+    """The next ``count`` 工号 of the configured scheme (prefix + zero-padded sequence), each one
+    above the highest number of the scheme in use or ``reserved`` (numbers already handed out
+    in the same import). A number somebody typed by hand is skipped, never reused."""
+    scheme = settings.value(STAFF_NO_SCHEME_KEY)
+    pattern = staff_no_pattern(scheme)
+    prefix, width = scheme["prefix"], scheme["width"]
+    stmt = sa.select(Cadre.staff_no)
+    if prefix:
+        stmt = stmt.where(Cadre.staff_no.startswith(prefix, autoescape=True))
+    taken = set(db.session.scalars(stmt)) | set(reserved)
+    highest = max((int(m.group(1)) for no in taken if (m := pattern.match(no))), default=0)
+    numbers: list[str] = []
+    sequence = highest
+    while len(numbers) < count:
+        sequence += 1
+        candidate = format_staff_no(sequence, scheme)
+        if len(candidate) > 32 or len(str(sequence)) > width:
+            raise RosterError([FieldError("staff_no", _("按工号规则已无可用的工号，请调整规则。"))])
+        if candidate not in taken:
+            numbers.append(candidate)
+    return numbers
+
+
+def next_staff_no() -> str:
+    """The 工号 the next new cadre gets when none is given (roster form, workbook, .lrmx)."""
+    return allocate_staff_nos(1)[0]
+
+
 def snapshot(cadre: Cadre) -> dict[str, Any]:
-    """The record's editable values (for the audit log and conflict display)."""
-    return {f.attr: getattr(cadre, f.attr) for f in FIELDS}
+    """The record's editable values (for the audit log and conflict display); a date given to
+    the month is a ``dates.MonthDate``."""
+    values = {f.attr: getattr(cadre, f.attr) for f in FIELDS}
+    for attr in MONTH_DATES:
+        values[attr] = dates.with_precision(values[attr], getattr(cadre, precision_attr(attr)))
+    return values
+
+
+def _derived(values: dict[str, Any], merged: dict[str, Any]) -> dict[str, Any]:
+    """The columns that follow from the values: each date's precision, each 学位's level; and a
+    month-only birth date completed with the day from the ID number (it stays month-only)."""
+    extra: dict[str, Any] = {}
+    given = merged.get("birth_date")
+    birth = idcard.completed_birth(merged.get("id_number"), given)
+    if birth is not None and given is not None and birth.day != given.day:
+        values["birth_date"] = merged["birth_date"] = birth
+    for attr in MONTH_DATES:
+        if attr in values:
+            extra[precision_attr(attr)] = dates.precision(values[attr])
+    for attr, level_attr in DEGREE_LEVEL_ATTRS.items():
+        if attr in values:
+            extra[level_attr] = degree_level(values[attr])
+    return extra
 
 
 def _check(values: dict[str, Any], *, cadre_id: int | None, today: date) -> None:
@@ -100,8 +187,12 @@ def _check(values: dict[str, Any], *, cadre_id: int | None, today: date) -> None
 
 def create_cadre(values: dict[str, Any], *, actor: str | None, today: date) -> Cadre:
     """Add a cadre after every rule passed; raises RosterError otherwise. Audited."""
+    values = {f.attr: values.get(f.attr) for f in FIELDS} | values
+    if not values.get("staff_no"):
+        values["staff_no"] = next_staff_no()
+    extra = _derived(values, values)
     _check(values, cadre_id=None, today=today)
-    cadre = Cadre(**{f.attr: values.get(f.attr) for f in FIELDS}, updated_by=actor)
+    cadre = Cadre(**{f.attr: values.get(f.attr) for f in FIELDS}, **extra, updated_by=actor)
     db.session.add(cadre)
     db.session.flush()
     audit.record(
@@ -115,12 +206,18 @@ def create_cadre(values: dict[str, Any], *, actor: str | None, today: date) -> C
     return cadre
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Equal, and for dates given at the same precision (1990.03 is not 1990-03-01)."""
+    return old == new and dates.precision(old) == dates.precision(new)
+
+
 def changed_fields(cadre: Cadre, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """attr -> (old, new) for the fields ``values`` would change."""
+    current = snapshot(cadre)
     return {
-        f.attr: (getattr(cadre, f.attr), values.get(f.attr))
+        f.attr: (current[f.attr], values.get(f.attr))
         for f in FIELDS
-        if f.attr in values and getattr(cadre, f.attr) != values.get(f.attr)
+        if f.attr in values and not _same(current[f.attr], values.get(f.attr))
     }
 
 
@@ -181,13 +278,20 @@ def update_cadre(
     conflicts.check_version(
         cadre, expected_version, lambda: changes_since(cadre.id, expected_version)
     )
+    values = {k: v for k, v in values.items() if k != "staff_no" or v}  # blank: kept as it is
     merged = snapshot(cadre) | values
+    if "birth_date" not in values and merged.get("birth_date") is not None:
+        values["birth_date"] = merged["birth_date"]  # an ID number may complete its day
+    _derived(values, merged)
     _check(merged, cadre_id=cadre.id, today=today)
     changes = changed_fields(cadre, values)
     if not changes:
         return {}
+    extra = _derived({attr: new for attr, (_old, new) in changes.items()}, merged)
     for attr, (_old, new) in changes.items():
         setattr(cadre, attr, new)
+    for attr, value in extra.items():
+        setattr(cadre, attr, value)
     cadre.updated_by = actor
     db.session.flush()  # the version_id_col bumps here; a concurrent save raises StaleDataError
     audit.record(
@@ -446,6 +550,12 @@ def profile(cadre: Cadre, *, on: date) -> dict[str, Any]:
         "updated_at": cadre.updated_at,
         "updated_by": cadre.updated_by,
         "has_photo": cadre.photo is not None,
+        "shown_dates": {
+            attr: dates.shown(value)
+            for attr, value in snapshot(cadre).items()
+            if isinstance(value, date)
+        },
+        "degree_levels": {a: getattr(cadre, level) for a, level in DEGREE_LEVEL_ATTRS.items()},
         "family": [
             {
                 "id": m.id,

@@ -7,6 +7,7 @@ stated date. services.roster.operations applies them to rows.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from cadre_app.models import enums
-from cadre_app.services.core import idcard
+from cadre_app.services.core import dates, idcard
 
 STAFF_NO_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -26,7 +27,7 @@ NAME_PATTERN = re.compile(r"^[\u3400-\u9fffA-Za-z·• ]{1,50}$")
 class Field:
     attr: str
     label: Any  # a lazy translated string
-    kind: str = "text"  # text | date | choice | id_number | phone | department | longtext
+    kind: str = "text"  # text | date | choice | degree | id_number | phone | department | longtext
     required: bool = False
     choices: tuple[str, ...] = ()
     max_length: int = 100
@@ -34,7 +35,8 @@ class Field:
 
 #: Every editable field of the record, in the order forms and the workbook use.
 FIELDS: tuple[Field, ...] = (
-    Field("staff_no", _l("工号"), required=True, max_length=32),
+    # 工号: blank on a new cadre means the next number of the configured scheme (operations)
+    Field("staff_no", _l("工号"), max_length=32),
     Field("name", _l("姓名"), required=True, max_length=50),
     Field("gender", _l("性别"), "choice", required=True, choices=enums.GENDERS),
     Field("ethnicity", _l("民族"), max_length=20),
@@ -47,10 +49,10 @@ FIELDS: tuple[Field, ...] = (
     Field("health", _l("健康状况"), max_length=20),
     Field("id_number", _l("身份证号"), "id_number", max_length=18),
     Field("ft_education", _l("学历"), "choice", choices=enums.EDUCATION_LEVELS),
-    Field("ft_degree", _l("学位"), "choice", choices=enums.DEGREES),
+    Field("ft_degree", _l("学位"), "degree", max_length=20),
     Field("ft_school", _l("毕业院校系及专业"), max_length=100),
     Field("pt_education", _l("在职教育学历"), "choice", choices=enums.EDUCATION_LEVELS),
-    Field("pt_degree", _l("在职教育学位"), "choice", choices=enums.DEGREES),
+    Field("pt_degree", _l("在职教育学位"), "degree", max_length=20),
     Field("pt_school", _l("在职教育毕业院校系及专业"), max_length=100),
     Field("professional_title", _l("专业技术职务"), max_length=50),
     Field("expertise", _l("熟悉专业有何专长"), max_length=200),
@@ -80,6 +82,104 @@ DEPARTMENT_LABELS = {
     "secretary": _l("支部书记工号"),
     "organisation_id": _l("单位"),
 }
+
+#: Dates that real files often give only to the month; each has a ``<attr>_precision`` column
+#: (``month`` or ``day``) so that such a date is shown and printed as it was given.
+MONTH_DATES: tuple[str, ...] = ("birth_date", "party_join_date", "work_start_date", "rank_since")
+#: 学位 (full text) -> the column holding its level (学士/硕士/博士), derived by degree_level.
+DEGREE_LEVEL_ATTRS = {"ft_degree": "ft_degree_level", "pt_degree": "pt_degree_level"}
+
+
+def precision_attr(attr: str) -> str:
+    return f"{attr}_precision"
+
+
+# --- 学位 and 学历 as offices write them ------------------------------------------------------
+
+# fmt: off
+#: Common 学位 for the edit form's suggestions: the official forms write the discipline.
+COMMON_DEGREES: tuple[str, ...] = (
+    "哲学学士", "经济学学士", "法学学士", "教育学学士", "文学学士", "历史学学士", "理学学士",
+    "工学学士", "农学学士", "医学学士", "管理学学士", "艺术学学士",
+    "经济学硕士", "法学硕士", "文学硕士", "理学硕士", "工学硕士", "管理学硕士",
+    "工商管理硕士", "公共管理硕士", "金融硕士", "会计硕士", "法律硕士", "工程硕士",
+    "经济学博士", "法学博士", "工学博士", "管理学博士",
+)
+#: Professional degrees written by their English abbreviation -> level.
+_DEGREE_ABBREVIATIONS = {
+    "MBA": "硕士", "EMBA": "硕士", "MPA": "硕士", "MPACC": "硕士", "JM": "硕士", "MF": "硕士",
+    "JD": "硕士", "DBA": "博士", "PHD": "博士",
+}
+#: 学历 as written in files and rosters -> the roster's vocabulary (enums.EDUCATION_LEVELS),
+#: after a party-school or 在职 prefix and a 毕业/学历 suffix are removed.
+_EDUCATION_ALIASES = {
+    alias: level
+    for level, aliases in {
+        "研究生": ("博士研究生", "硕士研究生", "研究生班"),
+        "大学本科": ("大学", "本科"),
+        "大学专科": ("大专", "专科"),
+        "中专": ("中等专科", "中等专业学校", "中技", "技校"),
+        "高中": (),
+        "初中及以下": ("初中", "小学"),
+    }.items()
+    for alias in (level, *aliases)
+}
+#: How the 干部任免审批表 writes each 学历 (the box is filled 大学, 研究生, 大专 …).
+_PRINTED_EDUCATION = {
+    "研究生": "研究生", "大学本科": "大学", "大学专科": "大专", "中专": "中专", "高中": "高中",
+    "初中及以下": "初中",
+}
+# fmt: on
+_DEGREE_LEVEL = re.compile(r"(博士|硕士|学士)(学位)?$")
+_ABBREVIATION = re.compile(r"[(（]?([A-Za-z]{2,5})[)）]?$")
+_EDUCATION_PREFIX = re.compile(r"^(中央党校|省委党校|市委党校|区委党校|县委党校|党校|在职)")
+_EDUCATION_SUFFIX = re.compile(r"(毕业|学历)$")
+
+
+def _plain(raw: str) -> str:
+    return unicodedata.normalize("NFKC", raw).replace(" ", "").strip()
+
+
+def degree_level(text: str | None) -> str | None:
+    """学士, 硕士 or 博士 for a 学位 as written (经济学学士, 工商管理硕士, 工商管理硕士（MBA）,
+    MPA, 法学博士学位); None for none (empty, 无) or for text that names no level."""
+    if not text:
+        return None
+    value = _plain(text)
+    match = _DEGREE_LEVEL.search(value)
+    if match:
+        return match.group(1)
+    abbreviation = _ABBREVIATION.search(value)
+    if abbreviation:
+        return _DEGREE_ABBREVIATIONS.get(abbreviation.group(1).upper())
+    return None
+
+
+def normalise_degree(text: str | None) -> str | None:
+    """The 学位 text to store, as written (Chinese brackets kept): spaces removed; None for
+    empty."""
+    if text is None:
+        return None
+    value = "".join(str(text).split())
+    return value or None
+
+
+def education_level(raw: str | None) -> str | None:
+    """The roster's 学历 (enums.EDUCATION_LEVELS) for a 学历 as written (本科, 硕士研究生,
+    中央党校研究生, 大学本科毕业 …); None when it is not one."""
+    if not raw:
+        return None
+    text = _EDUCATION_SUFFIX.sub("", _EDUCATION_PREFIX.sub("", _plain(raw)))
+    return _EDUCATION_ALIASES.get(text)
+
+
+def printed_education(label: str | None) -> str:
+    """学历 as the 干部任免审批表 is filled: 大学, 研究生, 大专, 中专, 高中 — whatever the stored
+    label (大学本科, 硕士研究生, 本科, 专科 …). Unknown text is printed as it is."""
+    if not label:
+        return ""
+    level = education_level(label)
+    return _PRINTED_EDUCATION[level] if level else label
 
 
 @dataclass(frozen=True)
@@ -155,6 +255,16 @@ def validate(values: dict[str, Any], *, today: date) -> list[FieldError]:
                     choices="、".join(field.choices),
                 ),
             )
+        if field.kind == "degree" and value != "无" and degree_level(value) is None:
+            err(
+                field.attr,
+                _(
+                    "%(label)s“%(value)s”看不出是学士、硕士还是博士"
+                    "（可写作 经济学学士、工商管理硕士、法学博士 或 无）。",
+                    label=field.label,
+                    value=value,
+                ),
+            )
         if field.kind == "date" and isinstance(value, date) and value > today:
             err(field.attr, _("%(label)s不能晚于今天。", label=field.label))
 
@@ -175,13 +285,13 @@ def validate(values: dict[str, Any], *, today: date) -> list[FieldError]:
         if problem:
             err("id_number", problem)
         else:
-            if birth and idcard.birth_date(number) != birth:
+            if birth and not idcard.agrees_with_birth(number, birth):
                 err(
                     "id_number",
                     _(
                         "身份证号中的出生日期 %(id_birth)s 与出生日期 %(birth)s 不一致。",
-                        id_birth=idcard.birth_date(number).isoformat(),
-                        birth=birth.isoformat(),
+                        id_birth=dates.shown(idcard.birth_date(number)),
+                        birth=dates.shown(birth),
                     ),
                 )
             gender = values.get("gender")
