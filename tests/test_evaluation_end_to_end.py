@@ -17,7 +17,8 @@ def test_import_roster_and_scores_rank_confirm(app, runner, tmp_path):
     )
     roster_file = tmp_path / "roster.xlsx"
     roster_file.write_bytes(workbooks.build(roster_rows))
-    imported = runner.invoke(args=["roster", "import", str(roster_file)])
+    sections = ["--create-section", "预算处", "--create-section", "国库处"]  # a new installation
+    imported = runner.invoke(args=["roster", "import", str(roster_file), *sections])
     assert imported.exit_code == 0, imported.output
     assert "imported 10, updated 0, rejected 0" in imported.output
 

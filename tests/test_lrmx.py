@@ -313,7 +313,7 @@ def test_hr_imports_a_new_cadre_choosing_section_and_rank(app, hr_client, users,
     assert "“硕士研究生”按“研究生”导入" in html and "记为“硕士”" in html
 
     missing = hr_client.post(f"/records/lrmx/import/{token}/confirm")
-    assert missing.status_code == 400 and "新建干部须选择部门和职级" in missing.get_data(True)
+    assert missing.status_code == 400 and "新建干部须选择处室和职级" in missing.get_data(True)
     assert _count(app, Cadre) == 2
 
     confirmed = hr_client.post(
@@ -526,7 +526,7 @@ def test_cli_needs_section_and_rank_for_a_new_cadre(app, runner, tmp_path, org):
     unknown = _run_import(
         runner, tmp_path, _minimal(), "--department", "无此处", "--rank", "一级科员"
     )
-    assert unknown.exit_code == 1 and "没有名为“无此处”的部门" in unknown.stderr
+    assert unknown.exit_code == 1 and "没有名为“无此处”的处室" in unknown.stderr
     bad_rank = _run_import(runner, tmp_path, _minimal(), "--department", "预算处", "--rank", "处长")
     assert bad_rank.exit_code == 1 and "职级“处长”不在职级序列中" in bad_rank.stderr
     assert _count(app, Cadre) == 2
