@@ -91,3 +91,8 @@ def test_a_domain_labels_an_object_type_once():
     labels.add_field_labels("talk", {"state": "状态"})
     with pytest.raises(ValueError, match="twice"):
         labels.add_field_labels("talk", {"place": "地点"})
+
+
+def test_a_record_made_lists_only_what_it_holds(app_ctx):
+    changes = Describer().changes("user", None, {"username": "zs", "cadre": None, "oversees": []})
+    assert [c.text for c in changes] == ["用户名：zs"]

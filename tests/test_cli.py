@@ -87,6 +87,12 @@ def test_seed_demo_is_idempotent_and_logins_work(app, runner):
     manager_client = app.test_client()
     login(manager_client, "manager", DEMO_PASSWORD)
     assert "预算处" in manager_client.get("/").get_data(as_text=True)
+    with app.app_context():  # the demo manager is 预算处's 处长, and every login has a name
+        from cadre_app.models import SectionHead
+
+        head = db.session.scalar(sa.select(SectionHead))
+        assert (head.department.name, head.user.username) == ("预算处", "manager")
+        assert all(u.real_name for u in db.session.scalars(sa.select(User)))
 
 
 def test_seed_demo_refuses_a_database_with_real_accounts(app, runner, make_user):

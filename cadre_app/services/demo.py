@@ -221,8 +221,9 @@ def seed(cadre_count: int = 120) -> SeedResult:
             must_change_password=False,
             is_demo=True,
         )
-        if role is Role.MANAGER:
-            user.led_departments.append(sections[1])
+        if role is Role.MANAGER:  # the head of 预算处 is its 处长
+            db.session.flush()
+            accounts.set_sections(user, head_of=sections[1].id, oversees=[])
     db.session.flush()
     holiday_years = _demo_calendar()
     _demo_evaluations(rng, cadres)

@@ -97,3 +97,29 @@ def test_warning_keep_signed_in_and_the_form_restored_after_the_timeout(
     assert page.evaluate("() => window.sessionStorage.length") == 0  # restored once
     screenshot(page, "22-idle-draft-restored")
     assert page.console_errors == [], page.console_errors
+
+
+def test_a_draft_is_restored_only_for_the_one_who_typed_it(app, live_server, page, users):
+    page.goto(f"{live_server}/auth/login")
+    _sign_in(page, live_server, "admin1")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/admin/users/new")
+    draft = {
+        "saved": 0,
+        "forms": [{"index": 0, "action": "/admin/users/new", "values": {"real_name": ["甲"]}}],
+    }
+    # someone else's, one of 13 hours ago: dropped; the user's own of now: restored
+    for owner, age_hours, restored in (("someone-else", 0, ""), (None, 13, ""), (None, 0, "甲")):
+        page.evaluate(
+            """([draft, owner, ageHours]) => {
+                draft.owner = owner || document.body.dataset.sessionUser;
+                draft.saved = Date.now() - ageHours * 3600e3;
+                sessionStorage.setItem('cadre-draft:/admin/users/new', JSON.stringify(draft));
+            }""",
+            [draft, owner, age_hours],
+        )
+        page.reload()
+        assert page.input_value("input[name=real_name]") == restored
+        assert page.locator("[data-draft-restored]").is_visible() == bool(restored)
+        assert page.evaluate("() => window.sessionStorage.length") == 0
+    assert page.console_errors == [], page.console_errors

@@ -141,6 +141,10 @@ def _identity(text: str) -> str:
     return text
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 class Describer:
     """Describes before/after snapshots in words with the labels each domain registered,
     looked up (and translated) once per object type: one per page or export."""
@@ -173,7 +177,7 @@ class Describer:
 
     def value(self, value: Any, value_labels: Mapping[Any, str] | None = None) -> str:
         """A stored value in words: its registered label, 是/否, a list joined with 、."""
-        if value is None or value == "" or value == [] or value == {}:
+        if _is_empty(value):
             return self._translate_fn(EMPTY_VALUE)
         if value_labels:
             try:
@@ -198,12 +202,14 @@ class Describer:
         after: dict[str, Any] | None,
     ) -> tuple[Change, ...]:
         """Each key named in ``before`` or ``after`` (bookkeeping keys left out) as a Change,
-        in the order recorded."""
+        in the order recorded; for a record made or removed, only the keys with a value."""
         fields, values = self.labels(object_type)
         keys = [k for k in (before or {}) if k not in HIDDEN_KEYS]
         keys += [k for k in (after or {}) if k not in HIDDEN_KEYS and k not in (before or {})]
         changes = []
         for key in keys:
+            if (before is None or after is None) and _is_empty((after or before or {}).get(key)):
+                continue  # a record made or removed: only what it held is worth reading
             shown = values.get(key)
             old = (
                 self.value(before.get(key), shown)

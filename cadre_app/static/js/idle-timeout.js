@@ -7,15 +7,18 @@
 // - 保持登录 POSTs to the same URL with the CSRF token in X-CSRFToken.
 // - A draft is kept in sessionStorage (this tab only, gone when it closes), keyed by the page's
 //   path and query; password, hidden and file fields are never kept. It is restored once, on
-//   the same page, after signing in again, and then deleted.
+//   the same page, after the same user signs in again (within 12 hours), and then deleted.
 // No inline script (CSP script-src 'self'); the texts come from the page, never from here.
 (function () {
   "use strict";
 
   var DRAFT_PREFIX = "cadre-draft:";
+  var DRAFT_HOURS = 12; // an older draft is dropped, not restored
   var SKIPPED_TYPES = ["password", "hidden", "file", "submit", "button", "reset", "image"];
   var body = document.body;
   var here = window.location.pathname + window.location.search;
+  // Whose draft it is: another person signing in at the same browser tab never sees it.
+  var owner = body.getAttribute("data-session-user") || "";
 
   // --- drafts -------------------------------------------------------------------------------
 
@@ -76,7 +79,10 @@
       return false;
     }
     try {
-      store.setItem(DRAFT_PREFIX + here, JSON.stringify({ saved: Date.now(), forms: forms }));
+      store.setItem(
+        DRAFT_PREFIX + here,
+        JSON.stringify({ owner: owner, saved: Date.now(), forms: forms })
+      );
       return true;
     } catch (error) {
       return false;
@@ -94,6 +100,9 @@
     try {
       draft = JSON.parse(raw);
     } catch (error) {
+      return;
+    }
+    if (draft.owner !== owner || Date.now() - draft.saved > DRAFT_HOURS * 3600 * 1000) {
       return;
     }
     var forms = draftForms();
