@@ -214,6 +214,7 @@ def test_the_subject_of_a_new_talk_is_found_by_a_search_not_a_long_list(app, org
     blank = hr_client.get("/talks/new").get_data(as_text=True)
     assert "王芳" not in blank and "李晓明" not in blank  # the roster is not listed
     assert 'data-testid="subject-search"' in blank
+    assert "/static/js/subject-search.js" in blank  # matches while typing, when scripts run
     found = hr_client.get("/talks/new?q=王").get_data(as_text=True)
     matches = found.split('data-testid="subject-matches">', 1)[1].split("</ul>", 1)[0]
     assert "王芳" in matches and "T0002" in matches and "李晓明" not in matches
