@@ -214,6 +214,7 @@ def test_the_subject_of_a_new_talk_is_found_by_a_search_not_a_long_list(app, org
     blank = hr_client.get("/talks/new").get_data(as_text=True)
     assert "王芳" not in blank and "李晓明" not in blank  # the roster is not listed
     assert 'data-testid="subject-search"' in blank
+    assert "/static/js/subject-search.js" in blank  # matches while typing, when scripts run
     found = hr_client.get("/talks/new?q=王").get_data(as_text=True)
     matches = found.split('data-testid="subject-matches">', 1)[1].split("</ul>", 1)[0]
     assert "王芳" in matches and "T0002" in matches and "李晓明" not in matches
@@ -275,7 +276,13 @@ def test_hr_moves_a_talk_through_its_steps_and_the_history_records_them(app, org
         data={"target": "held", "version": "3", "held_at": f"{today}T10:00", "content": "谈话"},
     )
     assert held.status_code == 302
-    closed = hr_client.post(url, data={"target": "closed", "version": "4", "note": "已谈"})
+    unticked = hr_client.post(url, data={"target": "closed", "version": "4", "note": "已谈"})
+    assert unticked.status_code == 400 and "之后不能再变更" in unticked.get_data(as_text=True)
+    assert get_talk(app, talk_id).state is S.HELD
+    assert 'data-testid="confirm-closed"' in unticked.get_data(as_text=True)
+    closed = hr_client.post(
+        url, data={"target": "closed", "version": "4", "note": "已谈", "confirmed": "1"}
+    )
     assert closed.status_code == 302
     html = hr_client.get(f"/talks/{talk_id}").get_data(as_text=True)
     assert "已谈话 → 已办结（已谈）" in html and "data-target=" not in html
@@ -284,7 +291,7 @@ def test_hr_moves_a_talk_through_its_steps_and_the_history_records_them(app, org
 
 def test_a_move_posted_twice_happens_once(app, org, hr_client):
     talk_id = add_talk(app, org)
-    data = {"target": "escalated", "version": "1", "note": "移交纪检监察机构"}
+    data = {"target": "escalated", "version": "1", "note": "移交纪检监察机构", "confirmed": "1"}
     assert hr_client.post(f"/talks/{talk_id}/transition", data=data).status_code == 302
     again = hr_client.post(f"/talks/{talk_id}/transition", data=data)
     assert again.status_code == 302
@@ -297,7 +304,8 @@ def test_a_stale_move_is_409(app, org, hr_client):
     data = {"target": "planned", "version": "1", "scheduled_at": "2026-10-12T09:30"}
     assert hr_client.post(f"/talks/{talk_id}/transition", data=data).status_code == 302
     stale = hr_client.post(
-        f"/talks/{talk_id}/transition", data={"target": "escalated", "version": "1", "note": "x"}
+        f"/talks/{talk_id}/transition",
+        data={"target": "escalated", "version": "1", "note": "x", "confirmed": "1"},
     )
     assert stale.status_code == 409 and 'data-testid="conflict"' in stale.get_data(as_text=True)
 
@@ -310,7 +318,7 @@ def test_refused_moves_and_bad_posts(app, org, hr_client):
     assert "不能从“待安排”转为“已办结”" in refused.get_data(as_text=True)
     assert hr_client.post(url, data={"target": "nonsense", "version": "1"}).status_code == 400
     assert hr_client.post(url, data={"target": "planned"}).status_code == 400
-    no_reason = hr_client.post(url, data={"target": "escalated", "version": "1"})
+    no_reason = hr_client.post(url, data={"target": "escalated", "version": "1", "confirmed": "1"})
     assert no_reason.status_code == 400 and "升级处理须写明原因" in no_reason.get_data(as_text=True)
 
 
@@ -510,7 +518,7 @@ def _token(html: str) -> str:
 def test_every_talk_form_carries_its_token(app, org, hr_client, csrf_on):
     talk_id = add_talk(app, org)
     url = f"/talks/{talk_id}/transition"
-    data = {"target": "escalated", "version": "1", "note": "移交"}
+    data = {"target": "escalated", "version": "1", "note": "移交", "confirmed": "1"}
     assert hr_client.post(url, data=data).status_code == 400  # no token
     token = _token(hr_client.get(f"/talks/{talk_id}").get_data(as_text=True))
     assert hr_client.post(url, data=data | {"csrf_token": token}).status_code == 302

@@ -30,6 +30,11 @@ class TalkState(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        return TalkState.labels()[self]
+
+    @staticmethod
+    def labels() -> dict[TalkState, str]:
+        """Every state's name in the reader's language (a table of many rows asks once)."""
         from flask_babel import gettext as _
 
         return {
@@ -41,7 +46,7 @@ class TalkState(enum.StrEnum):
             TalkState.FOLLOW_UP: _("整改中"),
             TalkState.CLOSED: _("已办结"),
             TalkState.ESCALATED: _("已升级处理"),
-        }[self]
+        }
 
     @property
     def is_open(self) -> bool:

@@ -99,7 +99,7 @@ def test_hr_works_the_talks(app, org, users, live_server, page):
     page.fill("#approved-note", "同意发函")
     page.click("details[data-target=approved] button[type=submit]")
     page.wait_for_url(f"{live_server}/talks/{ids['inquiry']}")
-    assert "已转为“审批”" in page.content()
+    assert "已转为“已审批”" in page.content()
     page.click("details[data-target=held] summary")
     page.fill("#held-held_at", f"{office_today().isoformat()}T10:00")
     page.fill("#held-content", "函询函已送达本人。")

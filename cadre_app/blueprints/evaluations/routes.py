@@ -128,7 +128,7 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
             "scores": _link_around("evaluations.scores", "cadre_id", year=cycle.year),
         },
         "grade_labels": {g: _(g) for g in (*ranking_rules.GRADES, ranking_rules.NO_GRADE)},
-        "talk_labels": {state: state.label for state in TalkState},
+        "talk_labels": TalkState.labels(),
         "action_form": EmptyForm(),
         "publicity_form": PublicityForm(start=clock.today().isoformat()),
         "editable": cycle.state in evaluation.EDITABLE_STATES,

@@ -231,7 +231,14 @@ def render_detail(
             form.target.data, form.version.data = target.value, str(talk.version)
             fill(form, talk, [f for f, _r in talks.step_fields(talk.kind, talk.state, target)])
         fields = talks.step_fields(talk.kind, talk.state, target)
-        moves.append({"target": target, "form": form, "fields": fields})
+        moves.append(
+            {
+                "target": target,
+                "form": form,
+                "fields": fields,
+                "irreversible": talks.needs_confirmation(target),
+            }
+        )
     today = clock.today()
     effects = None
     if talk.kind == talks.ADMONITION and talk.held_at is not None:
@@ -277,6 +284,13 @@ def transition(talk_id: int) -> Any:
     values = form_values(form, [*fields, "note"]) if form.validate() else None
     if values is None:
         return render_detail(talk, status=400, failed=form)
+    if (
+        talks.needs_confirmation(target)
+        and target in talks.allowed_targets(talk.kind, talk.state)
+        and request.form.get("confirmed") != "1"
+    ):  # cannot be undone: only with the tick the page asks for
+        message = _("“%(state)s”之后不能再变更：请勾选确认后再提交。", state=target.label)
+        return render_detail(talk, status=400, failed=form, general=[message])
     try:
         talks.transition(
             talk,

@@ -46,6 +46,7 @@ from cadre_app.services.talks.rules import (  # noqa: F401  (also read as operat
     deadline_field,
     deadline_of,
     is_overdue,
+    needs_confirmation,
     needs_reply,
     step_fields,
 )

@@ -79,6 +79,15 @@ def allowed_targets(kind: str, state: TalkState) -> tuple[TalkState, ...]:
     return (*table.get(state, ()), S.ESCALATED)
 
 
+#: Moves that cannot be undone (nothing leads back from 已办结 or 已升级处理): the page asks for
+#: a ticked confirmation and the route refuses them without one.
+IRREVERSIBLE_TARGETS = (S.CLOSED, S.ESCALATED)
+
+
+def needs_confirmation(target: TalkState) -> bool:
+    return target in IRREVERSIBLE_TARGETS
+
+
 def step_fields(kind: str, state: TalkState, target: TalkState) -> tuple[tuple[str, bool], ...]:
     """The fields the move from ``state`` to ``target`` asks for, each with whether it is
     required (an optional 办理意见 ``note`` is always offered; 升级处理 requires it)."""
