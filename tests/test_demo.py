@@ -45,6 +45,8 @@ def test_each_section_has_one_head_and_the_office_a_director(seeded):
             elif cadre.leadership_level is None:  # a post written as the 职级
                 assert cadre.position_title == section.name + cadre.rank
             assert cadre.resume[-1].description.endswith(cadre.position_title)
+        # a head was a deputy first (the demo's heads all have the years for it)
+        assert heads[0].resume[-2].description.endswith(section.name + deputy_post)
     titles = db.session.scalars(sa.select(Cadre.position_title)).all()
     assert not [t for t in titles if t.startswith("办公室") and "处长" in t]
 
@@ -91,6 +93,21 @@ def test_degrees_are_written_with_their_discipline(seeded):
         text = demo.degree_text(cadre.ft_school, cadre.ft_degree)
         assert text.endswith(cadre.ft_degree) and text.startswith(disciplines), text
         assert cadre.resume[0].description == f"{cadre.ft_school}学习"
+
+
+def test_resumes_read_as_careers(seeded):
+    """Lines in order without gaps once working, and a new post or section at least every
+    eight years: nobody is a 科员 from graduation to 处长."""
+    for cadre in db.session.scalars(sa.select(Cadre)):
+        lines = cadre.resume
+        assert lines[0].description.endswith("学习") and lines[-1].end is None
+        for before, after in zip(lines[1:], lines[2:], strict=False):
+            assert before.end == after.start, (cadre.staff_no, before.line, after.line)
+        for line in lines[1:-1]:
+            assert line.start < line.end and line.end.year - line.start.year <= 8, (
+                cadre.staff_no,
+                line.line,
+            )
 
 
 def test_no_talk_or_publicity_on_a_weekend_or_public_holiday(seeded):

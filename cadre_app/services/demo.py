@@ -175,15 +175,40 @@ def _demo_cadre(rng: random.Random, i: int, section: Department, today: date) ->
     study_start = date(graduated.year - (3 if cadre.ft_education == "研究生" else 4), 9, 1)
     cadre.resume = [
         ResumeEntry(start=study_start, end=date(graduated.year, 6, 1), description=f"{school}学习"),
-        ResumeEntry(
-            start=graduated,
-            end=rank_since,
-            description=f"示例市财政局{rng.choice(DEMO_SECTIONS)}科员",
-        ),
+        *_career(rng, graduated, rank_since, section.name),
         ResumeEntry(start=rank_since, end=None, description=""),  # the post: _assign_posts
     ]
     cadre.family = _family(rng, cadre, today)
     return cadre
+
+
+#: The posts a career passes through before the present one (before 2019 these were posts;
+#: the demo keeps the words the résumés of the time used).
+_CAREER = ("科员", "副主任科员", "主任科员")
+
+
+def _career(rng: random.Random, start: date, until: date, section: str) -> list[ResumeEntry]:
+    """Résumé lines from ``start`` to ``until``, a new line every four to seven years: up the
+    ladder first (the first years in another section, then in the cadre's own), then, at
+    its top, moves between sections (交流) ending in the cadre's own."""
+    lines = []
+    unit = rng.choice(DEMO_SECTIONS)
+    step = 0
+    while True:
+        end = date(start.year + rng.randint(4, 7), rng.randint(1, 12), 1)
+        if end.year >= until.year - 1:
+            end = until
+        post = _CAREER[min(step, len(_CAREER) - 1)]
+        if step < len(_CAREER):
+            unit = section if step or end == until else unit
+        elif end == until and unit != section:
+            unit = section  # moved back to the section of the present post
+        else:  # a move at the ladder's top: never the same line twice
+            unit = rng.choice([name for name in DEMO_SECTIONS if name not in (unit, section)])
+        lines.append(ResumeEntry(start=start, end=end, description=f"示例市财政局{unit}{post}"))
+        if end == until:
+            return lines
+        start, step = end, step + 1
 
 
 def _family(rng: random.Random, cadre: Cadre, today: date) -> list[FamilyMember]:
@@ -251,6 +276,18 @@ def _family(rng: random.Random, cadre: Cadre, today: date) -> list[FamilyMember]
     return family
 
 
+def _deputy_before(cadre: Cadre, deputy_post: str) -> None:
+    """A head was a deputy first: the second half of the line before the head's post."""
+    previous = cadre.resume[-2]
+    if previous.end is None or previous.end.year - previous.start.year < 2:
+        return
+    middle = date((previous.start.year + previous.end.year + 1) // 2, previous.start.month, 1)
+    cadre.resume.insert(
+        len(cadre.resume) - 1, ResumeEntry(start=middle, end=previous.end, description=deputy_post)
+    )
+    previous.end = middle
+
+
 def _assign_posts(sections: list[Department], cadres: list[Cadre]) -> None:
     """One head per section (its most senior cadre, a 县处级正职 of at least 四级调研员),
     one or two deputies (the next ones of at least 一级主任科员), everyone else's post
@@ -268,6 +305,7 @@ def _assign_posts(sections: list[Department], cadres: list[Cadre]) -> None:
                     cadre.rank = "四级调研员"
                 cadre.leadership_level, post = "县处级正职", head
                 section.head = cadre
+                _deputy_before(cadre, f"示例市财政局{section.name}{deputy}")
             elif n <= deputies and rank_index(cadre.rank) >= rank_index("一级主任科员"):
                 cadre.leadership_level, post = "县处级副职", deputy
             else:
