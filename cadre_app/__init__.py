@@ -113,7 +113,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     from cadre_app import models  # noqa: F401  (every table known to Alembic)
-    from cadre_app.i18n import localtime, select_locale
+    from cadre_app.i18n import localtime, select_locale, term, terms
     from cadre_app.services.accounts import operations as accounts
 
     db.init_app(app)
@@ -122,6 +122,8 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["term"] = term  # a stored Chinese value in the UI's language
+    app.jinja_env.filters["terms"] = terms
     limiter.init_app(app)
 
     login_manager.init_app(app)

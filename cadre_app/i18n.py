@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app, has_request_context, session
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from cadre_app import clock
 
@@ -22,3 +25,45 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.replace(tzinfo=UTC).astimezone(clock.zone()).strftime(fmt)
+
+
+#: Values stored in Chinese and shown in the UI's language (``term``): the database keeps
+#: 优秀 or 函询 whatever the reader's language. Listed with ``_l`` so that extraction puts
+#: them in the catalogue (tests/test_i18n.py then asks for an English entry).
+TERMS = (
+    # 年度考核 grades
+    _l("优秀"),
+    _l("称职"),
+    _l("基本称职"),
+    _l("不称职"),
+    _l("不定等次"),
+    # talk kinds and what set them off (models.talks)
+    _l("提醒谈话"),
+    _l("函询"),
+    _l("诫勉谈话"),
+    _l("任职谈话"),
+    _l("谈心谈话"),
+    _l("考核排名"),
+    _l("政治素质考察"),
+    _l("信访举报"),
+    _l("巡视巡察"),
+    _l("日常监督"),
+    _l("其他"),
+    # the 年轻干部 age lines (services.roster.rules.age_line_level)
+    _l("乡科级"),
+    _l("县处级"),
+    # the separator of a list of terms: 、 in Chinese, a comma in English
+    _l("、"),
+)
+
+
+def term(value: Any) -> Any:
+    """A stored Chinese term in the UI's language (优秀 -> Excellent); anything not in the
+    catalogue, a name for instance, is shown as it is."""
+    return gettext(value) if isinstance(value, str) and value else value
+
+
+def terms(values: Any) -> str:
+    """Several terms joined the way the UI's language lists them (优秀、称职 / Excellent,
+    Competent)."""
+    return gettext("、").join(str(term(value)) for value in values or ())

@@ -4,6 +4,9 @@ fonts subset, nothing fetched), who may download it (audited), and the CLI."""
 from __future__ import annotations
 
 import base64
+import html
+import re
+import subprocess
 from datetime import date
 from io import BytesIO
 from urllib.parse import quote
@@ -205,6 +208,63 @@ def test_sizes_are_classes_not_style_attributes(app, record):
         assert f"div.{name} {{ {declarations} }}" in html
 
 
+# --- the 简历 split (pure) -----------------------------------------------------------------
+
+
+def test_wrap_breaks_by_character_width():
+    wrap = appointment_form.wrap
+    assert wrap("", 5) == [""]
+    assert wrap("一二三四五六七", 3) == ["一二三", "四五六", "七"]
+    assert wrap("ab一二", 2.2) == ["ab一", "二"]  # 0.6 + 0.6 + 1 = 2.2 em
+    assert wrap("一" * 9, 3.5) == ["一" * 3] * 3
+
+
+def _entries(count: int, text: str = "示例市财政局预算处科员") -> list[tuple[str, str]]:
+    return [(f"{2000 + i}.01--{2001 + i}.01", f"{text}第{i + 1}段") for i in range(count)]
+
+
+def test_a_short_resume_keeps_the_largest_size_on_page_one():
+    split = appointment_form.split_resume(_entries(5))
+    assert (split.size, len(split.pages)) == (12, 1)
+    assert split.pages[0] == tuple(_entries(5))
+
+
+def test_a_long_resume_stays_at_the_minimum_size_and_continues_in_order():
+    entries = _entries(80, "示例市财政局预算处科员，负责部门预算编制与审核，兼任综合协调与对外联络")
+    split = appointment_form.split_resume(entries)
+    assert split.size == appointment_form.RESUME_MIN_PT == 10.5
+    assert len(split.pages) >= 3
+    assert [piece for page in split.pages for piece in page] == entries  # none lost, none cut
+    assert split == appointment_form.split_resume(entries)  # deterministic
+    # each page holds what its box holds at 10.5pt, one line kept for （转续页）
+    line_mm = 10.5 * split.leading * 25.4 / 72
+    for page, (_w, height) in zip(
+        split.pages, [(0, 130.0)] + [appointment_form.CONTINUATION_BOX] * 10, strict=False
+    ):
+        width = 149.6 / (10.5 * 25.4 / 72) * 0.96 - 8.4
+        lines = sum(len(appointment_form.wrap(text, width)) for _p, text in page)
+        assert (lines + 1) * line_mm <= height * 0.98
+
+
+def test_an_entry_longer_than_a_page_is_cut_at_a_line_and_goes_on_without_its_period():
+    entries = [("2000.01--2001.01", "甲" * 30 * 40), ("2001.01--", "最后一段")]
+    split = appointment_form.split_resume(entries)
+    first, second = split.pages[0], split.pages[1]
+    assert first[0][0] == "2000.01--2001.01" and second[0][0] == ""
+    assert "".join(text for page in split.pages for _p, text in page).startswith("甲" * 1200)
+    assert split.pages[-1][-1] == ("2001.01--", "最后一段")
+
+
+def test_a_whole_entry_moves_to_the_next_sheet_rather_than_being_split():
+    """An entry of two lines that finds one line left on page 1 starts the 续页 whole."""
+    width = 149.6 / (10.5 * 25.4 / 72) * 0.96 - 8.4
+    one_line = "示" * int(width)
+    entries = [(f"{2000 + i}.01--", one_line) for i in range(22)]
+    entries += [("2030.01--", one_line * 2)] + [("2031.01--", one_line)] * 5  # 29 lines
+    split = appointment_form.split_resume(entries)
+    assert split.pages[0] == tuple(entries[:22]) and split.pages[1] == tuple(entries[22:])
+
+
 # --- the PDF -------------------------------------------------------------------------------
 
 
@@ -224,7 +284,14 @@ def test_pdf_is_two_pages_with_subset_cjk_font_and_text(app, record, hr_client):
     assert fonts[0]["files"] & {"/FontFile2", "/FontFile3"}
     assert not has_embedded_files(content)
     text = pdf_text(content)
-    for expected in ("干部任免审批表", "李晓明", "1995.03", "(31岁)", "2025年度考核称职", "李建国"):
+    for expected in (
+        "干部任免审批表",
+        "李晓明",
+        "1995.03",
+        "（31岁）",
+        "2025年度考核称职",
+        "李建国",
+    ):
         assert expected in text, expected
     meta = pdf_reader(content).metadata
     assert (
@@ -232,22 +299,68 @@ def test_pdf_is_two_pages_with_subset_cjk_font_and_text(app, record, hr_client):
     )
 
 
-def test_a_forty_line_resume_still_fits_two_pages(app, org, hr_client):
+def pdf_words(content: bytes) -> list[list[tuple[str, float]]]:
+    """Each page's words as pdftotext -bbox reads them from the real PDF: (text, height in
+    pt). The height is the font's size times its line box (the same for every size), so
+    words of one height are set at one size."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+    word = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)')
+    return [
+        [(html.unescape(text), float(y2) - float(y1)) for y1, y2, text in word.findall(page)]
+        for page in out.split("<page ")[1:]
+    ]
+
+
+def long_resume(cadre_id: int, lines: int) -> None:
+    """``lines`` résumé entries, every third one long enough to wrap, each ending 第N段."""
+    cadre = db.session.get(Cadre, cadre_id)
+    cadre.resume = [
+        ResumeEntry(
+            start=date(1980 + i // 2, 1 + 6 * (i % 2), 1),
+            end=date(1980 + (i + 1) // 2, 1 + 6 * ((i + 1) % 2), 1) if i < lines - 1 else None,
+            description="示例市财政局预算处科员，负责部门预算编制与审核"
+            + ("，兼任综合协调与对外联络工作" if i % 3 == 0 else "")
+            + f"第{i + 1}段",
+        )
+        for i in range(lines)
+    ]
+    db.session.commit()
+
+
+def test_a_long_resume_continues_on_attached_sheets_at_a_readable_size(app, org, hr_client):
+    """60 entries do not fit page 1 at 10.5pt: page 1 holds the first ones and says so, the
+    rest follow page 2 on 续页 with the cadre's name and 简历（续）, pages numbered; the type
+    stays at 10.5pt (the labels' size) and nothing is cut."""
     with app.app_context():
-        fill_record(org["own_cadre"], resume_lines=40)
+        fill_record(org["own_cadre"])
+        long_resume(org["own_cadre"], 60)
     content = _pdf(hr_client, org["own_cadre"]).data
-    assert len(pdf_reader(content).pages) == 2
-    text = pdf_text(content)
-    assert "第1段" in text and "第40段" in text
-    page = hr_client.get(f"/records/{org['own_cadre']}/appointment-form").get_data(as_text=True)
-    assert 'data-testid="overflow"' not in page  # smaller type, nothing cut
+    pages = pdf_words(content)
+    assert len(pages) == 4
+    text = ["".join(word for word, _h in page) for page in pages]
+    assert "第1段" in text[0] and "第60段" not in text[0] and "（转续页）" in text[0]
+    assert "年度考核结果" in text[1]  # page 2 of the form comes before the sheets
+    for sheet in text[2:]:
+        assert "干部任免审批表（续页）" in sheet and "李晓明" in sheet and "（续）" in sheet
+    assert "第60段" in text[3] and "第60段" not in text[2]
+    assert [f"第{n}页，共4页" in text[n - 1] for n in (1, 2, 3, 4)] == [True] * 4
+    # every entry printed once, in order
+    printed = "".join(text)
+    found = [int(n) for n in re.findall(r"第(\d+)段", printed)]
+    assert found == list(range(1, 61))
+    label = next(h for w, h in pages[0] if w == "历")  # the 简历 label, 10.5pt
+    resume = [h for page in pages for w, h in page if "示例市财政局预算处科员" in w]
+    assert len(resume) == 60 and min(resume) >= label - 0.01
     with app.app_context():
         assert cut_boxes(org["own_cadre"]) == []
 
 
-def test_everything_long_at_once_still_fits_two_pages(app, org, hr_client):
+def test_everything_long_at_once_still_fits_two_pages_and_a_resume_sheet(app, org, hr_client):
     """40 résumé lines, 12 family members, 20 lines of rewards and of reasons, every field at
-    its longest: smaller type, never a third page; what cannot fit is named to HR."""
+    its longest: smaller type, never a third page but the 简历's 续页; what cannot fit is
+    named to HR."""
     with app.app_context():
         fill_record(org["own_cadre"], resume_lines=40)
         cadre = db.session.get(Cadre, org["own_cadre"])
@@ -278,8 +391,8 @@ def test_everything_long_at_once_still_fits_two_pages(app, org, hr_client):
         )
         db.session.commit()
     content = _pdf(hr_client, org["own_cadre"]).data
-    assert len(pdf_reader(content).pages) == 2
-    assert "亲属11" in pdf_text(content)
+    assert len(pdf_reader(content).pages) == 3
+    assert "亲属11" in pdf_text(content) and "第40段" in pdf_reader(content).pages[2].extract_text()
     page = hr_client.get(f"/records/{org['own_cadre']}/appointment-form").get_data(as_text=True)
     warning = page.split('data-testid="overflow"')[1].split("</div>")[0]
     for label in ("熟悉专业有何专长", "奖惩情况", "任免理由", "家庭主要成员及重要社会关系"):

@@ -137,6 +137,26 @@ def test_small_batch_merged_pdf_has_two_pages_per_cadre_in_staff_number_order(
     assert PdfReader(BytesIO(response.data)).metadata.title == "干部任免审批表（3 份）"
 
 
+def test_a_form_with_resume_sheets_keeps_its_pages_together_in_the_batch(app, hr_client, cadres):
+    """A cadre whose 简历 runs to a 续页 gets three pages, and the next form still starts on
+    its own first page; the page numbers count each form's own pages."""
+    with app.app_context():
+        cadre = db.session.get(Cadre, cadres[1])
+        cadre.resume = [
+            ResumeEntry(
+                start=date(1980 + i, 1, 1), description=f"测试财政局预算处科员负责预算审核第{i}段"
+            )
+            for i in range(40)
+        ]
+        db.session.commit()
+    response = post_batch(hr_client, [cadres[0], cadres[1], cadres[2]], output="pdf")
+    pages = pages_of(response.data)
+    assert len(pages) == 7
+    assert "批量00号" in pages[0] and "批量01号" in pages[2] and "批量02号" in pages[5]
+    assert "干部任免审批表（续页）" in pages[4] and "批量01号" in pages[4]
+    assert "第39段" in pages[4] and "第3页，共3页" in pages[4] and "共3页" not in pages[5]
+
+
 def test_a_whole_section_by_the_filter(app, hr_client, cadres, org):
     response = hr_client.post(
         "/records/batch",

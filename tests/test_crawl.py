@@ -36,8 +36,9 @@ def demo_data(app):
         db.session.commit()
 
 
-def crawl(app, client) -> dict[str, int]:
-    """url -> status of every page reached from the dashboard."""
+def crawl(app, client, on_page=None) -> dict[str, int]:
+    """url -> status of every page reached from the dashboard. ``on_page(endpoint, html)``
+    is called with each HTML page (tests/test_english_ui.py reads them)."""
     seen: dict[str, int] = {}
     per_endpoint: dict[str, int] = {}
     queue = deque(["/"])
@@ -58,6 +59,8 @@ def crawl(app, client) -> dict[str, int]:
         seen[url] = response.status_code
         if FILES.search(path) or response.mimetype != "text/html":
             continue
+        if on_page is not None:
+            on_page(endpoint, response.get_data(as_text=True))
         for link in LINK.findall(response.get_data(as_text=True)):
             link = link.replace("&amp;", "&")
             if link not in seen:

@@ -39,7 +39,7 @@ class ScoreForm(FlaskForm):
     leader = DecimalField(_l("领导评价"), places=2, validators=_SCORE)
     proposed_grade = SelectField(
         _l("拟定等次"),
-        choices=select_choices([("", "—")] + [(g, g) for g in ranking.GRADES]),
+        choices=select_choices([("", "—")] + [(g, _l(g)) for g in ranking.GRADES]),
         validate_choice=False,
     )
     no_grade = BooleanField(_l("只写评语、不定等次（如受处分期间）"))

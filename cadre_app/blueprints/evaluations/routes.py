@@ -116,7 +116,7 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
         "cycle": cycle,
         "rows": rows,
         "counts": counts,
-        "chart": charts.bar_chart(counts),
+        "chart": charts.bar_rows(counts),
         "quota": quota,
         "quota_scoped": scoped,
         "departments": departments,
@@ -235,7 +235,7 @@ def confirm(year: int) -> Any:
         result = evaluation.confirm_cycle(cycle, actor=current_user.username, today=clock.today())
         return _(
             "已审核确认。%(quota)s 已为 %(n)d 名末位干部开启提醒谈话。",
-            quota=result.quota.message(),
+            quota=result.quota.message(translated=True),
             n=result.talks_opened,
         )
 

@@ -12,6 +12,7 @@ from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, S
 from wtforms.validators import ValidationError
 
 from cadre_app.forms import select_choices
+from cadre_app.i18n import term
 from cadre_app.services.records import batch as batch_export
 
 SCOPE_SELECTED = "selected"
@@ -27,7 +28,9 @@ class BatchForm(FlaskForm):
     kind = SelectField(
         _l("表格"),
         # A callable: the kinds the running app registered, read when a form is made.
-        choices=lambda: select_choices((k.code, k.label) for k in batch_export.KINDS.values()),
+        choices=lambda: select_choices(
+            (k.code, term(k.label)) for k in batch_export.KINDS.values()
+        ),
     )
     output = RadioField(
         _l("输出"),

@@ -80,13 +80,13 @@ class TalkCreateForm(FlaskForm, _Conductor):
     subject_id = HiddenField()  # the cadre picked by the search (the 工号 is shown too)
     kind = SelectField(
         _l("谈话种类"),
-        choices=select_choices((k, k) for k in TALK_KINDS),
+        choices=select_choices((k, _l(k)) for k in TALK_KINDS),
         validators=[InputRequired(_l("请选择谈话种类。"))],
         validate_choice=False,
     )
     source = SelectField(
         _l("触发来源"),
-        choices=select_choices((s, s) for s in TALK_SOURCES),
+        choices=select_choices((s, _l(s)) for s in TALK_SOURCES),
         validators=[InputRequired(_l("请选择触发来源。"))],
         validate_choice=False,
     )
@@ -99,7 +99,7 @@ class TalkEditForm(FlaskForm, _Conductor):
     version = HiddenField()
     source = SelectField(
         _l("触发来源"),
-        choices=select_choices((s, s) for s in TALK_SOURCES),
+        choices=select_choices((s, _l(s)) for s in TALK_SOURCES),
         validate_choice=False,
     )
     reason = _area(_l("事由"), 2000, rows=3)

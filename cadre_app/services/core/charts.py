@@ -58,3 +58,47 @@ def bar_chart(
         "bars": bars,
         "total": total,
     }
+
+
+def bar_rows(
+    counts: dict[str, int],
+    *,
+    width: int = 360,
+    colours: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Horizontal bars for ``counts``, one row per label: the label on its own line above its
+    bar and the value after the bar's end. No label shares a line with another, so none can
+    run into the next however long its translation ("Basically competent") and whatever
+    width the page scales the chart to (1280 px or a 390 px phone)."""
+    colours = colours or GRADE_COLOURS
+    left, right, top, row = 2, 2, 2, 38
+    value_room = 90  # "100 (83%)" after the longest bar
+    plot_w = width - left - right - value_room
+    peak = max(counts.values(), default=0) or 1
+    total = sum(counts.values())
+    rows = []
+    for i, (label, value) in enumerate(counts.items()):
+        y = top + i * row
+        w = plot_w * value / peak
+        rows.append(
+            {
+                "label": label,
+                "value": value,
+                "share": f"{value / total:.0%}" if total else "0%",
+                "label_y": y + 15,
+                "x": left,
+                "y": y + 20,
+                "w": round(max(w, 1.5), 1),  # a zero still shows where its bar starts
+                "h": 13,
+                "value_x": round(left + w + 6, 1),
+                "value_y": y + 31,
+                "colour": colours.get(label, "#9e9e9e"),
+            }
+        )
+    return {
+        "rows": rows,
+        "width": width,
+        "height": top + len(rows) * row + 2,
+        "baseline_x": left,
+        "total": total,
+    }

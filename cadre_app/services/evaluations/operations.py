@@ -45,7 +45,7 @@ class EvaluationError(ValueError):
 
 class QuotaExceeded(EvaluationError):
     def __init__(self, check: ranking.QuotaCheck):
-        super().__init__(check.message())
+        super().__init__(check.message(translated=True))
         self.check = check
 
 

@@ -160,16 +160,33 @@ class QuotaCheck:
     def excess(self) -> int:
         return max(0, self.excellent - self.allowed)
 
-    def message(self) -> str:
+    def message(self, *, translated: bool = False) -> str:
+        """The check in words: Chinese for documents and the log; ``translated`` in the
+        language of the page (flask_babel; Chinese outside a request)."""
+        if translated:
+            from flask_babel import gettext
+        else:
+            gettext = _untranslated
+        values = {
+            "e": self.excellent,
+            "p": self.percent,
+            "n": self.evaluated,
+            "a": self.allowed,
+            "x": self.excess,
+        }
         if self.ok:
-            return (
-                f"优秀 {self.excellent} 人，未超过 {self.percent}% 的比例"
-                f"（{self.evaluated} 人中最多 {self.allowed} 人）。"
+            return gettext(
+                "优秀 %(e)d 人，未超过 %(p)d%% 的比例（%(n)d 人中最多 %(a)d 人）。", **values
             )
-        return (
-            f"优秀比例超限：参加考核 {self.evaluated} 人，按 {self.percent}% 最多 {self.allowed} 人"
-            f"为优秀，现有 {self.excellent} 人，须调整 {self.excess} 人。"
+        return gettext(
+            "优秀比例超限：参加考核 %(n)d 人，按 %(p)d%% 最多 %(a)d 人为优秀，"
+            "现有 %(e)d 人，须调整 %(x)d 人。",
+            **values,
         )
+
+
+def _untranslated(message: str, **values: int) -> str:
+    return message % values
 
 
 def quota(evaluated: int, excellent: int, percent: int) -> QuotaCheck:

@@ -1,10 +1,12 @@
 """The 干部任免审批表 (DOMAIN.md): plain data for ``templates/pdf/appointment_form.html``
 from a cadre's record and the AppointmentDraft HR filled in, and saving that draft.
 
-The form is two A4 pages whatever the record holds: every text box has a fixed size
-(``BOXES``, in millimetres, matching the column widths the template is given), and
-``fit`` picks the largest font size at which the text fits its box, estimated from the
-number of characters (CJK characters are one em wide, Latin ones about 0.6 em).
+The form is two A4 pages: every text box has a fixed size (``BOXES``, in millimetres,
+matching the column widths the template is given), and ``fit`` picks the largest font size
+at which the text fits its box, estimated from the number of characters (CJK characters are
+one em wide, Latin ones about 0.6 em). The 简历 alone is never set below ``RESUME_MIN_PT``:
+what does not fit page 1 at that size continues on attached sheets (续页) after page 2,
+split by ``split_resume`` (a pure function: the same record always gives the same pages).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import base64
 import math
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -43,6 +46,7 @@ PAGE1_COLUMNS = (20, 25, 20, 25, 22, 27, 35)
 PAGE2_COLUMNS = (20, 16, 22, 14, 24, 78)  # label, then the family table's five
 PAGE2_BOX_COLUMNS = (20, 154)  # label and box: 奖惩情况, 任免理由, 呈报单位 ...
 APPROVAL_COLUMNS = (20, 67, 20, 67)  # the two opinion boxes
+SHEET_COLUMNS = (20, 47, 20, 87)  # a 续页: 姓名 and 出生年月, then the 简历 box below
 #: Height of the 简历 box, the rest of page 1 (see form.css for the other rows).
 RESUME_HEIGHT = 130
 FAMILY_HEIGHT = 70  # the family rows together, below their header row
@@ -88,6 +92,13 @@ SIZES = (
 )
 #: Lines may be set this tight before the text gets a smaller size.
 MIN_LEADING = 1.2
+#: The 简历 is never set smaller than this (五号, the body size of official documents):
+#: lines that do not fit page 1 at this size go to 续页 instead of shrinking the type.
+RESUME_MIN_PT = 10.5
+#: The 简历 box of a 续页: A4 less the margins, the title and the name row.
+CONTINUATION_BOX = (149.6, 222.0)
+#: Written at the foot of a 简历 box whose lines go on on the next sheet.
+CONTINUED_MARK = "（转续页）"
 _PT_MM = 25.4 / 72
 PHOTO_MAX_HEIGHT_PX = 600  # 45 mm at about 340 dpi; bigger photos are scaled down
 
@@ -122,6 +133,95 @@ def fit(
     return f"font-size: {size}pt; line-height: {leading}; max-height: {height_mm:.1f}mm", fits
 
 
+def wrap(text: str, width_em: float) -> list[str]:
+    """``text`` broken into lines of at most ``width_em`` (estimated as ``text_width_em``),
+    character by character as CJK text breaks; at least one line, possibly empty."""
+    lines: list[str] = []
+    line, used = "", 0.0
+    for ch in text:
+        w = text_width_em(ch)
+        if line and used + w > width_em:
+            lines.append(line)
+            line, used = "", 0.0
+        line += ch
+        used += w
+    lines.append(line)
+    return lines
+
+
+@dataclass(frozen=True)
+class ResumeSplit:
+    """Where the 简历 goes: ``pages[0]`` on page 1 of the form, the rest one 续页 each; every
+    piece is (period, text) with an empty period where an entry goes on from the page
+    before. ``size`` (pt) and ``leading`` are the same on every page."""
+
+    size: float
+    leading: float
+    pages: tuple[tuple[tuple[str, str], ...], ...]
+
+
+def _leading(size: float) -> float:
+    return next(nominal for s, nominal in SIZES if s == size)
+
+
+def split_resume(
+    entries: list[tuple[str, str]],
+    *,
+    first: tuple[float, float] = (149.6, 130.0),
+    following: tuple[float, float] = CONTINUATION_BOX,
+    period_em: float = 8.4,
+    min_size: float = RESUME_MIN_PT,
+    largest: float = 12,
+) -> ResumeSplit:
+    """Lay out résumé ``entries`` ((period, text) pairs) in the 简历 box ``first`` (width,
+    height in mm) and, when they do not fit there at ``min_size``, in 续页 boxes
+    ``following``.
+
+    The largest size from ``SIZES`` (not above ``largest``, not below ``min_size``) at which
+    all lines fit page 1 wins, as ``fit`` would choose it. Otherwise the type stays at
+    ``min_size`` with its nominal leading and the lines are packed page by page: an entry
+    that does not fit the rest of a page starts the next one whole, unless it is longer
+    than a page itself, when it is cut at a line break and goes on (without its period) on
+    the next. Every page but the last keeps one line free for ``CONTINUED_MARK``. Lines are
+    counted by ``wrap``, character by character, so the split depends on the text alone."""
+
+    def text_width(size: float, box: tuple[float, float]) -> float:
+        return box[0] / (size * _PT_MM) * 0.96 - period_em
+
+    for size, nominal in SIZES:
+        if size > largest or size < min_size:
+            continue
+        width = text_width(size, first)
+        lines = sum(len(wrap(text, width)) for _period, text in entries) or 1
+        room = first[1] * 0.98
+        leading = min(nominal, math.floor(room / (lines * size * _PT_MM) * 100) / 100)
+        if leading >= min(nominal, MIN_LEADING):
+            return ResumeSplit(size, leading, (tuple(entries),))
+    size = min_size
+    leading = _leading(size)
+
+    def capacity(box: tuple[float, float]) -> int:
+        return max(2, math.floor(box[1] * 0.98 / (size * leading * _PT_MM))) - 1
+
+    width = text_width(size, first)
+    pages: list[list[tuple[str, str]]] = [[]]
+    free = capacity(first)
+    for period, text in entries:
+        lines = wrap(text, width)
+        if len(lines) > free and pages[-1] and len(lines) <= capacity(following):
+            pages.append([])
+            free = capacity(following)
+        while len(lines) > free:  # longer than what is left of an empty page
+            if free:
+                pages[-1].append((period, "".join(lines[:free])))
+                lines, period = lines[free:], ""
+            pages.append([])
+            free = capacity(following)
+        pages[-1].append((period, "".join(lines)))
+        free -= len(lines)
+    return ResumeSplit(size, leading, tuple(tuple(page) for page in pages))
+
+
 class _Fitter:
     """Applies ``fit``, names each distinct result as a CSS class (``fit1``, ``fit2``, ...
     in order of first use) and remembers the labels of the boxes whose text is cut.
@@ -142,6 +242,10 @@ class _Fitter:
         if not fits and label not in self.overflow:
             self.overflow.append(label)
         return self.rules.setdefault(style, f"fit{len(self.rules) + 1}")
+
+    def named(self, declarations: str) -> str:
+        """The class name for ``declarations`` worked out elsewhere (the 简历)."""
+        return self.rules.setdefault(declarations, f"fit{len(self.rules) + 1}")
 
     def stylesheet(self) -> dict[str, str]:
         """Class name -> its declarations, for the template's style block."""
@@ -303,7 +407,7 @@ def form_data(
         "拟免职务": values["post_to_remove"],
     }
     styles = {key: fitter(key, [text[key]], BOXES[box]) for key, box in _PAGE1_BOXES.items()}
-    birth = [month(cadre.birth_date), "(00岁)"]
+    birth = [month(cadre.birth_date), "（00岁）"]
     styles["出生年月"] = fitter("出生年月", birth, BOXES["wide"])
     education = {
         "全日制教育": _education(fitter, cadre.ft_education, cadre.ft_degree, cadre.ft_school),
@@ -313,8 +417,17 @@ def form_data(
         {"时间": entry.line[:16].rstrip(), "经历": entry.description, "line": entry.line}
         for entry in cadre.resume
     ]
-    styles["简历"] = fitter(
-        "简历", [e["经历"] for e in resume], BOXES["简历"], indent_em=RESUME_PERIOD_EM
+    split = split_resume(
+        [(e["时间"], e["经历"]) for e in resume], first=BOXES["简历"], period_em=RESUME_PERIOD_EM
+    )
+    resume_pages = [[{"时间": p, "经历": t} for p, t in page] for page in split.pages]
+    styles["简历"] = fitter.named(
+        f"font-size: {split.size}pt; line-height: {split.leading}; "
+        f"max-height: {BOXES['简历'][1]:.1f}mm"
+    )
+    styles["简历续页"] = fitter.named(
+        f"font-size: {split.size}pt; line-height: {split.leading}; "
+        f"max-height: {CONTINUATION_BOX[1]:.1f}mm"
     )
     page2 = {
         "奖惩情况": _paragraphs(cadre.rewards),
@@ -334,7 +447,9 @@ def form_data(
             "照片": photo_data_uri(cadre.photo),
             "学历学位": education,
             "简历": [entry["line"] for entry in resume],
-            "简历条目": resume,
+            "简历条目": resume_pages[0],
+            "续页": resume_pages[1:],
+            "续页标记": CONTINUED_MARK,
             "家庭主要成员": family,
             "呈报日期": long_date(values["fill_date"]),
             "计算年龄时间": month(age_date),
@@ -347,8 +462,10 @@ def form_data(
                     "relations": (PAGE2_COLUMNS[0], sum(PAGE2_COLUMNS[1:])),
                     "family": PAGE2_COLUMNS[1:],
                     "approval": APPROVAL_COLUMNS,
+                    "sheet": SHEET_COLUMNS,
                 },
                 "resume_height": f"{RESUME_HEIGHT}mm",
+                "continuation_height": f"{CONTINUATION_BOX[1]}mm",
                 "resume_period": f"{RESUME_PERIOD_EM}em",
                 "family_row_height": family_row_style,
                 "styles": styles,
