@@ -52,6 +52,10 @@ TERMS = (
     # the 年轻干部 age lines (services.roster.rules.age_line_level)
     _l("乡科级"),
     _l("县处级"),
+    # 学位 levels (services.roster.rules.degree_level), shown beside the degree as written
+    _l("学士"),
+    _l("硕士"),
+    _l("博士"),
     # the separator of a list of terms: 、 in Chinese, a comma in English
     _l("、"),
 )

@@ -34,7 +34,7 @@ def test_a_change_reads_in_words_with_labels_and_state_names(app, auditor_client
     _talk_update(app)
     html = auditor_client.get("/audit/?object_type=talk").get_data(as_text=True)
     row = html.split('data-event-id="', 2)[1]
-    assert "状态</span>：" in row and ">拟办</span> → <span" in row and ">已谈话</span>" in row
+    assert "状态</span>：" in row and ">已约谈</span> → <span" in row and ">已谈话</span>" in row
     assert "地点</span>：" in row and "（空）" in row and "三楼会议室" in row
     assert "planned" not in row and "held" not in row and "version" not in row
     assert "改名" not in html  # the filter by 谈话
@@ -57,7 +57,7 @@ def test_the_export_describes_changes_in_words(app, auditor_client):
     header = [cell.value for cell in sheet[1]]
     row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
     assert row["对象类型"] == "谈话"
-    assert row["修改内容"] == "状态：拟办 → 已谈话；地点：（空） → 三楼会议室"
+    assert row["修改内容"] == "状态：已约谈 → 已谈话；地点：（空） → 三楼会议室"
 
 
 def test_an_account_change_names_the_roles(app, admin_client, auditor_client, users):
@@ -73,7 +73,7 @@ def test_the_english_page_translates_labels_and_states(app, auditor_client):
     auditor_client.post("/auth/language", data={"lang": "en"})
     html = auditor_client.get("/audit/?object_type=talk").get_data(as_text=True)
     row = html.split('data-event-id="', 2)[1]
-    assert "拟办" not in row and "状态" not in row
+    assert "已约谈" not in row and "状态" not in row
 
 
 def test_describing_without_labels_keeps_the_keys_and_lists_values(app_ctx):

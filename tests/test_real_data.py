@@ -17,7 +17,7 @@ from cadre_app.services.roster import operations as roster
 from cadre_app.services.roster import rules
 from cadre_app.services.roster.excel import apply_import, preview_import
 from tests.test_roster_web import form_for
-from tests.workbooks import build, cadre_row
+from tests.workbooks import DEPARTMENTS, build, cadre_row
 
 TODAY = date(2026, 11, 26)
 ORG = "测试财政局"
@@ -208,10 +208,19 @@ def test_workbook_with_degrees_month_births_and_blank_staff_numbers(app_ctx, org
         },
         cadre_row(2) | {"工号": "", "学历": "本科", "学位": "经济学学士"},
     ]
-    result = preview_import(build(rows), "名册.xlsx", today=TODAY, organisation_name=ORG)
+    result = preview_import(
+        build(rows), "名册.xlsx", today=TODAY, organisation_name=ORG, create_sections=DEPARTMENTS
+    )
     assert [r.errors for r in result.rows] == [[], []]
     assert [r.staff_no for r in result.rows] == ["G00001", "G00002"]
-    apply_import(build(rows), "名册.xlsx", actor="hr1", today=TODAY, organisation_name=ORG)
+    apply_import(
+        build(rows),
+        "名册.xlsx",
+        actor="hr1",
+        today=TODAY,
+        organisation_name=ORG,
+        create_sections=DEPARTMENTS,
+    )
     first = db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == "G00001"))
     assert first.birth_date == born and first.birth_date_precision == "month"
     assert (first.ft_education, first.ft_degree, first.ft_degree_level) == (
