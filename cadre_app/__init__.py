@@ -143,7 +143,10 @@ def register_extensions(app: Flask) -> None:
         )
         if user is None:
             g.session_expired = True
-        db.session.commit()  # persists last_seen_at or the removal of an idle session
+        if db.session.dirty or db.session.deleted:
+            # persists last_seen_at or the removal of an idle session; a commit expires the
+            # user just loaded, so none when nothing was written (the page would reload it)
+            db.session.commit()
         return user
 
 

@@ -168,7 +168,7 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
 @role_required(Role.HR, Role.MANAGER, Role.CADRE)
 def profile(cadre_id: int) -> Any:
     """One cadre's record in tabs; 404 for a record the user may not see."""
-    cadre = cadre_or_404(cadre_id)
+    cadre = cadre_or_404(cadre_id, options=roster_query.PROFILE_LOADS)
     tab = request.args.get("tab", "basic")
     return render_profile(cadre, tab if tab in PROFILE_TABS else "basic")
 
