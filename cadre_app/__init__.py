@@ -113,7 +113,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     from cadre_app import models  # noqa: F401  (every table known to Alembic)
-    from cadre_app.i18n import localtime, select_locale, term, terms
+    from cadre_app.i18n import localtime, select_locale, template_gettext, term, terms
     from cadre_app.services.accounts import operations as accounts
 
     db.init_app(app)
@@ -124,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["term"] = term  # a stored Chinese value in the UI's language
     app.jinja_env.filters["terms"] = terms
+    app.context_processor(template_gettext)  # after babel.init_app: overrides its per-call ones
     limiter.init_app(app)
 
     login_manager.init_app(app)
@@ -143,7 +144,10 @@ def register_extensions(app: Flask) -> None:
         )
         if user is None:
             g.session_expired = True
-        db.session.commit()  # persists last_seen_at or the removal of an idle session
+        if db.session.dirty or db.session.deleted:
+            # persists last_seen_at or the removal of an idle session; a commit expires the
+            # user just loaded, so none when nothing was written (the page would reload it)
+            db.session.commit()
         return user
 
 

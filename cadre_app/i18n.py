@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_request_context, session
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from cadre_app import clock
 
@@ -71,3 +74,33 @@ def terms(values: Any) -> str:
     """Several terms joined the way the UI's language lists them (优秀、称职 / Excellent,
     Competent)."""
     return gettext("、").join(str(term(value)) for value in values or ())
+
+
+def template_gettext() -> dict[str, Any]:
+    """A context processor: the templates' ``_``, ``gettext`` and ``ngettext`` bound to this
+    render's catalogue, looked up once per page instead of once per string (Flask-Babel's
+    callables resolve the locale and the catalogue on every call; a page has 30-100 strings).
+    The output is that of Jinja's new-style gettext: escaped when autoescaping, and always
+    %-formatted (so ``%%`` is a literal ``%``). Macros imported without context keep using
+    the global callables, which give the same strings."""
+    translations = get_translations()
+    ugettext, ungettext = translations.ugettext, translations.ungettext
+
+    @pass_context
+    def bound_gettext(context: Context, string: str, /, **variables: Any) -> str:
+        rv = ugettext(string)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 (a catalogue string, as Jinja does)
+        return rv % variables  # type: ignore[no-any-return]
+
+    @pass_context
+    def bound_ngettext(
+        context: Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        rv = ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)  # noqa: S704 (a catalogue string, as Jinja does)
+        return rv % variables  # type: ignore[no-any-return]
+
+    return {"gettext": bound_gettext, "ngettext": bound_ngettext}

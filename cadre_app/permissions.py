@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -70,12 +70,13 @@ def may_edit_roster(user: Any) -> bool:
     return has_role(user, Role.HR)
 
 
-def cadre_or_404(cadre_id: int) -> Cadre:
+def cadre_or_404(cadre_id: int, *, options: Sequence[Any] = ()) -> Cadre:
     """The cadre if the current user may read it; 404 otherwise, so ids cannot be probed.
-    Roles that never read cadre records get 403 (a whole section of the app)."""
+    Roles that never read cadre records get 403 (a whole section of the app). ``options``:
+    loader options for what the page will read (``roster.queries.PROFILE_LOADS``)."""
     if not has_role(current_user, *ROSTER_READERS):
         abort(403)
-    cadre = db.session.get(Cadre, cadre_id)
+    cadre = db.session.get(Cadre, cadre_id, options=options)
     if cadre is None or not may_read_cadre(current_user, cadre):
         abort(404)
     return cadre

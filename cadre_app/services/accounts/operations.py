@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -142,21 +143,23 @@ def load_session(
 
     An idle session is deleted on sight. ``last_seen_at`` is written at most once a minute so
     that ordinary page views do not each cost a write; ``touch=False`` (a page asking how long
-    the session has left) never writes it, so asking does not keep the session alive.
+    the session has left) never writes it, so asking does not keep the session alive. Either
+    write is left pending in ``db.session`` for the caller to commit (the user loader commits
+    only then, so an ordinary page view costs one query and no commit).
     """
     now = now or utcnow()
-    row = db.session.get(UserSession, _token_hash(token))
+    row = db.session.get(
+        UserSession, _token_hash(token), options=[so.joinedload(UserSession.user)]
+    )  # the session and its user in one query, as every page needs both
     if row is None:
         return None
     if now - row.last_seen_at > timedelta(minutes=idle_minutes):
         db.session.delete(row)
-        db.session.flush()
         return None
     if not row.user.is_enabled:
         return None
     if touch and now - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at = now
-        db.session.flush()
     row.user.session_token = token
     return row.user
 
