@@ -6,7 +6,7 @@ young-cadre condition in SQL. Services flush; callers commit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -415,8 +415,33 @@ def delete_family_member(member: FamilyMember, *, actor: str | None) -> None:
     db.session.flush()
 
 
-def _part_changes(item: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
+def _update_part(
+    item: Any,
+    values: dict[str, Any],
+    *,
+    object_type: str,
+    summary: Callable[[], str],
+    actor: str | None,
+) -> dict[str, tuple[Any, Any]]:
+    """Write the values of a profile line (résumé line, family member) that differ, audited
+    with what they were and what they are (``summary`` is read after the change). Returns
+    what changed; nothing is written when nothing did."""
+    changes = {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
+    if not changes:
+        return {}
+    for attr, (_old, new) in changes.items():
+        setattr(item, attr, new)
+    db.session.flush()
+    audit.record(
+        "update",
+        object_type=object_type,
+        object_id=item.id,
+        summary=summary(),
+        before={k: old for k, (old, _new) in changes.items()},
+        after={k: new for k, (_old, new) in changes.items()},
+        actor_name=actor,
+    )
+    return changes
 
 
 def update_family_member(
@@ -427,23 +452,14 @@ def update_family_member(
     errors = _family_errors(values, today)
     if errors:
         raise RosterError(errors)
-    changes = _part_changes(member, values)
-    if not changes:
-        return {}
-    for attr, (_old, new) in changes.items():
-        setattr(member, attr, new)
-    db.session.flush()
     cadre = member.cadre
-    audit.record(
-        "update",
+    return _update_part(
+        member,
+        values,
         object_type="family_member",
-        object_id=member.id,
-        summary=f"{cadre.staff_no} {cadre.name}：{member.relation} {member.name}",
-        before={k: old for k, (old, _new) in changes.items()},
-        after={k: new for k, (_old, new) in changes.items()},
-        actor_name=actor,
+        summary=lambda: f"{cadre.staff_no} {cadre.name}：{member.relation} {member.name}",
+        actor=actor,
     )
-    return changes
 
 
 def _resume_errors(cadre: Cadre, values: dict[str, Any], today: date) -> list[FieldError]:
@@ -488,23 +504,14 @@ def update_resume_entry(
     errors = _resume_errors(cadre, values, today)
     if errors:
         raise RosterError(errors)
-    changes = _part_changes(entry, values)
-    if not changes:
-        return {}
     before = entry.line
-    for attr, (_old, new) in changes.items():
-        setattr(entry, attr, new)
-    db.session.flush()
-    audit.record(
-        "update",
+    return _update_part(
+        entry,
+        values,
         object_type="resume_entry",
-        object_id=entry.id,
-        summary=f"{cadre.staff_no} {cadre.name}：{before} → {entry.line}",
-        before={k: old for k, (old, _new) in changes.items()},
-        after={k: new for k, (_old, new) in changes.items()},
-        actor_name=actor,
+        summary=lambda: f"{cadre.staff_no} {cadre.name}：{before} → {entry.line}",
+        actor=actor,
     )
-    return changes
 
 
 def delete_resume_entry(entry: ResumeEntry, *, actor: str | None) -> None:
