@@ -30,7 +30,16 @@ def _contribution(name: str) -> tuple[Flask, registry.Registry]:
 
 def test_every_blueprint_package_registers_itself():
     names = blueprint_packages()
-    assert {"main", "auth", "roster", "evaluations", "talks", "records", "audit"} <= set(names)
+    assert {
+        "main",
+        "auth",
+        "roster",
+        "evaluations",
+        "talks",
+        "records",
+        "audit",
+        "training",
+    } <= set(names)
     for name in names:
         package = _package(name)
         assert callable(getattr(package, "register", None)), f"{name} has no register(app)"
@@ -63,6 +72,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("main.index", "工作台"),
         ("roster.index", "干部名册"),
         ("evaluations.index", "年度考核"),
+        ("training.index", "教育培训"),
         ("talks.index", "谈话管理"),
         ("records.batch", "批量导出"),
         ("main.me", "我的档案"),
@@ -78,7 +88,9 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
     assert whole.section("records.batch") == ("records.batch", "records.job")
     assert list(whole.object_types) == [
         *("user", "cadre", "cadre_photo", "family_member", "resume_entry", "department"),
-        *("evaluation_cycle", "evaluation", "quarterly_grade", "talk", "holiday"),
+        *("evaluation_cycle", "evaluation", "quarterly_grade"),
+        *("course", "enrolment", "lecture", "essay", "plan", "programme"),
+        *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
     ]
     assert list(whole.pdf_kinds) == ["appointment_form"]

@@ -16,6 +16,24 @@ from cadre_app.models.records import (
 from cadre_app.models.roster import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.setting import Setting
 from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Talk, TalkState
+from cadre_app.models.training import (
+    Cohort,
+    DevelopmentPlan,
+    Enrolment,
+    Essay,
+    EssayReview,
+    Lecture,
+    LectureAttendee,
+    MilestoneState,
+    PlanComment,
+    PlanCourse,
+    PlanMilestone,
+    PlanReview,
+    PlanState,
+    Programme,
+    TrainingCourse,
+    cohort_member,
+)
 from cadre_app.models.upload import ImportUpload
 
 __all__ = [
@@ -49,4 +67,20 @@ __all__ = [
     "User",
     "UserSession",
     "department_manager",
+    "Cohort",
+    "DevelopmentPlan",
+    "Enrolment",
+    "Essay",
+    "EssayReview",
+    "Lecture",
+    "LectureAttendee",
+    "MilestoneState",
+    "PlanComment",
+    "PlanCourse",
+    "PlanMilestone",
+    "PlanReview",
+    "PlanState",
+    "Programme",
+    "TrainingCourse",
+    "cohort_member",
 ]

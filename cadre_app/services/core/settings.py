@@ -22,6 +22,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def register_defaults(key: str, default: Any) -> None:
+    """A domain adds the defaults of its settings key (from its ``register``)."""
+    DEFAULTS.setdefault(key, deepcopy(default))
+
+
 def current(key: str) -> tuple[int | None, Any]:
     """(version, value) in force for ``key``; version None means the built-in default."""
     row = db.session.scalar(
