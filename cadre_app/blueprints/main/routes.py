@@ -8,9 +8,9 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from cadre_app.blueprints.main import bp
-from cadre_app.blueprints.roster.routes import PROFILE_TABS, render_profile
+from cadre_app.blueprints.roster.routes import profile_tab, render_profile
 from cadre_app.extensions import limiter
-from cadre_app.services.core import health
+from cadre_app.services.core import health, registry
 from cadre_app.services.dashboard import queries as dashboard
 
 
@@ -18,9 +18,15 @@ from cadre_app.services.dashboard import queries as dashboard
 @login_required
 def index() -> Any:
     """The dashboard: each role sees the figures of its own work."""
+    panels = [
+        (p.template, loaded)
+        for p in registry.current().panels_for(current_user.role)
+        if (loaded := p.loader(current_user)) is not None
+    ]
     return render_template(
         f"main/dashboard_{current_user.role.value}.html",
         data=dashboard.for_user(current_user),
+        panels=panels,
     )
 
 
@@ -30,8 +36,7 @@ def me() -> Any:
     """The signed-in cadre's own record; accounts without a linked cadre get 404."""
     if current_user.cadre is None:
         abort(404)
-    tab = request.args.get("tab", "basic")
-    return render_profile(current_user.cadre, tab if tab in PROFILE_TABS else "basic")
+    return render_profile(current_user.cadre, profile_tab(request.args.get("tab", "basic")))
 
 
 @bp.route("/healthz")

@@ -28,7 +28,7 @@ from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import Department, FamilyMember, ResumeEntry, Role, enums
 from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
-from cadre_app.services.core import dates, idcard
+from cadre_app.services.core import dates, idcard, registry
 from cadre_app.services.evaluations import operations as evaluation
 from cadre_app.services.evaluations import queries as evaluation_query
 from cadre_app.services.roster import operations as roster
@@ -150,12 +150,17 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
             history = [h for h in history if h["state"] not in evaluation.EDITABLE_STATES]
         for row in history:
             row["quarters"] = evaluation_query.quarterly_grades(cadre.id, row["year"])
+    contributed = registry.current().profile_tabs
+    extra = next((t for t in contributed if t.key == tab), None)
     return (
         render_template(
             "roster/profile.html",
             p=data,
             tab=tab,
-            tabs=PROFILE_TABS,
+            tabs=PROFILE_TABS + tuple(t.key for t in contributed),
+            tab_labels={t.key: t.label for t in contributed},
+            extra_tab=extra,
+            panel=extra.loader(cadre, current_user) if extra else None,
             fields=roster.FIELDS,
             revealed=revealed,
             reveal_form=RevealForm(),
@@ -178,8 +183,13 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
 def profile(cadre_id: int) -> Any:
     """One cadre's record in tabs; 404 for a record the user may not see."""
     cadre = cadre_or_404(cadre_id, options=roster_query.PROFILE_LOADS)
-    tab = request.args.get("tab", "basic")
-    return render_profile(cadre, tab if tab in PROFILE_TABS else "basic")
+    return render_profile(cadre, profile_tab(request.args.get("tab", "basic")))
+
+
+def profile_tab(asked: str) -> str:
+    """The tab asked for when it exists (the roster's own or a domain's), else 基本信息."""
+    known = PROFILE_TABS + tuple(t.key for t in registry.current().profile_tabs)
+    return asked if asked in known else "basic"
 
 
 @bp.route("/<int:cadre_id>/reveal-id", methods=["POST"])

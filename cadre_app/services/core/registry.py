@@ -14,6 +14,10 @@ blueprint (and with it its ``flask <domain> ...`` commands) and adds, through
   export, listed in ``order``;
 - PDF kinds (``add_pdf_kind``): records that batch export can print for many cadres (any object
   with a ``code``; today ``services.records.data.CadreRecord``);
+- profile tabs (``add_profile_tab``): a tab of the cadre's profile (``/cadres/<id>`` and
+  ``/me``) with a template and a loader ``(cadre, user) -> dict`` giving its context;
+- dashboard panels (``add_dashboard_panel``): a card on the dashboard of some roles, with a
+  template and a loader ``(user) -> dict | None`` (None: nothing to show);
 - audit field labels (``add_field_labels``): for each audit object type the domain owns, the
   label of each key its before/after snapshots hold, and labels of stored values (a talk's
   ``state`` ``held`` is 已谈话), so the audit page describes a change in words.
@@ -53,6 +57,28 @@ def _resolve(source: LabelSource) -> Mapping[Any, Any]:
     return source() if callable(source) else source
 
 
+@dataclass(frozen=True)
+class ProfileTab:
+    """A tab of the cadre profile contributed by a domain."""
+
+    key: str  # ?tab=<key>
+    label: str  # msgid
+    template: str  # included with ``panel`` = loader(cadre, user)
+    loader: Callable[[Any, Any], Mapping[str, Any]]
+    order: int
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A card a domain shows on the dashboards of ``roles``."""
+
+    key: str
+    template: str  # included with ``panel`` = loader(user)
+    loader: Callable[[Any], Mapping[str, Any] | None]
+    roles: tuple[Any, ...]
+    order: int
+
+
 @dataclass
 class Registry:
     """The menu entries, audit object types and PDF kinds of one app."""
@@ -64,6 +90,8 @@ class Registry:
     _field_labels: dict[str, tuple[LabelSource, dict[str, LabelSource]]] = field(
         default_factory=dict
     )
+    _profile_tabs: list[ProfileTab] = field(default_factory=list)
+    _panels: list[DashboardPanel] = field(default_factory=list)
 
     # --- contributing (from a blueprint package's register(app)) ----------------------------
 
@@ -115,7 +143,40 @@ class Registry:
             raise ValueError(f"audit field labels of {object_type} registered twice")
         self._field_labels[object_type] = (labels, dict(values or {}))
 
+    def add_profile_tab(
+        self,
+        key: str,
+        label: str,
+        template: str,
+        loader: Callable[[Any, Any], Mapping[str, Any]],
+        *,
+        order: int,
+    ) -> None:
+        if any(t.key == key for t in self._profile_tabs):
+            raise ValueError(f"profile tab {key} registered twice")
+        self._profile_tabs.append(ProfileTab(key, label, template, loader, order))
+
+    def add_dashboard_panel(
+        self,
+        key: str,
+        template: str,
+        loader: Callable[[Any], Mapping[str, Any] | None],
+        roles: tuple[Any, ...],
+        *,
+        order: int,
+    ) -> None:
+        if any(p.key == key for p in self._panels):
+            raise ValueError(f"dashboard panel {key} registered twice")
+        self._panels.append(DashboardPanel(key, template, loader, tuple(roles), order))
+
     # --- reading ----------------------------------------------------------------------------
+
+    @property
+    def profile_tabs(self) -> list[ProfileTab]:
+        return sorted(self._profile_tabs, key=lambda t: t.order)
+
+    def panels_for(self, role: Any) -> list[DashboardPanel]:
+        return sorted((p for p in self._panels if role in p.roles), key=lambda p: p.order)
 
     @property
     def menu(self) -> list[MenuEntry]:
