@@ -1,7 +1,20 @@
-"""Training (教育培训) under ``/training``: courses, participants, attendance, the 学时 ledger,
-settings and the workbook (routes.py), 业务微讲座 (lecture_routes.py), 策论 (essay_routes.py),
-development plans (plan_routes.py), the programme and its cohorts (programme_routes.py);
-``flask training ...`` (cli.py)."""
+"""Training (教育培训) under ``/training``. One module per part, each with its routes and, when
+it has them, its contributions:
+
+- routes.py: courses, participants, attendance, external records, settings;
+- hours_routes.py: the 学时 ledger (organisation table, chart, workbook);
+- import_routes.py: the 培训记录 workbook (upload → preview → confirm);
+- lecture_routes.py: 业务微讲座; essay_routes.py: 策论 and their reviews;
+- plan_routes.py: development plans (个人培养计划), mentors;
+- programme_routes.py: the programme (五航工程) and its cohorts;
+- cli.py: ``flask training ...`` (commands in hours_cli.py and import_cli.py).
+
+A part module may define ``contribute(contributions)`` (dashboard panels, audit field labels)
+and ``profile_section(cadre, user) -> dict | None`` with ``PROFILE_SECTION = (template,
+order)``: its part of the profile's 教育培训 tab (``/cadres/<id>?tab=training``, ``/me``).
+"""
+
+from typing import Any
 
 from flask import Blueprint, Flask
 
@@ -11,12 +24,24 @@ from cadre_app.services.training import rules
 
 bp = Blueprint("training", __name__)
 
-from cadre_app.blueprints.training import (  # noqa: E402,F401
+from cadre_app.blueprints.training import (  # noqa: E402
     essay_routes,
+    hours_routes,
+    import_routes,
     lecture_routes,
     plan_routes,
     programme_routes,
     routes,
+)
+
+PARTS = (
+    routes,
+    hours_routes,
+    import_routes,
+    lecture_routes,
+    essay_routes,
+    plan_routes,
+    programme_routes,
 )
 
 
@@ -41,3 +66,24 @@ def register(app: Flask) -> None:
         },
         order=35,
     )
+    contributions.add_profile_tab(
+        "training", "教育培训", "training/profile_tab.html", profile_tab, order=50
+    )
+    for part in PARTS:
+        contribute = getattr(part, "contribute", None)
+        if contribute is not None:
+            contribute(contributions)
+
+
+def profile_tab(cadre: Any, user: Any) -> dict[str, Any]:
+    """The profile's 教育培训 tab: each part's section, in the parts' order."""
+    sections = []
+    for part in PARTS:
+        load = getattr(part, "profile_section", None)
+        if load is None:
+            continue
+        template, order = part.PROFILE_SECTION
+        context = load(cadre, user)
+        if context is not None:
+            sections.append((order, template, context))
+    return {"sections": [(template, context) for _o, template, context in sorted(sections)]}

@@ -1,0 +1,3 @@
+"""import_routes of the training blueprint (to be built)."""
+
+from cadre_app.blueprints.training import bp  # noqa: F401
