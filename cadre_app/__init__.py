@@ -185,7 +185,8 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def make_session_permanent() -> None:
-        session.permanent = True  # PERMANENT_SESSION_LIFETIME bounds the cookie too
+        if not session.permanent:  # setting it marks the session modified (a new cookie)
+            session.permanent = True  # PERMANENT_SESSION_LIFETIME bounds the cookie too
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -26,6 +26,8 @@ class Config:
     SESSION_COOKIE_SECURE = False  # set True (CADRE_SESSION_COOKIE_SECURE=true) behind HTTPS
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
+    #: ... but an unchanged cookie is re-signed only once it is this old (security.py).
+    SESSION_REFRESH_SECONDS = 60
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 

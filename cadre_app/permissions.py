@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
+from markupsafe import Markup  # noqa: TC002 (the cache's type)
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Role, Talk
@@ -136,11 +137,31 @@ def nav_active(endpoint: str, current: str | None, entries: list[tuple[str, str]
     return current.startswith(registry.current().section(endpoint))
 
 
+def nav_html(user: Any) -> Markup:
+    """The navigation bar's entries for ``user`` on the page in progress, as HTML: rendered
+    the first time a role asks for a page in a language, then kept for the app's life (the
+    menu is fixed when the app is built; an entry depends only on the role, the language,
+    the page it marks active and the URL prefix the app is served under). Saves every page
+    the loop of ``nav_active``, ``url_for`` and a translation per entry."""
+    from flask import current_app, request
+    from flask_babel import get_locale
+
+    role = user.role if getattr(user, "is_authenticated", False) else None
+    key = (request.script_root, str(get_locale()), role, request.endpoint)
+    cache: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault("nav_html", {})
+    html = cache.get(key)
+    if html is None:
+        macros = current_app.jinja_env.get_template("_macros/nav.html").module
+        html = cache[key] = macros.nav_items(nav_for(user), request.endpoint)
+    return html
+
+
 def register_template_helpers(app: Any) -> None:
     """Expose the checks to Jinja so templates hide what a role may not use."""
     app.jinja_env.globals.update(
         has_role=has_role,
         nav_for=nav_for,
+        nav_html=nav_html,
         nav_active=nav_active,
         Role=Role,
         may_edit_roster=may_edit_roster,

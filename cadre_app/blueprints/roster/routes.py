@@ -140,8 +140,22 @@ def _link_around(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
     return before, after
 
 
+def _tab_forms(tab: str) -> dict[str, Any]:
+    """The forms of the tab shown, for HR (the only role that writes here); none for the
+    others, nor for the tabs not shown."""
+    if current_user.role is not Role.HR:
+        return {}
+    if tab == "basic":
+        return {"reveal_form": RevealForm(), "photo_form": PhotoForm()}
+    if tab == "family":
+        return {"family_form": FamilyForm()}
+    if tab == "resume":
+        return {"resume_form": ResumeForm()}
+    return {}
+
+
 def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status: int = 200) -> Any:
-    data = roster.profile(cadre, on=clock.today())
+    data = roster.profile(cadre, on=clock.today(), lists=(tab,))
     history = []
     if tab == "evaluation":
         history = evaluation_query.history_for(cadre.id)
@@ -163,16 +177,12 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
             panel=extra.loader(cadre, current_user) if extra else None,
             fields=roster.FIELDS,
             revealed=revealed,
-            reveal_form=RevealForm(),
-            delete_form=EmptyForm(),
-            photo_form=PhotoForm(),
-            family_form=FamilyForm(),
-            resume_form=ResumeForm(),
             editable=current_user.role is Role.HR,
             history=history,
             tab_base=url_for("main.me")
             if request.endpoint == "main.me"
             else url_for("roster.profile", cadre_id=cadre.id),
+            **_tab_forms(tab),
         ),
         status,
     )
@@ -182,8 +192,9 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
 @role_required(Role.HR, Role.MANAGER, Role.CADRE)
 def profile(cadre_id: int) -> Any:
     """One cadre's record in tabs; 404 for a record the user may not see."""
-    cadre = cadre_or_404(cadre_id, options=roster_query.PROFILE_LOADS)
-    return render_profile(cadre, profile_tab(request.args.get("tab", "basic")))
+    tab = profile_tab(request.args.get("tab", "basic"))
+    cadre = cadre_or_404(cadre_id, options=roster_query.profile_loads(tab))
+    return render_profile(cadre, tab)
 
 
 def profile_tab(asked: str) -> str:

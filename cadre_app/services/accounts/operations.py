@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -136,6 +135,13 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None, idle_mi
     return token
 
 
+_SESSION_AND_USER = (
+    sa.select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == sa.bindparam("token_hash"))
+)
+
+
 def load_session(
     token: str, *, idle_minutes: int, now: datetime | None = None, touch: bool = True
 ) -> User | None:
@@ -148,11 +154,12 @@ def load_session(
     only then, so an ordinary page view costs one query and no commit).
     """
     now = now or utcnow()
-    row = db.session.get(
-        UserSession, _token_hash(token), options=[so.joinedload(UserSession.user)]
-    )  # the session and its user in one query, as every page needs both
-    if row is None:
+    # the session and its user in one query, as every page needs both; a statement built
+    # once, with both rows as plain entities (half the cost of ``get`` with a joinedload)
+    found = db.session.execute(_SESSION_AND_USER, {"token_hash": _token_hash(token)}).first()
+    if found is None:
         return None
+    row = found[0]  # row.user is the User of the same row, from the identity map
     if now - row.last_seen_at > timedelta(minutes=idle_minutes):
         db.session.delete(row)
         return None

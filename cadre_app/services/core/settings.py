@@ -27,11 +27,17 @@ def register_defaults(key: str, default: Any) -> None:
     DEFAULTS.setdefault(key, deepcopy(default))
 
 
+_CURRENT = (
+    sa.select(Setting.id, Setting.value)
+    .where(Setting.key == sa.bindparam("key"))
+    .order_by(Setting.id.desc())
+    .limit(1)
+)
+
+
 def current(key: str) -> tuple[int | None, Any]:
     """(version, value) in force for ``key``; version None means the built-in default."""
-    row = db.session.scalar(
-        sa.select(Setting).where(Setting.key == key).order_by(Setting.id.desc()).limit(1)
-    )
+    row = db.session.execute(_CURRENT, {"key": key}).first()  # columns, not an ORM object
     if row is None:
         return None, deepcopy(DEFAULTS[key])
     return row.id, row.value

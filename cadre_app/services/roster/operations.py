@@ -6,7 +6,7 @@ young-cadre condition in SQL. Services flush; callers commit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date
 from typing import Any
 
@@ -538,12 +538,16 @@ def reveal_id_number(cadre: Cadre) -> str | None:
     return cadre.id_number
 
 
-def profile(cadre: Cadre, *, on: date) -> dict[str, Any]:
-    """Plain data for the profile page (and later the PDF forms)."""
+def profile(
+    cadre: Cadre, *, on: date, lists: Collection[str] = ("family", "resume")
+) -> dict[str, Any]:
+    """Plain data for the profile page (and later the PDF forms); of the lists, only those
+    named in ``lists`` ("family", "resume"): a tab not showing them does not read them."""
     lines = settings.value("young_cadre_age_lines")
-    return {
+    values = snapshot(cadre)
+    data = {
         "id": cadre.id,
-        "values": snapshot(cadre),
+        "values": values,
         "id_number_masked": idcard.mask(cadre.id_number),
         "department": cadre.department.name,
         "age": age_on(cadre.birth_date, on),
@@ -558,12 +562,12 @@ def profile(cadre: Cadre, *, on: date) -> dict[str, Any]:
         "updated_by": cadre.updated_by,
         "has_photo": cadre.photo is not None,
         "shown_dates": {
-            attr: dates.shown(value)
-            for attr, value in snapshot(cadre).items()
-            if isinstance(value, date)
+            attr: dates.shown(value) for attr, value in values.items() if isinstance(value, date)
         },
         "degree_levels": {a: getattr(cadre, level) for a, level in DEGREE_LEVEL_ATTRS.items()},
-        "family": [
+    }
+    if "family" in lists:
+        data["family"] = [
             {
                 "id": m.id,
                 "relation": m.relation,
@@ -573,6 +577,7 @@ def profile(cadre: Cadre, *, on: date) -> dict[str, Any]:
                 "employer_and_post": m.employer_and_post,
             }
             for m in cadre.family
-        ],
-        "resume": [{"id": e.id, "line": e.line} for e in cadre.resume],
-    }
+        ]
+    if "resume" in lists:
+        data["resume"] = [{"id": e.id, "line": e.line} for e in cadre.resume]
+    return data

@@ -22,13 +22,23 @@ from cadre_app.services.roster import operations as roster
 
 #: Loader options for a cadre's profile (``operations.profile``): the section and whether there
 #: is a photo joined to the cadre (not the photo's bytes, up to 2 MB, which the page does not
-#: show inline), family and résumé in one query each, instead of four lazy loads.
+#: show inline) in one query; a tab listing family or résumé adds that list in one query
+#: (``profile_loads``), the other tabs do not read them.
 PROFILE_LOADS = (
     so.joinedload(Cadre.department),
     so.joinedload(Cadre.photo).load_only(CadrePhoto.cadre_id),
-    so.selectinload(Cadre.family),
-    so.selectinload(Cadre.resume),
 )
+PROFILE_LIST_LOADS = {
+    "family": so.selectinload(Cadre.family),
+    "resume": so.selectinload(Cadre.resume),
+}
+
+
+def profile_loads(tab: str) -> tuple[Any, ...]:
+    """The loader options of the profile's ``tab``: PROFILE_LOADS, and its list if it has one."""
+    extra = PROFILE_LIST_LOADS.get(tab)
+    return (*PROFILE_LOADS, extra) if extra is not None else PROFILE_LOADS
+
 
 SORTS = ("staff_no", "name", "age", "rank", "department")
 PER_PAGE_CHOICES = (20, 50, 100)
