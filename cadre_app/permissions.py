@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
 from markupsafe import Markup  # noqa: TC002 (the cache's type)
@@ -71,13 +72,21 @@ def may_edit_roster(user: Any) -> bool:
     return has_role(user, Role.HR)
 
 
+@cache
+def _cadre_statement(options: tuple[Any, ...]) -> sa.Select[tuple[Cadre]]:
+    return sa.select(Cadre).options(*options).where(Cadre.id == sa.bindparam("id"))
+
+
 def cadre_or_404(cadre_id: int, *, options: Sequence[Any] = ()) -> Cadre:
     """The cadre if the current user may read it; 404 otherwise, so ids cannot be probed.
     Roles that never read cadre records get 403 (a whole section of the app). ``options``:
     loader options for what the page will read (``roster.queries.PROFILE_LOADS``)."""
     if not has_role(current_user, *ROSTER_READERS):
         abort(403)
-    cadre = db.session.get(Cadre, cadre_id, options=options)
+    if options:  # a statement built once per set of options (``get`` builds one a call)
+        cadre = db.session.execute(_cadre_statement(tuple(options)), {"id": cadre_id}).scalar()
+    else:
+        cadre = db.session.get(Cadre, cadre_id)
     if cadre is None or not may_read_cadre(current_user, cadre):
         abort(404)
     return cadre

@@ -28,13 +28,16 @@ class Role(enum.StrEnum):
     def label(self) -> str:
         from flask_babel import gettext as _
 
-        return {
-            Role.ADMIN: _("系统管理员"),
-            Role.HR: _("组织人事处"),
-            Role.MANAGER: _("领导"),
-            Role.CADRE: _("干部"),
-            Role.AUDITOR: _("安全审计员"),
-        }[self]
+        # one look-up, not five (every page shows the user's role)
+        if self is Role.ADMIN:
+            return _("系统管理员")
+        if self is Role.HR:
+            return _("组织人事处")
+        if self is Role.MANAGER:
+            return _("领导")
+        if self is Role.CADRE:
+            return _("干部")
+        return _("安全审计员")
 
 
 class User(UserMixin, db.Model):

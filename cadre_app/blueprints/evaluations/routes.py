@@ -95,11 +95,19 @@ def _link_around(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
     return before, after
 
 
+_SCORES = ("ordinary", "democratic", "leader", "total")
+
+
 def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
     rows, section, visible = _visible_rows(cycle)
     attention = evaluation_query.attention_cadres(cycle.year, [r["cadre_id"] for r in rows])
     for row in rows:
         row["attention"] = row["cadre_id"] in attention
+        # the four scores as shown ('%.2f', as the template's format filter gave them): one
+        # Python format a cell instead of a Jinja filter call
+        for key in _SCORES:
+            value = row[key]
+            row[f"{key}_shown"] = "%.2f" % value if value is not None else None  # noqa: UP031
     counts = evaluation_query.distribution(rows)
     scoped = section is not None or visible is not None  # the chart's rows, not the bureau's
     quota = (
@@ -107,8 +115,8 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
         if scoped
         else evaluation.quota_check(cycle)
     )
-    departments = db.session.scalars(
-        db.select(Department)
+    departments = db.session.execute(  # id and name rows for the filter, not ORM objects
+        db.select(Department.id, Department.name)
         .where(Department.id.in_(visible) if visible is not None else db.true())
         .order_by(Department.sort_order, Department.name)
     ).all()

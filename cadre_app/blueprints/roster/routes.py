@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app import clock
@@ -81,6 +84,16 @@ def _age_band(low: int | None, high: int | None) -> dict[str, int | None]:
     return {"age_min": low, "age_max": high}
 
 
+def _department_options(ids: list[int] | None) -> list[Any]:
+    """The sections of the filter's list: id and name rows, not ORM objects."""
+    stmt = sa.select(Department.id, Department.name).order_by(
+        Department.sort_order, Department.name
+    )
+    if ids is not None:
+        stmt = stmt.where(Department.id.in_(ids or [-1]))
+    return list(db.session.execute(stmt))
+
+
 def _departments(ids: list[int] | None) -> list[Department]:
     stmt = sa.select(Department).order_by(Department.sort_order, Department.name)
     if ids is not None:
@@ -123,7 +136,7 @@ def index() -> Any:
         "roster/index.html",
         page=result,
         filters=filters,
-        departments=_departments(visible),
+        departments=_department_options(visible),
         ranks=enums.RANK_LADDER,
         political_statuses=enums.POLITICAL_STATUSES,
         args={k: v for k, v in request.args.items() if k != "page"},
@@ -138,6 +151,13 @@ def _link_around(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
     marker = 987654321
     before, _sep, after = url_for(endpoint, **values, **{key: marker}).partition(str(marker))
     return before, after
+
+
+@cache
+def _field_labels(locale: str) -> dict[str, Markup]:
+    """The profile's field labels in ``locale`` (the request's): resolved once per language
+    for the process, not 28 lazy strings on each page. Markup, as the lazy strings were."""
+    return {f.attr: Markup(str(f.label)) for f in roster.FIELDS}  # noqa: S704 (catalogue text)
 
 
 def _tab_forms(tab: str) -> dict[str, Any]:
@@ -176,6 +196,7 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
             extra_tab=extra,
             panel=extra.loader(cadre, current_user) if extra else None,
             fields=roster.FIELDS,
+            labels=_field_labels(str(get_locale())),
             revealed=revealed,
             editable=current_user.role is Role.HR,
             history=history,

@@ -28,16 +28,16 @@ PROFILE_LOADS = (
     so.joinedload(Cadre.department),
     so.joinedload(Cadre.photo).load_only(CadrePhoto.cadre_id),
 )
-PROFILE_LIST_LOADS = {
-    "family": so.selectinload(Cadre.family),
-    "resume": so.selectinload(Cadre.resume),
+_PROFILE_TAB_LOADS = {
+    "family": (*PROFILE_LOADS, so.selectinload(Cadre.family)),
+    "resume": (*PROFILE_LOADS, so.selectinload(Cadre.resume)),
 }
 
 
 def profile_loads(tab: str) -> tuple[Any, ...]:
-    """The loader options of the profile's ``tab``: PROFILE_LOADS, and its list if it has one."""
-    extra = PROFILE_LIST_LOADS.get(tab)
-    return (*PROFILE_LOADS, extra) if extra is not None else PROFILE_LOADS
+    """The loader options of the profile's ``tab``: PROFILE_LOADS, and its list if it has one
+    (the same tuple for the same tab: permissions.cadre_or_404 keeps a statement per tuple)."""
+    return _PROFILE_TAB_LOADS.get(tab, PROFILE_LOADS)
 
 
 SORTS = ("staff_no", "name", "age", "rank", "department")
@@ -113,11 +113,15 @@ def _conditions(filters: RosterFilters, visible_departments: list[int] | None) -
     return conditions
 
 
+#: The ladder's order of a rank (built once: a CASE is costly to build and to key).
+_RANK_ORDER = sa.case(
+    {rank: i for i, rank in enumerate(enums.RANK_LADDER)}, value=Cadre.rank, else_=-1
+)
+
+
 def _order(filters: RosterFilters) -> list[Any]:
     """The full ORDER BY of a sort, for one query (fine when few rows match)."""
-    rank_order = sa.case(
-        {rank: i for i, rank in enumerate(enums.RANK_LADDER)}, value=Cadre.rank, else_=-1
-    )
+    rank_order = _RANK_ORDER
     keys = {
         "staff_no": [Cadre.staff_no],
         # by pinyin, syllable by syllable then tone (services.core.names.NameKeys)
@@ -181,6 +185,20 @@ def _select(columns: list[Any]) -> sa.Select[Any]:
     return sa.select(*columns).join(Department, Department.id == Cadre.department_id)
 
 
+_LIST_COLUMNS = [
+    Cadre.id,
+    Cadre.staff_no,
+    Cadre.name,
+    Cadre.gender,
+    Cadre.birth_date,
+    Cadre.political_status,
+    Cadre.position_title,
+    Cadre.rank,
+    Cadre.leadership_level,
+    Department.name.label("department"),
+]
+
+
 def list_cadres(filters: RosterFilters, *, visible_departments: list[int] | None) -> RosterPage:
     """One page of the roster. ``visible_departments`` None means every section (HR)."""
     conditions = _conditions(filters, visible_departments)
@@ -189,18 +207,7 @@ def list_cadres(filters: RosterFilters, *, visible_departments: list[int] | None
     page = min(max(1, filters.page), max(1, ceil(total / per_page)))
     if filters.sort not in SORTS:
         filters.sort = "department"
-    columns = [
-        Cadre.id,
-        Cadre.staff_no,
-        Cadre.name,
-        Cadre.gender,
-        Cadre.birth_date,
-        Cadre.political_status,
-        Cadre.position_title,
-        Cadre.rank,
-        Cadre.leadership_level,
-        Department.name.label("department"),
-    ]
+    columns = _LIST_COLUMNS
     offset = (page - 1) * per_page
     if filters.sort in ("department", "rank") and total > GROUPED_PAGING_FROM:
         fetched = _grouped_rows(filters, conditions, offset, per_page, columns)
