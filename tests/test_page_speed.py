@@ -1,0 +1,232 @@
+"""What the pages stopped doing on every request (issue 10, item 21: pages within 1.5 x a bare
+page) must not change what they show: the navigation kept per role, language and page, the
+session cookie re-signed once a minute, the profile's forms and lists only on their tab."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from cadre_app.extensions import db
+from cadre_app.models import FamilyMember, ResumeEntry, Role, User
+from cadre_app.permissions import nav_for
+from tests.conftest import login
+
+NAV = re.compile(r'<ul class="navbar-nav me-auto">(.*?)</ul>', re.S)
+NAV_LINK = re.compile(
+    r'<a class="nav-link( active)?"\s*(?:aria-current="page")?\s*href="([^"]+)">([^<]+)</a>'
+)
+
+
+def _nav(html: str) -> list[tuple[bool, str, str]]:
+    """(active, href, label) of each navigation entry of a page."""
+    found = NAV.search(html)
+    assert found, "no navigation bar"
+    return [(bool(a), href, label) for a, href, label in NAV_LINK.findall(found.group(1))]
+
+
+def _expected(app: Flask, role: Role) -> list[str]:
+    """The hrefs the role's navigation should hold, worked out without the cache."""
+
+    class Someone:
+        is_authenticated = True
+
+    someone = Someone()
+    someone.role = role  # type: ignore[attr-defined]
+    with app.test_request_context():
+        from flask import url_for
+
+        return [url_for(endpoint) for endpoint, _label in nav_for(someone)]
+
+
+def _client(app: Flask, user: User, lang: str | None = None) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, user.username).status_code == 302
+    if lang:
+        client.post("/auth/language", data={"lang": lang, "next": "/"})
+    return client
+
+
+@pytest.fixture
+def fresh_nav(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[object, object]:
+    """An empty navigation cache for this test (the tests share one app)."""
+    cache: dict[object, object] = {}
+    monkeypatch.setitem(app.extensions, "nav_html", cache)
+    return cache
+
+
+def test_navigation_is_each_roles_own_whatever_rendered_first(
+    app: Flask, users: dict[str, User], fresh_nav: dict[object, object]
+) -> None:
+    """The kept navigation of one role never shows for another: every role, asked in turn on
+    the same app (so the cache holds the others' menus), gets exactly its own entries; HR's
+    again after the others."""
+    seen = {}
+    for name in ("hr", "cadre", "manager", "admin", "auditor", "hr"):
+        user = users[name]
+        html = _client(app, user).get("/").get_data(as_text=True)
+        hrefs = [href for _active, href, _label in _nav(html)]
+        assert hrefs == _expected(app, user.role), name
+        seen[name] = hrefs
+    assert "/cadres/" in seen["hr"] and "/cadres/" not in seen["cadre"]
+    assert seen["admin"] != seen["hr"] != seen["auditor"]
+    assert len(fresh_nav) == 5  # one per role (same page, same language)
+
+
+def test_navigation_follows_the_language_and_the_page(app: Flask, users: dict[str, User]) -> None:
+    """Chinese, then English on the same client: the entries in each language; the entry of
+    the page shown marked active, another page another entry."""
+    client = _client(app, users["hr"])
+    zh = _nav(client.get("/").get_data(as_text=True))
+    assert ("干部名册" in [label for _a, _h, label in zh]) and all(
+        not re.search(r"[A-Za-z]{3}", label) for _a, _h, label in zh
+    )
+    client.post("/auth/language", data={"lang": "en", "next": "/"})
+    en = _nav(client.get("/").get_data(as_text=True))
+    assert [h for _a, h, _l in en] == [h for _a, h, _l in zh]
+    assert "Roster" in " ".join(label for _a, _h, label in en), en
+    assert not any(re.search(r"[\u4e00-\u9fff]", label) for _a, _h, label in en), en
+    roster = _nav(client.get("/cadres/").get_data(as_text=True))
+    assert [h for active, h, _l in roster if active] == ["/cadres/"]
+    assert [h for active, h, _l in en if active] == ["/"]
+    client.post("/auth/language", data={"lang": "zh_Hans_CN", "next": "/"})
+    assert _nav(client.get("/").get_data(as_text=True)) == zh
+
+
+def test_navigation_built_once_per_role_language_and_page(
+    app: Flask,
+    users: dict[str, User],
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_nav: dict[object, object],
+) -> None:
+    """The second request of the same page builds no navigation (nav_for not called)."""
+    client = _client(app, users["hr"])
+    client.get("/cadres/")
+    calls = []
+    real = nav_for
+
+    def counting(user: object) -> object:
+        calls.append(user)
+        return real(user)
+
+    monkeypatch.setattr("cadre_app.permissions.nav_for", counting)
+    client.get("/cadres/")
+    assert calls == []
+    client.get("/talks/")  # another page: built once for it
+    assert len(calls) == 1
+
+
+def _set_cookie(response: object) -> str | None:
+    return response.headers.get("Set-Cookie")  # type: ignore[attr-defined]
+
+
+def test_unchanged_session_cookie_is_resigned_once_a_minute(
+    app: Flask, users: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page right after signing in does not re-sign the cookie; once it is older than
+    SESSION_REFRESH_SECONDS it does (its expiry pushed back); a change to the session (the
+    language) always does."""
+    client = _client(app, users["hr"])
+    client.get("/cadres/")  # the first page puts the CSRF token in the session: a new cookie
+    assert _set_cookie(client.get("/cadres/")) is None
+    client.post("/auth/language", data={"lang": "en", "next": "/"})
+    response = client.post("/auth/language", data={"lang": "zh_Hans_CN", "next": "/"})
+    assert "cadre_session=" in (_set_cookie(response) or "")
+    monkeypatch.setitem(app.config, "SESSION_REFRESH_SECONDS", 0)
+    cookie = _set_cookie(client.get("/cadres/")) or ""
+    assert "cadre_session=" in cookie and "Expires=" in cookie and "HttpOnly" in cookie
+
+
+def test_a_session_cookie_never_refreshed_still_signs_in(
+    app: Flask, users: dict[str, User]
+) -> None:
+    """Pages without a Set-Cookie keep the session: the same cookie works page after page."""
+    client = _client(app, users["hr"])
+    client.get("/cadres/")
+    for _ in range(3):
+        response = client.get("/cadres/")
+        assert response.status_code == 200
+        assert _set_cookie(response) is None
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if "SAVEPOINT" not in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def profile_with_lists(app: Flask, org: dict[str, int]) -> int:
+    cadre_id = org["own_cadre"]
+    with app.app_context():
+        db.session.add_all(
+            [
+                FamilyMember(cadre_id=cadre_id, relation="父亲", name="李某", sort_order=0),
+                ResumeEntry(cadre_id=cadre_id, start=date(2017, 7, 1), description="某局科员"),
+            ]
+        )
+        db.session.commit()
+    return cadre_id
+
+
+def test_profile_reads_family_and_resume_only_on_their_tabs(
+    hr_client: FlaskClient, profile_with_lists: int, statements: list[str]
+) -> None:
+    url = f"/cadres/{profile_with_lists}"
+    pages: dict[str, tuple[str, list[str]]] = {}
+    for tab in ("basic", "family", "resume", "evaluation"):
+        statements.clear()
+        html = hr_client.get(f"{url}?tab={tab}").get_data(as_text=True)
+        pages[tab] = (html, list(statements))
+    reads: Callable[[str, str], int] = lambda tab, table: len(  # noqa: E731
+        [s for s in pages[tab][1] if f"FROM {table}" in s]
+    )
+    assert reads("basic", "family_member") == reads("basic", "resume_entry") == 0
+    assert reads("evaluation", "family_member") == reads("evaluation", "resume_entry") == 0
+    assert reads("family", "family_member") == 1 and reads("family", "resume_entry") == 0
+    assert reads("resume", "resume_entry") == 1 and reads("resume", "family_member") == 0
+    assert "李某" in pages["family"][0] and "某局科员" in pages["resume"][0]
+    assert "李某" not in pages["basic"][0]
+
+
+def test_profile_builds_the_forms_of_the_tab_shown(
+    login_as: Callable[[str], FlaskClient], org: dict[str, int]
+) -> None:
+    """HR: the reveal and photo forms on 基本信息, the add form on 简历 and on 家庭成员, each
+    only there; a manager: none (read-only)."""
+    url = f"/cadres/{org['own_cadre']}"
+    hr = login_as("hr")
+    basic = hr.get(url).get_data(as_text=True)
+    assert "/reveal-id" in basic and 'name="photo"' in basic
+    assert f"{url}/family" not in basic and f"{url}/resume" not in basic
+    family = hr.get(f"{url}?tab=family").get_data(as_text=True)
+    assert f'action="{url}/family"' in family and "/reveal-id" not in family
+    resume = hr.get(f"{url}?tab=resume").get_data(as_text=True)
+    assert f'action="{url}/resume"' in resume and 'name="photo"' not in resume
+    manager = login_as("manager").get(url).get_data(as_text=True)
+    assert "/reveal-id" not in manager and 'name="photo"' not in manager
+
+
+def test_profile_labels_in_each_language(hr_client: FlaskClient, org: dict[str, int]) -> None:
+    """The field labels, kept per language, follow a language switch."""
+    url = f"/cadres/{org['own_cadre']}"
+    assert '<dt class="col-sm-3 col-lg-2">出生日期</dt>' in hr_client.get(url).get_data(True)
+    hr_client.post("/auth/language", data={"lang": "en", "next": "/"})
+    english = hr_client.get(url).get_data(as_text=True)
+    assert "出生日期</dt>" not in english
+    assert re.search(r'<dt class="col-sm-3 col-lg-2">Date of birth</dt>', english), english[:0]
