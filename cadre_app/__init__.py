@@ -112,7 +112,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from cadre_app import models  # noqa: F401  (every table known to Alembic)
+    from cadre_app import (
+        layout,
+        models,  # noqa: F401  (every table known to Alembic)
+    )
     from cadre_app.i18n import localtime, select_locale, template_gettext, term, terms
     from cadre_app.services.accounts import operations as accounts
 
@@ -125,6 +128,7 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.filters["term"] = term  # a stored Chinese value in the UI's language
     app.jinja_env.filters["terms"] = terms
     app.context_processor(template_gettext)  # after babel.init_app: overrides its per-call ones
+    layout.register(app)
     limiter.init_app(app)
 
     login_manager.init_app(app)
