@@ -34,6 +34,12 @@ WRAPPED = [
     ("cadre_app.permissions", "cadre_or_404"),
     ("cadre_app.services.core.settings", "value"),
     ("flask.app", "Flask.do_teardown_request"),
+    ("cadre_app.services.evaluations.operations", "get_cycle"),
+    ("cadre_app.services.core.charts", "bar_rows"),
+    ("cadre_app.services.evaluations.queries", "distribution"),
+    ("cadre_app.services.evaluations.queries", "quota_of"),
+    ("cadre_app.services.evaluations.rules", "cycle_steps"),
+    ("cadre_app.models.talks", "TalkState.labels"),
     ("flask.app", "Flask.do_teardown_appcontext"),
 ]
 
@@ -58,6 +64,7 @@ def wrap(module_name: str, qualname: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--page", default=None)
     args = parser.parse_args()
     app = bench_app("bench-timing-")
     section, cadre_id = populate(app, 2000, 10)
@@ -72,6 +79,8 @@ def main() -> None:
         "profile": (f"/cadres/{cadre_id}", f"/profile/{cadre_id}"),
     }
     for page, (url, bare_url) in pages.items():
+        if args.page and page != args.page:
+            continue
         for _ in range(5):
             client.get(url)
             bare.get(bare_url)
@@ -83,6 +92,8 @@ def main() -> None:
             elapsed = (time.perf_counter() - start) / args.n * 1000
             print(f"\n{page}, {who}: {elapsed:.2f} ms a request")
             for name, total in sorted(TOTALS.items(), key=lambda kv: -kv[1]):
+                if name.startswith(("Flask.wsgi", "Flask.full")):
+                    continue
                 print(f"  {name:<55} {total / args.n * 1000:7.3f} ms")
 
 

@@ -230,3 +230,43 @@ def test_profile_labels_in_each_language(hr_client: FlaskClient, org: dict[str, 
     english = hr_client.get(url).get_data(as_text=True)
     assert "出生日期</dt>" not in english
     assert re.search(r'<dt class="col-sm-3 col-lg-2">Date of birth</dt>', english), english[:0]
+
+
+def _marked(html: str) -> set[str]:
+    """The staff numbers of the ranking rows with the 关注 mark."""
+    rows = re.findall(r'<tr class="[^"]*" data-staff-no="([^"]+)">(.*?)</tr>', html, re.S)
+    return {no for no, cells in rows if "badge text-bg-warning" in cells}
+
+
+def test_ranking_marks_three_falling_years_read_with_the_rows(
+    app: Flask, hr_client: FlaskClient, org: dict[str, int], statements: list[str]
+) -> None:
+    """关注 (总分连续三年下降) comes with the ranking's own SELECT: falling three years -> marked;
+    the same totals with a year missing, or not falling each year -> not; ranked in one
+    statement on evaluation, not a second query over the listed cadres."""
+    from cadre_app.services.evaluations import operations as evaluation
+    from tests.factories import CadreFactory
+    from tests.test_evaluation import score
+
+    with app.app_context():
+        gap = CadreFactory(staff_no="T0003", department_id=org["budget"]).id
+        db.session.commit()
+    cadres = [org["own_cadre"], org["other_cadre"], gap]
+    plan = {  # year -> points of (falling, rising in 2024, falling with 2024 missing)
+        2023: [(90,) * 3, (88,) * 3, (90,) * 3],
+        2024: [(85,) * 3, (89,) * 3, None],
+        2025: [(80,) * 3, (86,) * 3, (80,) * 3],
+    }
+    for year, points in plan.items():
+        present = [(c, p) for c, p in zip(cadres, points, strict=True) if p is not None]
+        score(app, year, [c for c, _p in present], [p for _c, p in present])
+        with app.app_context():
+            evaluation.rank_cycle(evaluation.get_cycle(year), actor="test")
+            db.session.commit()
+    hr_client.get("/evaluations/2025/ranking")
+    statements.clear()
+    html = hr_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert len([s for s in statements if "total_two_years_before" in s]) == 1, statements
+    assert not [s for s in statements if "BETWEEN" in s], statements  # no query of its own
+    assert _marked(html) == {"T0001"}
+    assert _marked(hr_client.get("/evaluations/2024/ranking").get_data(as_text=True)) == set()

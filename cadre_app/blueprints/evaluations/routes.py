@@ -100,9 +100,7 @@ _SCORES = ("ordinary", "democratic", "leader", "total")
 
 def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
     rows, section, visible = _visible_rows(cycle)
-    attention = evaluation_query.attention_cadres(cycle.year, [r["cadre_id"] for r in rows])
-    for row in rows:
-        row["attention"] = row["cadre_id"] in attention
+    for row in rows:  # (each row's attention mark came with it: ranking_rows)
         # the four scores as shown ('%.2f', as the template's format filter gave them): one
         # Python format a cell instead of a Jinja filter call
         for key in _SCORES:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from cadre_app.extensions import db
 from cadre_app.models import (
@@ -55,6 +56,20 @@ def list_cycles() -> list[dict[str, Any]]:
     ]
 
 
+def _earlier_total(year: str) -> Any:
+    """The cadre's total in the cycle of the year bound as ``year`` (NULL when none): with the
+    row's own total, the three years the attention mark (关注) looks at, read with the row
+    (two look-ups by unique index) instead of a second query over every listed cadre."""
+    earlier = so.aliased(Evaluation)
+    earlier_cycle = so.aliased(EvaluationCycle)
+    return (
+        sa.select(earlier.total)
+        .join(earlier_cycle, earlier_cycle.id == earlier.cycle_id)
+        .where(earlier.cadre_id == Evaluation.cadre_id, earlier_cycle.year == sa.bindparam(year))
+        .scalar_subquery()
+    )
+
+
 @functools.cache
 def _ranking_select() -> sa.Select[Any]:
     """The ranking table's SELECT without its filters, built once per process (building it,
@@ -86,6 +101,8 @@ def _ranking_select() -> sa.Select[Any]:
             Evaluation.bottom_reason,
             Evaluation.settings_version,
             talk_state.label("talk_state"),
+            _earlier_total("year_before").label("total_year_before"),
+            _earlier_total("two_years_before").label("total_two_years_before"),
         )
         .join(Cadre, Cadre.id == Evaluation.cadre_id)
         .join(Department, Department.id == Evaluation.department_id)
@@ -97,8 +114,9 @@ def ranking_rows(
     cycle: EvaluationCycle, *, department_ids: list[int] | None, section: int | None = None
 ) -> list[dict[str, Any]]:
     """The ranking table as plain dicts, in overall order (unranked last, then by 工号), with
-    the state of each bottom-ranked cadre's reminder talk. ``department_ids`` None = all.
-    Read as plain rows on the session's connection (no ORM result processing)."""
+    the state of each bottom-ranked cadre's reminder talk and the attention mark (总分连续三年
+    下降, as ``attention_cadres``). ``department_ids`` None = all. Read as plain rows on the
+    session's connection (no ORM result processing)."""
     stmt = _ranking_select().where(Evaluation.cycle_id == cycle.id)
     if department_ids is not None:
         stmt = stmt.where(Evaluation.department_id.in_(department_ids or [-1]))
@@ -107,12 +125,21 @@ def ranking_rows(
     rows = []
     no_grade = ranking.NO_GRADE
     states = TalkState._value2member_map_
-    for row in db.session.connection().execute(stmt):
+    year = cycle.year
+    years = {"year_before": year - 1, "two_years_before": year - 2}
+    for row in db.session.connection().execute(stmt, years):
         data = row._asdict()
         data["grade"] = (
             row.final_grade or row.proposed_grade or (no_grade if row.no_grade else None)
         )
         data["talk_state"] = states[row.talk_state] if row.talk_state else None
+        data["attention"] = declining(
+            {
+                year - 2: data.pop("total_two_years_before"),
+                year - 1: data.pop("total_year_before"),
+                year: row.total,
+            }
+        )
         rows.append(data)
     return rows
 
