@@ -95,7 +95,7 @@ def _link_around(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
     return before, after
 
 
-_SCORES = ("ordinary", "democratic", "leader", "total")
+_SCORES = tuple((key, f"{key}_shown") for key in ("ordinary", "democratic", "leader", "total"))
 
 
 def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
@@ -103,9 +103,9 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
     for row in rows:  # (each row's attention mark came with it: ranking_rows)
         # the four scores as shown ('%.2f', as the template's format filter gave them): one
         # Python format a cell instead of a Jinja filter call
-        for key in _SCORES:
+        for key, shown in _SCORES:
             value = row[key]
-            row[f"{key}_shown"] = "%.2f" % value if value is not None else None  # noqa: UP031
+            row[shown] = "%.2f" % value if value is not None else None  # noqa: UP031
     counts = evaluation_query.distribution(rows)
     scoped = section is not None or visible is not None  # the chart's rows, not the bureau's
     quota = (

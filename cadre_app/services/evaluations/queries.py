@@ -126,19 +126,24 @@ def ranking_rows(
     no_grade = ranking.NO_GRADE
     states = TalkState._value2member_map_
     year = cycle.year
-    years = {"year_before": year - 1, "two_years_before": year - 2}
-    for row in db.session.connection().execute(stmt, years):
-        data = row._asdict()
+    result = db.session.connection().execute(
+        stmt, {"year_before": year - 1, "two_years_before": year - 2}
+    )
+    keys = list(result.keys())
+    for values in result:
+        data = dict(zip(keys, values, strict=True))  # (Row._asdict is several times slower)
         data["grade"] = (
-            row.final_grade or row.proposed_grade or (no_grade if row.no_grade else None)
+            data["final_grade"]
+            or data["proposed_grade"]
+            or (no_grade if data["no_grade"] else None)
         )
-        data["talk_state"] = states[row.talk_state] if row.talk_state else None
-        data["attention"] = declining(
-            {
-                year - 2: data.pop("total_two_years_before"),
-                year - 1: data.pop("total_year_before"),
-                year: row.total,
-            }
+        talk = data["talk_state"]
+        data["talk_state"] = states[talk] if talk else None
+        before, two_before = data.pop("total_year_before"), data.pop("total_two_years_before")
+        data["attention"] = (
+            before is not None
+            and two_before is not None
+            and declining({year - 2: two_before, year - 1: before, year: data["total"]})
         )
         rows.append(data)
     return rows
