@@ -198,6 +198,8 @@ _LIST_COLUMNS = [
     Department.name.label("department"),
 ]
 
+_LIST_KEYS = tuple(c.key for c in _LIST_COLUMNS)
+
 
 def list_cadres(filters: RosterFilters, *, visible_departments: list[int] | None) -> RosterPage:
     """One page of the roster. ``visible_departments`` None means every section (HR)."""
@@ -216,14 +218,13 @@ def list_cadres(filters: RosterFilters, *, visible_departments: list[int] | None
         fetched = db.session.execute(stmt.limit(per_page).offset(offset)).all()
     lines = settings.value("young_cadre_age_lines")
     rows = []
+    keys = _LIST_KEYS
     for row in fetched:
-        rows.append(
-            {
-                **row._asdict(),
-                "age": roster.age_on(row.birth_date, filters.on),
-                "young": roster.is_young_cadre(
-                    row.birth_date, row.rank, row.leadership_level, on=filters.on, lines=lines
-                ),
-            }
+        data = dict(zip(keys, row, strict=True))  # (Row._asdict is several times slower)
+        born = data["birth_date"]
+        data["age"] = roster.age_on(born, filters.on)
+        data["young"] = roster.is_young_cadre(
+            born, data["rank"], data["leadership_level"], on=filters.on, lines=lines
         )
+        rows.append(data)
     return RosterPage(rows=rows, total=total, page=page, per_page=per_page)
