@@ -69,7 +69,9 @@ class CourseForm(FlaskForm, CourseFields):
 
 class AttendanceFields:
     leave_hours = _text(_l("请假学时"), 10, render_kw={"inputmode": "decimal"})
-    passed = SelectField(_l("是否结业"), choices=select_choices(PASSED_CHOICES))
+    passed = SelectField(
+        _l("是否结业"), choices=select_choices(PASSED_CHOICES), validate_choice=False
+    )
     certificate_no = _text(_l("结业证书编号"), 64)
 
 
@@ -190,7 +192,7 @@ class SettingsForm(FlaskForm):
     annual_hours = _text(_l("乡科级及以下每年学时要求"), 6)
     senior_hours = _text(_l("县处级及以上周期学时要求"), 6)
     senior_window_years = _text(_l("县处级及以上周期（年）"), 2)
-    online_share_pct = _text(_l("网络培训最多计入比例（%）"), 3)
+    online_share_pct = _text(_l("网络培训最多计入比例（百分比）"), 3)
     leave_limit = _text(_l("请假上限（占课程学时的比例，如 1/7）"), 9)
     lecture_speaker_hours = _text(_l("业务微讲座主讲人学时"), 6)
     lecture_attendee_hours = _text(_l("业务微讲座听讲人学时"), 6)

@@ -461,3 +461,10 @@ def settings_page() -> Any:
         labels=settings_ops.LABELS,
         as_text=settings_ops.as_text,
     ), status
+
+
+def contribute(contributions: Any) -> None:
+    """The admin reaches the training settings from the menu (HR from the training index)."""
+    contributions.add_menu_entry(
+        "training.settings_page", "培训设置", (Role.ADMIN,), order=82, section=()
+    )

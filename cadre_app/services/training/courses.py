@@ -358,9 +358,9 @@ def enrol(
     )
     names = [cadres[i].name for i in wanted]
     shown = "、".join(names[:20]) + (f" 等 {len(names)} 人" if len(names) > 20 else "")
-    audit.record(
-        "create",
-        object_type="enrolment",
+    audit.record(  # on the course: the enrolments get their ids in the bulk insert
+        "update",
+        object_type="course",
         object_id=course.id,
         summary=f"{_course_label(course)} {how}报名 {len(names)} 人：{shown}",
         after={"course_id": course.id, "cadre_ids": wanted},

@@ -20,7 +20,7 @@ LABELS: dict[str, str] = {
     "annual_hours": "乡科级及以下每年学时要求",
     "senior_hours": "县处级及以上周期学时要求",
     "senior_window_years": "县处级及以上周期（年）",
-    "online_share_pct": "网络培训最多计入比例（%）",
+    "online_share_pct": "网络培训最多计入比例（百分比）",
     "leave_limit": "请假上限",
     "lecture_speaker_hours": "业务微讲座主讲人学时",
     "lecture_attendee_hours": "业务微讲座听讲人学时",
