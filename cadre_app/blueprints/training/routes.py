@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,11 +39,11 @@ from cadre_app.services.training import courses, settings_ops
 
 #: Pages of the other parts of training, linked from the index when they exist.
 PART_LINKS = (
-    ("training.hours", "学时统计"),
-    ("training.lectures", "业务微讲座"),
-    ("training.essays", "策论"),
-    ("training.plans", "个人培养计划"),
-    ("training.programmes", "培养项目"),
+    ("training.hours", _l("学时统计")),
+    ("training.lectures", _l("业务微讲座")),
+    ("training.essays", _l("策论")),
+    ("training.plans", _l("个人培养计划")),
+    ("training.programmes", _l("培养项目")),
 )
 
 
@@ -462,9 +463,3 @@ def settings_page() -> Any:
         as_text=settings_ops.as_text,
     ), status
 
-
-def contribute(contributions: Any) -> None:
-    """The admin reaches the training settings from the menu (HR from the training index)."""
-    contributions.add_menu_entry(
-        "training.settings_page", "培训设置", (Role.ADMIN,), order=82, section=()
-    )
