@@ -462,4 +462,3 @@ def settings_page() -> Any:
         labels=settings_ops.LABELS,
         as_text=settings_ops.as_text,
     ), status
-
