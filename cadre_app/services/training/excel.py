@@ -20,12 +20,15 @@ commits.
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
@@ -43,6 +46,7 @@ from cadre_app.models import Cadre, Department
 from cadre_app.models.training import TRAINING_CATEGORIES, TRAINING_MODES, Enrolment, TrainingCourse
 from cadre_app.services.core import audit, dates
 from cadre_app.services.core.workbook import (
+    FORMULA_PREFIXES,
     HEADER_SCAN_ROWS,
     MAX_DATA_ROWS,
     Change,
@@ -58,7 +62,7 @@ from cadre_app.services.core.workbook import (
     normalise_cell,
     write_text,
 )
-from cadre_app.services.training import courses, rules
+from cadre_app.services.training import courses, rules, sheet_reader
 
 __all__ = ["ImportRejected", "WorkbookError"]
 
@@ -96,6 +100,27 @@ def _as_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat()
     return "" if value is None else str(value)
+
+
+@lru_cache(maxsize=65536)
+def _clean(value: Any) -> str | None:
+    """clean_text of a cell's text (cached: a workbook repeats its course names, categories
+    and organisers on every row)."""
+    return clean_text(_as_text(value))
+
+
+@lru_cache(maxsize=4096)
+def _outcome(
+    course_hours: Decimal, leave: Decimal, given: bool | None, settings_key: str
+) -> rules.Outcome:
+    return rules.course_outcome(course_hours, leave, json.loads(settings_key), given)
+
+
+def outcome(
+    course_hours: Decimal, leave: Decimal, given: bool | None, course_settings: Mapping[str, Any]
+) -> rules.Outcome:
+    """rules.course_outcome, cached for the rows of one import (they repeat)."""
+    return _outcome(course_hours, leave, given, json.dumps(course_settings, sort_keys=True))
 
 
 def _blank(value: Any) -> bool:
@@ -150,27 +175,27 @@ class ParsedRecords:
 
 
 def _rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(Excel row number, cell values) of the sheet 培训记录 (services.training.sheet_reader:
+    a streaming reader several times faster than openpyxl's for 20,000 rows)."""
+    damaged = _("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")
     try:
-        book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a damaged file; all mean the same here
-        raise WorkbookError(_("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")) from None
-    try:
-        if SHEET not in book.sheetnames:
-            raise WorkbookError(
-                _(
-                    "工作簿中没有名为“%(sheet)s”的工作表（现有：%(sheets)s）。",
-                    sheet=SHEET,
-                    sheets="、".join(book.sheetnames) or "—",
-                )
+        archive_names = sheet_reader.sheet_names(zipfile.ZipFile(BytesIO(content)))
+    except Exception:  # a missing part or broken XML: not a readable workbook
+        raise WorkbookError(damaged) from None
+    if SHEET not in archive_names:
+        raise WorkbookError(
+            _(
+                "工作簿中没有名为“%(sheet)s”的工作表（现有：%(sheets)s）。",
+                sheet=SHEET,
+                sheets="、".join(archive_names) or "—",
             )
-        sheet = book[SHEET]
-        sheet.reset_dimensions()
-        try:
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-        except Exception:
-            raise WorkbookError(_("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")) from None
-    finally:
-        book.close()
+        )
+    try:
+        yield from sheet_reader.read_rows(content, SHEET)
+    except GeneratorExit:
+        raise
+    except Exception:
+        raise WorkbookError(damaged) from None
 
 
 def read_records(content: bytes, filename: str) -> ParsedRecords:
@@ -217,9 +242,15 @@ def _parse_date(label: str, value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(_("%(label)s“%(value)s”不是日期。", label=label, value=_as_text(value)))
-    text = clean_text(_as_text(value))
+    compact = isinstance(value, int) and 10_000_000 <= value <= 99_991_231  # 20250318
+    if isinstance(value, int | float) and not isinstance(value, bool) and not compact:
+        try:
+            return sheet_reader.excel_date(value)
+        except ValueError:
+            raise ValueError(
+                _("%(label)s“%(value)s”不是日期。", label=label, value=_as_text(value))
+            ) from None
+    text = _clean(value)
     if text is None:
         raise ValueError(_("%(label)s不能为空。", label=label))
     try:
@@ -239,13 +270,18 @@ def _parse_hours(label: str, value: Any, *, allow_zero: bool) -> Decimal | None:
     if isinstance(value, float) and not isinstance(value, bool):
         text = format(round(value, 6), "f").rstrip("0").rstrip(".") or "0"
     else:
-        text = clean_text(_as_text(value)) or ""
+        text = _clean(value) or ""
         if text.endswith("学时"):
             text = text[:-2].strip()
     if not text:
         if allow_zero:
             return None
         raise ValueError(_("%(label)s不能为空。", label=label))
+    return _hours(text, label, allow_zero)
+
+
+@lru_cache(maxsize=4096)
+def _hours(text: str, label: str, allow_zero: bool) -> Decimal:
     return courses.parse_hours(text, label, allow_zero=allow_zero)
 
 
@@ -254,16 +290,16 @@ def _parse_row(
 ) -> RecordRow:
     errors: list[tuple[str, str]] = []
     raw_no = cells["工号"]
-    staff_no = clean_text(_as_text(raw_no))
+    staff_no = _clean(raw_no)
     if staff_no is None:
         errors.append(("工号", _("工号不能为空。")))
     name = normalise_cell("name", _as_text(cells["姓名"]))
-    course_name = clean_text(_as_text(cells["培训名称"]))
+    course_name = _clean(cells["培训名称"])
     if course_name is None:
         errors.append(("培训名称", _("培训名称不能为空。")))
     elif len(course_name) > 200:
         errors.append(("培训名称", _("培训名称过长（最多 200 字）。")))
-    category = clean_text(_as_text(cells["培训类别"]))
+    category = _clean(cells["培训类别"])
     if category not in TRAINING_CATEGORIES:
         errors.append(
             (
@@ -275,7 +311,7 @@ def _parse_row(
                 ),
             )
         )
-    mode = clean_text(_as_text(cells["培训形式"]))
+    mode = _clean(cells["培训形式"])
     if mode not in TRAINING_MODES:
         errors.append(
             (
@@ -287,7 +323,7 @@ def _parse_row(
                 ),
             )
         )
-    organiser = clean_text(_as_text(cells.get("主办单位")))
+    organiser = _clean(cells.get("主办单位"))
     if organiser is not None and len(organiser) > 200:
         errors.append(("主办单位", _("主办单位过长（最多 200 字）。")))
     parsed: dict[str, Any] = {}
@@ -339,7 +375,7 @@ def _parse_row(
             leave = None
     passed_given: bool | None = None
     if "是否结业" in cells:
-        text = clean_text(_as_text(cells["是否结业"]))
+        text = _clean(cells["是否结业"])
         if text in (YES, NO):
             passed_given = text == YES
         elif text is not None:
@@ -372,7 +408,8 @@ def _parse_row(
         )
     elif hours is not None:
         given = passed_given
-        if given is True and not rules.passes(hours, row.values["leave_hours"], course_settings):
+        derived = outcome(hours, row.values["leave_hours"], None, course_settings)
+        if given is True and not derived.passed:
             errors.append(
                 (
                     "是否结业",
@@ -385,8 +422,8 @@ def _parse_row(
                 )
             )
         else:
-            outcome = rules.course_outcome(hours, row.values["leave_hours"], course_settings, given)
-            row.passed, row.earned = outcome.passed, outcome.earned
+            result = outcome(hours, row.values["leave_hours"], given, course_settings)
+            row.passed, row.earned = result.passed, result.earned
     row.staff_no_was_number = isinstance(raw_no, int | float) and not isinstance(raw_no, bool)
     return row
 
@@ -652,18 +689,16 @@ def apply_import(content: bytes, filename: str, *, actor: str | None) -> Records
         records = []
         for row in new_rows:
             given = row.values["passed_given"]
-            outcome = rules.course_outcome(
-                row.values["hours"], row.values["leave_hours"], course_settings, given
-            )
+            result = outcome(row.values["hours"], row.values["leave_hours"], given, course_settings)
             records.append(
                 {
                     "course_id": known[row.course_key],
                     "cadre_id": row.cadre_id,
-                    "attended_hours": outcome.attended,
+                    "attended_hours": result.attended,
                     "leave_hours": row.values["leave_hours"],
-                    "passed": outcome.passed,
+                    "passed": result.passed,
                     "passed_given": given is not None,
-                    "hours_earned": outcome.earned,
+                    "hours_earned": result.earned,
                     "source": "import",
                     "settings_version": version,
                     "created_at": now,
@@ -748,24 +783,20 @@ def records_for_export(
 
 
 def _text_cell(sheet: Any, text: str | None) -> Any:
+    """Text as a plain value (fast), or as a guarded cell when a spreadsheet could take it for
+    a formula (services.core.workbook.write_text)."""
     if not text:
         return None
+    if not text.startswith(FORMULA_PREFIXES):
+        return text
     cell = WriteOnlyCell(sheet)
     write_text(cell, text)
     return cell
 
 
-def _date_cell(sheet: Any, value: date) -> Any:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = "yyyy-mm-dd"
-    return cell
-
-
-def _hours_cell(sheet: Any, value: Decimal) -> Any:
+def _hours_value(value: Decimal) -> int | float:
     number = float(value)
-    cell = WriteOnlyCell(sheet, value=int(number) if number.is_integer() else number)
-    cell.number_format = "0.0"
-    return cell
+    return int(number) if number.is_integer() else number
 
 
 def build_workbook(records: Sequence[Any]) -> bytes:
@@ -790,10 +821,10 @@ def build_workbook(records: Sequence[Any]) -> bytes:
                 _text_cell(sheet, r.category),
                 _text_cell(sheet, r.mode),
                 _text_cell(sheet, r.organiser),
-                _date_cell(sheet, r.start_date),
-                _date_cell(sheet, r.end_date),
-                _hours_cell(sheet, r.hours),
-                _hours_cell(sheet, r.leave_hours),
+                r.start_date,
+                r.end_date,
+                _hours_value(r.hours),
+                _hours_value(r.leave_hours),
                 _text_cell(sheet, YES if r.passed else NO),
             ]
         )
