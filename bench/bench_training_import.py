@@ -64,8 +64,19 @@ def workbook(records: list[dict], course_count: int) -> bytes:
         for i, cadre in enumerate(records):
             leave = (i % 9) * 0.5  # 0 to 4 of 32: some above 1/7, not passed
             sheet.append(
-                [cadre["staff_no"], cadre["name"], f"第{n + 1}期业务能力提升培训班",
-                 "专题培训班", "脱产", "市委组织部", start, end, 32, leave, None]  # fmt: skip
+                [
+                    cadre["staff_no"],
+                    cadre["name"],
+                    f"第{n + 1}期业务能力提升培训班",
+                    "专题培训班",
+                    "脱产",
+                    "市委组织部",
+                    start,
+                    end,
+                    32,
+                    leave,
+                    None,
+                ]  # fmt: skip
             )
     out = BytesIO()
     book.save(out)
