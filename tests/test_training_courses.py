@@ -371,3 +371,15 @@ def test_year_filter_uses_the_start_date(app, hr_client):
     assert "跨年班" not in hr_client.get("/training/?year=2026").get_data(as_text=True)
     assert hr_client.get("/training/?year=abc").status_code == 400
     assert date(2025, 12, 29)  # the course's year is its start's
+
+
+def test_capacity_cannot_be_lowered_below_the_participants(app, hr_client, org):
+    with app.app_context():
+        course_id, _own, _other = _enrolled_course(hr_client, org)
+    response = hr_client.post(
+        f"/training/courses/{course_id}/edit", data=COURSE | {"capacity": "1", "version": "1"}
+    )
+    assert response.status_code == 400
+    assert "人数上限不能小于已报名人数" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(TrainingCourse, course_id).capacity is None

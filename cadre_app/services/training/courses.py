@@ -239,6 +239,17 @@ def update_course(
                     ),
                 )
             )
+    capacity = values.get("capacity")
+    if not errors and capacity is not None and capacity < len(course.enrolments):
+        errors.append(
+            (
+                "capacity",
+                _(
+                    "已报名 %(n)d 人，人数上限不能小于已报名人数。",
+                    n=len(course.enrolments),
+                ),
+            )
+        )
     if errors:
         raise CourseError(errors)
     before = _snapshot(course)
