@@ -120,7 +120,16 @@ def outcome(
     course_hours: Decimal, leave: Decimal, given: bool | None, course_settings: Mapping[str, Any]
 ) -> rules.Outcome:
     """rules.course_outcome, cached for the rows of one import (they repeat)."""
-    return _outcome(course_hours, leave, given, json.dumps(course_settings, sort_keys=True))
+    key = course_settings.get("_key") if isinstance(course_settings, dict) else None
+    if key is None:
+        key = json.dumps(dict(course_settings), sort_keys=True)
+    return _outcome(course_hours, leave, given, key)
+
+
+def _keyed(course_settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings with their cache key computed once (``outcome``)."""
+    plain = {k: v for k, v in course_settings.items() if k != "_key"}
+    return plain | {"_key": json.dumps(plain, sort_keys=True)}
 
 
 def _blank(value: Any) -> bool:
@@ -203,6 +212,7 @@ def read_records(content: bytes, filename: str) -> ParsedRecords:
     that cannot be a training workbook. Problems of single cells are kept per row."""
     check_upload(content, filename)
     _version, course_settings = courses.settings_in_force()
+    course_settings = _keyed(course_settings)
     warnings: list[str] = []
     columns: dict[str, int] | None = None
     rows: list[RecordRow] = []
@@ -655,6 +665,7 @@ def apply_import(content: bytes, filename: str, *, actor: str | None) -> Records
     known: dict[tuple[Any, ...], int] = dict(preview._known_courses)  # type: ignore[attr-defined]
     new_rows = [r for r in preview.rows if r.status is RowStatus.NEW]
     version, course_settings = courses.settings_in_force()
+    course_settings = _keyed(course_settings)
     now = utcnow()
     wanted: dict[tuple[Any, ...], RecordRow] = {}
     for row in new_rows:
