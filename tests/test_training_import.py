@@ -234,3 +234,46 @@ def test_manager_export_holds_only_their_sections(app, runner, tmp_path, manager
     sheet = openpyxl.load_workbook(BytesIO(content), read_only=True)[training_excel.SHEET]
     staff = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert staff == ["T0001"]
+
+
+def _rewrite(content: bytes, part: str, change) -> bytes:
+    import zipfile
+
+    source = zipfile.ZipFile(BytesIO(content))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, change(data) if item.filename == part else data)
+    return out.getvalue()
+
+
+def test_the_sheet_reader_refuses_xml_entities(app, runner, tmp_path, org):
+    content = _rewrite(
+        workbook(GOOD),
+        "xl/worksheets/sheet1.xml",
+        lambda data: b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + data,
+    )
+    result = run_import(runner, tmp_path, content)
+    assert result.exit_code == 1 and "无法读取工作簿" in result.output
+    with app.app_context():
+        assert counts() == (0, 0)
+
+
+def test_the_sheet_reader_reads_rich_text_without_its_phonetic_guide(app, org):
+    from cadre_app.services.training import sheet_reader
+
+    content = _rewrite(
+        workbook(GOOD),
+        "xl/sharedStrings.xml",
+        lambda data: data.replace(
+            "<t>预算绩效管理培训班</t>".encode(),
+            (
+                "<r><t>预算绩效</t></r><r><t>管理培训班</t></r>"
+                "<rPh sb='0' eb='1'><t>よさん</t></rPh>"
+            ).encode(),
+        ),
+    )
+    rows = dict(sheet_reader.read_rows(content, training_excel.SHEET))
+    assert rows[2][2] == "预算绩效管理培训班"
+    assert rows[2][6] == "2026-04-01" and rows[2][8] == 24
