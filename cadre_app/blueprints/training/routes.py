@@ -462,3 +462,31 @@ def settings_page() -> Any:
         labels=settings_ops.LABELS,
         as_text=settings_ops.as_text,
     ), status
+
+
+#: Audit labels shown in the UI's language (the audit page translates them when shown).
+AUDIT_TERMS = (_l("学员人数"), _l("课程"), _l("干部"), _l("结业情况为登记所定"))
+
+
+def contribute(contributions: Any) -> None:
+    """Labels of the course and enrolment audit snapshots."""
+    contributions.add_field_labels(
+        "course",
+        courses.COURSE_FIELDS
+        | {"external": "外部培训", "version": "版本", "participants": "学员人数"},
+    )
+    contributions.add_field_labels(
+        "enrolment",
+        courses.ENROLMENT_FIELDS
+        | {
+            "course_id": "课程",
+            "cadre_id": "干部",
+            "cadre_ids": "干部",
+            "passed_given": "结业情况为登记所定",
+            "settings_version": "设置版本",
+            "file": "文件",
+            "created": "新增",
+            "unchanged": "无变化",
+        }
+        | {k: v for k, v in courses.COURSE_FIELDS.items()},
+    )
