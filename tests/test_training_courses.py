@@ -383,3 +383,19 @@ def test_capacity_cannot_be_lowered_below_the_participants(app, hr_client, org):
     assert "人数上限不能小于已报名人数" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(TrainingCourse, course_id).capacity is None
+
+
+def test_a_course_belongs_to_a_programme_chosen_on_the_form(app, hr_client):
+    from cadre_app.models.training import Programme
+
+    with app.app_context():
+        programme = Programme(name="五航工程")
+        db.session.add(programme)
+        db.session.commit()
+        programme_id = programme.id
+    form = hr_client.get("/training/courses/new").get_data(as_text=True)
+    assert f'value="{programme_id}"' in form and "五航工程" in form
+    course_id = _create(hr_client, programme_id=str(programme_id))
+    with app.app_context():
+        assert db.session.get(TrainingCourse, course_id).programme_id == programme_id
+    assert "五航工程" in hr_client.get(f"/training/courses/{course_id}").get_data(as_text=True)
