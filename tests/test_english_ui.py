@@ -19,6 +19,7 @@ from cadre_app.models import Cadre, Evaluation, EvaluationCycle, enums
 from cadre_app.services.evaluations import excel as evaluation_excel
 from cadre_app.services.roster import excel as roster_excel
 from cadre_app.services.roster.rules import COMMON_DEGREES
+from cadre_app.services.training import excel as training_excel
 from tests.conftest import login
 from tests.test_crawl import DEMO_PASSWORD, ROLES, crawl, demo_data  # noqa: F401
 
@@ -36,6 +37,10 @@ WORKBOOK = {
     roster_excel.SHEET,
     *evaluation_excel.HEADER,
     evaluation_excel.SHEET,
+    *training_excel.HEADER,  # the 培训记录 workbook: its header, sheet and 是否结业's 是/否
+    training_excel.SHEET,
+    "是",
+    "否",
     "优秀",
     "称职",
     "基本称职",
