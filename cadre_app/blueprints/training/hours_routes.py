@@ -64,15 +64,17 @@ def _department_ids(query: HoursQuery) -> list[int] | None:
 
 
 def completion_chart(sections: list[ledger.SectionCompletion]) -> dict[str, Any]:
-    """Horizontal bars, one per section: the mean completion in percent."""
+    """Horizontal bars, one per section: the mean completion in percent, and in brackets
+    how many of the section's cadres met the requirement."""
     values = {s.department: s.percent for s in sections}
+    done = {s.department: f"{s.done}/{s.cadres}" for s in sections}
     colours = {
         s.department: COMPLETION_COLOURS[0 if s.percent >= 100 else 1 if s.percent >= 60 else 2]
         for s in sections
     }
     chart = charts.bar_rows(values, colours=colours)
     for row in chart["rows"]:
-        row["share"] = f"{row['value']}%"
+        row["share"] = done[row["label"]]
     return chart
 
 

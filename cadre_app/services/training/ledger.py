@@ -376,11 +376,12 @@ def all_rows(filters: HoursFilters) -> list[LedgerRow]:
     if filters.on == clock.today():
         whole = _cached_whole(filters.year)
     else:
-        whole = _compute_whole(filters.year, filters.on)
+        whole = compute_whole(filters.year, filters.on)
     return [row for row in whole if _matches(row, filters)]
 
 
-def _compute_whole(year: int, on: date) -> list[LedgerRow]:
+def compute_whole(year: int, on: date) -> list[LedgerRow]:
+    """Every cadre's row for ``year``, computed now (no cache): the work the cache saves."""
     cadres = db.session.execute(_cadres(HoursFilters(year, on=on))).all()
     return _rows(year, cadres, settings_in_force(), on=on, ids=None)
 
@@ -421,7 +422,7 @@ def _cached_whole(year: int) -> list[LedgerRow]:
     key = (str(db.engine.url), year, today, _generation, _fingerprint())
     found = _CACHE.get(key)
     if found is None:
-        found = _compute_whole(year, today)
+        found = compute_whole(year, today)
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = found
