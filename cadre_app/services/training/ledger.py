@@ -21,6 +21,7 @@ computation kept until the data changes (see the cache below); one cadre's row
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -399,6 +400,7 @@ def compute_whole(year: int, on: date) -> list[LedgerRow]:
 _LEDGER_TABLES = ("cadre", "department", "training_course", "enrolment", "lecture", "essay")
 _CACHE: dict[tuple[Any, ...], list[LedgerRow]] = {}
 _CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
 _generation = 0
 
 
@@ -423,9 +425,10 @@ def _cached_whole(year: int) -> list[LedgerRow]:
     found = _CACHE.get(key)
     if found is None:
         found = compute_whole(year, today)
-        while len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = found
+        with _CACHE_LOCK:  # threads of one worker share the cache
+            while len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = found
     return found
 
 
