@@ -92,13 +92,12 @@ def hours() -> Any:
         behind=query.behind,
         page=query.page,
     )
-    whole = ledger.organisation_hours(
+    completion = ledger.section_completion(
         query.year,
         department_ids=_department_ids(query),
         rank=query.rank,
         young=query.young,
     )
-    completion = ledger.completion_by_section(whole.rows)
     return render_template(
         "training/hours_index.html",
         page=page,

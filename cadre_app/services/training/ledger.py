@@ -96,12 +96,7 @@ class LedgerRow:
         """Online hours above the cap (earned, but not counted)."""
         return rules.hours(max(ZERO, self.online - self.online_cap))
 
-    @property
-    def percent(self) -> int:
-        """Completion in whole percent, at most 100."""
-        if self.required <= 0:
-            return 100
-        return min(100, int(self.counted * 100 / self.required))
+    percent: int = 0  # completion in whole percent, at most 100 (set by ``_rows``)
 
     @property
     def multi_year(self) -> bool:
@@ -280,7 +275,7 @@ def _rows(
     given, attended, essays = _credit_counts(year, s, ids)
     speaker = float(rules.lecture_credit(True, s))
     attendee = float(rules.lecture_credit(False, s))
-    essay = float(rules.hours(s["essay_hours"]))
+    essay = float(rules.essay_credit("合格", s))
     lines = settings_store.value("young_cadre_age_lines")
     lecture_index, essay_index = KINDS.index("业务微讲座"), KINDS.index("策论")
     requirements: dict[bool, rules.Requirement] = {
@@ -318,9 +313,17 @@ def _rows(
                 online_cap=caps[senior],
                 counted=counted,
                 short=rules.shortfall(req.hours, counted),
+                percent=completion_percent(counted, req.hours),
             )
         )
     return out
+
+
+def completion_percent(counted: Decimal, required: Decimal) -> int:
+    """Completion in whole percent, rounded down, at most 100."""
+    if required <= 0:
+        return 100
+    return min(100, int(counted * 100 / required))
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -377,8 +380,45 @@ def all_rows(filters: HoursFilters) -> list[LedgerRow]:
     if filters.on == clock.today():
         whole = _cached_whole(filters.year)
     else:
-        whole = compute_whole(filters.year, filters.on)
-    return [row for row in whole if _matches(row, filters)]
+        whole = Whole(compute_whole(filters.year, filters.on))
+    return whole.select(filters)
+
+
+@dataclass
+class Whole:
+    """The whole organisation's rows with what the pages derive from them, derived once."""
+
+    rows: list[LedgerRow]
+    _by_section: dict[int, list[LedgerRow]] | None = None
+    _completion: dict[tuple[Any, ...], list[SectionCompletion]] = field(default_factory=dict)
+
+    def by_section(self) -> dict[int, list[LedgerRow]]:
+        if self._by_section is None:
+            groups: dict[int, list[LedgerRow]] = {}
+            for row in self.rows:
+                groups.setdefault(row.department_id, []).append(row)
+            self._by_section = groups
+        return self._by_section
+
+    def select(self, filters: HoursFilters) -> list[LedgerRow]:
+        rows = self.rows
+        if filters.department_ids is not None:
+            wanted = set(filters.department_ids)
+            rows = [r for dept, group in self.by_section().items() if dept in wanted for r in group]
+        if filters.rank or filters.young is not None or filters.behind is not None:
+            rows = [r for r in rows if _matches(r, filters)]
+        return rows
+
+    def completion(self, filters: HoursFilters) -> list[SectionCompletion]:
+        key = (
+            tuple(filters.department_ids) if filters.department_ids is not None else None,
+            filters.rank,
+            filters.young,
+        )
+        found = self._completion.get(key)
+        if found is None:
+            found = self._completion[key] = completion_by_section(self.select(filters))
+        return found
 
 
 def compute_whole(year: int, on: date) -> list[LedgerRow]:
@@ -398,7 +438,7 @@ def compute_whole(year: int, on: date) -> list[LedgerRow]:
 #   each table the ledger reads (a bulk insert: seed, import). Each is an index lookup.
 
 _LEDGER_TABLES = ("cadre", "department", "training_course", "enrolment", "lecture", "essay")
-_CACHE: dict[tuple[Any, ...], list[LedgerRow]] = {}
+_CACHE: dict[tuple[Any, ...], Whole] = {}
 _CACHE_SIZE = 4
 _CACHE_LOCK = threading.Lock()
 _generation = 0
@@ -419,12 +459,12 @@ def _fingerprint() -> tuple[Any, ...]:
     return tuple(row)
 
 
-def _cached_whole(year: int) -> list[LedgerRow]:
+def _cached_whole(year: int) -> Whole:
     today = clock.today()
     key = (str(db.engine.url), year, today, _generation, _fingerprint())
     found = _CACHE.get(key)
     if found is None:
-        found = compute_whole(year, today)
+        found = Whole(compute_whole(year, today))
         with _CACHE_LOCK:  # threads of one worker share the cache
             while len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
@@ -501,6 +541,18 @@ def organisation_hours(
     size = per_page or PER_PAGE
     page = min(max(1, page), max(1, ceil(len(rows) / size)))
     return HoursPage(rows[(page - 1) * size : page * size], len(rows), page, size)
+
+
+def section_completion(
+    year: int,
+    *,
+    department_ids: Sequence[int] | None = None,
+    rank: str | None = None,
+    young: bool | None = None,
+) -> list[SectionCompletion]:
+    """Completion by section of the cadres matching the filters (kept with the table)."""
+    filters = HoursFilters(year, department_ids, rank or None, young, None, on=clock.today())
+    return _cached_whole(year).completion(filters)
 
 
 def behind_count(year: int, department_ids: Sequence[int] | None = None) -> int:
