@@ -71,7 +71,7 @@ def build(cadres: int, records: int, *, seed: int = 11) -> None:
             }
         )
     db.session.execute(sa.insert(TrainingCourse), course_rows)
-    course_ids = db.session.scalars(sa.select(TrainingCourse.id)).all()
+    course_ids = db.session.scalars(sa.select(TrainingCourse.id).order_by(TrainingCourse.id)).all()
     hours = dict(db.session.execute(sa.select(TrainingCourse.id, TrainingCourse.hours)).all())
     batch: list[dict[str, object]] = []
     for cadre_id in ids:
@@ -107,7 +107,7 @@ def build(cadres: int, records: int, *, seed: int = 11) -> None:
             }
         )
     db.session.execute(sa.insert(Lecture), lectures)
-    lecture_ids = db.session.scalars(sa.select(Lecture.id)).all()
+    lecture_ids = db.session.scalars(sa.select(Lecture.id).order_by(Lecture.id)).all()
     db.session.execute(
         sa.insert(LectureAttendee),
         [

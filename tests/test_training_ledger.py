@@ -345,3 +345,24 @@ def test_the_workbook_has_the_sheet_and_columns_of_design(ctx):
     assert values[1][:6] == ("T0001", "李晓明", "预算处", "一级科员", 90, 45)
     assert values[1][-1] == 45
     assert values[1][-2] == 50  # online before the cap
+
+
+def test_the_sql_seniority_is_the_rule_for_every_rank_and_post(ctx):
+    from cadre_app.models import enums
+
+    combos = [(r, p) for r in (*enums.RANK_LADDER, None) for p in (*enums.LEADERSHIP_LEVELS, None)]
+    dept = DepartmentFactory(name="职级表", sort_order=99)
+    made = {}
+    for i, (rank, post) in enumerate(combos):
+        made[
+            CadreFactory(department=dept, staff_no=f"S{i:03d}", rank=rank, leadership_level=post).id
+        ] = (
+            rank,
+            post,
+        )
+    rows = ledger.organisation_hours(YEAR, department_ids=[dept.id]).rows
+    assert len(rows) == len(combos)
+    for row in rows:
+        rank, post = made[row.cadre_id]
+        assert row.multi_year == rules.is_senior(rank, post), (rank, post)
+        assert row.required == rules.requirement(rank, YEAR, rules.DEFAULT_SETTINGS, post).hours

@@ -248,7 +248,10 @@ def _credit_counts(
     return given, attended, essays
 
 
-def _cadre_columns() -> list[Any]:
+def _cadre_columns(on: date) -> list[Any]:
+    """The cadre's columns the ledger shows, with the young-cadre rule (roster's, at ``on``)
+    and ``rules.is_senior`` evaluated by the database."""
+    lines = settings_store.value("young_cadre_age_lines")
     return [
         Cadre.id,
         Cadre.staff_no,
@@ -256,8 +259,8 @@ def _cadre_columns() -> list[Any]:
         Cadre.department_id,
         Department.name.label("department"),
         Cadre.rank,
-        Cadre.leadership_level,
-        Cadre.birth_date,
+        sa.case((roster.young_cadre_condition(on, lines), True), else_=False).label("young"),
+        sa.case((_senior_condition(), True), else_=False).label("senior"),
     ]
 
 
@@ -266,7 +269,6 @@ def _rows(
     cadres: Sequence[Any],
     s: dict[str, Any],
     *,
-    on: date,
     ids: Sequence[int] | None,
 ) -> list[LedgerRow]:
     """Ledger rows for ``cadres`` (rows of ``_cadre_columns``); ``ids`` None sums for the
@@ -276,7 +278,6 @@ def _rows(
     speaker = float(rules.lecture_credit(True, s))
     attendee = float(rules.lecture_credit(False, s))
     essay = float(rules.essay_credit("合格", s))
-    lines = settings_store.value("young_cadre_age_lines")
     lecture_index, essay_index = KINDS.index("业务微讲座"), KINDS.index("策论")
     requirements: dict[bool, rules.Requirement] = {
         senior: rules.requirement("县处级" if senior else None, year, s) for senior in (False, True)
@@ -288,7 +289,7 @@ def _rows(
         sums = list(courses.get(c.id, empty))
         sums[lecture_index] += given.get(c.id, 0) * speaker + attended.get(c.id, 0) * attendee
         sums[essay_index] += essays.get(c.id, 0) * essay
-        senior = rules.is_senior(c.rank, c.leadership_level)
+        senior = bool(c.senior)
         req = requirements[senior]
         earned = {kind: _tenths(v) for kind, v in zip(KINDS, sums, strict=False)}
         online = _tenths(sums[-1])
@@ -302,9 +303,7 @@ def _rows(
                 department_id=c.department_id,
                 department=c.department,
                 rank=c.rank,
-                young=roster.is_young_cadre(
-                    c.birth_date, c.rank, c.leadership_level, on=on, lines=lines
-                ),
+                young=bool(c.young),
                 year=year,
                 window=req.window,
                 required=req.hours,
@@ -332,13 +331,13 @@ def completion_percent(counted: Decimal, required: Decimal) -> int:
 def cadre_hours(cadre_id: int, year: int) -> LedgerRow | None:
     """One cadre's ledger row for ``year`` (None when there is no such cadre)."""
     cadre = db.session.execute(
-        sa.select(*_cadre_columns())
+        sa.select(*_cadre_columns(clock.today()))
         .join(Department, Department.id == Cadre.department_id)
         .where(Cadre.id == cadre_id)
     ).first()
     if cadre is None:
         return None
-    return _rows(year, [cadre], settings_in_force(), on=clock.today(), ids=[cadre_id])[0]
+    return _rows(year, [cadre], settings_in_force(), ids=[cadre_id])[0]
 
 
 def _conditions(filters: HoursFilters) -> list[Any]:
@@ -357,7 +356,7 @@ def _conditions(filters: HoursFilters) -> list[Any]:
 
 def _cadres(filters: HoursFilters) -> sa.Select[Any]:
     return (
-        sa.select(*_cadre_columns())
+        sa.select(*_cadre_columns(filters.on))
         .join(Department, Department.id == Cadre.department_id)
         .where(*_conditions(filters))
         .order_by(Department.sort_order, Department.name, Cadre.staff_no, Cadre.id)
@@ -424,7 +423,7 @@ class Whole:
 def compute_whole(year: int, on: date) -> list[LedgerRow]:
     """Every cadre's row for ``year``, computed now (no cache): the work the cache saves."""
     cadres = db.session.execute(_cadres(HoursFilters(year, on=on))).all()
-    return _rows(year, cadres, settings_in_force(), on=on, ids=None)
+    return _rows(year, cadres, settings_in_force(), ids=None)
 
 
 # --- the cache of the whole organisation's computation --------------------------------------
