@@ -62,9 +62,10 @@ ID_CHUNK = 5000
 
 @dataclass(slots=True)  # not frozen: a frozen init costs a setattr per field, 20,000 times
 class LedgerRow:
-    """One cadre's hours for ``year``: ``earned`` by kind over the requirement's window,
-    ``online`` the part of it from 网络 courses (before the cap), ``counted`` what counts
-    toward the requirement, ``short`` what is missing."""
+    """One cadre's hours for ``year`` (read-only: rows are shared by the kept table):
+    ``earned`` by kind over the requirement's window, ``online`` the part of it from 网络
+    courses (before the cap), ``counted`` what counts toward the requirement, ``short`` what
+    is missing."""
 
     cadre_id: int
     staff_no: str
@@ -373,7 +374,7 @@ def _matches(row: LedgerRow, filters: HoursFilters) -> bool:
     return filters.behind is None or row.behind == filters.behind
 
 
-def all_rows(filters: HoursFilters) -> list[LedgerRow]:
+def _all_rows(filters: HoursFilters) -> list[LedgerRow]:
     """Every matching cadre's row, in section then 工号 order: the whole organisation's
     computation (kept by ``_cached_whole`` until the data changes), then the filters."""
     if filters.on == clock.today():
@@ -390,6 +391,7 @@ class Whole:
     rows: list[LedgerRow]
     _by_section: dict[int, list[LedgerRow]] | None = None
     _completion: dict[tuple[Any, ...], list[SectionCompletion]] = field(default_factory=dict)
+    _selected: dict[tuple[Any, ...], list[LedgerRow]] = field(default_factory=dict)
 
     def by_section(self) -> dict[int, list[LedgerRow]]:
         if self._by_section is None:
@@ -400,12 +402,24 @@ class Whole:
         return self._by_section
 
     def select(self, filters: HoursFilters) -> list[LedgerRow]:
+        """The rows matching ``filters`` (the same list again for the same filters)."""
+        key = (
+            tuple(filters.department_ids) if filters.department_ids is not None else None,
+            filters.rank,
+            filters.young,
+            filters.behind,
+        )
+        found = self._selected.get(key)
+        if found is not None:
+            return found
         rows = self.rows
         if filters.department_ids is not None:
             wanted = set(filters.department_ids)
             rows = [r for dept, group in self.by_section().items() if dept in wanted for r in group]
         if filters.rank or filters.young is not None or filters.behind is not None:
             rows = [r for r in rows if _matches(r, filters)]
+        if len(self._selected) < 64:  # a few dozen filter combinations, then compute each time
+            self._selected[key] = rows
         return rows
 
     def completion(self, filters: HoursFilters) -> list[SectionCompletion]:
@@ -534,9 +548,9 @@ def organisation_hours(
     filters = HoursFilters(
         year, department_ids, rank or None, young, behind, on=on or clock.today()
     )
-    rows = all_rows(filters)
-    if page is None:
-        return HoursPage(rows=rows, total=len(rows), page=1, per_page=max(1, len(rows)))
+    rows = _all_rows(filters)
+    if page is None:  # a copy: the kept list must not be sorted or changed by a caller
+        return HoursPage(rows=list(rows), total=len(rows), page=1, per_page=max(1, len(rows)))
     size = per_page or PER_PAGE
     page = min(max(1, page), max(1, ceil(len(rows) / size)))
     return HoursPage(rows[(page - 1) * size : page * size], len(rows), page, size)
