@@ -366,3 +366,27 @@ def test_the_sql_seniority_is_the_rule_for_every_rank_and_post(ctx):
         rank, post = made[row.cadre_id]
         assert row.multi_year == rules.is_senior(rank, post), (rank, post)
         assert row.required == rules.requirement(rank, YEAR, rules.DEFAULT_SETTINGS, post).hours
+
+
+@pytest.mark.committed
+def test_a_write_by_another_process_is_seen(app, org):
+    """Another process (a CLI import, a second web worker) writes through its own connection:
+    no session event here, but the table's highest id moves, and the kept table follows."""
+    with app.app_context():
+        c = course(hours="30")
+        db.session.commit()
+        assert ledger.organisation_hours(YEAR).rows[0].counted == D("0.0")
+        with db.engine.begin() as other:  # not this process's session
+            other.execute(
+                sa.insert(Enrolment).values(
+                    course_id=c.id,
+                    cadre_id=org["own_cadre"],
+                    attended_hours=D("30"),
+                    leave_hours=D("0"),
+                    passed=True,
+                    passed_given=False,
+                    hours_earned=D("30"),
+                    source="import",
+                )
+            )
+        assert ledger.organisation_hours(YEAR).rows[0].counted == D("30.0")
