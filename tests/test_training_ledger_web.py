@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from cadre_app import clock
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent
+from cadre_app.models import AuditEvent, enums
 from cadre_app.services.core import settings
 from cadre_app.services.training import rules
 from tests.conftest import office_today
@@ -262,3 +262,42 @@ def test_nobody_reads_another_persons_hours(cadre_client, manager_client, hours_
     own = manager_client.get(f"/cadres/{hours_data['own_cadre']}?tab=training")
     assert own.status_code == 200
     assert 'data-testid="hours-section"' in own.get_data(as_text=True)
+
+
+# --- English -----------------------------------------------------------------------------------
+
+
+def test_the_english_pages_show_chinese_only_in_data(login_as, hours_data):
+    from tests.test_english_ui import PUNCTUATION, chinese_runs
+
+    data = {
+        "李晓明",
+        "王芳",
+        "预算处",
+        "国库处",
+        "一级科员",
+        "四级主任科员",
+        "合格",
+        "预算绩效管理",
+    }
+    data |= {f"课程{h}-" for h in ("50", "60", "30", "14")} | {
+        "关于合格的思考",
+        "中文",
+        "示例市财政局",
+    }
+    data |= set(enums.RANK_LADDER)  # the rank filter's options: the roster's vocabulary
+    for role, urls in (
+        ("hr", ["/training/hours", f"/cadres/{hours_data['other_cadre']}?tab=training"]),
+        ("cadre", ["/me?tab=training"]),
+    ):
+        client = login_as(role)
+        client.post("/auth/language", data={"lang": "en", "next": "/"})
+        for url in urls:
+            html = client.get(url).get_data(as_text=True)
+            assert 'lang="en"' in html
+            chrome = {
+                run
+                for run in chinese_runs(html) - PUNCTUATION
+                if not any(run in d or d in run for d in data)
+            }
+            assert not chrome, (url, chrome)
