@@ -390,3 +390,17 @@ def test_a_write_by_another_process_is_seen(app, org):
                 )
             )
         assert ledger.organisation_hours(YEAR).rows[0].counted == D("30.0")
+
+
+def test_a_sign_in_or_a_download_keeps_the_table_a_write_does_not(ctx):
+    from cadre_app.services.core import audit
+
+    kept = ledger._cached_whole(YEAR)
+    audit.record("export", object_type="enrolment", summary="学时统计", actor_name="hr1")
+    audit.record("login", summary="hr1", actor_name="hr1")
+    db.session.flush()
+    assert ledger._cached_whole(YEAR) is kept
+    # another process's write shows here only as its audit event (no session event)
+    audit.record("update", object_type="enrolment", object_id=1, actor_name="hr1")
+    db.session.flush()
+    assert ledger._cached_whole(YEAR) is not kept

@@ -446,9 +446,10 @@ def compute_whole(year: int, on: date) -> list[LedgerRow]:
 # dashboard. The result is kept per (database, year, day, data generation, fingerprint):
 # - the generation counts, in this process, every flush, bulk statement or rolled-back
 #   write that touched the rows the ledger reads (session events below);
-# - the fingerprint is what another process's write changes: the newest audit event (every
-#   write through the app is audited), the newest settings version, and the highest id of
-#   each table the ledger reads (a bulk insert: seed, import). Each is an index lookup.
+# - the fingerprint is what another process's write changes: the newest audit event of a
+#   write (every write through the app is audited; sign-ins and downloads are not writes),
+#   the newest settings version, and the highest id of each table the ledger reads (a bulk
+#   insert: seed, import). Each is an index lookup.
 
 _LEDGER_TABLES = ("cadre", "department", "training_course", "enrolment", "lecture", "essay")
 _CACHE: dict[tuple[Any, ...], Whole] = {}
@@ -462,13 +463,27 @@ def _bump() -> None:
     _generation += 1
 
 
+#: Audit actions that change nothing (sign-ins, downloads, exports): they leave the kept
+#: table alone, so HR exporting the workbook or someone signing in costs no recomputation.
+READ_ONLY_ACTIONS = ("login", "logout", "login_failed", "export", "download", "reveal")
+
+
 def _fingerprint() -> tuple[Any, ...]:
-    tables = ("audit_event", "setting", *_LEDGER_TABLES)
+    tables = ("setting", *_LEDGER_TABLES)
     parts = [sa.select(sa.func.max(sa.column("id"))).select_from(sa.table(t)) for t in tables]
     attendees = sa.select(sa.func.max(sa.column("lecture_id"))).select_from(
         sa.table("lecture_attendee")
     )
-    row = db.session.execute(sa.select(*(p.scalar_subquery() for p in (*parts, attendees)))).one()
+    event = sa.table("audit_event", sa.column("id"), sa.column("action"))
+    last_write = (  # newest first by the primary key; stops at the first write
+        sa.select(event.c.id)
+        .where(event.c.action.not_in(READ_ONLY_ACTIONS))
+        .order_by(event.c.id.desc())
+        .limit(1)
+    )
+    row = db.session.execute(
+        sa.select(*(p.scalar_subquery() for p in (last_write, *parts, attendees)))
+    ).one()
     return tuple(row)
 
 
