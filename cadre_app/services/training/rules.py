@@ -87,6 +87,10 @@ def course_outcome(
     return Outcome(passed, attended, attended if passed else Decimal("0.0"))
 
 
+#: 领导职务 at which the 5-year requirement applies (县处级 and up).
+SENIOR_LEADERSHIP_PREFIXES = ("县处级", "厅局级")
+
+
 def is_senior(rank: str | None, leadership_level: str | None = None) -> bool:
     """县处级 and 四级调研员 up: the 5-year requirement applies. A cadre is senior by 职级
     (四级调研员 or higher on the ladder) or by 领导职务 (县处级 or 厅局级 posts)."""
@@ -94,10 +98,6 @@ def is_senior(rank: str | None, leadership_level: str | None = None) -> bool:
         if level and level.startswith(SENIOR_LEADERSHIP_PREFIXES):
             return True
     return enums.rank_index(rank) >= enums.rank_index(enums.COUNTY_RANK_FLOOR)
-
-
-#: 领导职务 at which the 5-year requirement applies (县处级 and up).
-SENIOR_LEADERSHIP_PREFIXES = ("县处级", "厅局级")
 
 
 @dataclass(frozen=True)
