@@ -87,12 +87,16 @@ def course_outcome(
     return Outcome(passed, attended, attended if passed else Decimal("0.0"))
 
 
-def is_senior(rank: str | None) -> bool:
-    """县处级 and 四级调研员 up: the 5-year requirement applies."""
-    if not rank:
-        return False
-    if rank.startswith("县处级"):
-        return True
+#: 领导职务 at which the 5-year requirement applies (县处级 and up).
+SENIOR_LEADERSHIP_PREFIXES = ("县处级", "厅局级")
+
+
+def is_senior(rank: str | None, leadership_level: str | None = None) -> bool:
+    """县处级 and 四级调研员 up: the 5-year requirement applies. A cadre is senior by 职级
+    (四级调研员 or higher on the ladder) or by 领导职务 (县处级 or 厅局级 posts)."""
+    for level in (rank, leadership_level):
+        if level and level.startswith(SENIOR_LEADERSHIP_PREFIXES):
+            return True
     return enums.rank_index(rank) >= enums.rank_index(enums.COUNTY_RANK_FLOOR)
 
 
@@ -106,10 +110,15 @@ class Requirement:
         return self.window[1] - self.window[0] + 1
 
 
-def requirement(rank: str | None, year: int, settings: Mapping[str, Any]) -> Requirement:
+def requirement(
+    rank: str | None,
+    year: int,
+    settings: Mapping[str, Any],
+    leadership_level: str | None = None,
+) -> Requirement:
     """The requirement that ``year`` falls in: one year for 乡科级 and below; for seniors the
     5-year window ending with ``year`` (a rolling window: the hours of the last 5 years)."""
-    if is_senior(rank):
+    if is_senior(rank, leadership_level):
         n = int(settings["senior_window_years"])
         return Requirement(hours(settings["senior_hours"]), (year - n + 1, year))
     return Requirement(hours(settings["annual_hours"]), (year, year))

@@ -1,0 +1,803 @@
+"""The 学时 ledger: per cadre and year, the requirement, the hours earned by kind, the online
+hours and their cap, the hours that count and the shortfall (DOMAIN.md, Training).
+
+What is earned, and when:
+- a course record (``Enrolment.hours_earned``, decided by the 1/7 leave rule when attendance
+  was recorded) counts in the year of its course's ``end_date``, under the course's 培训类别;
+  a course of 培训形式 网络 is online, whatever its category;
+- a 业务微讲座 (``Lecture``) gives its speaker and each attendee the credits of the settings in
+  force (``rules.lecture_credit``), in the year it was held;
+- a 策论 (``Essay``) graded 合格 or better gives its author ``rules.essay_credit``, in the year
+  it was submitted.
+For 乡科级 and below the window is the year itself; for 县处级 and 四级调研员 up
+(``rules.is_senior``) it is the 5 years ending with it, and the online cap is that share of
+the window's requirement.
+
+Everything is summed by SQL (one GROUP BY per source), never a loop per cadre. The whole
+organisation's table (every page, filter, chart, the dashboards' counts) comes from one
+computation kept until the data changes (see the cache below); one cadre's row
+(``cadre_hours``, the profile) is summed for that cadre alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from math import ceil
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from cadre_app import clock
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, Department, Setting, enums
+from cadre_app.models.training import (
+    TRAINING_CATEGORIES,
+    Enrolment,
+    Essay,
+    Lecture,
+    LectureAttendee,
+    TrainingCourse,
+)
+from cadre_app.services.core import settings as settings_store
+from cadre_app.services.roster import operations as roster
+from cadre_app.services.training import rules
+
+#: The kinds hours are earned by, in the order of the table and the workbook.
+KINDS: tuple[str, ...] = TRAINING_CATEGORIES
+ONLINE_MODE = "网络"
+PER_PAGE = 50
+ZERO = Decimal("0.0")
+#: The 学时统计 workbook (DESIGN.md, Training workbook).
+SHEET = "学时统计"
+HEADER = ("工号", "姓名", "部门", "职级", "要求学时", "已获学时", *KINDS, "网络学时", "差额")
+#: The largest IN (...) list sent at once (SQLite's variable limit is 32,766).
+ID_CHUNK = 5000
+
+
+@dataclass(slots=True)  # not frozen: a frozen init costs a setattr per field, 20,000 times
+class LedgerRow:
+    """One cadre's hours for ``year`` (read-only: rows are shared by the kept table):
+    ``earned`` by kind over the requirement's window, ``online`` the part of it from 网络
+    courses (before the cap), ``counted`` what counts toward the requirement, ``short`` what
+    is missing."""
+
+    cadre_id: int
+    staff_no: str
+    name: str
+    department_id: int
+    department: str
+    rank: str | None
+    young: bool
+    year: int
+    window: tuple[int, int]
+    required: Decimal
+    earned: dict[str, Decimal]
+    online: Decimal
+    online_cap: Decimal
+    counted: Decimal
+    short: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        """Everything earned in the window, before the online cap."""
+        return rules.hours(sum(self.earned.values(), ZERO))
+
+    @property
+    def behind(self) -> bool:
+        return self.short > 0
+
+    @property
+    def online_excess(self) -> Decimal:
+        """Online hours above the cap (earned, but not counted)."""
+        return rules.hours(max(ZERO, self.online - self.online_cap))
+
+    percent: int = 0  # completion in whole percent, at most 100 (set by ``_rows``)
+
+    @property
+    def multi_year(self) -> bool:
+        return self.window[0] != self.window[1]
+
+
+@dataclass
+class HoursFilters:
+    year: int
+    department_ids: Sequence[int] | None = None  # None: every section
+    rank: str | None = None
+    young: bool | None = None
+    behind: bool | None = None
+    on: date = field(default_factory=clock.today)  # the day ages (young cadres) are taken at
+
+
+@dataclass(frozen=True)
+class HoursPage:
+    rows: list[LedgerRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+# --- the sums -------------------------------------------------------------------------------
+
+
+_DECIMALS: dict[int, Decimal] = {}
+
+
+def _tenths(value: float) -> Decimal:
+    """A float sum of 学时 as a one-place Decimal (memoised: few distinct values)."""
+    n = round(value * 10)
+    found = _DECIMALS.get(n)
+    if found is None:
+        found = _DECIMALS[n] = Decimal(n).scaleb(-1)
+    return found
+
+
+def settings_in_force() -> dict[str, Any]:
+    return dict(settings_store.value(rules.SETTINGS_KEY))
+
+
+def _senior_condition() -> sa.ColumnElement[bool]:
+    """``rules.is_senior`` as SQL: 四级调研员 up on the ladder, or a 县处级/厅局级 post."""
+    floor = enums.rank_index(enums.COUNTY_RANK_FLOOR)
+    ranks = enums.RANK_LADDER[floor:]
+    return sa.or_(
+        Cadre.rank.in_(ranks),
+        *(Cadre.rank.like(f"{p}%") for p in rules.SENIOR_LEADERSHIP_PREFIXES),
+        *(Cadre.leadership_level.like(f"{p}%") for p in rules.SENIOR_LEADERSHIP_PREFIXES),
+    )
+
+
+def _window_start(year: int, s: dict[str, Any]) -> sa.ColumnElement[Any]:
+    """The first day that counts for each cadre: 1 January of the year, or of the first year
+    of the senior window."""
+    first = year - int(s["senior_window_years"]) + 1
+    return sa.case((_senior_condition(), sa.literal(date(first, 1, 1))), else_=date(year, 1, 1))
+
+
+def _course_sums(
+    year: int, s: dict[str, Any], cadre_ids: Sequence[int] | None
+) -> dict[int, list[float]]:
+    """cadre id -> [hours per kind..., online hours] from course records."""
+    start = _window_start(year, s)
+    end = date(year, 12, 31)
+    online = sa.case((TrainingCourse.mode == ONLINE_MODE, Enrolment.hours_earned), else_=0)
+    columns = [
+        sa.func.sum(sa.case((TrainingCourse.category == kind, Enrolment.hours_earned), else_=0))
+        for kind in KINDS
+    ]
+    # floats, not Decimals: 140,000 Numeric conversions cost more than the sums themselves
+    floats = [sa.cast(c, sa.Float) for c in (*columns, sa.func.sum(online))]
+    stmt = (
+        sa.select(Enrolment.cadre_id, *floats)
+        .join(TrainingCourse, TrainingCourse.id == Enrolment.course_id)
+        .join(Cadre, Cadre.id == Enrolment.cadre_id)
+        .where(
+            TrainingCourse.end_date <= end,
+            TrainingCourse.end_date >= start,
+            Enrolment.hours_earned > 0,
+        )
+        .group_by(Enrolment.cadre_id)
+    )
+    return {row[0]: [v or 0.0 for v in row[1:]] for row in _run(stmt, cadre_ids)}
+
+
+def _count_by_cadre(
+    stmt: sa.Select[Any], cadre_column: Any, cadre_ids: Sequence[int] | None
+) -> dict[int, int]:
+    return dict(_run(stmt.group_by(cadre_column), cadre_ids, cadre_column))  # type: ignore[arg-type]
+
+
+def _run(
+    stmt: sa.Select[Any], cadre_ids: Sequence[int] | None, column: Any = None
+) -> Iterable[Any]:
+    """Execute ``stmt`` for every cadre (``cadre_ids`` None) or for those ids, in chunks."""
+    if cadre_ids is None:
+        yield from db.session.execute(stmt)
+        return
+    column = column if column is not None else Enrolment.cadre_id
+    ids = list(cadre_ids)
+    for begin in range(0, len(ids), ID_CHUNK):
+        yield from db.session.execute(stmt.where(column.in_(ids[begin : begin + ID_CHUNK])))
+
+
+def _credit_counts(
+    year: int, s: dict[str, Any], cadre_ids: Sequence[int] | None
+) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """Lectures given, lectures attended and essays passed, per cadre, in each cadre's window."""
+    end = date(year, 12, 31)
+    start = _window_start(year, s)
+    given = _count_by_cadre(
+        sa.select(Lecture.speaker_id, sa.func.count())
+        .join(Cadre, Cadre.id == Lecture.speaker_id)
+        .where(Lecture.held_on <= end, Lecture.held_on >= start),
+        Lecture.speaker_id,
+        cadre_ids,
+    )
+    attended = _count_by_cadre(
+        sa.select(LectureAttendee.cadre_id, sa.func.count())
+        .join(Lecture, Lecture.id == LectureAttendee.lecture_id)
+        .join(Cadre, Cadre.id == LectureAttendee.cadre_id)
+        .where(
+            Lecture.held_on <= end,
+            Lecture.held_on >= start,
+            LectureAttendee.cadre_id != Lecture.speaker_id,
+        ),
+        LectureAttendee.cadre_id,
+        cadre_ids,
+    )
+    passing = [g for g in ("优秀", "良好", "合格") if rules.essay_credit(g, s) > 0]
+    essays = _count_by_cadre(
+        sa.select(Essay.author_id, sa.func.count())
+        .join(Cadre, Cadre.id == Essay.author_id)
+        .where(
+            Essay.submitted_on <= end,
+            Essay.submitted_on >= start,
+            Essay.final_grade.in_(passing),
+        ),
+        Essay.author_id,
+        cadre_ids,
+    )
+    return given, attended, essays
+
+
+def _cadre_columns(on: date) -> list[Any]:
+    """The cadre's columns the ledger shows, with the young-cadre rule (roster's, at ``on``)
+    and ``rules.is_senior`` evaluated by the database."""
+    lines = settings_store.value("young_cadre_age_lines")
+    return [
+        Cadre.id,
+        Cadre.staff_no,
+        Cadre.name,
+        Cadre.department_id,
+        Department.name.label("department"),
+        Cadre.rank,
+        sa.case((roster.young_cadre_condition(on, lines), True), else_=False).label("young"),
+        sa.case((_senior_condition(), True), else_=False).label("senior"),
+    ]
+
+
+def _rows(
+    year: int,
+    cadres: Sequence[Any],
+    s: dict[str, Any],
+    *,
+    ids: Sequence[int] | None,
+) -> list[LedgerRow]:
+    """Ledger rows for ``cadres`` (rows of ``_cadre_columns``); ``ids`` None sums for the
+    whole organisation in one pass (cheaper than a long IN list)."""
+    courses = _course_sums(year, s, ids)
+    given, attended, essays = _credit_counts(year, s, ids)
+    speaker = float(rules.lecture_credit(True, s))
+    attendee = float(rules.lecture_credit(False, s))
+    essay = float(rules.essay_credit("合格", s))
+    lecture_index, essay_index = KINDS.index("业务微讲座"), KINDS.index("策论")
+    requirements: dict[bool, rules.Requirement] = {
+        senior: rules.requirement("县处级" if senior else None, year, s) for senior in (False, True)
+    }
+    caps = {senior: rules.online_cap(req, s) for senior, req in requirements.items()}
+    empty = [0.0] * (len(KINDS) + 1)
+    out = []
+    for c in cadres:
+        sums = list(courses.get(c.id, empty))
+        sums[lecture_index] += given.get(c.id, 0) * speaker + attended.get(c.id, 0) * attendee
+        sums[essay_index] += essays.get(c.id, 0) * essay
+        senior = bool(c.senior)
+        req = requirements[senior]
+        earned = {kind: _tenths(v) for kind, v in zip(KINDS, sums, strict=False)}
+        online = _tenths(sums[-1])
+        total = _tenths(sum(sums[:-1]))
+        counted = rules.counted_total(online, total - online, caps[senior])
+        out.append(
+            LedgerRow(
+                cadre_id=c.id,
+                staff_no=c.staff_no,
+                name=c.name,
+                department_id=c.department_id,
+                department=c.department,
+                rank=c.rank,
+                young=bool(c.young),
+                year=year,
+                window=req.window,
+                required=req.hours,
+                earned=earned,
+                online=online,
+                online_cap=caps[senior],
+                counted=counted,
+                short=rules.shortfall(req.hours, counted),
+                percent=completion_percent(counted, req.hours),
+            )
+        )
+    return out
+
+
+def completion_percent(counted: Decimal, required: Decimal) -> int:
+    """Completion in whole percent, rounded down, at most 100."""
+    if required <= 0:
+        return 100
+    return min(100, int(counted * 100 / required))
+
+
+# --- public API -----------------------------------------------------------------------------
+
+
+def cadre_hours(cadre_id: int, year: int) -> LedgerRow | None:
+    """One cadre's ledger row for ``year`` (None when there is no such cadre)."""
+    cadre = db.session.execute(
+        sa.select(*_cadre_columns(clock.today()))
+        .join(Department, Department.id == Cadre.department_id)
+        .where(Cadre.id == cadre_id)
+    ).first()
+    if cadre is None:
+        return None
+    return _rows(year, [cadre], settings_in_force(), ids=[cadre_id])[0]
+
+
+def _conditions(filters: HoursFilters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.department_ids is not None:
+        conditions.append(Cadre.department_id.in_(list(filters.department_ids) or [-1]))
+    if filters.rank:
+        conditions.append(Cadre.rank == filters.rank)
+    if filters.young is not None:
+        young = roster.young_cadre_condition(
+            filters.on, settings_store.value("young_cadre_age_lines")
+        )
+        conditions.append(young if filters.young else sa.not_(young))
+    return conditions
+
+
+def _cadres(filters: HoursFilters) -> sa.Select[Any]:
+    return (
+        sa.select(*_cadre_columns(filters.on))
+        .join(Department, Department.id == Cadre.department_id)
+        .where(*_conditions(filters))
+        .order_by(Department.sort_order, Department.name, Cadre.staff_no, Cadre.id)
+    )
+
+
+def _matches(row: LedgerRow, filters: HoursFilters) -> bool:
+    if filters.department_ids is not None and row.department_id not in filters.department_ids:
+        return False
+    if filters.rank and row.rank != filters.rank:
+        return False
+    if filters.young is not None and row.young != filters.young:
+        return False
+    return filters.behind is None or row.behind == filters.behind
+
+
+def _all_rows(filters: HoursFilters) -> list[LedgerRow]:
+    """Every matching cadre's row, in section then 工号 order: the whole organisation's
+    computation (kept by ``_cached_whole`` until the data changes), then the filters."""
+    if filters.on == clock.today():
+        whole = _cached_whole(filters.year)
+    else:
+        whole = Whole(compute_whole(filters.year, filters.on))
+    return whole.select(filters)
+
+
+@dataclass
+class Whole:
+    """The whole organisation's rows with what the pages derive from them, derived once."""
+
+    rows: list[LedgerRow]
+    _by_section: dict[int, list[LedgerRow]] | None = None
+    _completion: dict[tuple[Any, ...], list[SectionCompletion]] = field(default_factory=dict)
+    _selected: dict[tuple[Any, ...], list[LedgerRow]] = field(default_factory=dict)
+
+    def by_section(self) -> dict[int, list[LedgerRow]]:
+        if self._by_section is None:
+            groups: dict[int, list[LedgerRow]] = {}
+            for row in self.rows:
+                groups.setdefault(row.department_id, []).append(row)
+            self._by_section = groups
+        return self._by_section
+
+    def select(self, filters: HoursFilters) -> list[LedgerRow]:
+        """The rows matching ``filters`` (the same list again for the same filters)."""
+        key = (
+            tuple(filters.department_ids) if filters.department_ids is not None else None,
+            filters.rank,
+            filters.young,
+            filters.behind,
+        )
+        found = self._selected.get(key)
+        if found is not None:
+            return found
+        rows = self.rows
+        if filters.department_ids is not None:
+            wanted = set(filters.department_ids)
+            rows = [r for dept, group in self.by_section().items() if dept in wanted for r in group]
+        if filters.rank or filters.young is not None or filters.behind is not None:
+            rows = [r for r in rows if _matches(r, filters)]
+        if len(self._selected) < 64:  # a few dozen filter combinations, then compute each time
+            self._selected[key] = rows
+        return rows
+
+    def completion(self, filters: HoursFilters) -> list[SectionCompletion]:
+        key = (
+            tuple(filters.department_ids) if filters.department_ids is not None else None,
+            filters.rank,
+            filters.young,
+        )
+        found = self._completion.get(key)
+        if found is None:
+            found = self._completion[key] = completion_by_section(self.select(filters))
+        return found
+
+
+def compute_whole(year: int, on: date) -> list[LedgerRow]:
+    """Every cadre's row for ``year``, computed now (no cache): the work the cache saves."""
+    cadres = db.session.execute(_cadres(HoursFilters(year, on=on))).all()
+    return _rows(year, cadres, settings_in_force(), ids=None)
+
+
+# --- the cache of the whole organisation's computation --------------------------------------
+#
+# Summing 600,000 records costs SQLite about half a second, too much for every page and
+# dashboard. The result is kept per (database, year, day, data generation, fingerprint):
+# - the generation counts, in this process, every flush, bulk statement or rolled-back
+#   write that touched the rows the ledger reads (session events below);
+# - the fingerprint is what another process's write changes: the newest audit event of a
+#   write (every write through the app is audited; sign-ins and downloads are not writes),
+#   the newest settings version, and the highest id of each table the ledger reads (a bulk
+#   insert: seed, import). Each is an index lookup.
+
+_LEDGER_TABLES = ("cadre", "department", "training_course", "enrolment", "lecture", "essay")
+_CACHE: dict[tuple[Any, ...], Whole] = {}
+_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()
+_generation = 0
+
+
+def _bump() -> None:
+    global _generation
+    _generation += 1
+
+
+#: Audit actions that change nothing (sign-ins, downloads, exports): they leave the kept
+#: table alone, so HR exporting the workbook or someone signing in costs no recomputation.
+READ_ONLY_ACTIONS = ("login", "logout", "login_failed", "export", "download", "reveal")
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    tables = ("setting", *_LEDGER_TABLES)
+    parts = [sa.select(sa.func.max(sa.column("id"))).select_from(sa.table(t)) for t in tables]
+    attendees = sa.select(sa.func.max(sa.column("lecture_id"))).select_from(
+        sa.table("lecture_attendee")
+    )
+    event = sa.table("audit_event", sa.column("id"), sa.column("action"))
+    last_write = (  # newest first by the primary key; stops at the first write
+        sa.select(event.c.id)
+        .where(event.c.action.not_in(READ_ONLY_ACTIONS))
+        .order_by(event.c.id.desc())
+        .limit(1)
+    )
+    row = db.session.execute(
+        sa.select(*(p.scalar_subquery() for p in (last_write, *parts, attendees)))
+    ).one()
+    return tuple(row)
+
+
+def _cached_whole(year: int) -> Whole:
+    today = clock.today()
+    key = (str(db.engine.url), year, today, _generation, _fingerprint())
+    found = _CACHE.get(key)
+    if found is None:
+        found = Whole(compute_whole(year, today))
+        with _CACHE_LOCK:  # threads of one worker share the cache
+            while len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = found
+    return found
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+    _bump()
+
+
+_WATCHED: tuple[type, ...] = (
+    Cadre,
+    Department,
+    TrainingCourse,
+    Enrolment,
+    Lecture,
+    LectureAttendee,
+    Essay,
+)
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _after_flush(session: so.Session, _context: Any) -> None:
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, _WATCHED + (Setting,)) for obj in touched):
+        session.info["ledger_touched"] = True
+        _bump()
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def _after_bulk(state: so.ORMExecuteState) -> None:
+    """A bulk INSERT/UPDATE/DELETE on a table the ledger reads (or any textual statement)."""
+    if state.is_select:
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name is None or name in (*_LEDGER_TABLES, "lecture_attendee", "setting"):
+        state.session.info["ledger_touched"] = True
+        _bump()
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _after_commit(session: so.Session) -> None:
+    session.info.pop("ledger_touched", None)
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _after_rollback(session: so.Session) -> None:
+    if session.info.pop("ledger_touched", None):
+        _bump()
+
+
+def organisation_hours(
+    year: int,
+    *,
+    department_ids: Sequence[int] | None = None,
+    rank: str | None = None,
+    young: bool | None = None,
+    behind: bool | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+    on: date | None = None,
+) -> HoursPage:
+    """The organisation's hours table for ``year``, filtered, in section then 工号 order;
+    without ``page`` every row (export, CLI, charts), else that page of ``per_page``."""
+    filters = HoursFilters(
+        year, department_ids, rank or None, young, behind, on=on or clock.today()
+    )
+    rows = _all_rows(filters)
+    if page is None:  # a copy: the kept list must not be sorted or changed by a caller
+        return HoursPage(rows=list(rows), total=len(rows), page=1, per_page=max(1, len(rows)))
+    size = per_page or PER_PAGE
+    page = min(max(1, page), max(1, ceil(len(rows) / size)))
+    return HoursPage(rows[(page - 1) * size : page * size], len(rows), page, size)
+
+
+def section_completion(
+    year: int,
+    *,
+    department_ids: Sequence[int] | None = None,
+    rank: str | None = None,
+    young: bool | None = None,
+) -> list[SectionCompletion]:
+    """Completion by section of the cadres matching the filters (kept with the table)."""
+    filters = HoursFilters(year, department_ids, rank or None, young, None, on=clock.today())
+    return _cached_whole(year).completion(filters)
+
+
+def behind_count(year: int, department_ids: Sequence[int] | None = None) -> int:
+    """How many cadres (of these sections) are short of their requirement for ``year``."""
+    return organisation_hours(year, department_ids=department_ids, behind=True).total
+
+
+@dataclass(frozen=True)
+class SectionCompletion:
+    department_id: int
+    department: str
+    cadres: int
+    done: int  # requirement met
+    behind: int
+    percent: int  # mean completion of the section's cadres
+
+    @property
+    def done_share(self) -> int:
+        return int(self.done * 100 / self.cadres) if self.cadres else 0
+
+
+def completion_by_section(rows: Iterable[LedgerRow]) -> list[SectionCompletion]:
+    """Per section (in the rows' order): cadres, how many met the requirement, how many are
+    behind, and the mean completion in percent."""
+    groups: dict[int, list[LedgerRow]] = {}
+    names: dict[int, str] = {}
+    for row in rows:
+        groups.setdefault(row.department_id, []).append(row)
+        names[row.department_id] = row.department
+    out = []
+    for dept_id, members in groups.items():
+        done = sum(1 for r in members if not r.behind)
+        out.append(
+            SectionCompletion(
+                department_id=dept_id,
+                department=names[dept_id],
+                cadres=len(members),
+                done=done,
+                behind=len(members) - done,
+                percent=int(sum(r.percent for r in members) / len(members)),
+            )
+        )
+    return out
+
+
+# --- this year's records of one cadre (the profile) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """One line of a cadre's records that earn hours in a window."""
+
+    kind: str  # 培训类别, 业务微讲座 or 策论
+    title: str
+    start: date
+    end: date
+    hours: Decimal | None  # the course's 学时 (None for credits)
+    leave: Decimal | None
+    passed: bool | None
+    earned: Decimal
+    online: bool = False
+    note: str = ""
+
+
+def cadre_records(cadre_id: int, first_year: int, last_year: int) -> list[RecordLine]:
+    """The cadre's courses, lectures and essays dated within the years, newest first."""
+    s = settings_in_force()
+    start, end = date(first_year, 1, 1), date(last_year, 12, 31)
+    lines: list[RecordLine] = []
+    courses = db.session.execute(
+        sa.select(
+            TrainingCourse.name,
+            TrainingCourse.category,
+            TrainingCourse.mode,
+            TrainingCourse.start_date,
+            TrainingCourse.end_date,
+            TrainingCourse.hours,
+            Enrolment.leave_hours,
+            Enrolment.passed,
+            Enrolment.hours_earned,
+            Enrolment.attended_hours,
+        )
+        .join(TrainingCourse, TrainingCourse.id == Enrolment.course_id)
+        .where(
+            Enrolment.cadre_id == cadre_id,
+            TrainingCourse.end_date >= start,
+            TrainingCourse.end_date <= end,
+        )
+    ).all()
+    for c in courses:
+        lines.append(
+            RecordLine(
+                kind=c.category,
+                title=c.name,
+                start=c.start_date,
+                end=c.end_date,
+                hours=c.hours,
+                leave=c.leave_hours,
+                passed=c.passed,
+                earned=rules.hours(c.hours_earned or 0),
+                online=c.mode == ONLINE_MODE,
+                note="" if c.attended_hours is not None else "pending",
+            )
+        )
+    lectures = db.session.execute(
+        sa.select(Lecture.topic, Lecture.held_on, Lecture.speaker_id).where(
+            Lecture.held_on >= start,
+            Lecture.held_on <= end,
+            sa.or_(
+                Lecture.speaker_id == cadre_id,
+                Lecture.id.in_(
+                    sa.select(LectureAttendee.lecture_id).where(
+                        LectureAttendee.cadre_id == cadre_id
+                    )
+                ),
+            ),
+        )
+    ).all()
+    for lecture in lectures:
+        speaker = lecture.speaker_id == cadre_id
+        lines.append(
+            RecordLine(
+                kind="业务微讲座",
+                title=lecture.topic,
+                start=lecture.held_on,
+                end=lecture.held_on,
+                hours=None,
+                leave=None,
+                passed=None,
+                earned=rules.lecture_credit(speaker, s),
+                note="speaker" if speaker else "attendee",
+            )
+        )
+    essays = db.session.execute(
+        sa.select(Essay.title, Essay.submitted_on, Essay.final_grade).where(
+            Essay.author_id == cadre_id, Essay.submitted_on >= start, Essay.submitted_on <= end
+        )
+    ).all()
+    for essay in essays:
+        lines.append(
+            RecordLine(
+                kind="策论",
+                title=essay.title,
+                start=essay.submitted_on,
+                end=essay.submitted_on,
+                hours=None,
+                leave=None,
+                passed=None,
+                earned=rules.essay_credit(essay.final_grade, s),
+                note=essay.final_grade or "",
+            )
+        )
+    return sorted(lines, key=lambda line: (line.end, line.start, line.title), reverse=True)
+
+
+# --- the workbook ---------------------------------------------------------------------------
+
+
+def hours_workbook(rows: Iterable[LedgerRow], year: int) -> bytes:
+    """The sheet 学时统计: 工号 姓名 部门 职级 要求学时 已获学时 (counted), the hours by kind,
+    the online hours (before the cap) and 差额 (short by). Text cells are never formulas."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from cadre_app.services.core.workbook import write_text
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET)
+    sheet.freeze_panes = "C2"
+    bold = Font(bold=True)
+    header = []
+    for label in HEADER:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+    def text(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet)
+        write_text(cell, value)
+        return cell
+
+    def number(value: Decimal) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=float(value))
+        cell.number_format = "0.0"
+        return cell
+
+    for r in rows:
+        sheet.append(
+            [
+                text(r.staff_no),
+                text(r.name),
+                text(r.department),
+                text(r.rank or ""),
+                number(r.required),
+                number(r.counted),
+                *(number(r.earned[k]) for k in KINDS),
+                number(r.online),
+                number(r.short),
+            ]
+        )
+    notes = book.create_sheet("说明")
+    notes.append([f"{year} 年度学时统计"])
+    notes.append(
+        [
+            "口径",
+            "已获学时为计入要求的学时（网络学时不超过要求的规定比例）；"
+            "县处级及四级调研员以上按截至当年的 5 年累计计算。",
+        ]
+    )
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def cli_lines(rows: Iterable[LedgerRow]) -> Iterable[str]:
+    """``工号 姓名 要求学时 已获学时 差额`` per cadre (DESIGN.md, ``flask training hours``)."""
+    for r in rows:
+        yield f"{r.staff_no} {r.name} {r.required} {r.counted} {r.short}"
