@@ -285,7 +285,7 @@ def test_the_credit_shown_is_the_settings_version_the_lecture_recorded(
         assert lectures.credits(newer) == (rules.hours(6), rules.hours(2))
 
 
-# --- who reads what --------------------------------------------------------------------------------
+# --- who reads what ---------------------------------------------------------------------------
 
 
 def test_a_manager_reads_only_lectures_touching_their_sections(app, login_as, lecture_setup):
