@@ -131,7 +131,7 @@ def _check(values: dict[str, Any], *, today: date, lecture_id: int | None) -> Ca
         errors.append(("duration_hours", _("请填写讲座学时（数字，如 2 或 1.5）。")))
     elif duration <= 0 or duration > most:
         errors.append(
-            ("duration_hours", _("讲座学时须大于 0 且不超过 %(most)s。", most=f"{most:g}"))
+            ("duration_hours", _("讲座学时须大于 0 且不超过 %(most)s。", most=format(most, "g")))
         )
     for attr, limit, label in (
         ("place", PLACE_MAX, _("地点")),
