@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -99,8 +100,6 @@ def essays() -> Any:
     rows = service.list_essays(
         filters, visible_departments=visible, hidden=service.pending_essay_ids(current_user)
     )
-    import sqlalchemy as sa
-
     sections = sa.select(Department.id, Department.name).order_by(
         Department.sort_order, Department.name
     )
