@@ -132,6 +132,13 @@ def test_a_docx_essay_and_its_download(app, hr_client, login_as, org):
         assert disposition.startswith('attachment; filename="essay-')
         assert "filename*=UTF-8''%E5%85%B3%E4%BA%8E_%E6%94%B9%E9%9D%A9.docx" in disposition
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+    with app.app_context():
+        downloads = db.session.scalars(
+            sa.select(AuditEvent.actor_name).where(
+                AuditEvent.object_type == "essay", AuditEvent.action == "download"
+            )
+        ).all()
+    assert sorted(downloads) == ["cadre1", "hr1", "manager1"]
 
 
 # --- reviewers and grades ------------------------------------------------------------------------

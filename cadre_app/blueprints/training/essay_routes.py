@@ -304,12 +304,14 @@ def essay_detail(essay_id: int) -> Any:
 @bp.get("/essays/<int:essay_id>/download")
 @role_required(*REVIEWER_ROLES)
 def essay_download(essay_id: int) -> Any:
-    """The file, with its real type and a safe name; for those who may read the essay."""
+    """The file, with its real type and a safe name; for those who may read the essay.
+    Each download is audited."""
     essay = _essay_or_404(essay_id)
-    data = db.session.scalar(db.select(Essay.file_data).where(Essay.id == essay.id))
+    data = service.record_download(essay, actor=current_user.username)
+    db.session.commit()
     name = service.safe_filename(essay.file_name, essay.file_type)
     fallback = f"essay-{essay.id}.{essay.file_type}"
-    response = current_app_response(data or b"", service.FILE_TYPES[essay.file_type])
+    response = current_app_response(data, service.FILE_TYPES[essay.file_type])
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
     )

@@ -553,6 +553,19 @@ def unadopt(essay: Essay, *, actor: str | None) -> None:
     )
 
 
+def record_download(essay: Essay, *, actor: str | None) -> bytes:
+    """The file's bytes; the download is audited (the caller commits)."""
+    data = db.session.scalar(sa.select(Essay.file_data).where(Essay.id == essay.id))
+    audit.record(
+        "download",
+        object_type="essay",
+        object_id=essay.id,
+        summary=_("下载策论《%(title)s》", title=essay.title),
+        actor_name=actor,
+    )
+    return data or b""
+
+
 # --- who sees what ----------------------------------------------------------------------------
 
 
