@@ -450,3 +450,47 @@ def test_a_nine_megabyte_essay_passes_the_csrf_check_above_the_app_request_limit
         "/training/lectures/new", data={"csrf_token": token, "notes": "x" * (9 * MB)}
     )
     assert other.status_code == 413
+
+
+@pytest.mark.committed  # two threads, each with its own connection
+def test_two_reviewers_grading_at_once_both_count(app, make_user, users, org):
+    """Each grading locks the essay and reads the grades back after writing its own, so the
+    second of two simultaneous gradings sees the first and the final grade is set."""
+    import threading
+
+    with app.app_context():
+        essay = EssayFactory(author_id=org["own_cadre"])
+        db.session.commit()
+        essay_id = essay.id
+    reviewers = [make_user(f"rev{i}", Role.HR) for i in range(2)]
+    with app.app_context():
+        for user in reviewers:
+            db.session.add(EssayReview(essay_id=essay_id, reviewer_id=user.id))
+        db.session.commit()
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def grade(user_id: int, value: str) -> None:
+        try:
+            with app.app_context():
+                review = db.session.scalar(
+                    sa.select(EssayReview).where(
+                        EssayReview.essay_id == essay_id, EssayReview.reviewer_id == user_id
+                    )
+                )
+                barrier.wait(timeout=10)
+                essays.submit_grade(review, value, None, actor=f"u{user_id}")
+                db.session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [
+        threading.Thread(target=grade, args=(reviewers[0].id, "优秀")),
+        threading.Thread(target=grade, args=(reviewers[1].id, "合格")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures, failures
+    assert _final(app, essay_id) == "良好"  # (4 + 2) / 2
