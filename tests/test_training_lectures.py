@@ -325,3 +325,18 @@ def test_hr_deletes_a_lecture_with_its_attendees(app, hr_client, lecture_setup):
     _attend(app, lecture_id, [lecture_setup["own_cadre"]], [5])
     assert hr_client.post(f"/training/lectures/{lecture_id}/delete").status_code == 302
     assert _count(app, Lecture) == 0 and _count(app, LectureAttendee) == 0
+
+
+def test_a_long_year_is_paged_fifty_lectures_at_a_time(app, hr_client, lecture_setup):
+    with app.app_context():
+        for n in range(60):
+            LectureFactory(
+                speaker_id=lecture_setup["speaker"], held_on=date(2026, 1, 1) + timedelta(days=n)
+            )
+        db.session.commit()
+    first = hr_client.get("/training/lectures?year=2026").get_data(as_text=True)
+    assert first.count("data-lecture=") == 50 and "共 60 场" in first
+    assert "/training/lectures?page=2&amp;year=2026" in first or "page=2" in first
+    second = hr_client.get("/training/lectures?year=2026&page=2").get_data(as_text=True)
+    assert second.count("data-lecture=") == 10
+    assert hr_client.get("/training/lectures?year=2026&page=x").status_code == 400

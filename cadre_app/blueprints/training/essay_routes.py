@@ -31,6 +31,8 @@ from cadre_app.blueprints.training.lecture_routes import (
     _int,
     apply_errors,
     find_cadres,
+    list_args,
+    paginate,
     parse_day,
     picked_cadre,
     programme_choices,
@@ -107,7 +109,8 @@ def essays() -> Any:
         sections = sections.where(Department.id.in_(visible or [-1]))
     return render_template(
         "training/essay_list.html",
-        rows=rows,
+        page=paginate(rows),
+        args=list_args(),
         filters=filters,
         years=sorted({*service.years(), clock.today().year, year}, reverse=True),
         departments=db.session.execute(sections).all(),

@@ -16,6 +16,7 @@ Also this part's section of the profile's 教育培训 tab (lectures given and a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -148,6 +149,31 @@ def _lecture_or_404(lecture_id: int) -> Lecture:
 
 
 FIELD_ALIASES = {"speaker_id": "speaker_staff_no"}
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a list already read whole (a year's lectures or essays: hundreds at most;
+    the rows are cheap to read, the page to render is what costs)."""
+
+    rows: list[Any]
+    total: int
+    page: int
+    pages: int
+
+
+def paginate(rows: list[Any], per_page: int = PER_PAGE) -> Paged:
+    """The page ``?page=`` asks for (clamped to the pages there are)."""
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, _int(request.args.get("page")) or 1), pages)
+    start = (page - 1) * per_page
+    return Paged(rows[start : start + per_page], len(rows), page, pages)
+
+
+def list_args() -> dict[str, str]:
+    """The list's query arguments but the page (for the pagination links)."""
+    return {k: v for k, v in request.args.items() if k != "page" and v}
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -164,7 +190,8 @@ def lectures() -> Any:
     known = sorted({*service.years(), clock.today().year, year}, reverse=True)
     return render_template(
         "training/lecture_list.html",
-        rows=rows,
+        page=paginate(rows),
+        args=list_args(),
         best=service.best_rated(rows),
         year=year,
         years=known,
