@@ -695,19 +695,21 @@ def list_essays(
 ) -> list[EssayRow]:
     """The year's essays (by submission date), newest first. ``hidden``: essays whose final
     grade the reader may not see yet (they are to review them)."""
+    in_year = [
+        Essay.submitted_on >= date(filters.year, 1, 1),
+        Essay.submitted_on <= date(filters.year, 12, 31),
+    ]
     counts = (
         sa.select(
             EssayReview.essay_id.label("essay_id"),
             sa.func.count().label("reviewers"),
             sa.func.count(EssayReview.grade).label("graded"),
         )
+        .where(EssayReview.essay_id.in_(sa.select(Essay.id).where(*in_year)))
         .group_by(EssayReview.essay_id)
         .subquery()
     )
-    conditions: list[Any] = [
-        Essay.submitted_on >= date(filters.year, 1, 1),
-        Essay.submitted_on <= date(filters.year, 12, 31),
-    ]
+    conditions: list[Any] = list(in_year)
     if visible_departments is not None:
         conditions.append(Cadre.department_id.in_(list(visible_departments) or [-1]))
     if filters.department_id:

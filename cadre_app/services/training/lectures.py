@@ -485,6 +485,7 @@ def list_lectures(
             sa.func.count(LectureAttendee.rating).label("ratings"),
             sa.func.avg(LectureAttendee.rating).label("average"),
         )
+        .where(LectureAttendee.lecture_id.in_(sa.select(Lecture.id).where(*_year(year))))
         .group_by(LectureAttendee.lecture_id)
         .subquery()
     )
