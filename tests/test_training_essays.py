@@ -277,6 +277,11 @@ def test_a_reviewer_never_sees_another_grade_before_giving_theirs(app, hr_client
             assert secret not in page, (url, secret)
         if not url.endswith("/review"):  # (the grading form offers every grade)
             assert "<strong>良好" not in page and "<td>良好</td>" not in page, url
+    # filtering by grade tells nothing either: still "under review" to the third reviewer
+    pending = third.get("/training/essays?year=2026&grade=pending").get_data(as_text=True)
+    assert f'data-essay="{essay_id}"' in pending
+    graded = third.get("/training/essays?year=2026&grade=良好").get_data(as_text=True)
+    assert f'data-essay="{essay_id}"' not in graded
     _grade(third, essay_id, "合格", "一般")
     page = third.get(f"/training/essays/{essay_id}").get_data(as_text=True)
     assert "独到的见解ABC" in page and "数据翔实XYZ" in page
