@@ -254,10 +254,14 @@ def essay_delete(essay_id: int) -> Any:
 def _reviewer_choices(form: ReviewersForm, essay: Essay) -> None:
     assigned = {r.reviewer_id for r in essay.reviews}
     labels = {Role.HR: _("人事"), Role.MANAGER: _("处室负责人"), Role.CADRE: _("领导干部")}
+
+    def label(user: Any) -> str:
+        name = service.user_label(user)
+        login = "" if name == user.username else f" · {user.username}"
+        return f"{name}（{labels.get(user.role, '')}{login}）"
+
     form.reviewers.choices = select_choices(
-        (u.id, f"{service.user_label(u)}（{labels.get(u.role, '')} · {u.username}）")
-        for u in service.eligible_reviewers(essay)
-        if u.id not in assigned
+        (u.id, label(u)) for u in service.eligible_reviewers(essay) if u.id not in assigned
     )
 
 
