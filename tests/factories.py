@@ -154,3 +154,57 @@ class TalkFactory(_Factory):
     conductor_id = None
     conductor = None
     reason = factory.Sequence(lambda n: f"测试谈话{n}")
+
+
+# --- h3: 业务微讲座 and 策论 ------------------------------------------------------------------
+
+from cadre_app.models import Essay, Lecture  # noqa: E402  (h3's block, kept apart for merging)
+
+
+def pdf_bytes(size: int = 0) -> bytes:
+    """A small real PDF header and body, padded to ``size`` bytes when given."""
+    body = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    return body + b"%" * max(0, size - len(body))
+
+
+def docx_bytes() -> bytes:
+    """A minimal DOCX: a ZIP holding word/document.xml."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+class LectureFactory(_Factory):
+    """A 业务微讲座 held on 2026-03-10, by a new cadre unless a speaker is given."""
+
+    class Meta:
+        model = Lecture
+
+    _relations = ("speaker",)
+    speaker_id = None
+    speaker = _made_unless_id_given("speaker", CadreFactory)
+    topic = factory.Sequence(lambda n: f"测试讲座{n}")
+    held_on = date(2026, 3, 10)
+    duration_hours = 2
+
+
+class EssayFactory(_Factory):
+    """A 策论 (a small PDF) submitted on 2026-04-01, by a new cadre unless an author is given."""
+
+    class Meta:
+        model = Essay
+
+    _relations = ("author",)
+    author_id = None
+    author = _made_unless_id_given("author", CadreFactory)
+    title = factory.Sequence(lambda n: f"测试策论{n}")
+    submitted_on = date(2026, 4, 1)
+    file_name = "essay.pdf"
+    file_type = "pdf"
+    file_data = factory.LazyFunction(pdf_bytes)
+    file_size = factory.LazyAttribute(lambda o: len(o.file_data))
