@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent
+from cadre_app.models import AuditEvent, Role
 from cadre_app.models.training import (
     Cohort,
     Enrolment,
@@ -24,7 +24,7 @@ from cadre_app.models.training import (
     TrainingCourse,
     cohort_member,
 )
-from tests.conftest import office_today
+from tests.conftest import login, office_today
 from tests.factories import CadreFactory, CohortFactory, MilestoneFactory, PlanFactory
 
 
@@ -282,3 +282,78 @@ def test_other_roles_do_not_use_the_programme(app, org, users, login_as):
         assert client.get(f"/training/cohorts/{cohort_id}").status_code == 403
     anonymous = app.test_client().get(f"/training/cohorts/{cohort_id}")
     assert anonymous.status_code == 302 and "/auth/login" in anonymous.headers["Location"]
+
+
+def test_the_plan_and_programme_pages_speak_english_but_for_data(app, org, users, make_user):
+    """Every page of plans and programmes in English: Chinese only where it is stored data."""
+    from tests.test_english_ui import PUNCTUATION, chinese_runs, stored_text, vocabulary
+
+    today = office_today()
+    cohort_id = new_cohort(app)
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        programme_id = cohort.programme_id
+        db.session.execute(
+            sa.insert(cohort_member), [{"cohort_id": cohort_id, "cadre_id": org["own_cadre"]}]
+        )
+        plan = PlanFactory(
+            cadre_id=org["own_cadre"],
+            cohort_id=cohort_id,
+            mentor_cadre_id=org["other_cadre"],
+            planned_secondment="拟下派基层锻炼一年",
+            period_start=today - timedelta(days=200),
+        )
+        MilestoneFactory(plan=plan, title="轮岗", due_date=today - timedelta(days=3))
+        MilestoneFactory(plan=plan, title="调研", due_date=today, state=MilestoneState.DONE)
+        db.session.commit()
+        plan_id = plan.id
+    _course(
+        app, "专题班", today, "8", cadre_id=org["own_cadre"], earned="8", programme_id=programme_id
+    )
+    make_user("mentor5", Role.CADRE, cadre_id=org["other_cadre"])
+    pages = {
+        "hr": [
+            "/",
+            "/training/plans",
+            "/training/plans?overdue=1",
+            "/training/plans/new?q=李",
+            f"/training/plans/{plan_id}",
+            f"/training/plans/{plan_id}/edit",
+            f"/cadres/{org['own_cadre']}?tab=training",
+            "/training/programmes",
+            "/training/programmes/new",
+            f"/training/programmes/{programme_id}",
+            f"/training/programmes/{programme_id}/edit",
+            f"/training/programmes/{programme_id}/cohorts/new",
+            f"/training/cohorts/{cohort_id}",
+            f"/training/cohorts/{cohort_id}?q=王",
+            f"/training/cohorts/{cohort_id}/edit",
+        ],
+        "cadre": ["/", "/me?tab=training", "/training/plans/mine"],
+        "mentor5": ["/", "/training/plans/mine", f"/training/plans/{plan_id}"],
+        "manager": ["/", "/training/plans", f"/training/cohorts/{cohort_id}"],
+    }
+    seen: dict[str, set[str]] = {}
+    for who, urls in pages.items():
+        client = app.test_client()
+        username = users[who].username if who in users else who
+        assert login(client, username).status_code == 302
+        client.post("/auth/language", data={"lang": "en", "next": "/"})
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (who, url)
+            html = response.get_data(as_text=True)
+            assert 'lang="en"' in html
+            for run in chinese_runs(html):
+                seen.setdefault(run, set()).add(f"{who} {url}")
+    with app.app_context():
+        allowed = stored_text() | vocabulary() | set(CJK_RUNS(app.config["ORGANISATION_NAME"]))
+    allowed |= {"中文"} | PUNCTUATION | {"李", "王"}  # the searches typed
+    chrome = {run: sorted(where)[:2] for run, where in seen.items() if run not in allowed}
+    assert not chrome, chrome
+
+
+def CJK_RUNS(text: str) -> list[str]:  # noqa: N802
+    from tests.test_english_ui import CJK
+
+    return CJK.findall(text)

@@ -412,7 +412,7 @@ def _course_choices(form: PlanCourseForm) -> None:
         .limit(COURSE_CHOICE_LIMIT)
     ).all()
     form.course_id.choices = select_choices(
-        [("", _("（不从课程目录选择）"))] + [(i, f"{n}（{d.isoformat()}）") for i, n, d in courses]
+        [("", _("（不从课程目录选择）"))] + [(i, f"{n} · {d.isoformat()}") for i, n, d in courses]
     )
 
 
