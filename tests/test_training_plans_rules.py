@@ -3,7 +3,7 @@ review and milestone due dates, progress."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -91,3 +91,15 @@ def test_period_and_interval_checks():
     assert r.period_problem(date(2026, 1, 1), date(2026, 1, 1)) is None
     assert r.interval_ok(1) and r.interval_ok(24)
     assert not r.interval_ok(0) and not r.interval_ok(25) and not r.interval_ok(None)
+
+
+@pytest.mark.parametrize("months", [1, 3, 6, 12, 24])
+def test_the_overdue_cut_off_agrees_with_the_rule_day_by_day(months):
+    """A database filters on ``base < overdue_base_before(today, n)``: the same answer as
+    ``review_overdue`` for every base date, around month ends and leap days too."""
+    for today in (date(2026, 3, 1), date(2026, 3, 31), date(2024, 2, 29), date(2026, 12, 31)):
+        cut = r.overdue_base_before(today, months)
+        for offset in range(-800, 40):
+            base = today + timedelta(days=offset)
+            expected = r.review_overdue(P.ACTIVE, base, None, months, today)
+            assert (base < cut) is expected, (today, months, base)

@@ -22,7 +22,7 @@ from cadre_app.blueprints.training.programme_forms import CohortForm, ProgrammeF
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import Cadre, Department, Role
-from cadre_app.models.training import Cohort, Programme
+from cadre_app.models.training import Cohort, PlanState, Programme
 from cadre_app.permissions import has_role, role_required, visible_department_ids
 from cadre_app.services.training import programme as programmes
 
@@ -234,6 +234,14 @@ def _sections() -> list[tuple[int, str]]:
     ]
 
 
+def _link_around(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
+    """The parts of ``endpoint``'s URL before and after the integer ``key``: the rows join
+    them around their ids, one ``url_for`` per page instead of one per row."""
+    marker = 987654321
+    before, _sep, after = url_for(endpoint, **values, **{key: marker}).partition(str(marker))
+    return before, after
+
+
 def render_cohort(cohort: Cohort, *, status: int = 200, general: list[str] | None = None) -> Any:
     today = clock.today()
     year = _int(request.args.get("year")) or today.year
@@ -253,6 +261,11 @@ def render_cohort(cohort: Cohort, *, status: int = 200, general: list[str] | Non
             roster_query.RosterFilters(q=q, sort="name", per_page=50), visible_departments=None
         )
         matches, match_count = page.rows[:MEMBER_MATCHES], page.total
+    links = {
+        "profile": _link_around("roster.profile", "cadre_id", tab="training"),
+        "plan": _link_around("training.plan_detail", "plan_id"),
+        "remove": _link_around("training.cohort_member_remove", "cadre_id", cohort_id=cohort.id),
+    }
     section_form = SectionAddForm(formdata=None)
     section_form.department_id.choices = select_choices(_sections())
     return render_template(
@@ -269,6 +282,8 @@ def render_cohort(cohort: Cohort, *, status: int = 200, general: list[str] | Non
         section_form=section_form,
         form=EmptyForm(formdata=None),
         general=general or [],
+        links=links,
+        state_labels={state: state.label for state in PlanState},
         totals={
             "hours": sum((r.hours for r in rows), start=0),
             "essays": sum(r.essays for r in rows),

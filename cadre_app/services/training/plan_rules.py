@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from cadre_app.models.training import MilestoneState, PlanState
 from cadre_app.services.core.workdays import add_months
@@ -65,6 +65,20 @@ def review_overdue(
     if PlanState(state) is not P.ACTIVE:
         return False
     return next_review_due(period_start, last_review, interval) < today
+
+
+def overdue_base_before(today: date, interval_months: int) -> date:
+    """The date a review's base (the last review, else the start of the period) must be on or
+    after for the review not to be overdue on ``today``: the review is overdue exactly when
+    the base is earlier (``next_review_due`` grows with the base, so this is one cut-off, which
+    lets a database filter on it)."""
+    months = int(interval_months)
+    cut = add_months(today, -months)
+    while add_months(cut - timedelta(days=1), months) >= today:
+        cut -= timedelta(days=1)
+    while add_months(cut, months) < today:
+        cut += timedelta(days=1)
+    return cut
 
 
 def milestone_overdue(plan_state: PlanState, due: date, state: MilestoneState, today: date) -> bool:

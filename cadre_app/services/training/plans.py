@@ -301,66 +301,47 @@ def _search(q: str) -> sa.ColumnElement[bool]:
     return sa.or_(Cadre.name.like(pattern, escape="\\"), Cadre.staff_no == q)
 
 
-def _overdue_milestone_counts(
-    plan_ids: list[int] | None, today: date, where: list[Any] | None = None
-) -> dict[int, int]:
-    """plan id -> milestones overdue (plans in force), for ``plan_ids`` or plans matching
-    ``where`` (joined with Cadre)."""
-    query = (
-        sa.select(PlanMilestone.plan_id, sa.func.count())
-        .join(DevelopmentPlan, DevelopmentPlan.id == PlanMilestone.plan_id)
-        .where(
-            DevelopmentPlan.state == P.ACTIVE,
+def milestone_overdue_sql(today: date) -> sa.ColumnElement[bool]:
+    """``plan_rules.milestone_overdue`` for a plan row: one of its milestones is overdue."""
+    return sa.and_(
+        DevelopmentPlan.state == P.ACTIVE,
+        sa.exists().where(
+            PlanMilestone.plan_id == DevelopmentPlan.id,
             PlanMilestone.due_date < today,
             PlanMilestone.state.not_in(plan_rules.SETTLED),
-        )
-        .group_by(PlanMilestone.plan_id)
+        ),
     )
-    if plan_ids is not None:
-        query = query.where(PlanMilestone.plan_id.in_(plan_ids))
-    if where is not None:
-        query = query.join(Cadre, Cadre.id == DevelopmentPlan.cadre_id).where(*where)
-    return dict(db.session.execute(query).all())
 
 
-def _active_review_dues(where: list[Any]) -> list[tuple[int, date]]:
-    """(plan id, next review due) of the plans in force matching ``where``."""
+def review_overdue_sql(today: date) -> sa.ColumnElement[bool]:
+    """``plan_rules.review_overdue`` for a plan row: its base (the last review, else the
+    start) is before the cut-off of its interval (``plan_rules.overdue_base_before``)."""
     last = (
-        sa.select(PlanReview.plan_id, sa.func.max(PlanReview.reviewed_on).label("last"))
-        .group_by(PlanReview.plan_id)
-        .subquery()
+        sa.select(sa.func.max(PlanReview.reviewed_on))
+        .where(PlanReview.plan_id == DevelopmentPlan.id)
+        .scalar_subquery()
     )
-    rows = db.session.execute(
-        sa.select(
-            DevelopmentPlan.id,
-            DevelopmentPlan.period_start,
-            last.c.last,
-            DevelopmentPlan.review_interval_months,
-        )
-        .join(Cadre, Cadre.id == DevelopmentPlan.cadre_id)
-        .outerjoin(last, last.c.plan_id == DevelopmentPlan.id)
-        .where(DevelopmentPlan.state == P.ACTIVE, *where)
-    ).all()
-    return [(pid, plan_rules.next_review_due(start, lr, n)) for pid, start, lr, n in rows]
-
-
-def overdue_plan_ids(where: list[Any], today: date) -> tuple[set[int], set[int]]:
-    """(plans with an overdue milestone, plans whose review is overdue) among ``where``."""
-    milestones = set(_overdue_milestone_counts(None, today, where))
-    reviews = {pid for pid, due in _active_review_dues(where) if due < today}
-    return milestones, reviews
+    low, high = plan_rules.INTERVAL_RANGE
+    cut = sa.case(
+        {n: plan_rules.overdue_base_before(today, n) for n in range(low, high + 1)},
+        value=DevelopmentPlan.review_interval_months,
+    )
+    return sa.and_(
+        DevelopmentPlan.state == P.ACTIVE,
+        sa.func.coalesce(last, DevelopmentPlan.period_start) < cut,
+    )
 
 
 def list_plans(filters: PlanFilters, *, scope: PlanScope, today: date) -> PlanPage:
-    """One page of plans (open ones first, then by 工号), with the count per state."""
+    """One page of plans (open ones first, then by 工号), with the count per state. The
+    overdue filter (a milestone or the review overdue) runs in the database."""
     where = scope.conditions()
     if filters.department_id:
         where.append(Cadre.department_id == filters.department_id)
     if filters.q:
         where.append(_search(filters.q))
     if filters.overdue:
-        by_milestone, by_review = overdue_plan_ids(where, today)
-        where.append(DevelopmentPlan.id.in_(by_milestone | by_review))
+        where.append(sa.or_(milestone_overdue_sql(today), review_overdue_sql(today)))
     counts = {
         P(state): n
         for state, n in db.session.execute(
@@ -374,11 +355,6 @@ def list_plans(filters: PlanFilters, *, scope: PlanScope, today: date) -> PlanPa
         where.append(DevelopmentPlan.state == filters.state)
     total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
     mentor = so.aliased(Cadre)
-    last = (
-        sa.select(PlanReview.plan_id, sa.func.max(PlanReview.reviewed_on).label("last"))
-        .group_by(PlanReview.plan_id)
-        .subquery()
-    )
     stmt = (
         sa.select(
             DevelopmentPlan.id,
@@ -391,7 +367,6 @@ def list_plans(filters: PlanFilters, *, scope: PlanScope, today: date) -> PlanPa
             DevelopmentPlan.period_end,
             sa.func.coalesce(mentor.name, User.real_name, User.username),
             Cohort.name,
-            last.c.last,
             DevelopmentPlan.review_interval_months,
         )
         .join(Cadre, Cadre.id == DevelopmentPlan.cadre_id)
@@ -399,7 +374,6 @@ def list_plans(filters: PlanFilters, *, scope: PlanScope, today: date) -> PlanPa
         .outerjoin(mentor, mentor.id == DevelopmentPlan.mentor_cadre_id)
         .outerjoin(User, User.id == DevelopmentPlan.mentor_user_id)
         .outerjoin(Cohort, Cohort.id == DevelopmentPlan.cohort_id)
-        .outerjoin(last, last.c.plan_id == DevelopmentPlan.id)
         .where(*where)
         .order_by(
             sa.case((DevelopmentPlan.state.in_(plan_rules.OPEN_STATES), 0), else_=1),
@@ -411,16 +385,25 @@ def list_plans(filters: PlanFilters, *, scope: PlanScope, today: date) -> PlanPa
     )
     raw = db.session.execute(stmt).all()
     ids = [r[0] for r in raw]
-    overdue = _overdue_milestone_counts(ids, today)
-    progress: dict[int, list[MilestoneState]] = {i: [] for i in ids}
-    for plan_id, state in db.session.execute(
-        sa.select(PlanMilestone.plan_id, PlanMilestone.state).where(PlanMilestone.plan_id.in_(ids))
+    last_reviews: dict[int, date] = dict(
+        db.session.execute(
+            sa.select(PlanReview.plan_id, sa.func.max(PlanReview.reviewed_on))
+            .where(PlanReview.plan_id.in_(ids))
+            .group_by(PlanReview.plan_id)
+        ).all()
+    )
+    marks: dict[int, list[tuple[MilestoneState, date]]] = {i: [] for i in ids}
+    for plan_id, state, due in db.session.execute(
+        sa.select(PlanMilestone.plan_id, PlanMilestone.state, PlanMilestone.due_date).where(
+            PlanMilestone.plan_id.in_(ids)
+        )
     ):
-        progress[plan_id].append(state)
+        marks[plan_id].append((state, due))
     rows = []
     for r in raw:
-        state, start, last_review, interval = P(r[5]), r[6], r[10], r[11]
-        done, counted = plan_rules.progress(progress[r[0]])
+        state, start, interval = P(r[5]), r[6], r[10]
+        last_review = last_reviews.get(r[0])
+        done, counted = plan_rules.progress(m for m, _due in marks[r[0]])
         rows.append(
             PlanRow(
                 id=r[0],
@@ -437,7 +420,11 @@ def list_plans(filters: PlanFilters, *, scope: PlanScope, today: date) -> PlanPa
                 review_overdue=plan_rules.review_overdue(
                     state, start, last_review, interval, today
                 ),
-                overdue_milestones=overdue.get(r[0], 0),
+                overdue_milestones=sum(
+                    1
+                    for m, due in marks[r[0]]
+                    if plan_rules.milestone_overdue(state, due, m, today)
+                ),
                 done=done,
                 counted=counted,
             )
@@ -456,14 +443,35 @@ class OverdueSummary:
 
 
 def overdue_summary(scope: PlanScope, today: date) -> OverdueSummary:
+    """Two aggregate queries: the plans in force (and those whose review is overdue), and
+    their overdue milestones."""
     where = scope.conditions()
-    counts = _overdue_milestone_counts(None, today, where)
-    dues = _active_review_dues(where)
+    active, reviews = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((review_overdue_sql(today), 1), else_=0)), 0),
+        )
+        .select_from(DevelopmentPlan)
+        .join(Cadre, Cadre.id == DevelopmentPlan.cadre_id)
+        .where(DevelopmentPlan.state == P.ACTIVE, *where)
+    ).one()
+    milestones, plans_with = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(PlanMilestone.plan_id)))
+        .select_from(PlanMilestone)
+        .join(DevelopmentPlan, DevelopmentPlan.id == PlanMilestone.plan_id)
+        .join(Cadre, Cadre.id == DevelopmentPlan.cadre_id)
+        .where(
+            DevelopmentPlan.state == P.ACTIVE,
+            PlanMilestone.due_date < today,
+            PlanMilestone.state.not_in(plan_rules.SETTLED),
+            *where,
+        )
+    ).one()
     return OverdueSummary(
-        active=len(dues),
-        overdue_milestones=sum(counts.values()),
-        plans_with_overdue_milestones=len(counts),
-        reviews_overdue=sum(1 for _pid, due in dues if due < today),
+        active=active or 0,
+        overdue_milestones=milestones or 0,
+        plans_with_overdue_milestones=plans_with or 0,
+        reviews_overdue=int(reviews or 0),
     )
 
 

@@ -409,8 +409,9 @@ def _year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def member_hours(cadre_ids: list[int], year: int) -> dict[int, Decimal]:
-    """学时 earned on courses that ended in ``year``, per cadre."""
+def member_hours(cadre_ids: Any, year: int) -> dict[int, Decimal]:
+    """学时 earned on courses that ended in ``year``, per cadre (``cadre_ids``: ids or a
+    subquery of them)."""
     first, last = _year_bounds(year)
     return {
         cid: Decimal(total or 0)
@@ -431,19 +432,21 @@ def cohort_rows(
 ) -> list[MemberRow]:
     """Each member (of ``department_ids`` when given) with their 学时 of ``year``, their plan
     (the one of this cohort, else the open one, else the latest) with milestones done out of
-    those counted and overdue ones, and their 策论 and 业务微讲座 of the year."""
-    query = (
-        sa.select(Cadre.id, Cadre.staff_no, Cadre.name, Department.name, Cadre.rank)
-        .join(cohort_member, cohort_member.c.cadre_id == Cadre.id)
-        .join(Department, Department.id == Cadre.department_id)
-        .where(cohort_member.c.cohort_id == cohort.id)
-        .order_by(Department.sort_order, Cadre.staff_no)
-    )
+    those counted and overdue ones, and their 策论 and 业务微讲座 of the year. One query per
+    figure, each over the members as a subquery; rows, not ORM objects."""
+    chosen = sa.select(cohort_member.c.cadre_id).where(cohort_member.c.cohort_id == cohort.id)
     if department_ids is not None:
-        query = query.where(Cadre.department_id.in_(department_ids))
-    members = db.session.execute(query).all()
-    ids = [m[0] for m in members]
-    if not ids:
+        chosen = chosen.join(Cadre, Cadre.id == cohort_member.c.cadre_id).where(
+            Cadre.department_id.in_(department_ids)
+        )
+    ids = chosen.scalar_subquery()
+    members = db.session.execute(
+        sa.select(Cadre.id, Cadre.staff_no, Cadre.name, Department.name, Cadre.rank)
+        .join(Department, Department.id == Cadre.department_id)
+        .where(Cadre.id.in_(ids))
+        .order_by(Department.sort_order, Cadre.staff_no)
+    ).all()
+    if not members:
         return []
     first, last = _year_bounds(year)
     hours = member_hours(ids, year)
@@ -469,34 +472,40 @@ def cohort_rows(
             .group_by(LectureAttendee.cadre_id)
         ).all()
     )
-    plans: dict[int, DevelopmentPlan] = {}
-    for plan in db.session.scalars(
-        sa.select(DevelopmentPlan)
+    plans: dict[int, tuple[int, PlanState, int]] = {}  # cadre -> (plan id, state, rank)
+    for plan_id, cadre_id, state, plan_cohort in db.session.execute(
+        sa.select(
+            DevelopmentPlan.id,
+            DevelopmentPlan.cadre_id,
+            DevelopmentPlan.state,
+            DevelopmentPlan.cohort_id,
+        )
         .where(DevelopmentPlan.cadre_id.in_(ids))
         .order_by(DevelopmentPlan.period_start, DevelopmentPlan.id)
     ):
-        chosen = plans.get(plan.cadre_id)
-        if chosen is None or _rank(plan, cohort.id) >= _rank(chosen, cohort.id):
-            plans[plan.cadre_id] = plan
+        rank = _rank(plan_cohort, PlanState(state), cohort.id)
+        if cadre_id not in plans or rank >= plans[cadre_id][2]:
+            plans[cadre_id] = (plan_id, PlanState(state), rank)
+    shown = {plan_id: state for plan_id, state, _rank in plans.values()}
     milestones: dict[int, list[Any]] = {}
     for plan_id, state, due in db.session.execute(
-        sa.select(PlanMilestone.plan_id, PlanMilestone.state, PlanMilestone.due_date).where(
-            PlanMilestone.plan_id.in_([p.id for p in plans.values()])
-        )
+        sa.select(PlanMilestone.plan_id, PlanMilestone.state, PlanMilestone.due_date)
+        .join(DevelopmentPlan, DevelopmentPlan.id == PlanMilestone.plan_id)
+        .where(DevelopmentPlan.cadre_id.in_(ids))
     ):
-        milestones.setdefault(plan_id, []).append((state, due))
+        if plan_id in shown:
+            milestones.setdefault(plan_id, []).append((state, due))
     training = settings.value(rules.SETTINGS_KEY)
+    requirements: dict[str | None, rules.Requirement] = {}
     rows = []
     for cid, staff_no, name, department, rank in members:
-        plan = plans.get(cid)
-        marks = milestones.get(plan.id, []) if plan else []
+        plan_id, plan_state, _r = plans.get(cid, (None, None, 0))
+        marks = milestones.get(plan_id, []) if plan_id else []
         done, counted = plan_rules.progress(s for s, _d in marks)
-        overdue = (
-            sum(1 for s, d in marks if plan_rules.milestone_overdue(plan.state, d, s, today))
-            if plan
-            else 0
-        )
-        requirement = rules.requirement(rank, year, training)
+        overdue = sum(1 for s, d in marks if plan_rules.milestone_overdue(plan_state, d, s, today))
+        if rank not in requirements:
+            requirements[rank] = rules.requirement(rank, year, training)
+        requirement = requirements[rank]
         rows.append(
             MemberRow(
                 cadre_id=cid,
@@ -507,8 +516,8 @@ def cohort_rows(
                 hours=rules.hours(hours.get(cid, 0)),
                 required=requirement.hours,
                 senior=requirement.years > 1,
-                plan_id=plan.id if plan else None,
-                plan_state=PlanState(plan.state) if plan else None,
+                plan_id=plan_id,
+                plan_state=plan_state,
                 done=done,
                 counted=counted,
                 overdue=overdue,
@@ -520,10 +529,10 @@ def cohort_rows(
     return rows
 
 
-def _rank(plan: DevelopmentPlan, cohort_id: int) -> int:
+def _rank(plan_cohort: int | None, state: PlanState, cohort_id: int) -> int:
     """Which of a member's plans the cohort page shows: this cohort's, then an open one,
     then the latest (ties go to the later plan)."""
-    return 2 * (plan.cohort_id == cohort_id) + plan_rules.is_open(plan.state)
+    return 2 * (plan_cohort == cohort_id) + plan_rules.is_open(state)
 
 
 def cohorts_for_select() -> list[tuple[int, str]]:
