@@ -5,7 +5,7 @@ mentees' plans only, a manager their sections', a cadre their own on /me); dashb
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -530,3 +530,40 @@ def test_scope_conditions_of_each_role(app, org, users, make_user):
             mentor_user_id=cadre.id, mentor_cadre_id=org["own_cadre"]
         )
         assert not plan_service.scope_for(hr, mentees_only=True).everyone
+
+
+def test_hr_corrects_and_deletes_a_milestone_of_an_open_plan(app, org, users, hr_client):
+    plan_id = add_plan(app, org["own_cadre"], milestones=[("轮岗", date(2026, 3, 31), M.PENDING)])
+    with app.app_context():
+        milestone_id = db.session.scalar(sa.select(PlanMilestone.id))
+    url = f"/training/plans/{plan_id}/milestones/{milestone_id}"
+    page = hr_client.get(f"/training/plans/{plan_id}").get_data(as_text=True)
+    assert f'action="/training/plans/{plan_id}/milestones/{milestone_id}/edit"' in page
+    data = {"title": "预算科轮岗", "due_date": "2026-04-30", "note": "三个月"}
+    assert hr_client.post(f"{url}/edit", data=data).status_code == 302
+    with app.app_context():
+        milestone = db.session.get(PlanMilestone, milestone_id)
+        assert (milestone.title, milestone.due_date, milestone.note) == (
+            "预算科轮岗",
+            date(2026, 4, 30),
+            "三个月",
+        )
+    bad = hr_client.post(f"{url}/edit", data=data | {"due_date": ""})
+    assert bad.status_code == 400 and "请填写节点期限" in bad.get_data(as_text=True)
+    assert hr_client.post(f"{url}/delete").status_code == 302
+    assert hr_client.post(f"{url}/delete").status_code == 302  # a repeat: already gone
+    assert count(app, PlanMilestone) == 0
+    summaries = [e.summary for e in plan_events(app, plan_id)]
+    assert any("修改节点：预算科轮岗" in s for s in summaries)
+    assert any("删除节点：预算科轮岗" in s for s in summaries)
+    # a closed plan keeps its milestones as they are
+    closed = add_plan(
+        app, org["other_cadre"], state=P.DONE, milestones=[("x", date(2026, 1, 1), M.DONE)]
+    )
+    with app.app_context():
+        other = db.session.scalar(
+            sa.select(PlanMilestone.id).where(PlanMilestone.plan_id == closed)
+        )
+    refused = hr_client.post(f"/training/plans/{closed}/milestones/{other}/delete")
+    assert refused.status_code == 400 and "计划已完成，不能再修改" in refused.get_data(as_text=True)
+    assert count(app, PlanMilestone) == 1

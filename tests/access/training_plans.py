@@ -29,3 +29,15 @@ EXPECTED = {
     "training.plan_review_add": ("POST", "/training/plans/999999/reviews", _MISSING),
     "training.plan_comment_add": ("POST", "/training/plans/999999/comments", _MISSING),
 }
+EXPECTED |= {
+    "training.plan_milestone_edit": (
+        "POST",
+        "/training/plans/999999/milestones/1/edit",
+        _HR_WRITE,
+    ),
+    "training.plan_milestone_delete": (
+        "POST",
+        "/training/plans/999999/milestones/1/delete",
+        _HR_WRITE,
+    ),
+}

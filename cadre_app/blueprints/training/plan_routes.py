@@ -558,9 +558,7 @@ def plan_milestone_add(plan_id: int) -> Any:
 def plan_milestone_update(plan_id: int, milestone_id: int) -> Any:
     """A milestone's progress (未开始/进行中/已完成/已取消 and the done date): HR or the mentor."""
     plan = plan_or_404(plan_id)
-    milestone = db.session.get(PlanMilestone, milestone_id)
-    if milestone is None or milestone.plan_id != plan.id:
-        abort(404)
+    milestone = _milestone_or_404(plan, milestone_id)
     if not plans.may_review(current_user, plan):
         abort(403)
     form = MilestoneStateForm()
@@ -589,6 +587,61 @@ def plan_milestone_update(plan_id: int, milestone_id: int) -> Any:
         flash(_("节点“%(t)s”已更新。", t=milestone.title), "success")
     else:
         _repeat()
+    return redirect(url_for("training.plan_detail", plan_id=plan_id) + "#milestones")
+
+
+def _milestone_or_404(plan: DevelopmentPlan, milestone_id: int) -> PlanMilestone:
+    milestone = db.session.get(PlanMilestone, milestone_id)
+    if milestone is None or milestone.plan_id != plan.id:
+        abort(404)
+    return milestone
+
+
+@bp.post("/plans/<int:plan_id>/milestones/<int:milestone_id>/edit")
+@role_required(Role.HR)
+def plan_milestone_edit(plan_id: int, milestone_id: int) -> Any:
+    """Correct a milestone's title, due date or note."""
+    plan = plan_or_404(plan_id)
+    milestone = _milestone_or_404(plan, milestone_id)
+    form = MilestoneForm()
+    ok, due = parse_date(form, "due_date")
+    if not (form.validate() and ok):
+        messages = [e for f in (form.title, form.due_date, form.note) for e in f.errors]
+        return render_detail(plan, status=400, general=messages)
+    try:
+        changed = plans.edit_milestone(
+            milestone, form.title.data, due, form.note.data, actor=current_user.username
+        )
+        db.session.commit()
+    except plans.PlanError as error:
+        db.session.rollback()
+        general = [m for _f, m in error.errors]
+        return render_detail(plan_or_404(plan_id), status=400, general=general)
+    if changed:
+        flash(_("节点“%(t)s”已更新。", t=milestone.title), "success")
+    else:
+        flash(_("没有修改任何内容。"), "info")
+    return redirect(url_for("training.plan_detail", plan_id=plan_id) + "#milestones")
+
+
+@bp.post("/plans/<int:plan_id>/milestones/<int:milestone_id>/delete")
+@role_required(Role.HR)
+def plan_milestone_delete(plan_id: int, milestone_id: int) -> Any:
+    """Remove a milestone entered by mistake (a repeat finds it gone)."""
+    plan = plan_or_404(plan_id)
+    EmptyForm().validate_on_submit()
+    milestone = db.session.get(PlanMilestone, milestone_id)
+    if milestone is None or milestone.plan_id != plan.id:
+        flash(_("该节点已不在计划中。"), "info")
+        return redirect(url_for("training.plan_detail", plan_id=plan_id) + "#milestones")
+    try:
+        plans.delete_milestone(milestone, actor=current_user.username)
+        db.session.commit()
+    except plans.PlanError as error:
+        db.session.rollback()
+        general = [m for _f, m in error.errors]
+        return render_detail(plan_or_404(plan_id), status=400, general=general)
+    flash(_("已删除节点。"), "success")
     return redirect(url_for("training.plan_detail", plan_id=plan_id) + "#milestones")
 
 

@@ -759,17 +759,7 @@ def add_milestone(
     (AlreadyDone)."""
     _writable(plan)
     title, note = (title or "").strip(), (note or "").strip() or None
-    errors: list[tuple[str | None, str]] = []
-    if not title:
-        errors.append(("title", _("请填写节点名称。")))
-    elif len(title) > TITLE_LIMIT:
-        errors.append(("title", _("节点名称不能超过 %(n)d 字。", n=TITLE_LIMIT)))
-    if due is None:
-        errors.append(("due_date", _("请填写节点期限。")))
-    if note is not None and len(note) > NOTE_LIMIT:
-        errors.append(("note", _("说明不能超过 %(n)d 字。", n=NOTE_LIMIT)))
-    if errors:
-        raise PlanError(errors)
+    _check_milestone(title, due, note)
     if any(m.title == title and m.due_date == due for m in plan.milestones):
         raise AlreadyDone()
     milestone = PlanMilestone(plan=plan, title=title, due_date=due, note=note)
@@ -784,6 +774,72 @@ def add_milestone(
         actor_name=actor,
     )
     return milestone
+
+
+def _check_milestone(title: str, due: date | None, note: str | None) -> None:
+    errors: list[tuple[str | None, str]] = []
+    if not title:
+        errors.append(("title", _("请填写节点名称。")))
+    elif len(title) > TITLE_LIMIT:
+        errors.append(("title", _("节点名称不能超过 %(n)d 字。", n=TITLE_LIMIT)))
+    if due is None:
+        errors.append(("due_date", _("请填写节点期限。")))
+    if note is not None and len(note) > NOTE_LIMIT:
+        errors.append(("note", _("说明不能超过 %(n)d 字。", n=NOTE_LIMIT)))
+    if errors:
+        raise PlanError(errors)
+
+
+def edit_milestone(
+    milestone: PlanMilestone,
+    title: str | None,
+    due: date | None,
+    note: str | None,
+    *,
+    actor: str | None,
+) -> bool:
+    """Correct a milestone's title, due date or note (an open plan); False when nothing
+    changed (a form posted twice)."""
+    plan = milestone.plan
+    _writable(plan)
+    title, note = (title or "").strip(), (note or "").strip() or None
+    _check_milestone(title, due, note)
+    before = {"milestone": milestone.title, "due_date": milestone.due_date, "note": milestone.note}
+    after = {"milestone": title, "due_date": due, "note": note}
+    if before == after:
+        return False
+    milestone.title, milestone.due_date, milestone.note = title, due, note
+    db.session.flush()
+    changed = [k for k in after if after[k] != before[k]]
+    audit.record(
+        "update",
+        object_type="plan",
+        object_id=plan.id,
+        summary=f"{_label(plan)} 修改节点：{title}（{due}）",
+        before={k: before[k] for k in changed} | {"milestone": before["milestone"]},
+        after={k: after[k] for k in changed} | {"milestone": title},
+        actor_name=actor,
+    )
+    return True
+
+
+def delete_milestone(milestone: PlanMilestone, *, actor: str | None) -> None:
+    """Remove a milestone entered by mistake (an open plan); one no longer pursued is better
+    marked 已取消, which keeps it on the record."""
+    plan = milestone.plan
+    _writable(plan)
+    title, due = milestone.title, milestone.due_date
+    plan.milestones.remove(milestone)
+    db.session.delete(milestone)
+    db.session.flush()
+    audit.record(
+        "delete",
+        object_type="plan",
+        object_id=plan.id,
+        summary=f"{_label(plan)} 删除节点：{title}（{due}）",
+        before={"milestone": title, "due_date": due},
+        actor_name=actor,
+    )
 
 
 def update_milestone(
