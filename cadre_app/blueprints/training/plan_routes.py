@@ -812,12 +812,17 @@ def contribute(contributions: Any) -> None:
         READERS,
         order=60,
     )
-    contributions.add_field_labels("plan", _audit_labels, values={"state": _state_labels})
+    contributions.add_field_labels(
+        "plan",
+        _audit_labels,
+        values={"state": _state_labels, "milestone_state": _milestone_state_labels},
+    )
 
 
 def _audit_labels() -> dict[str, str]:
     return plans._labels() | {
         "milestone": _("节点"),
+        "milestone_state": _("进展"),
         "due_date": _("节点期限"),
         "done_on": _("完成日期"),
         "course": _("拟参加课程"),
@@ -830,6 +835,8 @@ def _audit_labels() -> dict[str, str]:
 
 
 def _state_labels() -> dict[str, str]:
-    labels = {s.value: s.label for s in PlanState}
-    labels.update({s.value: s.label for s in MilestoneState if s.value not in labels})
-    return labels
+    return {s.value: s.label for s in PlanState}
+
+
+def _milestone_state_labels() -> dict[str, str]:
+    return {s.value: s.label for s in MilestoneState}

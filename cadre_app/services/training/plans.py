@@ -861,7 +861,7 @@ def update_milestone(
     new_done = plan_rules.milestone_done_on(state, done_on, milestone.done_on, today)
     if milestone.state is state and milestone.done_on == new_done:
         return False
-    before = {"state": M(milestone.state).value, "done_on": milestone.done_on}
+    before = {"milestone_state": M(milestone.state).value, "done_on": milestone.done_on}
     milestone.state, milestone.done_on = state, new_done
     db.session.flush()
     audit.record(
@@ -870,7 +870,7 @@ def update_milestone(
         object_id=plan.id,
         summary=f"{_label(plan)} 节点“{milestone.title}”：{state.label}",
         before={"milestone": milestone.title} | before,
-        after={"milestone": milestone.title, "state": state.value, "done_on": new_done},
+        after={"milestone": milestone.title, "milestone_state": state.value, "done_on": new_done},
         actor_name=actor,
     )
     return True
