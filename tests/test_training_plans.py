@@ -567,3 +567,23 @@ def test_hr_corrects_and_deletes_a_milestone_of_an_open_plan(app, org, users, hr
     refused = hr_client.post(f"/training/plans/{closed}/milestones/{other}/delete")
     assert refused.status_code == 400 and "计划已完成，不能再修改" in refused.get_data(as_text=True)
     assert count(app, PlanMilestone) == 1
+
+
+def test_the_comment_form_on_me_carries_its_csrf_token(app, org, users, cadre_client):
+    """With CSRF on, as in production: the form's own token is accepted, none is refused."""
+    import re
+
+    plan_id = add_plan(app, org["own_cadre"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = cadre_client.get("/me?tab=training").get_data(as_text=True)
+        form = page.split('data-testid="plan-comment-form"')[1].split("</form>")[0]
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        url = f"/training/plans/{plan_id}/comments"
+        assert cadre_client.post(url, data={"content": "无令牌"}).status_code == 400
+        ok = cadre_client.post(url, data={"content": "有令牌", "csrf_token": token})
+        assert ok.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        assert db.session.scalars(sa.select(PlanComment.content)).all() == ["有令牌"]
