@@ -158,7 +158,7 @@ def main() -> None:
                 plans.PlanFilters(overdue=True), scope=everyone, today=today
             ),
             "overdue_summary (dashboard)": lambda: plans.overdue_summary(everyone, today),
-            "cohort_rows (500 members)": lambda: programme.cohort_rows(
+            f"cohort_rows ({args.members} members)": lambda: programme.cohort_rows(
                 db.session.get(Cohort, cohort_id), year=today.year, today=today, department_ids=None
             ),
         }
