@@ -208,3 +208,64 @@ class EssayFactory(_Factory):
     file_type = "pdf"
     file_data = factory.LazyFunction(pdf_bytes)
     file_size = factory.LazyAttribute(lambda o: len(o.file_data))
+# --- h4: development plans and the programme ---------------------------------------------------
+
+from cadre_app.models.training import (  # noqa: E402  (h4's block, kept apart for merging)
+    Cohort,
+    DevelopmentPlan,
+    PlanMilestone,
+    PlanState,
+    Programme,
+)
+
+
+class ProgrammeFactory(_Factory):
+    """A programme (五航工程-like), active."""
+
+    class Meta:
+        model = Programme
+
+    name = factory.Sequence(lambda n: f"测试培养项目{n}")
+    active = True
+
+
+class CohortFactory(_Factory):
+    """A cohort of a new programme unless one is given."""
+
+    class Meta:
+        model = Cohort
+
+    _relations = ("programme",)
+    programme_id = None
+    programme = _made_unless_id_given("programme", ProgrammeFactory)
+    year = 2026
+    name = factory.Sequence(lambda n: f"第{n}期")
+
+
+class PlanFactory(_Factory):
+    """A development plan in force for a new cadre unless one is given, 2026 to 2027."""
+
+    class Meta:
+        model = DevelopmentPlan
+
+    _relations = ("cadre",)
+    cadre_id = None
+    cadre = _made_unless_id_given("cadre", CadreFactory)
+    period_start = date(2026, 1, 1)
+    period_end = date(2027, 12, 31)
+    goals = "提升业务能力"
+    state = PlanState.ACTIVE
+    review_interval_months = 3
+
+
+class MilestoneFactory(_Factory):
+    """A milestone (未开始) of a given plan."""
+
+    class Meta:
+        model = PlanMilestone
+
+    _relations = ("plan",)
+    plan_id = None
+    plan = None
+    title = factory.Sequence(lambda n: f"节点{n}")
+    due_date = date(2026, 6, 30)

@@ -1,0 +1,123 @@
+"""On the demo organisation with a programme, a cohort and plans on top (made through the
+services, as HR would): every plan, programme and cohort page each role reaches by links from
+its dashboard renders, no link leads nowhere, and in English only data is in Chinese."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from cadre_app import clock
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, User
+from cadre_app.models.training import MilestoneState
+from cadre_app.services import demo
+from cadre_app.services.training import plans, programme
+from tests.conftest import login
+from tests.test_crawl import DEMO_PASSWORD, LINK, NEVER
+from tests.test_english_ui import PUNCTUATION, chinese_runs, stored_text, vocabulary
+
+#: The pages of this part, and the pages a link from them may lead to.
+OURS = ("/training/plans", "/training/programmes", "/training/cohorts", "/me")
+PER_ENDPOINT = 3
+
+
+@pytest.fixture
+def demo_with_plans(app):
+    """The demo, a 五航工程 cohort of the demo cadre's section, plans for its first five
+    members (the demo cadre's mentored by the demo manager), one overdue milestone each."""
+    with app.app_context():
+        demo.seed()
+        today = clock.today()
+        cadre_user = db.session.scalar(sa.select(User).where(User.username == "cadre"))
+        manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
+        section = db.session.get(Cadre, cadre_user.cadre_id).department_id
+        prog = programme.create_programme({"name": "五航工程", "active": True}, actor="hr")
+        cohort = programme.create_cohort(prog, today.year, "第一期", actor="hr")
+        ids = programme.section_cadre_ids(section, young_only=True, on=today)
+        programme.add_members(cohort, ids, actor="hr")
+        for cadre_id in [cadre_user.cadre_id, *[i for i in ids if i != cadre_user.cadre_id][:4]]:
+            plan = plans.create_plan(
+                {
+                    "cadre_id": cadre_id,
+                    "period_start": today - timedelta(days=120),
+                    "period_end": today + timedelta(days=600),
+                    "goals": "熟悉业务",
+                    "review_interval_months": 3,
+                    "cohort_id": cohort.id,
+                    "mentor_user_id": manager.id if cadre_id == cadre_user.cadre_id else None,
+                },
+                actor="hr",
+            )
+            plans.add_milestone(plan, "轮岗", today - timedelta(days=5), None, actor="hr")
+            plans.add_course(plan, None, "公文写作", actor="hr")
+            plans.transition(plan, "active", expected_version=plan.version, note=None, actor="hr")
+            milestone = plans.add_milestone(
+                plan, "调研", today + timedelta(days=30), None, actor="hr"
+            )
+            plans.update_milestone(
+                milestone, MilestoneState.IN_PROGRESS, None, actor="hr", today=today
+            )
+            plans.add_review(plan, manager, today - timedelta(days=10), "良好", today=today)
+        db.session.commit()
+
+
+def crawl_ours(app, client) -> dict[str, tuple[int, str]]:
+    """url -> (status, html) of the pages reached from the dashboard through links into this
+    part's pages (and one step out of them)."""
+    seen: dict[str, tuple[int, str]] = {}
+    per_endpoint: dict[str, int] = {}
+    adapter = app.url_map.bind("localhost")
+    queue = deque([("/", True)])
+    while queue:
+        url, follow = queue.popleft()
+        if url in seen or url.startswith(("/static/", *NEVER)):
+            continue
+        path = urlsplit(url).path
+        try:
+            endpoint, _args = adapter.match(path, method="GET")
+        except Exception:  # noqa: BLE001 - not a route: still asked, a 404 is a fault
+            endpoint = path
+        if per_endpoint.get(endpoint, 0) >= PER_ENDPOINT:
+            continue
+        per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
+        response = client.get(url)
+        html = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        seen[url] = (response.status_code, html)
+        if not follow:
+            continue
+        for link in LINK.findall(html):
+            link = link.replace("&amp;", "&")
+            ours = link.startswith(OURS) or "tab=training" in link
+            queue.append((link, ours))
+    return seen
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans_CN", "en"])
+@pytest.mark.parametrize("role", ["hr", "manager", "cadre"])
+def test_plan_and_cohort_pages_reached_by_links_render(app, demo_with_plans, role, lang):
+    client = app.test_client()
+    assert login(client, role, DEMO_PASSWORD).status_code == 302
+    client.post("/auth/language", data={"lang": lang, "next": "/"})
+    seen = crawl_ours(app, client)
+    ours = [u for u in seen if u.startswith(OURS) or "tab=training" in u]
+    print(role, lang, sorted(ours))  # shown with -s
+    assert len(ours) >= 2, sorted(seen)
+    bad = {url: status for url, (status, _html) in seen.items() if status >= 400}
+    assert not bad, bad
+    if lang == "en":
+        with app.app_context():
+            allowed = stored_text() | vocabulary() | {"中文"} | PUNCTUATION
+            allowed |= set(chinese_runs(app.config["ORGANISATION_NAME"]))
+        chrome = {
+            run: url
+            for url, (_s, html) in seen.items()
+            if url in ours
+            for run in chinese_runs(html)
+            if run not in allowed
+        }
+        assert not chrome, chrome
