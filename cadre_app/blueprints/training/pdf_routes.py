@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from cadre_app import clock
@@ -29,6 +30,9 @@ from cadre_app.permissions import cadre_or_404, has_role, role_required
 from cadre_app.services.core import audit, pdf
 from cadre_app.services.core.registry import Registry
 from cadre_app.services.training import pdf as training_pdf
+
+#: The batch export shows a kind's label through ``term``: listed here for the catalogue.
+RECORD_LABEL = _l("干部教育培训档案")
 
 
 def contribute(contributions: Registry) -> None:

@@ -214,6 +214,11 @@ def _cohort_members(cadres: list[Cadre], demo_cadre: Cadre | None, today: date) 
     return sorted(chosen, key=lambda c: c.staff_no)
 
 
+def _online_name(year: int, name: str) -> str:
+    """``2025年度网络专题学习``, ``2024年财政业务网络专题学习``."""
+    return f"{year}{name}" if name.startswith("年") else f"{year}年{name}"
+
+
 def _courses(programme: Programme, year: int) -> list[TrainingCourse]:
     found = []
     for index, (back, name, category, mode, organiser, m, d, days, hours, cap) in enumerate(
@@ -227,7 +232,7 @@ def _courses(programme: Programme, year: int) -> list[TrainingCourse]:
         end = min(end, date(year - back, 12, 31))
         found.append(
             TrainingCourse(
-                name=f"{year - back}年{name}" if mode == "网络" else name,
+                name=_online_name(year - back, name) if mode == "网络" else name,
                 category=category,
                 mode=mode,
                 organiser=organiser,
