@@ -165,7 +165,7 @@ def test_a_senior_cadre_is_measured_over_the_five_year_window(app, records):
         in_2025 = training_pdf.standing(tally, senior.rank, 2025, book.current)
     years = {y["年度"]: y for y in data["years"]}
     assert list(years) == [2021, 2022, 2026]
-    assert years[2026]["要求"] == "550" and years[2026]["要求期间"] == "2022—2026年（5年）"
+    assert years[2026]["要求"] == "550" and years[2026]["要求期间"] == "2022—2026年"
     assert years[2026]["计入合计"] == "500" and years[2026]["尚差"] == "50"
     assert in_2025.window == (2021, 2025) and in_2025.counted == 300  # the 2021 and 2022 classes
     assert "每5年累计不少于550学时" in data["要求说明"]
@@ -265,3 +265,21 @@ def test_the_cohort_report_is_hr_only(manager_client, cadre_client, hr_client, c
     assert manager_client.get(f"/training/cohorts/{cohort}/report.pdf").status_code == 403
     assert cadre_client.get(f"/training/cohorts/{cohort}/report.pdf").status_code == 403
     assert hr_client.get(f"/training/cohorts/{cohort}/report.pdf?year=1900").status_code == 400
+
+
+def test_the_profile_tab_offers_the_record_to_its_readers(
+    hr_client, manager_client, cadre_client, records
+):
+    own, other = records["own_cadre"], records["other_cadre"]
+    link = f'href="/training/{own}/record.pdf"'
+    assert link in hr_client.get(f"/cadres/{own}?tab=training").get_data(as_text=True)
+    assert link in manager_client.get(f"/cadres/{own}?tab=training").get_data(as_text=True)
+    assert link in cadre_client.get("/me?tab=training").get_data(as_text=True)
+    # 王芳 has only heard a lecture and given one: still a record to print
+    page = hr_client.get(f"/cadres/{other}?tab=training").get_data(as_text=True)
+    assert f'href="/training/{other}/record.pdf"' in page
+
+
+def test_no_print_button_without_any_record(app, hr_client, org):
+    page = hr_client.get(f"/cadres/{org['own_cadre']}?tab=training").get_data(as_text=True)
+    assert "record.pdf" not in page and "暂无培训记录" in page

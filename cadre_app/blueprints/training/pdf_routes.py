@@ -35,6 +35,18 @@ from cadre_app.services.training import pdf as training_pdf
 RECORD_LABEL = _l("干部教育培训档案")
 
 
+#: The profile's 教育培训 tab ends with the button that prints the record.
+PROFILE_SECTION = ("training/pdf_profile.html", 90)
+
+
+def profile_section(cadre: Any, user: Any) -> dict[str, Any] | None:
+    """The print button, for whoever reads the profile (HR, the section's manager, the cadre
+    on ``/me``: the record's own readers); none while the cadre has no training record."""
+    if not training_pdf.has_records(cadre.id):
+        return None
+    return {"cadre_id": cadre.id}
+
+
 def contribute(contributions: Registry) -> None:
     """The 干部教育培训档案 joins the batch export's forms."""
     contributions.add_pdf_kind(training_pdf.TRAINING_RECORD)

@@ -224,7 +224,7 @@ class Standing:
     @property
     def window_text(self) -> str:
         first, last = self.window
-        return f"{last}年" if first == last else f"{first}—{last}年（{last - first + 1}年）"
+        return f"{last}年" if first == last else f"{first}—{last}年"
 
 
 def standing(tally: Tally, rank: str | None, year: int, settings: Mapping[str, Any]) -> Standing:
@@ -401,6 +401,17 @@ def record_data(cadre: Cadre, *, today: date, filled_by: str | None = None) -> d
         "填表人": filled_by or "",
         "填表时间": long_date(today),
     }
+
+
+def has_records(cadre_id: int) -> bool:
+    """Whether the cadre has any course, lecture (given or heard) or essay."""
+    found = sa.or_(
+        sa.exists().where(Enrolment.cadre_id == cadre_id),
+        sa.exists().where(Lecture.speaker_id == cadre_id),
+        sa.exists().where(LectureAttendee.cadre_id == cadre_id),
+        sa.exists().where(Essay.author_id == cadre_id),
+    )
+    return bool(db.session.scalar(sa.select(found)))
 
 
 def _record_for_batch(cadre: Cadre, params: dict[str, Any]) -> dict[str, Any]:
