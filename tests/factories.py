@@ -269,3 +269,51 @@ class MilestoneFactory(_Factory):
     plan = None
     title = factory.Sequence(lambda n: f"节点{n}")
     due_date = date(2026, 6, 30)
+# --- h5 (issue 11: training PDFs and demo) ---------------------------------------------------
+
+
+def training_record(
+    cadre_id: int,
+    name: str,
+    start: date,
+    hours: float | int,
+    *,
+    leave: float | int = 0,
+    mode: str = "脱产",
+    category: str = "专题培训班",
+    days: int = 5,
+    certificate_no: str | None = None,
+) -> Any:
+    """A course of one participant with attendance recorded as the rules decide it (1/7 leave
+    rule, settings in force); returns the Enrolment."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from cadre_app.models.training import Enrolment, TrainingCourse
+    from cadre_app.services.core import settings
+    from cadre_app.services.training import rules
+
+    version, value = settings.current(rules.SETTINGS_KEY)
+    course = TrainingCourse(
+        name=name,
+        category=category,
+        mode=mode,
+        organiser="测试主办单位",
+        start_date=start,
+        end_date=start + timedelta(days=days - 1),
+        hours=rules.hours(hours),
+    )
+    outcome = rules.course_outcome(course.hours, Decimal(str(leave)), value)
+    enrolment = Enrolment(
+        course=course,
+        cadre_id=cadre_id,
+        attended_hours=outcome.attended,
+        leave_hours=rules.hours(leave),
+        passed=outcome.passed,
+        hours_earned=outcome.earned,
+        certificate_no=certificate_no,
+        settings_version=version,
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment

@@ -401,6 +401,9 @@ def seed(cadre_count: int = 120) -> SeedResult:
     db.session.flush()
     holiday_years = _demo_calendar()
     _demo_evaluations(rng, cadres)
+    from cadre_app.services.training import demo as training_demo  # issue 11: training
+
+    training_demo.seed(cadres, today=today)
     return SeedResult(created=True, cadres=len(cadres), holiday_years=holiday_years)
 
 

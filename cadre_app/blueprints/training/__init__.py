@@ -29,6 +29,7 @@ from cadre_app.blueprints.training import (  # noqa: E402
     hours_routes,
     import_routes,
     lecture_routes,
+    pdf_routes,
     plan_routes,
     programme_routes,
     routes,
@@ -42,6 +43,7 @@ PARTS = (
     essay_routes,
     plan_routes,
     programme_routes,
+    pdf_routes,
 )
 
 
