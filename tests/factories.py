@@ -168,14 +168,18 @@ def pdf_bytes(size: int = 0) -> bytes:
 
 
 def docx_bytes() -> bytes:
-    """A minimal DOCX: a ZIP holding word/document.xml."""
+    """A minimal DOCX: a ZIP holding word/document.xml; the same bytes on every call (the
+    members' times are fixed, so two calls a second apart agree)."""
     import io
     import zipfile
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, text in (
+            ("[Content_Types].xml", "<Types/>"),
+            ("word/document.xml", "<w:document/>"),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
@@ -208,6 +212,8 @@ class EssayFactory(_Factory):
     file_type = "pdf"
     file_data = factory.LazyFunction(pdf_bytes)
     file_size = factory.LazyAttribute(lambda o: len(o.file_data))
+
+
 # --- h4: development plans and the programme ---------------------------------------------------
 
 from cadre_app.models.training import (  # noqa: E402  (h4's block, kept apart for merging)
@@ -269,6 +275,8 @@ class MilestoneFactory(_Factory):
     plan = None
     title = factory.Sequence(lambda n: f"节点{n}")
     due_date = date(2026, 6, 30)
+
+
 # --- h5 (issue 11: training PDFs and demo) ---------------------------------------------------
 
 

@@ -78,6 +78,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("main.me", "我的档案"),
         ("admin.users", "账户管理"),
         ("talks.holidays", "节假日与调休"),
+        ("training.settings_page", "培训设置"),
         ("audit.index", "审计日志"),
     ]
     assert whole.section("roster.index") == (
@@ -93,7 +94,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
     ]
-    assert list(whole.pdf_kinds) == ["appointment_form"]
+    assert list(whole.pdf_kinds) == ["appointment_form", "training_record"]
 
 
 def test_the_shared_code_names_no_domain():

@@ -502,8 +502,8 @@ def test_two_reviewers_grading_at_once_both_count(app, make_user, users, org):
 
 
 def test_the_file_is_the_last_column_of_an_essay_row_on_sqlite(app):
-    """Migration 0011_h3: on SQLite every column read by the lists lies before the file's
-    overflow pages (PostgreSQL keeps large values out of line)."""
+    """Migration 0010 (and the model): on SQLite every column read by the lists lies
+    before the file's overflow pages (PostgreSQL keeps large values out of line)."""
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("a SQLite storage matter")

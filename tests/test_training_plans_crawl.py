@@ -5,18 +5,14 @@ its dashboard renders, no link leads nowhere, and in English only data is in Chi
 from __future__ import annotations
 
 from collections import deque
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
-from cadre_app import clock
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, User
-from cadre_app.models.training import MilestoneState
+from cadre_app.models.training import DevelopmentPlan
 from cadre_app.services import demo
-from cadre_app.services.training import plans, programme
 from tests.conftest import login
 from tests.test_crawl import DEMO_PASSWORD, LINK, NEVER
 from tests.test_english_ui import PUNCTUATION, chinese_runs, stored_text, vocabulary
@@ -28,41 +24,11 @@ PER_ENDPOINT = 3
 
 @pytest.fixture
 def demo_with_plans(app):
-    """The demo, a 五航工程 cohort of the demo cadre's section, plans for its first five
-    members (the demo cadre's mentored by the demo manager), one overdue milestone each."""
+    """The demo organisation: it holds the 五航工程 programme, a cohort and plans (the demo
+    cadre's mentored by the demo manager, overdue milestones among them)."""
     with app.app_context():
         demo.seed()
-        today = clock.today()
-        cadre_user = db.session.scalar(sa.select(User).where(User.username == "cadre"))
-        manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
-        section = db.session.get(Cadre, cadre_user.cadre_id).department_id
-        prog = programme.create_programme({"name": "五航工程", "active": True}, actor="hr")
-        cohort = programme.create_cohort(prog, today.year, "第一期", actor="hr")
-        ids = programme.section_cadre_ids(section, young_only=True, on=today)
-        programme.add_members(cohort, ids, actor="hr")
-        for cadre_id in [cadre_user.cadre_id, *[i for i in ids if i != cadre_user.cadre_id][:4]]:
-            plan = plans.create_plan(
-                {
-                    "cadre_id": cadre_id,
-                    "period_start": today - timedelta(days=120),
-                    "period_end": today + timedelta(days=600),
-                    "goals": "熟悉业务",
-                    "review_interval_months": 3,
-                    "cohort_id": cohort.id,
-                    "mentor_user_id": manager.id if cadre_id == cadre_user.cadre_id else None,
-                },
-                actor="hr",
-            )
-            plans.add_milestone(plan, "轮岗", today - timedelta(days=5), None, actor="hr")
-            plans.add_course(plan, None, "公文写作", actor="hr")
-            plans.transition(plan, "active", expected_version=plan.version, note=None, actor="hr")
-            milestone = plans.add_milestone(
-                plan, "调研", today + timedelta(days=30), None, actor="hr"
-            )
-            plans.update_milestone(
-                milestone, MilestoneState.IN_PROGRESS, None, actor="hr", today=today
-            )
-            plans.add_review(plan, manager, today - timedelta(days=10), "良好", today=today)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DevelopmentPlan)) > 0
         db.session.commit()
 
 

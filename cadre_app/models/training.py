@@ -237,7 +237,6 @@ class Essay(db.Model):
     file_name: so.Mapped[str] = so.mapped_column(sa.String(200))
     file_type: so.Mapped[str] = so.mapped_column(sa.String(8))  # pdf / docx
     file_size: so.Mapped[int] = so.mapped_column()
-    file_data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
     final_grade: so.Mapped[str | None] = so.mapped_column(sa.String(8))  # ESSAY_GRADES
     graded_at: so.Mapped[datetime | None] = so.mapped_column()
     adopted: so.Mapped[bool] = so.mapped_column(default=False)  # 采纳
@@ -249,6 +248,9 @@ class Essay(db.Model):
     settings_version: so.Mapped[int | None] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     created_by: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    #: Last in the row: on SQLite a column after a large value is read through its
+    #: overflow pages (2,000 essays of 200 KB: 174 ms against 13 ms for the list).
+    file_data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
 
     author: so.Mapped[Cadre] = so.relationship()
     reviews: so.Mapped[list[EssayReview]] = so.relationship(

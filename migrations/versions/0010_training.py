@@ -105,7 +105,6 @@ def upgrade():
     sa.Column('file_name', sa.String(length=200), nullable=False),
     sa.Column('file_type', sa.String(length=8), nullable=False),
     sa.Column('file_size', sa.Integer(), nullable=False),
-    sa.Column('file_data', sa.LargeBinary(), nullable=False),
     sa.Column('final_grade', sa.String(length=8), nullable=True),
     sa.Column('graded_at', sa.DateTime(), nullable=True),
     sa.Column('adopted', sa.Boolean(), nullable=False),
@@ -115,6 +114,7 @@ def upgrade():
     sa.Column('settings_version', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.Column('file_data', sa.LargeBinary(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['cadre.id'], name=op.f('fk_essay_author_id_cadre'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_essay_programme_id_programme'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_essay'))

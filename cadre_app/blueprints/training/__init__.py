@@ -57,6 +57,7 @@ def register(app: Flask) -> None:
     contributions.add_menu_entry(
         "training.index", "教育培训", (Role.HR, Role.MANAGER), order=35, section=("training.",)
     )
+    contributions.add_menu_entry("training.settings_page", "培训设置", (Role.ADMIN,), order=82)
     contributions.add_object_types(
         {
             "course": "培训课程",

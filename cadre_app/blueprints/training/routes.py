@@ -42,8 +42,8 @@ PART_LINKS = (
     ("training.hours", _l("学时统计")),
     ("training.lectures", _l("业务微讲座")),
     ("training.essays", _l("策论")),
-    ("training.plans", _l("个人培养计划")),
-    ("training.programmes", _l("培养项目")),
+    ("training.plans_index", _l("个人培养计划")),
+    ("training.programmes_index", _l("培养项目")),
 )
 
 

@@ -5,8 +5,8 @@ What is earned, and when:
 - a course record (``Enrolment.hours_earned``, decided by the 1/7 leave rule when attendance
   was recorded) counts in the year of its course's ``end_date``, under the course's 培训类别;
   a course of 培训形式 网络 is online, whatever its category;
-- a 业务微讲座 (``Lecture``) gives its speaker and each attendee the credits of the settings in
-  force (``rules.lecture_credit``), in the year it was held;
+- a 业务微讲座 (``Lecture``) gives its speaker and each attendee the credits of the settings
+  version it recorded (``rules.lecture_credit``), in the year it was held;
 - a 策论 (``Essay``) graded 合格 or better gives its author ``rules.essay_credit``, in the year
   it was submitted.
 For 乡科级 and below the window is the year itself; for 县处级 and 四级调研员 up
@@ -47,6 +47,7 @@ from cadre_app.models.training import (
 from cadre_app.services.core import settings as settings_store
 from cadre_app.services.roster import operations as roster
 from cadre_app.services.training import rules
+from cadre_app.services.training.lectures import settings_of
 
 #: The kinds hours are earned by, in the order of the table and the workbook.
 KINDS: tuple[str, ...] = TRAINING_CATEGORIES
@@ -192,7 +193,7 @@ def _course_sums(
 
 def _count_by_cadre(
     stmt: sa.Select[Any], cadre_column: Any, cadre_ids: Sequence[int] | None
-) -> dict[int, int]:
+) -> dict[int, Any]:
     return dict(_run(stmt.group_by(cadre_column), cadre_ids, cadre_column))  # type: ignore[arg-type]
 
 
@@ -209,21 +210,39 @@ def _run(
         yield from db.session.execute(stmt.where(column.in_(ids[begin : begin + ID_CHUNK])))
 
 
+def _credit_case(column: Any, credit: Any) -> Any:
+    """SQL for the credit of each row by the settings version it recorded (``column``; None:
+    the built-in defaults), as the lecture and essay pages and the 档案 show it."""
+    versions = db.session.scalars(
+        sa.select(Setting.id).where(Setting.key == rules.SETTINGS_KEY)
+    ).all()
+    default = float(credit(settings_of(None)))
+    if not versions:
+        return sa.literal(default)
+    return sa.case(
+        {v: float(credit(settings_of(v))) for v in versions}, value=column, else_=default
+    )
+
+
 def _credit_counts(
     year: int, s: dict[str, Any], cadre_ids: Sequence[int] | None
-) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
-    """Lectures given, lectures attended and essays passed, per cadre, in each cadre's window."""
+) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+    """学时 credited for lectures given, lectures attended and essays passed, per cadre, in
+    each cadre's window, each by the settings version its lecture or essay recorded."""
     end = date(year, 12, 31)
     start = _window_start(year, s)
+    speaker = _credit_case(Lecture.settings_version, lambda v: rules.lecture_credit(True, v))
+    attendee = _credit_case(Lecture.settings_version, lambda v: rules.lecture_credit(False, v))
+    essay = _credit_case(Essay.settings_version, lambda v: rules.essay_credit("合格", v))
     given = _count_by_cadre(
-        sa.select(Lecture.speaker_id, sa.func.count())
+        sa.select(Lecture.speaker_id, sa.func.sum(speaker))
         .join(Cadre, Cadre.id == Lecture.speaker_id)
         .where(Lecture.held_on <= end, Lecture.held_on >= start),
         Lecture.speaker_id,
         cadre_ids,
     )
     attended = _count_by_cadre(
-        sa.select(LectureAttendee.cadre_id, sa.func.count())
+        sa.select(LectureAttendee.cadre_id, sa.func.sum(attendee))
         .join(Lecture, Lecture.id == LectureAttendee.lecture_id)
         .join(Cadre, Cadre.id == LectureAttendee.cadre_id)
         .where(
@@ -234,14 +253,13 @@ def _credit_counts(
         LectureAttendee.cadre_id,
         cadre_ids,
     )
-    passing = [g for g in ("优秀", "良好", "合格") if rules.essay_credit(g, s) > 0]
     essays = _count_by_cadre(
-        sa.select(Essay.author_id, sa.func.count())
+        sa.select(Essay.author_id, sa.func.sum(essay))
         .join(Cadre, Cadre.id == Essay.author_id)
         .where(
             Essay.submitted_on <= end,
             Essay.submitted_on >= start,
-            Essay.final_grade.in_(passing),
+            Essay.final_grade.in_(("优秀", "良好", "合格")),
         ),
         Essay.author_id,
         cadre_ids,
@@ -276,9 +294,6 @@ def _rows(
     whole organisation in one pass (cheaper than a long IN list)."""
     courses = _course_sums(year, s, ids)
     given, attended, essays = _credit_counts(year, s, ids)
-    speaker = float(rules.lecture_credit(True, s))
-    attendee = float(rules.lecture_credit(False, s))
-    essay = float(rules.essay_credit("合格", s))
     lecture_index, essay_index = KINDS.index("业务微讲座"), KINDS.index("策论")
     requirements: dict[bool, rules.Requirement] = {
         senior: rules.requirement("县处级" if senior else None, year, s) for senior in (False, True)
@@ -288,8 +303,8 @@ def _rows(
     out = []
     for c in cadres:
         sums = list(courses.get(c.id, empty))
-        sums[lecture_index] += given.get(c.id, 0) * speaker + attended.get(c.id, 0) * attendee
-        sums[essay_index] += essays.get(c.id, 0) * essay
+        sums[lecture_index] += float(given.get(c.id, 0) or 0) + float(attended.get(c.id, 0) or 0)
+        sums[essay_index] += float(essays.get(c.id, 0) or 0)
         senior = bool(c.senior)
         req = requirements[senior]
         earned = {kind: _tenths(v) for kind, v in zip(KINDS, sums, strict=False)}
@@ -339,6 +354,20 @@ def cadre_hours(cadre_id: int, year: int) -> LedgerRow | None:
     if cadre is None:
         return None
     return _rows(year, [cadre], settings_in_force(), ids=[cadre_id])[0]
+
+
+def cadres_hours(cadre_ids: Sequence[int], year: int) -> dict[int, LedgerRow]:
+    """The ledger rows of some cadres (a cohort, a shortlist), summed for them alone."""
+    ids = list(cadre_ids)
+    if not ids:
+        return {}
+    cadres = db.session.execute(
+        sa.select(*_cadre_columns(clock.today()))
+        .join(Department, Department.id == Cadre.department_id)
+        .where(Cadre.id.in_(ids))
+    ).all()
+    rows = _rows(year, cadres, settings_in_force(), ids=ids)
+    return {row.cadre_id: row for row in rows}
 
 
 def _conditions(filters: HoursFilters) -> list[Any]:
@@ -647,7 +676,6 @@ class RecordLine:
 
 def cadre_records(cadre_id: int, first_year: int, last_year: int) -> list[RecordLine]:
     """The cadre's courses, lectures and essays dated within the years, newest first."""
-    s = settings_in_force()
     start, end = date(first_year, 1, 1), date(last_year, 12, 31)
     lines: list[RecordLine] = []
     courses = db.session.execute(
@@ -686,7 +714,9 @@ def cadre_records(cadre_id: int, first_year: int, last_year: int) -> list[Record
             )
         )
     lectures = db.session.execute(
-        sa.select(Lecture.topic, Lecture.held_on, Lecture.speaker_id).where(
+        sa.select(
+            Lecture.topic, Lecture.held_on, Lecture.speaker_id, Lecture.settings_version
+        ).where(
             Lecture.held_on >= start,
             Lecture.held_on <= end,
             sa.or_(
@@ -710,12 +740,12 @@ def cadre_records(cadre_id: int, first_year: int, last_year: int) -> list[Record
                 hours=None,
                 leave=None,
                 passed=None,
-                earned=rules.lecture_credit(speaker, s),
+                earned=rules.lecture_credit(speaker, settings_of(lecture.settings_version)),
                 note="speaker" if speaker else "attendee",
             )
         )
     essays = db.session.execute(
-        sa.select(Essay.title, Essay.submitted_on, Essay.final_grade).where(
+        sa.select(Essay.title, Essay.submitted_on, Essay.final_grade, Essay.settings_version).where(
             Essay.author_id == cadre_id, Essay.submitted_on >= start, Essay.submitted_on <= end
         )
     ).all()
@@ -729,7 +759,7 @@ def cadre_records(cadre_id: int, first_year: int, last_year: int) -> list[Record
                 hours=None,
                 leave=None,
                 passed=None,
-                earned=rules.essay_credit(essay.final_grade, s),
+                earned=rules.essay_credit(essay.final_grade, settings_of(essay.settings_version)),
                 note=essay.final_grade or "",
             )
         )

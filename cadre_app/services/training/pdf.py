@@ -9,11 +9,11 @@
 - ``cohort_data``: the report of a cohort: each member's 学时 this year against the
   requirement, plan state and milestones, essays and lectures.
 
-Which year a record counts in: a course in the year it starts, a lecture in the year it is
-held, an essay in the year it is submitted. 学时 a course earned are the stored
+Which year a record counts in (as in the ledger): a course in the year it ends, a lecture
+in the year it is held, an essay in the year it is submitted. 学时 a course earned are the stored
 ``Enrolment.hours_earned`` (decided by ``rules.course_outcome`` with the settings version the
 record keeps); 微讲座 and 策论 credits are those of the settings version each record keeps (the
-current settings when it keeps none). Requirement, window and online cap are the current
+built-in defaults when it keeps none). Requirement, window and online cap are the current
 settings'.
 """
 
@@ -118,7 +118,11 @@ class SettingsBook:
         self._by_version: dict[int, dict[str, Any]] = {}
 
     def at(self, version: int | None) -> Mapping[str, Any]:
-        if version is None or version == self.current_version:
+        """The settings of ``version``; None: the built-in defaults (in force when a record
+        was made before any change was saved), as the ledger and the lecture pages read it."""
+        if version is None:
+            return rules.DEFAULT_SETTINGS
+        if version == self.current_version:
             return self.current
         if version not in self._by_version:
             row = db.session.get(Setting, version)
@@ -162,7 +166,7 @@ def tallies(cadre_ids: Iterable[int], book: SettingsBook) -> dict[int, Tally]:
     found: dict[int, Tally] = {cadre_id: Tally() for cadre_id in ids}
     if not ids:
         return found
-    year = sa.extract("year", TrainingCourse.start_date)
+    year = sa.extract("year", TrainingCourse.end_date)
     courses = (
         sa.select(
             Enrolment.cadre_id, year, TrainingCourse.mode, sa.func.sum(Enrolment.hours_earned)
@@ -257,7 +261,7 @@ def _course_rows(cadre_id: int) -> dict[int, list[dict[str, Any]]]:
     for enrolment, course in db.session.execute(stmt):
         recorded = enrolment.attended_hours is not None
         result = "待登记" if not recorded else "结业" if enrolment.passed else "未结业"
-        rows[course.start_date.year].append(
+        rows[course.end_date.year].append(
             {
                 "名称": course.name + ("（外单位）" if course.external else ""),
                 "类别": course.category,

@@ -26,7 +26,6 @@ from cadre_app.models import Cadre, Department
 from cadre_app.models.training import (
     Cohort,
     DevelopmentPlan,
-    Enrolment,
     Essay,
     Lecture,
     LectureAttendee,
@@ -38,7 +37,7 @@ from cadre_app.models.training import (
 )
 from cadre_app.services.core import audit, settings
 from cadre_app.services.roster import operations as roster
-from cadre_app.services.training import plan_rules, rules
+from cadre_app.services.training import ledger, plan_rules
 
 NAME_LIMIT = 100
 DESCRIPTION_LIMIT = 5000
@@ -409,24 +408,6 @@ def _year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def member_hours(cadre_ids: Any, year: int) -> dict[int, Decimal]:
-    """学时 earned on courses that ended in ``year``, per cadre (``cadre_ids``: ids or a
-    subquery of them)."""
-    first, last = _year_bounds(year)
-    return {
-        cid: Decimal(total or 0)
-        for cid, total in db.session.execute(
-            sa.select(Enrolment.cadre_id, sa.func.sum(Enrolment.hours_earned))
-            .join(TrainingCourse, TrainingCourse.id == Enrolment.course_id)
-            .where(
-                Enrolment.cadre_id.in_(cadre_ids),
-                TrainingCourse.end_date.between(first, last),
-            )
-            .group_by(Enrolment.cadre_id)
-        )
-    }
-
-
 def cohort_rows(
     cohort: Cohort, *, year: int, today: date, department_ids: list[int] | None
 ) -> list[MemberRow]:
@@ -449,7 +430,7 @@ def cohort_rows(
     if not members:
         return []
     first, last = _year_bounds(year)
-    hours = member_hours(ids, year)
+    ledger_rows = ledger.cadres_hours([m[0] for m in members], year)
     essays = dict(
         db.session.execute(
             sa.select(Essay.author_id, sa.func.count())
@@ -495,17 +476,13 @@ def cohort_rows(
     ):
         if plan_id in shown:
             milestones.setdefault(plan_id, []).append((state, due))
-    training = settings.value(rules.SETTINGS_KEY)
-    requirements: dict[str | None, rules.Requirement] = {}
     rows = []
     for cid, staff_no, name, department, rank in members:
         plan_id, plan_state, _r = plans.get(cid, (None, None, 0))
         marks = milestones.get(plan_id, []) if plan_id else []
         done, counted = plan_rules.progress(s for s, _d in marks)
         overdue = sum(1 for s, d in marks if plan_rules.milestone_overdue(plan_state, d, s, today))
-        if rank not in requirements:
-            requirements[rank] = rules.requirement(rank, year, training)
-        requirement = requirements[rank]
+        row = ledger_rows[cid]
         rows.append(
             MemberRow(
                 cadre_id=cid,
@@ -513,9 +490,9 @@ def cohort_rows(
                 name=name,
                 department=department,
                 rank=rank,
-                hours=rules.hours(hours.get(cid, 0)),
-                required=requirement.hours,
-                senior=requirement.years > 1,
+                hours=row.counted,
+                required=row.required,
+                senior=row.window[0] != row.window[1],
                 plan_id=plan_id,
                 plan_state=plan_state,
                 done=done,
