@@ -224,22 +224,30 @@ def test_online_cap_of_a_senior_is_half_the_window(ctx):
     assert (row.online_cap, row.counted) == (D("275.0"), D("275.0"))
 
 
-def test_lecture_and_essay_credits_follow_the_settings_in_force(ctx):
+def test_lecture_and_essay_credits_follow_the_settings_version_each_recorded(ctx):
+    """A settings change does not rewrite what earlier lectures and essays earned (they
+    recorded the version in force: none yet, the built-in defaults); those made under the new
+    version earn its credits, in the one cadre's row and in the organisation's table."""
     me = ctx["own_cadre"]
     lecture(me, date(YEAR, 2, 1), [])
     lecture(ctx["other_cadre"], date(YEAR, 2, 2), [me])
     essay(me, "优秀")
-    assert ledger.cadre_hours(me, YEAR).counted == D("13.0")
+    assert ledger.cadre_hours(me, YEAR).counted == D("13.0")  # 4 + 1 + 8
     new = {
         **rules.DEFAULT_SETTINGS,
         "lecture_speaker_hours": 6,
         "lecture_attendee_hours": 2,
         "essay_hours": 10,
     }
-    settings.update(rules.SETTINGS_KEY, new, actor="hr1")
-    assert ledger.cadre_hours(me, YEAR).counted == D("18.0")
+    version = settings.update(rules.SETTINGS_KEY, new, actor="hr1").id
+    assert ledger.cadre_hours(me, YEAR).counted == D("13.0")
+    lecture(me, date(YEAR, 3, 1), []).settings_version = version
+    lecture(ctx["other_cadre"], date(YEAR, 3, 2), [me]).settings_version = version
+    essay(me, "合格", date(YEAR, 5, 1)).settings_version = version
+    db.session.flush()
+    assert ledger.cadre_hours(me, YEAR).counted == D("31.0")  # 13 + 6 + 2 + 10
     assert ledger.organisation_hours(YEAR, department_ids=[ctx["budget"]]).rows[0].counted == D(
-        "18.0"
+        "31.0"
     )
 
 

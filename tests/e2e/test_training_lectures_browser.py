@@ -12,20 +12,14 @@ import pytest
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Role
 from tests.conftest import PASSWORD, office_today
-from tests.e2e.conftest import (  # noqa: F401  (fixtures)
-    browser,
-    chromium_path,
-    live_server,
-    page,
-    screenshot,
-)
+from tests.e2e.conftest import screenshot
 from tests.factories import CadreFactory, pdf_bytes
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
 
 
-def _sign_in(page, live_server, username):  # noqa: F811
+def _sign_in(page, live_server, username):
     page.goto(f"{live_server}/auth/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -38,9 +32,9 @@ def test_lectures_and_essays_through_the_pages(
     org,
     users,
     make_user,
-    live_server,  # noqa: F811
-    page,  # noqa: F811
-    browser,  # noqa: F811
+    live_server,
+    page,
+    browser,
     tmp_path,
 ):
     with app.app_context():
