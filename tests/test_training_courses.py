@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Setting
 from cadre_app.models.training import Enrolment, TrainingCourse
-from cadre_app.services.training import courses, rules, settings_ops
+from cadre_app.services.training import rules, settings_ops
 from tests.factories import CadreFactory
 
 COURSE = {
@@ -182,7 +182,7 @@ def test_attendance_over_the_leave_limit_fails_the_course_with_the_reason(app, h
     with app.app_context():
         passed = db.session.get(Enrolment, own)
         failed = db.session.get(Enrolment, other)
-        version, _settings = courses.settings_in_force()
+        version, _settings = settings_ops.current()
         assert (passed.passed, passed.attended_hours, passed.hours_earned) == (
             True,
             Decimal("30.0"),

@@ -147,7 +147,7 @@ def render_course(course: TrainingCourse, *, status: int = 200, **context: Any) 
     visible = visible_department_ids(current_user)
     may_manage = has_role(current_user, Role.HR)
     rows = courses.participants(course, visible)
-    _version, course_settings = courses.settings_in_force()
+    _version, course_settings = settings_ops.current()
     section_form = SectionEnrolForm(formdata=None)
     section_form.department_id.choices = select_choices(courses.section_choices())
     q = request.args.get("q", "").strip()[:50]

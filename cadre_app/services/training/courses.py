@@ -35,8 +35,8 @@ from cadre_app.models.training import (
     Programme,
     TrainingCourse,
 )
-from cadre_app.services.core import audit, conflicts, settings
-from cadre_app.services.training import rules
+from cadre_app.services.core import audit, conflicts
+from cadre_app.services.training import rules, settings_ops
 
 #: Course fields that the form edits, with their labels (audit and conflicts).
 COURSE_FIELDS: dict[str, str] = {
@@ -72,12 +72,6 @@ class CourseError(Exception):
 
 
 VersionConflict = conflicts.VersionConflict
-
-
-def settings_in_force() -> tuple[int | None, dict[str, Any]]:
-    """(version, training settings) in force; the defaults fill keys a stored version lacks."""
-    version, value = settings.current(rules.SETTINGS_KEY)
-    return version, {**rules.DEFAULT_SETTINGS, **(value or {})}
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -180,7 +174,7 @@ def _course_label(course: TrainingCourse) -> str:
 
 
 def create_course(values: Mapping[str, Any], *, actor: str | None) -> TrainingCourse:
-    _version, course_settings = settings_in_force()
+    _version, course_settings = settings_ops.current()
     errors = course_problems(values, course_settings)
     if errors:
         raise CourseError(errors)
@@ -219,7 +213,7 @@ def update_course(
     conflicts.check_version(
         course, expected_version, lambda: changes_since(course.id, expected_version)
     )
-    version, course_settings = settings_in_force()
+    version, course_settings = settings_ops.current()
     errors = course_problems(values, course_settings)
     new_hours = values.get("hours")
     if not errors and new_hours is not None and new_hours != course.hours:
@@ -481,7 +475,7 @@ def record_attendance(
     posted twice changes nothing). ``passed_given`` None derives 结业 from the leave rule;
     False records 未结业 whatever the leave; True is refused over the leave limit."""
     course = enrolment.course
-    version, course_settings = settings_in_force()
+    version, course_settings = settings_ops.current()
     problem = leave_problem(course.hours, leave_hours, passed_given, course_settings)
     if problem:
         raise CourseError([("leave_hours", problem)])
@@ -516,7 +510,7 @@ def record_attendance(
 def record_external(cadre: Cadre, values: Mapping[str, Any], *, actor: str | None) -> Enrolment:
     """Training a cadre attended elsewhere: one external course and one enrolment with its
     attendance, in one go (refused as a whole)."""
-    version, course_settings = settings_in_force()
+    version, course_settings = settings_ops.current()
     errors = course_problems({**values, "capacity": None, "programme_id": None}, course_settings)
     leave = values.get("leave_hours") or Decimal(0)
     passed_given = values.get("passed_given")

@@ -834,7 +834,7 @@ class CadreEssay:
 
 def for_cadre(cadre_id: int, *, hidden: set[int]) -> list[CadreEssay]:
     """The cadre's essays, newest first, with the grade and the 学时 each earns."""
-    from cadre_app.services.training.lectures import settings_of
+    from cadre_app.services.training import settings_ops
 
     essays = db.session.scalars(
         sa.select(Essay)
@@ -844,7 +844,7 @@ def for_cadre(cadre_id: int, *, hidden: set[int]) -> list[CadreEssay]:
     rows = []
     for essay in essays:
         grade = None if essay.id in hidden else essay.final_grade
-        credit = rules.essay_credit(grade, settings_of(essay.settings_version))
+        credit = rules.essay_credit(grade, settings_ops.values_of(essay.settings_version))
         rows.append(
             CadreEssay(
                 essay.id,

@@ -62,7 +62,7 @@ from cadre_app.services.core.workbook import (
     normalise_cell,
     write_text,
 )
-from cadre_app.services.training import courses, rules, sheet_reader
+from cadre_app.services.training import courses, rules, settings_ops, sheet_reader
 
 __all__ = ["ImportRejected", "WorkbookError"]
 
@@ -211,7 +211,7 @@ def read_records(content: bytes, filename: str) -> ParsedRecords:
     """Check the bytes, then read the sheet 培训记录 into rows; raises WorkbookError for a file
     that cannot be a training workbook. Problems of single cells are kept per row."""
     check_upload(content, filename)
-    _version, course_settings = courses.settings_in_force()
+    _version, course_settings = settings_ops.current()
     course_settings = _keyed(course_settings)
     warnings: list[str] = []
     columns: dict[str, int] | None = None
@@ -664,7 +664,7 @@ def apply_import(content: bytes, filename: str, *, actor: str | None) -> Records
         raise ImportRejected(preview)
     known: dict[tuple[Any, ...], int] = dict(preview._known_courses)  # type: ignore[attr-defined]
     new_rows = [r for r in preview.rows if r.status is RowStatus.NEW]
-    version, course_settings = courses.settings_in_force()
+    version, course_settings = settings_ops.current()
     course_settings = _keyed(course_settings)
     now = utcnow()
     wanted: dict[tuple[Any, ...], RecordRow] = {}

@@ -31,10 +31,10 @@ from flask_babel import gettext as _
 
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, Department, Lecture, LectureAttendee, Setting
+from cadre_app.models import Cadre, Department, Lecture, LectureAttendee
 from cadre_app.models.training import Programme
 from cadre_app.services.core import audit, settings
-from cadre_app.services.training import rules
+from cadre_app.services.training import rules, settings_ops
 
 #: A lecture is in the best-rated block only with at least this many ratings.
 BEST_MIN_RATINGS = 3
@@ -69,25 +69,9 @@ class AlreadyRated(Exception):
 # --- settings and credits --------------------------------------------------------------------
 
 
-def settings_of(version: int | None) -> dict[str, Any]:
-    """The training settings of ``version``: a Setting row id, or None for the built-in
-    defaults (``settings.current`` reports None while no change was ever saved). Keys a
-    version lacks come from the defaults."""
-    value: Any = None
-    if version is not None:
-        row = db.session.get(Setting, version)
-        if row is not None and row.key == rules.SETTINGS_KEY:
-            value = row.value
-    return {**rules.DEFAULT_SETTINGS, **(value or {})}
-
-
-def settings_in_force() -> dict[str, Any]:
-    return {**rules.DEFAULT_SETTINGS, **(settings.value(rules.SETTINGS_KEY) or {})}
-
-
 def credits(lecture: Lecture) -> tuple[Decimal, Decimal]:
     """(speaker's 学时, each attendee's 学时) the lecture earns."""
-    values = settings_of(lecture.settings_version)
+    values = settings_ops.values_of(lecture.settings_version)
     return rules.lecture_credit(True, values), rules.lecture_credit(False, values)
 
 
@@ -126,7 +110,7 @@ def _check(values: dict[str, Any], *, today: date, lecture_id: int | None) -> Ca
     elif held_on > today:
         errors.append(("held_on", _("讲座日期不能晚于今天（讲座举行后再登记）。")))
     duration = values.get("duration_hours")
-    most = rules.hours(settings_in_force()["max_hours_per_day"])
+    most = rules.hours(settings_ops.in_force()["max_hours_per_day"])
     if duration is None:
         errors.append(("duration_hours", _("请填写讲座学时（数字，如 2 或 1.5）。")))
     elif duration <= 0 or duration > most:
@@ -595,7 +579,7 @@ def for_cadre(cadre_id: int) -> list[CadreLecture]:
 
     def credit(lecture: Lecture, speaker: bool) -> Decimal:
         if lecture.settings_version not in cache:
-            cache[lecture.settings_version] = settings_of(lecture.settings_version)
+            cache[lecture.settings_version] = settings_ops.values_of(lecture.settings_version)
         return rules.lecture_credit(speaker, cache[lecture.settings_version])
 
     rows = [

@@ -46,8 +46,7 @@ from cadre_app.models.training import (
 )
 from cadre_app.services.core import settings as settings_store
 from cadre_app.services.roster import operations as roster
-from cadre_app.services.training import rules
-from cadre_app.services.training.lectures import settings_of
+from cadre_app.services.training import rules, settings_ops
 
 #: The kinds hours are earned by, in the order of the table and the workbook.
 KINDS: tuple[str, ...] = TRAINING_CATEGORIES
@@ -143,7 +142,7 @@ def _tenths(value: float) -> Decimal:
 
 
 def settings_in_force() -> dict[str, Any]:
-    return dict(settings_store.value(rules.SETTINGS_KEY))
+    return settings_ops.in_force()
 
 
 def _senior_condition() -> sa.ColumnElement[bool]:
@@ -216,11 +215,11 @@ def _credit_case(column: Any, credit: Any) -> Any:
     versions = db.session.scalars(
         sa.select(Setting.id).where(Setting.key == rules.SETTINGS_KEY)
     ).all()
-    default = float(credit(settings_of(None)))
+    default = float(credit(settings_ops.values_of(None)))
     if not versions:
         return sa.literal(default)
     return sa.case(
-        {v: float(credit(settings_of(v))) for v in versions}, value=column, else_=default
+        {v: float(credit(settings_ops.values_of(v))) for v in versions}, value=column, else_=default
     )
 
 
@@ -740,7 +739,9 @@ def cadre_records(cadre_id: int, first_year: int, last_year: int) -> list[Record
                 hours=None,
                 leave=None,
                 passed=None,
-                earned=rules.lecture_credit(speaker, settings_of(lecture.settings_version)),
+                earned=rules.lecture_credit(
+                    speaker, settings_ops.values_of(lecture.settings_version)
+                ),
                 note="speaker" if speaker else "attendee",
             )
         )
@@ -759,7 +760,9 @@ def cadre_records(cadre_id: int, first_year: int, last_year: int) -> list[Record
                 hours=None,
                 leave=None,
                 passed=None,
-                earned=rules.essay_credit(essay.final_grade, settings_of(essay.settings_version)),
+                earned=rules.essay_credit(
+                    essay.final_grade, settings_ops.values_of(essay.settings_version)
+                ),
                 note=essay.final_grade or "",
             )
         )

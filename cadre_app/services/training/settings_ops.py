@@ -56,9 +56,26 @@ class SettingsError(Exception):
 
 
 def current() -> tuple[int | None, dict[str, Any]]:
-    """(version, settings) in force; a key a stored version lacks takes its default."""
+    """(version, settings) in force; a key a stored version lacks takes its default. The one
+    reading of the training settings: courses, import, ledger, lectures and essays use it."""
     version, value = settings.current(rules.SETTINGS_KEY)
     return version, {**rules.DEFAULT_SETTINGS, **(value or {})}
+
+
+def in_force() -> dict[str, Any]:
+    """The settings in force (without their version)."""
+    return current()[1]
+
+
+def values_of(version: int | None) -> dict[str, Any]:
+    """The settings of ``version`` (a Setting row id), or the built-in defaults for None (a
+    record made while no change had ever been saved). Keys a version lacks take defaults."""
+    value: Any = None
+    if version is not None:
+        row = db.session.get(Setting, version)
+        if row is not None and row.key == rules.SETTINGS_KEY:
+            value = row.value
+    return {**rules.DEFAULT_SETTINGS, **(value or {})}
 
 
 def _number(value: Decimal) -> int | float:
