@@ -510,10 +510,27 @@ def recover(*, now: datetime | None = None) -> int:
         if part.attempts >= MAX_ATTEMPTS:
             _mark_failed(part.job_id, GAVE_UP_MESSAGE)
             continue
+        # Two recoveries at once (a worker starting while the minute's runs) must not both
+        # take the part back: only the one whose conditional update finds it still running
+        # as read goes on (the other waits on the row and then finds it queued).
+        done = part.done
+        taken = db.session.execute(
+            sa.update(ExportPart)
+            .where(
+                ExportPart.job_id == part.job_id,
+                ExportPart.index == part.index,
+                ExportPart.state == JobState.RUNNING,
+                ExportPart.attempts == part.attempts,
+            )
+            .values(state=JobState.QUEUED, done=0, worker=None)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:
+            continue
         db.session.execute(
             sa.update(ExportJob)
             .where(ExportJob.id == part.job_id, ExportJob.state == JobState.RUNNING)
-            .values(done=ExportJob.done - part.done, heartbeat_at=now)
+            .values(done=ExportJob.done - done, heartbeat_at=now)
         )
         part.state, part.done, part.worker = JobState.QUEUED, 0, None
         requeued.append((part.job_id, part.index, part.stop - part.start))
