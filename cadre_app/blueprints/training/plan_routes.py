@@ -527,6 +527,27 @@ def _repeat() -> None:
     flash(_("该内容已经保存（表单可能提交了两次）。"), "info")
 
 
+def _save_part(
+    plan_id: int, form: Any, part: str, write: Callable[[], object], saved: str, anchor: str
+) -> Any:
+    """One addition to a plan (a milestone, a planned course, a review): commit it and go back
+    to its place on the page; a form posted twice says so; a refusal shows the page again
+    with the form's errors (400) and nothing written."""
+    try:
+        write()
+        db.session.commit()
+    except plans.AlreadyDone:
+        db.session.rollback()
+        _repeat()
+    except plans.PlanError as error:
+        db.session.rollback()
+        general = _apply_errors(form, error.errors)
+        return render_detail(plan_or_404(plan_id), status=400, failed={part: form}, general=general)
+    else:
+        flash(saved, "success")
+    return redirect(url_for("training.plan_detail", plan_id=plan_id) + anchor)
+
+
 @bp.post("/plans/<int:plan_id>/milestones")
 @role_required(Role.HR)
 def plan_milestone_add(plan_id: int) -> Any:
@@ -536,21 +557,16 @@ def plan_milestone_add(plan_id: int) -> Any:
     ok, due = parse_date(form, "due_date")
     if not (form.validate() and ok):
         return render_detail(plan, status=400, failed={"milestone": form})
-    try:
-        plans.add_milestone(plan, form.title.data, due, form.note.data, actor=current_user.username)
-        db.session.commit()
-    except plans.AlreadyDone:
-        db.session.rollback()
-        _repeat()
-    except plans.PlanError as error:
-        db.session.rollback()
-        general = _apply_errors(form, error.errors)
-        return render_detail(
-            plan_or_404(plan_id), status=400, failed={"milestone": form}, general=general
-        )
-    else:
-        flash(_("已新增节点。"), "success")
-    return redirect(url_for("training.plan_detail", plan_id=plan_id) + "#milestones")
+    return _save_part(
+        plan_id,
+        form,
+        "milestone",
+        lambda: plans.add_milestone(
+            plan, form.title.data, due, form.note.data, actor=current_user.username
+        ),
+        _("已新增节点。"),
+        "#milestones",
+    )
 
 
 @bp.post("/plans/<int:plan_id>/milestones/<int:milestone_id>")
@@ -653,23 +669,16 @@ def plan_course_add(plan_id: int) -> Any:
     form = PlanCourseForm()
     if not form.validate():
         return render_detail(plan, status=400, failed={"course": form})
-    try:
-        plans.add_course(
+    return _save_part(
+        plan_id,
+        form,
+        "course",
+        lambda: plans.add_course(
             plan, _int(form.course_id.data), form.title.data, actor=current_user.username
-        )
-        db.session.commit()
-    except plans.AlreadyDone:
-        db.session.rollback()
-        _repeat()
-    except plans.PlanError as error:
-        db.session.rollback()
-        general = _apply_errors(form, error.errors)
-        return render_detail(
-            plan_or_404(plan_id), status=400, failed={"course": form}, general=general
-        )
-    else:
-        flash(_("已加入拟参加课程。"), "success")
-    return redirect(url_for("training.plan_detail", plan_id=plan_id) + "#courses")
+        ),
+        _("已加入拟参加课程。"),
+        "#courses",
+    )
 
 
 @bp.post("/plans/<int:plan_id>/courses/<int:item_id>/delete")
@@ -704,21 +713,16 @@ def plan_review_add(plan_id: int) -> Any:
     ok, reviewed_on = parse_date(form, "reviewed_on")
     if not (form.validate() and ok):
         return render_detail(plan, status=400, failed={"review": form})
-    try:
-        plans.add_review(plan, current_user, reviewed_on, form.content.data, today=clock.today())
-        db.session.commit()
-    except plans.AlreadyDone:
-        db.session.rollback()
-        _repeat()
-    except plans.PlanError as error:
-        db.session.rollback()
-        general = _apply_errors(form, error.errors)
-        return render_detail(
-            plan_or_404(plan_id), status=400, failed={"review": form}, general=general
-        )
-    else:
-        flash(_("已保存评议。"), "success")
-    return redirect(url_for("training.plan_detail", plan_id=plan_id) + "#reviews")
+    return _save_part(
+        plan_id,
+        form,
+        "review",
+        lambda: plans.add_review(
+            plan, current_user, reviewed_on, form.content.data, today=clock.today()
+        ),
+        _("已保存评议。"),
+        "#reviews",
+    )
 
 
 @bp.post("/plans/<int:plan_id>/comments")
