@@ -39,6 +39,7 @@ def test_every_blueprint_package_registers_itself():
         "records",
         "audit",
         "training",
+        "secondments",
     } <= set(names)
     for name in names:
         package = _package(name)
@@ -73,6 +74,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("roster.index", "干部名册"),
         ("evaluations.index", "年度考核"),
         ("training.index", "教育培训"),
+        ("secondments.index", "挂职锻炼"),
         ("talks.index", "谈话管理"),
         ("records.batch", "批量导出"),
         ("main.me", "我的档案"),
@@ -91,6 +93,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("user", "cadre", "cadre_photo", "family_member", "resume_entry", "department"),
         *("evaluation_cycle", "evaluation", "quarterly_grade"),
         *("course", "enrolment", "lecture", "essay", "plan", "programme"),
+        "secondment",
         *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
     ]

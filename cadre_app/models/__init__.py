@@ -14,6 +14,14 @@ from cadre_app.models.records import (
     JobState,
 )
 from cadre_app.models.roster import Cadre, CadrePhoto, FamilyMember, ResumeEntry
+from cadre_app.models.secondments import (
+    APPRAISAL_GRADES,
+    HOST_TYPES,
+    SECONDMENT_KINDS,
+    Secondment,
+    SecondmentEvent,
+    SecondmentState,
+)
 from cadre_app.models.setting import Setting
 from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Talk, TalkState
 from cadre_app.models.training import (
@@ -37,6 +45,12 @@ from cadre_app.models.training import (
 from cadre_app.models.upload import ImportUpload
 
 __all__ = [
+    "APPRAISAL_GRADES",
+    "HOST_TYPES",
+    "SECONDMENT_KINDS",
+    "Secondment",
+    "SecondmentEvent",
+    "SecondmentState",
     "AppointmentDraft",
     "ExportChunk",
     "ExportJob",

@@ -1,0 +1,1 @@
+"""(Built by its part; see blueprints/secondments/__init__.py.)"""
