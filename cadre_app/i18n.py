@@ -59,6 +59,17 @@ TERMS = (
     _l("学士"),
     _l("硕士"),
     _l("博士"),
+    # secondment kinds and host types (models.secondments)
+    _l("上挂"),
+    _l("下派"),
+    _l("外派"),
+    _l("岗位实践锻炼"),
+    _l("跟班学习"),
+    _l("驻村"),
+    _l("基层单位"),
+    _l("高校"),
+    _l("国有金融企业"),
+    _l("上级机关"),
     # the separator of a list of terms: 、 in Chinese, a comma in English
     _l("、"),
 )
