@@ -227,7 +227,7 @@ def archive(
     posted twice) raises AlreadyDone and writes nothing."""
     if secondment.version != expected_version and SecondmentState(secondment.state) is S.ARCHIVED:
         raise AlreadyDone()
-    _require_appraisal_state(secondment, _("归档"))
+    _require_appraisal_state(secondment, _("办理归档"))
     if posted is not None:
         errors = check_appraisal(secondment, posted, today=today, archiving=True)
         if errors:

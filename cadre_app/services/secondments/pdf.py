@@ -41,8 +41,9 @@ def former_post(secondment: Secondment) -> str:
     unit = organisation_name(cadre)
     section = cadre.department.name if cadre.department is not None else ""
     post = cadre.position_title or cadre.rank or ""
-    place = unit if section.startswith(unit) else f"{unit}{section}"
-    return f"{place}{post}"
+    if section and not post.startswith(section):  # 现任职务 often names its section already
+        unit += section
+    return f"{unit}{post}"
 
 
 def _archived_on(secondment: Secondment) -> date | None:
