@@ -482,3 +482,58 @@ def test_save_appraisal_checks_the_version_and_archive_keeps_the_saved_values(ap
             date(2026, 3, 5),
         )
         assert secondment.resume_entry.line == LINE
+
+
+def test_a_resume_line_the_roster_refuses_archives_nothing(app, org, hr_client):
+    with app.app_context():  # a data error: the recorded birth date after the start
+        db.session.get(Cadre, org["own_cadre"]).birth_date = date(2025, 6, 1)
+        db.session.commit()
+    sid = make_secondment(app, org["own_cadre"])
+    row = load(app, sid)
+    response = hr_client.post(f"/secondments/{sid}/archive", data=form(row["version"]))
+    assert response.status_code == 400
+    assert "简历未能写入：起始年月不能早于出生日期。" in response.get_data(as_text=True)
+    assert load(app, sid) == row and resume_lines(app, org["own_cadre"]) == []
+
+
+@pytest.mark.committed  # two threads, each with its own connection
+def test_two_archives_at_the_same_moment_write_one_resume_line(app, org):
+    """Both load the secondment at the same version and archive at once: the version column
+    lets one through; the other fails (stale row, or SQLite's lock) and writes nothing."""
+    import threading
+
+    from sqlalchemy.orm.exc import StaleDataError
+
+    sid = make_secondment(app, org["own_cadre"])
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def archive(actor: str) -> None:
+        with app.app_context():
+            try:
+                secondment = db.session.get(Secondment, sid)
+                version = secondment.version
+                posted = appraisal.values("表现突出", "优秀", "同意", date(2026, 3, 10))
+                barrier.wait(timeout=10)
+                appraisal.archive(
+                    secondment,
+                    posted,
+                    expected_version=version,
+                    actor=actor,
+                    today=date(2026, 3, 11),
+                )
+                db.session.commit()
+                outcomes.append("archived")
+            except (StaleDataError, appraisal.AlreadyDone, sa.exc.OperationalError) as error:
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=archive, args=(f"hr{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes.count("archived") == 1, outcomes
+    assert len(outcomes) == 2, outcomes
+    assert resume_lines(app, org["own_cadre"]) == [LINE]
+    assert load(app, sid)["state"] is S.ARCHIVED

@@ -23,6 +23,7 @@ from cadre_app.extensions import db
 from cadre_app.models import Secondment, SecondmentState
 from cadre_app.models.secondments import APPRAISAL_GRADES
 from cadre_app.services.core import audit
+from cadre_app.services.roster import operations as roster_operations
 from cadre_app.services.secondments import operations
 from cadre_app.services.secondments.operations import (
     AlreadyDone,
@@ -240,12 +241,19 @@ def archive(
             conclusion=appraisal.conclusion,
             appraised_at=today,  # archived without a date: the appraisal is dated today
         )
-    operations.transition(
-        secondment,
-        S.ARCHIVED,
-        Step(),
-        expected_version=expected_version,
-        actor=actor,
-        today=today,
-        appraisal=appraisal,
-    )
+    try:
+        operations.transition(
+            secondment,
+            S.ARCHIVED,
+            Step(),
+            expected_version=expected_version,
+            actor=actor,
+            today=today,
+            appraisal=appraisal,
+        )
+    except roster_operations.RosterError as error:
+        # The 简历 line refused by the roster's rules (a start before the birth date):
+        # said in the roster's words, nothing archived.
+        raise SecondmentError(
+            [(None, _("简历未能写入：%(why)s", why=e.message)) for e in error.errors]
+        ) from None
