@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import subprocess
 from datetime import date
+from io import BytesIO
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from defusedxml import ElementTree as SafeET
+from pypdf import PdfReader
 
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, ResumeEntry, Secondment, SecondmentState
@@ -537,3 +539,22 @@ def test_two_archives_at_the_same_moment_write_one_resume_line(app, org):
     assert len(outcomes) == 2, outcomes
     assert resume_lines(app, org["own_cadre"]) == [LINE]
     assert load(app, sid)["state"] is S.ARCHIVED
+
+
+def test_a_long_summary_continues_on_the_next_pages(app, org, hr_client, login_as):
+    sid = make_secondment(app, org["own_cadre"])
+    paragraph = (
+        "在挂职期间，本人认真学习贯彻党的路线方针政策，"
+        "积极参与预算编制和绩效评价改革，深入乡镇调研。"
+    )
+    text = "\n".join([paragraph] * 60 + ["以上为本人总结的最后一段。"])
+    assert len(text) <= appraisal.SUMMARY_LIMIT
+    sent = login_as("cadre").post(
+        f"/secondments/{sid}/summary", data={"version": load(app, sid)["version"], "summary": text}
+    )
+    assert sent.status_code == 302
+    content = hr_client.get(f"/secondments/{sid}/appraisal.pdf").data
+    reader = PdfReader(BytesIO(content))
+    assert len(reader.pages) > 1
+    last = "".join(reader.pages[-1].extract_text().split())
+    assert "以上为本人总结的最后一段。" in last and "组织人事部门（盖章）" in last
