@@ -8,6 +8,7 @@ The known secondment: 李晓明 (预算处, led by the matrix manager) 下派 to
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date
 from io import BytesIO
@@ -556,5 +557,9 @@ def test_a_long_summary_continues_on_the_next_pages(app, org, hr_client, login_a
     content = hr_client.get(f"/secondments/{sid}/appraisal.pdf").data
     reader = PdfReader(BytesIO(content))
     assert len(reader.pages) > 1
-    last = "".join(reader.pages[-1].extract_text().split())
-    assert "以上为本人总结的最后一段。" in last and "组织人事部门（盖章）" in last
+    text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+    pages = len(reader.pages)
+    assert f"第{pages}页共{pages}页" in text
+    text = re.sub(r"第\d+页共\d+页", "", text)  # the page numbers in the margin
+    assert text.count(paragraph) == 60  # nothing cut
+    assert "以上为本人总结的最后一段。本人签名：" in text
