@@ -20,10 +20,10 @@ from defusedxml import ElementTree as SafeET
 from pypdf import PdfReader
 
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre, ResumeEntry, Secondment, SecondmentState
+from cadre_app.models import AuditEvent, Cadre, ResumeEntry, Role, Secondment, SecondmentState
 from cadre_app.services.secondments import appraisal, operations
 from cadre_app.services.secondments.rules import Step
-from tests.conftest import office_today
+from tests.conftest import login, office_today
 
 S = SecondmentState
 VALUES = {
@@ -265,7 +265,9 @@ def test_only_the_cadre_themself_writes_the_summary_and_only_in_appraisal(
     data = {"version": load(app, theirs)["version"], "summary": "冒名"}
     assert cadre.post(f"/secondments/{theirs}/summary", data=data).status_code == 404
     assert cadre.post("/secondments/999999/summary", data=data).status_code == 404
-    for role in ("hr", "manager"):
+    for role in ("hr", "manager"):  # not theirs either: 404 (admin and auditor: 403)
+        assert login_as(role).post(f"/secondments/{theirs}/summary", data=data).status_code == 404
+    for role in ("admin", "auditor"):
         assert login_as(role).post(f"/secondments/{theirs}/summary", data=data).status_code == 403
     assert load(app, theirs)["cadre_summary"] is None
 
@@ -280,6 +282,26 @@ def test_only_the_cadre_themself_writes_the_summary_and_only_in_appraisal(
     assert refused.status_code == 409
     assert "只有“期满鉴定”时才能填写本人总结" in refused.get_data(as_text=True)
     assert load(app, on_post)["cadre_summary"] is None
+
+
+def test_a_seconded_manager_writes_their_own_summary_and_prints_their_own_form(app, org, make_user):
+    """A manager is a cadre too: seconded themself, their account (linked to 王芳, in a section
+    they do not lead) writes the summary and prints the form, though their section's scope
+    does not reach it."""
+    sid = make_secondment(app, org["other_cadre"])
+    make_user("manager2", Role.MANAGER, section_ids=(org["budget"],), cadre_id=org["other_cadre"])
+    client = app.test_client()
+    assert login(client, "manager2").status_code == 302
+    page = client.get("/me?tab=secondments").get_data(as_text=True)
+    assert 'data-testid="summary-form"' in page
+    assert f'/secondments/{sid}/appraisal"' not in page  # HR's page: not theirs to open
+    sent = client.post(
+        f"/secondments/{sid}/summary",
+        data={"version": load(app, sid)["version"], "summary": "挂职总结"},
+    )
+    assert sent.status_code == 302 and load(app, sid)["cadre_summary"] == "挂职总结"
+    assert client.get(f"/secondments/{sid}/appraisal.pdf").status_code == 200
+    assert client.get(f"/secondments/{sid}/appraisal").status_code == 404  # HR's page
 
 
 # --- 归档 and the 简历 line ------------------------------------------------------------------
@@ -366,6 +388,7 @@ def test_the_profile_tab_shows_the_grade_once_archived(app, org, hr_client, logi
     page = hr_client.get(url).get_data(as_text=True)
     assert f'data-testid="secondment-{sid}"' in page and 'data-testid="grade"' not in page
     assert 'data-testid="summary-form"' not in page  # HR does not write the cadre's summary
+    assert f'href="/secondments/{sid}/appraisal"' in page
     hr_client.post(f"/secondments/{sid}/archive", data=form(load(app, sid)["version"]))
     page = hr_client.get(url).get_data(as_text=True)
     assert 'data-testid="grade">优秀<' in page

@@ -2,10 +2,10 @@ from tests.access import LOGIN
 
 # roles: anon, admin, hr, manager, cadre, auditor
 # 期满鉴定 and 归档 are HR's; a manager reads the appraisal page of their sections' cadres
-# (posting it: 403); the cadre posts their own summary and prints their own 鉴定表 (another's
-# secondment: 404). The matrix has no secondment: the roles that pass the role check get 404
-# for the id, the others 403 before it is looked up. tests/test_secondments_appraisal.py
-# checks each role on real secondments.
+# (posting it: 403); whoever is seconded posts their own summary and prints their own 鉴定表
+# (another's secondment: 404, for HR and managers too). The matrix has no secondment: the
+# roles that pass the role check get 404 for the id, the others 403 before it is looked up.
+# tests/test_secondments_appraisal.py checks each role on real secondments.
 EXPECTED = {
     "secondments.appraisal": (
         "GET",
@@ -20,7 +20,7 @@ EXPECTED = {
     "secondments.summary": (
         "POST",
         "/secondments/999999/summary",
-        (LOGIN, 403, 403, 403, 404, 403),
+        (LOGIN, 403, 404, 404, 404, 403),
     ),
     "secondments.appraisal_pdf": (
         "GET",

@@ -7,9 +7,12 @@ check access, call services.secondments.appraisal, commit, redirect.
   auditor: 403.
 - ``/secondments/<id>/archive`` (POST, HR): saves the posted appraisal and moves to 归档,
   which writes the 简历 line once; the form posted twice writes nothing more.
-- ``/secondments/<id>/summary`` (POST, the cadre): their own summary, from the profile's
-  挂职锻炼 tab on ``/me``; another cadre's secondment answers 404; outside 期满鉴定, 409.
-- ``/secondments/<id>/appraisal.pdf``: HR, the section's manager, the cadre their own.
+- ``/secondments/<id>/summary`` (POST): the cadre's own summary, from the profile's 挂职锻炼
+  tab on ``/me``, by the account linked to the secondment's cadre (a cadre's, or a manager's
+  or HR's own when they are the one seconded); anyone else's answers 404 (admin and auditor:
+  403); outside 期满鉴定, 409.
+- ``/secondments/<id>/appraisal.pdf``: HR, the section's manager, and whoever is seconded
+  (their own).
 
 The profile's 挂职锻炼 tab gets this part's section (``profile_section``): the cadre's
 secondments with their grade once archived and, for the cadre themself, the summary form.
@@ -58,11 +61,16 @@ def _visible_or_404(secondment_id: int) -> Secondment:
     return secondment
 
 
-def _own_or_404(secondment_id: int) -> Secondment:
-    """The secondment when it is the signed-in cadre's own; 404 otherwise."""
-    secondment = db.session.get(Secondment, secondment_id)
+def _is_own(secondment: Secondment | None) -> bool:
     mine = getattr(current_user, "cadre_id", None)
-    if secondment is None or mine is None or secondment.cadre_id != mine:
+    return secondment is not None and mine is not None and secondment.cadre_id == mine
+
+
+def _own_or_404(secondment_id: int) -> Secondment:
+    """The secondment when it is the signed-in user's own (their linked cadre's); 404
+    otherwise."""
+    secondment = db.session.get(Secondment, secondment_id)
+    if secondment is None or not _is_own(secondment):
         abort(404)
     return secondment
 
@@ -217,7 +225,7 @@ def archive(secondment_id: int) -> Any:
 
 
 @bp.post("/<int:secondment_id>/summary")
-@role_required(Role.CADRE)
+@role_required(Role.HR, Role.MANAGER, Role.CADRE)
 def summary(secondment_id: int) -> Any:
     """The cadre's own summary (本人总结), posted from the 挂职锻炼 tab on ``/me``."""
     secondment = _own_or_404(secondment_id)
@@ -289,9 +297,10 @@ def _profile_again(
 @role_required(Role.HR, Role.MANAGER, Role.CADRE)
 def appraisal_pdf(secondment_id: int) -> Any:
     """The 挂职锻炼鉴定表 of one secondment."""
-    if has_role(current_user, Role.CADRE):
-        secondment = _own_or_404(secondment_id)
-    else:
+    secondment = db.session.get(Secondment, secondment_id)
+    if not _is_own(secondment):
+        if has_role(current_user, Role.CADRE):
+            abort(404)
         secondment = _visible_or_404(secondment_id)
     if secondment.state not in PRINTABLE:
         abort(404)
@@ -322,6 +331,15 @@ def appraisal_pdf(secondment_id: int) -> Any:
     )
 
 
+def _may_open(cadre: Any, user: Any) -> bool:
+    """Whether ``user`` may open the appraisal page of ``cadre``'s secondments (HR, or the
+    manager of the cadre's section: a seconded manager reading their own record is not)."""
+    sections = visible_department_ids(user)
+    if not has_role(user, Role.HR, Role.MANAGER):
+        return False
+    return sections is None or cadre.department_id in sections
+
+
 # --- the profile's 挂职锻炼 tab --------------------------------------------------------------
 
 PROFILE_SECTION = ("secondments/profile_section.html", 10)
@@ -334,7 +352,7 @@ def profile_section(cadre: Any, user: Any) -> dict[str, Any] | None:
     rows = queries.of_cadre(cadre.id)
     if not rows:
         return None
-    own = getattr(user, "cadre_id", None) == cadre.id and has_role(user, Role.CADRE)
+    own = getattr(user, "cadre_id", None) == cadre.id
     failed_id, failed = g.get("secondment_summary_form") or (None, None)
     forms: dict[int, SummaryForm] = {}
     if own:
@@ -353,7 +371,7 @@ def profile_section(cadre: Any, user: Any) -> dict[str, Any] | None:
         "rows": rows,
         "own": own,
         "forms": forms,
-        "may_open": has_role(user, Role.HR, Role.MANAGER),
+        "may_open": _may_open(cadre, user),
         "printable": PRINTABLE,
         "period": secondment_pdf.period,
     }
