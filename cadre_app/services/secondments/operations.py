@@ -85,6 +85,38 @@ def describe(secondment: Secondment) -> str:
     )
 
 
+def field_labels() -> dict[str, str]:
+    """Each audit snapshot key in the reader's language (the audit page, the 409 page)."""
+    return {
+        "kind": _("类别"),
+        "host_unit": _("派往单位"),
+        "host_type": _("单位类型"),
+        "post": _("挂任职务"),
+        "start_date": _("开始日期"),
+        "planned_end": _("计划结束日期"),
+        "actual_end": _("实际结束日期"),
+        "purpose": _("派出事由"),
+        "state": _("状态"),
+        "host_opinion": _("派驻单位鉴定意见"),
+        "grade": _("鉴定等次"),
+        "cadre_summary": _("本人总结"),
+        "hr_conclusion": _("组织人事部门意见"),
+        "appraised_at": _("鉴定日期"),
+        "version": _("版本"),
+    }
+
+
+def changes_since(secondment_id: int, version: int) -> list[dict[str, Any]]:
+    """What others saved after ``version`` (from the audit log), states by name."""
+
+    def shown(attr: str, value: Any) -> Any:
+        return SecondmentState(value).label if attr == "state" and value else value
+
+    return conflicts.changes_since(
+        "secondment", secondment_id, version, labels=field_labels(), shown=shown
+    )
+
+
 def _label(secondment: Secondment) -> str:
     cadre = secondment.cadre
     return f"{cadre.staff_no} {cadre.name}：{secondment.host_unit}"
@@ -244,9 +276,7 @@ def update(
     if secondment.version != expected_version:
         if not changes:
             raise AlreadyDone()
-        raise VersionConflict(
-            secondment, conflicts.changes_since("secondment", secondment.id, expected_version)
-        )
+        raise VersionConflict(secondment, changes_since(secondment.id, expected_version))
     if not changes:
         return {}
     merged = {k: before[k] for k in DETAIL_FIELDS} | values
@@ -311,9 +341,7 @@ def transition(
     if secondment.version != expected_version:
         if secondment.state is target and target is not S.EXTENDED:
             raise AlreadyDone()
-        raise VersionConflict(
-            secondment, conflicts.changes_since("secondment", secondment.id, expected_version)
-        )
+        raise VersionConflict(secondment, changes_since(secondment.id, expected_version))
     origin = SecondmentState(secondment.state)
     if appraisal is not None:
         step = Step(
