@@ -339,8 +339,10 @@ def transition(
     VersionConflict; a refused move SecondmentError."""
     target = SecondmentState(target)
     if secondment.version != expected_version:
-        if secondment.state is target and target is not S.EXTENDED:
-            raise AlreadyDone()
+        if secondment.state is target and (
+            target is not S.EXTENDED or step.new_end == secondment.planned_end
+        ):
+            raise AlreadyDone()  # the same move (an extension: to the same end) again
         raise VersionConflict(secondment, changes_since(secondment.id, expected_version))
     origin = SecondmentState(secondment.state)
     if appraisal is not None:
