@@ -192,3 +192,8 @@ def section_choices(visible_departments: list[int] | None) -> list[tuple[int, st
     if visible_departments is not None:
         stmt = stmt.where(Department.id.in_(visible_departments or [-1]))
     return [(r.id, r.name) for r in db.session.execute(stmt)]
+
+
+def cadre_by_staff_no(staff_no: str) -> Cadre | None:
+    """The cadre with this 工号 (the new form picks the cadre by it)."""
+    return db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == staff_no.strip()))
