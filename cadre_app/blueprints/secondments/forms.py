@@ -40,9 +40,9 @@ class SecondmentForm(FlaskForm):
     """The details HR enters (operations.DETAIL_FIELDS); ``staff_no`` picks the cadre on new."""
 
     staff_no = _text(_l("干部工号"), 32, render_kw={"autocomplete": "off"})
-    kind = SelectField(_l("类别"), choices=_choices(SECONDMENT_KINDS))
+    kind = SelectField(_l("类别"), choices=_choices(SECONDMENT_KINDS), validate_choice=False)
     host_unit = _text(_l("派往单位"), 100)
-    host_type = SelectField(_l("单位类型"), choices=_choices(HOST_TYPES))
+    host_type = SelectField(_l("单位类型"), choices=_choices(HOST_TYPES), validate_choice=False)
     post = _text(_l("挂任职务"), 100)
     start_date = StringField(_l("开始日期"), render_kw=DATE_KW)
     planned_end = StringField(_l("计划结束日期"), render_kw=DATE_KW)
@@ -68,7 +68,7 @@ STEP_FIELDS: dict[SecondmentState, tuple[tuple[str, bool], ...]] = {
     S.ON_POST: (("reason", False),),
     S.EXTENDED: (("new_end", True), ("reason", True)),
     S.RECALLED: (("actual_end", True), ("reason", True)),
-    S.APPRAISAL: (("actual_end", True), ("reason", False)),
+    S.APPRAISAL: (("actual_end", False), ("reason", False)),  # empty: the planned end
     S.CANCELLED: (("reason", True),),
 }
 

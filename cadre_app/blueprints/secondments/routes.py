@@ -307,6 +307,10 @@ def step(secondment_id: int) -> Any:
         abort(400)
     target = S(raw_target)
     needed = dict(STEP_FIELDS[target])
+    for name in needed:  # messages name the field as the step's form shows it
+        label = STEP_FIELD_LABELS.get((target, name))
+        if label is not None:
+            getattr(form, name).label.text = str(label)
     new_end = parse_date(form.new_end, required=needed["new_end"]) if "new_end" in needed else None
     actual_end = (
         parse_date(form.actual_end, required=needed["actual_end"])
