@@ -236,9 +236,7 @@ def test_the_whole_life_through_the_steps(app, hr_client, org):
         hr_client, secondment_id, "extended", 3, new_end="2026-05-31", reason="项目未结束"
     )
     assert response.status_code == 302
-    response = _step(
-        hr_client, secondment_id, "extended", 4, new_end="2026-08-31", reason="再延"
-    )
+    response = _step(hr_client, secondment_id, "extended", 4, new_end="2026-08-31", reason="再延")
     assert response.status_code == 302
     response = _step(hr_client, secondment_id, "appraisal", 5, actual_end="2026-08-31")
     assert response.status_code == 302
