@@ -522,3 +522,36 @@ def test_the_audit_page_describes_a_step_in_words(app, hr_client, auditor_client
     assert _step(hr_client, secondment_id, "approved", 1).status_code == 302
     html = auditor_client.get("/audit/?object_type=secondment").get_data(as_text=True)
     assert "状态" in html and "拟派" in html and "已审批" in html and "approved" not in html
+
+
+def test_the_english_pages_show_chinese_only_in_data(app, hr_client, org):
+    from cadre_app.i18n import TERMS
+    from tests.test_english_ui import CJK, PUNCTUATION, chinese_runs, stored_text
+
+    hr_client.post("/auth/language", data={"lang": "en", "next": "/"})
+    secondment_id = _create(hr_client)
+    assert _step(hr_client, secondment_id, "approved", 1).status_code == 302
+    assert _step(hr_client, secondment_id, "on_post", 2).status_code == 302
+    _step(hr_client, secondment_id, "extended", 3, new_end="2026-05-31", reason="项目未结束")
+    pages = {
+        "list": hr_client.get("/secondments/?state=extended").get_data(as_text=True),
+        "detail": hr_client.get(f"/secondments/{secondment_id}").get_data(as_text=True),
+        "new": hr_client.get("/secondments/new?q=李").get_data(as_text=True),
+        "edit": hr_client.get(f"/secondments/{secondment_id}/edit").get_data(as_text=True),
+        "refused": hr_client.post("/secondments/new", data=FORM).get_data(as_text=True),
+        "conflict": _step(
+            hr_client, secondment_id, "recalled", 1, actual_end="2025-10-01", reason="召回"
+        ).get_data(as_text=True),
+        "bad step": _step(hr_client, secondment_id, "extended", 4, new_end="").get_data(
+            as_text=True
+        ),
+    }
+    with app.app_context():
+        data = stored_text() | set(CJK.findall(app.config["ORGANISATION_NAME"]))
+    translated = {str(term._args[0]) for term in TERMS}  # noqa: SLF001 - the msgids
+    allowed = (data - translated) | {"中文"} | PUNCTUATION
+    for name, html in pages.items():
+        assert 'lang="en"' in html, name
+        assert not chinese_runs(html) - allowed, (name, chinese_runs(html) - allowed)
+    assert "Extended" in pages["list"] or "extended" in pages["list"].lower()
+    assert "下派" not in "".join(chinese_runs(pages["detail"]))  # a stored term, in English
