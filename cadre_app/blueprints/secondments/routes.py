@@ -30,6 +30,7 @@ from cadre_app.blueprints.secondments.forms import (
     step_form,
 )
 from cadre_app.extensions import db
+from cadre_app.i18n import term
 from cadre_app.models import Cadre, Role, Secondment, SecondmentState
 from cadre_app.models.secondments import HOST_TYPES, SECONDMENT_KINDS
 from cadre_app.permissions import has_role, role_required, visible_department_ids
@@ -111,6 +112,9 @@ def index() -> Any:
         host_types=HOST_TYPES,
         sections=queries.section_choices(visible),
         may_manage=has_role(current_user, Role.HR),
+        # a page of 50 rows asks the catalogue once per term, and builds its links from one
+        words={t: term(t) for t in (*SECONDMENT_KINDS, *HOST_TYPES)},
+        detail_base=url_for("secondments.detail", secondment_id=0)[:-1],
     )
 
 
