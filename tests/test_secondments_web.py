@@ -292,7 +292,10 @@ def test_an_extension_needs_a_later_end_and_a_reason(app, hr_client, org):
     assert response.status_code == 400 and "延期须填写原因" in response.get_data(as_text=True)
     response = _step(hr_client, secondment_id, "extended", 1, new_end="2026-01-31", reason="x")
     assert response.status_code == 400
-    assert "须晚于原计划结束日期 2026-02-28" in response.get_data(as_text=True)
+    step = response.get_data(as_text=True).split('data-testid="step-extended"', 1)[1]
+    step = step.split("</details>", 1)[0]  # the refusal beside the step's form, kept open
+    assert step.startswith(" open>") and "须晚于原计划结束日期 2026-02-28" in step
+    assert 'value="2026-01-31"' in step
     response = _step(hr_client, secondment_id, "extended", 1, new_end="", reason="x")
     assert response.status_code == 400 and "请填写" in response.get_data(as_text=True)
     response = _step(hr_client, secondment_id, "extended", 1, new_end="2028-03-01", reason="x")

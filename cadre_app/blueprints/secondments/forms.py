@@ -76,8 +76,8 @@ STEP_FIELDS: dict[SecondmentState, tuple[tuple[str, bool], ...]] = {
 STEP_LABELS = {
     S.APPROVED: _l("审批通过"),
     S.ON_POST: _l("到岗"),
-    S.EXTENDED: _l("延期"),
-    S.RECALLED: _l("提前召回"),
+    S.EXTENDED: _l("延长期限"),
+    S.RECALLED: _l("召回"),
     S.APPRAISAL: _l("转入期满鉴定"),
     S.CANCELLED: _l("撤销"),
 }

@@ -149,6 +149,8 @@ def render_detail(
                         for name, required in STEP_FIELDS[target]
                     ],
                     "open": form is not None,
+                    # the step's own refusal beside its form, not above the page
+                    "errors": (general or []) if form is not None else [],
                 }
             )
     appraisal_url = None
@@ -157,6 +159,8 @@ def render_detail(
         S.ARCHIVED,
     ):
         appraisal_url = url_for(APPRAISAL_ENDPOINT, secondment_id=secondment.id)
+    if any(step["errors"] for step in steps):
+        general = []
     end = secondment.end_date
     return render_template(
         "secondments/detail.html",
