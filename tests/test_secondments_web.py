@@ -10,8 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre, Secondment, SecondmentEvent, SecondmentState
+from cadre_app.models import (
+    AuditEvent,
+    Cadre,
+    Role,
+    Secondment,
+    SecondmentEvent,
+    SecondmentState,
+)
 from cadre_app.services.secondments import operations
+from tests.conftest import login
 from tests.factories import CadreFactory
 
 S = SecondmentState
@@ -146,11 +154,22 @@ def test_an_overlapping_period_is_refused_naming_the_other(app, hr_client, org):
     assert _count(app) == 2
 
 
-def test_a_new_form_posted_twice_makes_one_secondment(app, hr_client, org):
-    _create(hr_client)
-    response = hr_client.post("/secondments/new", data=FORM)
+def test_a_new_form_posted_twice_makes_one_secondment(app, hr_client, org, make_user):
+    secondment_id = _create(hr_client)
+    response = hr_client.post("/secondments/new", data=FORM | {"post": " 副局长 "})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/secondments/{secondment_id}")
+    assert "已处理" in hr_client.get(response.headers["Location"]).get_data(as_text=True)
+    # other details, or the same from another HR account: refused, naming the first
+    response = hr_client.post("/secondments/new", data=FORM | {"host_unit": "另一县财政局"})
     assert response.status_code == 400
     assert "该干部已有进行中的挂职锻炼" in response.get_data(as_text=True)
+    make_user("hr2", Role.HR)
+    other = app.test_client()
+    assert login(other, "hr2").status_code == 302
+    response = other.post("/secondments/new", data=FORM)
+    assert response.status_code == 400
+    assert "示例县财政局" in response.get_data(as_text=True)
     assert _count(app) == 1
 
 

@@ -221,6 +221,10 @@ def new() -> Any:
                 db.session.commit()
             except operations.SecondmentError as error:
                 db.session.rollback()
+                same = queries.same_active(cadre.id, values, current_user.username)
+                if same is not None:  # the form posted twice: the first made it
+                    flash(_("已处理（表单可能提交了两次）。"), "info")
+                    return redirect(url_for("secondments.detail", secondment_id=same.id))
                 general = apply_errors(form, error.errors)
             else:
                 flash(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Secondment, SecondmentState
+from cadre_app.models.secondments import ACTIVE_STATES
 from cadre_app.services.secondments import rules
 
 
@@ -197,3 +198,23 @@ def section_choices(visible_departments: list[int] | None) -> list[tuple[int, st
 def cadre_by_staff_no(staff_no: str) -> Cadre | None:
     """The cadre with this 工号 (the new form picks the cadre by it)."""
     return db.session.scalar(sa.select(Cadre).where(Cadre.staff_no == staff_no.strip()))
+
+
+def same_active(cadre_id: int, values: Mapping[str, Any], actor: str | None) -> Secondment | None:
+    """The cadre's active secondment when ``actor`` created it with exactly these details:
+    the new form posted twice (the view then shows it instead of refusing a second one)."""
+    secondment = db.session.scalar(
+        sa.select(Secondment).where(
+            Secondment.cadre_id == cadre_id,
+            Secondment.state.in_(ACTIVE_STATES),
+            Secondment.created_by == actor,
+        )
+    )
+    if secondment is None:
+        return None
+    for name, value in values.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        if getattr(secondment, name) != value:
+            return None
+    return secondment
