@@ -577,3 +577,17 @@ def test_the_english_pages_show_chinese_only_in_data(app, hr_client, org):
         assert not chinese_runs(html) - allowed, (name, chinese_runs(html) - allowed)
     assert "Extended" in pages["list"] or "extended" in pages["list"].lower()
     assert "下派" not in "".join(chinese_runs(pages["detail"]))  # a stored term, in English
+
+
+def test_the_audit_page_shows_a_changed_kind_in_the_readers_language(
+    app, hr_client, auditor_client, org
+):
+    secondment_id = _create(hr_client)
+    data = DETAILS | {"kind": "驻村", "version": "1"}
+    assert hr_client.post(f"/secondments/{secondment_id}/edit", data=data).status_code == 302
+    html = auditor_client.get("/audit/?object_type=secondment&action=update").get_data(as_text=True)
+    assert "类别" in html and "下派" in html and "驻村" in html
+    auditor_client.post("/auth/language", data={"lang": "en", "next": "/"})
+    html = auditor_client.get("/audit/?object_type=secondment&action=update").get_data(as_text=True)
+    row = html.split('data-event-id="', 1)[1]
+    assert "驻村" not in row and "下派" not in row and "Village residency" in row

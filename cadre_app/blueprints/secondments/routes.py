@@ -32,7 +32,7 @@ from cadre_app.blueprints.secondments.forms import (
 from cadre_app.extensions import db
 from cadre_app.i18n import term
 from cadre_app.models import Cadre, Role, Secondment, SecondmentState
-from cadre_app.models.secondments import HOST_TYPES, SECONDMENT_KINDS
+from cadre_app.models.secondments import APPRAISAL_GRADES, HOST_TYPES, SECONDMENT_KINDS
 from cadre_app.permissions import has_role, role_required, visible_department_ids
 from cadre_app.services.roster import queries as roster_query
 from cadre_app.services.secondments import operations, queries, rules
@@ -379,5 +379,13 @@ def contribute(contributions: Any) -> None:
     """Labels of the secondment audit snapshots, and of its states, so that the audit page
     describes a change in words."""
     contributions.add_field_labels(
-        "secondment", operations.field_labels, values={"state": _state_labels}
+        "secondment",
+        operations.field_labels,
+        values={
+            "state": _state_labels,
+            # stored Chinese terms, translated when shown
+            "kind": {k: k for k in SECONDMENT_KINDS},
+            "host_type": {h: h for h in HOST_TYPES},
+            "grade": {g: g for g in APPRAISAL_GRADES},
+        },
     )
