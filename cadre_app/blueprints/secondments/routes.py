@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import BuildError
 
 from cadre_app import clock
 from cadre_app.blueprints.secondments import bp
@@ -158,7 +159,10 @@ def render_detail(
         S.APPRAISAL,
         S.ARCHIVED,
     ):
-        appraisal_url = url_for(APPRAISAL_ENDPOINT, secondment_id=secondment.id)
+        try:
+            appraisal_url = url_for(APPRAISAL_ENDPOINT, secondment_id=secondment.id)
+        except BuildError:  # the part names its page otherwise: no link rather than a 500
+            current_app.logger.warning("%s takes no secondment_id", APPRAISAL_ENDPOINT)
     if any(step["errors"] for step in steps):
         general = []
     end = secondment.end_date
