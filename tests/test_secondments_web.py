@@ -591,3 +591,38 @@ def test_the_audit_page_shows_a_changed_kind_in_the_readers_language(
     html = auditor_client.get("/audit/?object_type=secondment&action=update").get_data(as_text=True)
     row = html.split('data-event-id="', 1)[1]
     assert "驻村" not in row and "下派" not in row and "Village residency" in row
+
+
+def test_the_list_costs_the_same_few_statements_for_2_or_52_rows(app, hr_client, org):
+    """One query for the page (cadre and section joined), one for the counts, one for the
+    years: no query per row."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+        cadres = [CadreFactory(department_id=org["budget"]) for _ in range(50)]
+        db.session.commit()
+        ids = [org["own_cadre"], org["other_cadre"], *(c.id for c in cadres)]
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "SAVEPOINT" not in statement:
+            seen.append(statement)
+
+    counts = []
+    for done, cadre_id in enumerate(ids, 1):
+        _make(
+            app, cadre_id, start_date=date(2025, 1, 1 + done % 28), planned_end=date(2025, 12, 31)
+        )
+        if done in (2, len(ids)):
+            hr_client.get("/secondments/")
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                assert hr_client.get("/secondments/").status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+            counts.append(len(seen))
+            about = [s for s in seen if "secondment" in s]
+            assert len(about) == 3, "\n\n".join(about)
+            seen.clear()
+    assert counts[0] == counts[1] <= 8, counts
