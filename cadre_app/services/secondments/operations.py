@@ -74,9 +74,20 @@ def snapshot(secondment: Secondment) -> dict[str, Any]:
     return {field: getattr(secondment, field) for field in SNAPSHOT_FIELDS}
 
 
-def changes_since(secondment_id: int, version: int) -> list[dict[str, Any]]:
-    """What others saved after ``version`` (services.core.conflicts), fields by name."""
-    labels = {
+def describe(secondment: Secondment) -> str:
+    """The secondment in words, for messages: ``2025-03-01 至 2026-02-28 ××县财政局（在岗）``."""
+    return _(
+        "%(start)s 至 %(end)s %(host)s（%(state)s）",
+        start=secondment.start_date.isoformat(),
+        end=secondment.end_date.isoformat(),
+        host=secondment.host_unit,
+        state=SecondmentState(secondment.state).label,
+    )
+
+
+def field_labels() -> dict[str, str]:
+    """Each audit snapshot key in the reader's language (the audit page, the 409 page)."""
+    return {
         "kind": _("类别"),
         "host_unit": _("派往单位"),
         "host_type": _("单位类型"),
@@ -91,18 +102,18 @@ def changes_since(secondment_id: int, version: int) -> list[dict[str, Any]]:
         "cadre_summary": _("本人总结"),
         "hr_conclusion": _("组织人事部门意见"),
         "appraised_at": _("鉴定日期"),
+        "version": _("版本"),
     }
-    return conflicts.changes_since("secondment", secondment_id, version, labels=labels)
 
 
-def describe(secondment: Secondment) -> str:
-    """The secondment in words, for messages: ``2025-03-01 至 2026-02-28 ××县财政局（在岗）``."""
-    return _(
-        "%(start)s 至 %(end)s %(host)s（%(state)s）",
-        start=secondment.start_date.isoformat(),
-        end=secondment.end_date.isoformat(),
-        host=secondment.host_unit,
-        state=SecondmentState(secondment.state).label,
+def changes_since(secondment_id: int, version: int) -> list[dict[str, Any]]:
+    """What others saved after ``version`` (from the audit log), states by name."""
+
+    def shown(attr: str, value: Any) -> Any:
+        return SecondmentState(value).label if attr == "state" and value else value
+
+    return conflicts.changes_since(
+        "secondment", secondment_id, version, labels=field_labels(), shown=shown
     )
 
 
@@ -328,8 +339,10 @@ def transition(
     VersionConflict; a refused move SecondmentError."""
     target = SecondmentState(target)
     if secondment.version != expected_version:
-        if secondment.state is target and target is not S.EXTENDED:
-            raise AlreadyDone()
+        if secondment.state is target and (
+            target is not S.EXTENDED or step.new_end == secondment.planned_end
+        ):
+            raise AlreadyDone()  # the same move (an extension: to the same end) again
         raise VersionConflict(secondment, changes_since(secondment.id, expected_version))
     origin = SecondmentState(secondment.state)
     if appraisal is not None:
