@@ -654,7 +654,7 @@ def apply_import(content: bytes, filename: str, *, actor: str | None, today: dat
     preview = preview_import(content, filename, today=today)
     if preview.has_errors:
         raise ImportRejected(preview)
-    reason = _("导入 %(file)s", file=filename)
+    reason = f"导入 {filename}"  # stored: in Chinese whatever the reader's language
     updates = [r for r in preview.rows if r.status is RowStatus.UPDATE]
     new_rows = [r for r in preview.rows if r.status is RowStatus.NEW]
     for row in updates:  # first: a shortened period may make room for a new row
