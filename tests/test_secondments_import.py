@@ -449,3 +449,84 @@ def test_the_import_pages_in_english(app, hr_client, org):
     for html in (form, page):
         chrome = {run for run in chinese_runs(html) if run not in allowed}
         assert not chrome, chrome
+
+
+def test_another_users_upload_is_not_found(app, hr_client, make_user, org):
+    from cadre_app.models import Role
+    from tests.conftest import login
+
+    response = _upload(hr_client, workbook(GOOD))
+    preview_url = response.headers["Location"]
+    make_user("hr2", Role.HR)
+    other = app.test_client()
+    assert login(other, "hr2").status_code == 302
+    assert other.get(preview_url).status_code == 404
+    assert other.post(preview_url + "/confirm").status_code == 404
+    with app.app_context():
+        assert counts() == (0, 0)
+
+
+def test_create_many_checks_each_item_against_the_ones_before(app_ctx, org):
+    cadre = db.session.get(Cadre, org["own_cadre"])
+    first = {
+        "kind": "下派",
+        "host_unit": "示例县财政局",
+        "host_type": "基层单位",
+        "start_date": date(2024, 1, 1),
+        "planned_end": date(2024, 12, 31),
+        "actual_end": date(2024, 12, 31),
+    }
+    overlapping = first | {"host_unit": "某大学", "start_date": date(2024, 12, 31)}
+    bad_kind = first | {"kind": "挂职", "start_date": date(2020, 1, 1)}
+    with pytest.raises(operations.BatchRefused) as refused:
+        operations.create_many(
+            [
+                (cadre, first, S.APPRAISAL),
+                (cadre, overlapping, S.APPRAISAL),
+                (cadre, bad_kind, S.APPRAISAL),
+            ],  # fmt: skip
+            actor="hr",
+        )
+    assert sorted(refused.value.by_item) == [1, 2]
+    assert "2024-01-01 至 2024-12-31 示例县财政局（期满鉴定）" in str(refused.value.by_item[1])
+    assert "类别“挂职”不在" in str(refused.value.by_item[2])
+    assert counts() == (0, 0)
+    ids = operations.create_many(
+        [
+            (cadre, first, S.APPRAISAL),
+            (
+                cadre,
+                overlapping
+                | {
+                    "start_date": date(2025, 1, 1),
+                    "planned_end": date(2025, 6, 30),
+                    "actual_end": None,
+                },
+                S.ON_POST,
+            ),
+        ],  # fmt: skip
+        actor="hr",
+        reason="导入 x.xlsx",
+    )
+    rows = [db.session.get(Secondment, i) for i in ids]
+    assert [(s.host_unit, s.state, s.version) for s in rows] == [
+        ("示例县财政局", S.APPRAISAL, 1),
+        ("某大学", S.ON_POST, 1),
+    ]
+    assert [e.reason for s in rows for e in s.events] == ["导入 x.xlsx"] * 2
+    with pytest.raises(operations.BatchRefused, match="进行中"):
+        operations.create_many(
+            [
+                (
+                    cadre,
+                    first
+                    | {
+                        "start_date": date(2030, 1, 1),
+                        "planned_end": date(2030, 6, 30),
+                        "actual_end": None,
+                    },
+                    S.APPROVED,
+                )
+            ],  # fmt: skip
+            actor="hr",
+        )
