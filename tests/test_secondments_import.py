@@ -118,7 +118,7 @@ def test_each_bad_row_is_refused_by_row_and_column_and_nothing_is_written(
     app, runner, tmp_path, org, changes, column, message
 ):
     good_other = changed(GOOD, 工号="T0002", 姓名="王芳", 实际结束日期=None, 开始日期="2026-01-01",
-                         计划结束日期="2027-12-31")  # fmt: skip
+                         计划结束日期=IN_A_YEAR)  # fmt: skip
     result = run_import(runner, tmp_path, workbook(good_other, changed(GOOD, **changes)))
     assert result.exit_code == 1, result.output
     assert "imported 0, updated 0, rejected 1" in result.output
@@ -217,18 +217,22 @@ def test_a_second_active_secondment_against_the_database_is_refused(app, runner,
 
 def test_states_follow_the_dates_and_month_dates_are_read(app, runner, tmp_path, org):
     back = changed(GOOD, 开始日期="2024.03", 计划结束日期="2025年02月", 实际结束日期="2025年02月")
-    on_post = changed(GOOD, 派往单位="某大学", 单位类型="高校", 类别="跟班学习", 挂任职务=None,
-                      开始日期=datetime(2025, 3, 1), 计划结束日期="2025.12.31",
+    past = changed(GOOD, 派往单位="某大学", 单位类型="高校", 类别="跟班学习", 挂任职务=None,
+                   开始日期=datetime(2025, 3, 1), 计划结束日期="2025.12.31",
+                   实际结束日期=None)  # fmt: skip
+    on_post = changed(GOOD, 派往单位="某县", 开始日期="2026-01-01", 计划结束日期=IN_A_YEAR,
                       实际结束日期=None)  # fmt: skip
     future = changed(GOOD, 工号="T0002", 姓名="王芳", 类别="驻村", 派往单位="某村",
                      开始日期=TOMORROW, 计划结束日期=IN_A_YEAR, 实际结束日期=None)  # fmt: skip
-    result = run_import(runner, tmp_path, workbook(back, on_post, future))
+    result = run_import(runner, tmp_path, workbook(back, past, on_post, future))
     assert result.exit_code == 0, result.output
-    assert "imported 3, updated 0, rejected 0" in result.output
+    assert "imported 4, updated 0, rejected 0" in result.output
     mine = stored(app)
+    # over by its actual end, or by its planned end (no actual end invented); on post; to come
     assert [(s.start_date, s.planned_end, s.actual_end, s.state) for s in mine] == [
         (date(2024, 3, 1), date(2025, 2, 28), date(2025, 2, 28), S.APPRAISAL),
-        (date(2025, 3, 1), date(2025, 12, 31), None, S.ON_POST),
+        (date(2025, 3, 1), date(2025, 12, 31), None, S.APPRAISAL),
+        (date(2026, 1, 1), date.fromisoformat(IN_A_YEAR), None, S.ON_POST),
     ]
     assert mine[1].post is None and mine[1].kind == "跟班学习"
     assert [s.state for s in stored(app, "T0002")] == [S.APPROVED]
@@ -237,13 +241,13 @@ def test_states_follow_the_dates_and_month_dates_are_read(app, runner, tmp_path,
         assert {(e.from_state, e.reason) for e in events} == {(None, "导入 secondments.xlsx")}
         assert all(e.actor.startswith("cli:") for e in events)
         summary = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
-        assert "新增 3 条" in summary.summary
+        assert "新增 4 条" in summary.summary
         creates = db.session.scalar(
             sa.select(sa.func.count(AuditEvent.id)).where(
                 AuditEvent.action == "create", AuditEvent.object_type == "secondment"
             )
         )
-        assert creates == 3
+        assert creates == 4
 
 
 def test_dry_run_writes_nothing_and_exits_1_on_errors(app, runner, tmp_path, org):
@@ -312,7 +316,7 @@ def test_unknown_sheet_or_header_is_a_whole_file_error(app, runner, tmp_path, or
     # the optional column may be left out
     result = run_import(runner, tmp_path, workbook(GOOD[:-1], header=HEADER[:-1]))
     assert result.exit_code == 0, result.output
-    assert [s.state for s in stored(app)] == [S.ON_POST]
+    assert [(s.state, s.actual_end) for s in stored(app)] == [(S.APPRAISAL, None)]
 
 
 # --- the web ----------------------------------------------------------------------------------
@@ -328,7 +332,7 @@ def _upload(client, content: bytes, name: str = "挂职.xlsx") -> Any:
 
 def test_upload_preview_confirm_imports_once(app, hr_client, org):
     other = changed(GOOD, 工号="T0002", 姓名="王芳", 实际结束日期=None, 开始日期="2026-01-01",
-                    计划结束日期="2027-12-31")  # fmt: skip
+                    计划结束日期=IN_A_YEAR)  # fmt: skip
     response = _upload(hr_client, workbook(GOOD, other))
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     preview_url = response.headers["Location"]

@@ -15,8 +15,11 @@ values it is *updated* through ``operations.update`` (the state is not changed b
 otherwise it is *new* and created through ``operations.create`` in the state its dates imply
 against today:
 
-- 实际结束日期 given → 期满鉴定 (the period is over; the appraisal is still to be recorded, so
-  it is not 归档: 归档 needs a grade and HR's conclusion and writes the 简历 line);
+- 实际结束日期 given, or the planned end already before today → 期满鉴定 (the period is over;
+  the appraisal is still to be recorded, so it is not 归档: 归档 needs a grade and HR's
+  conclusion and writes the 简历 line). A missing actual end is not invented: it stays empty
+  and the period ends at the planned end. (In 在岗, two past secondments of one cadre without
+  actual ends would be two active ones, and a file of past records could not be imported.)
 - start after today → 已审批 (a list HR imports holds decided postings, not proposals);
 - otherwise → 在岗 (延期 and 提前召回 are never set by an import).
 
@@ -302,9 +305,11 @@ def _vocabulary(label: str, value: str | None, known: Sequence[str]) -> tuple[st
     return None
 
 
-def derived_state(start: date, actual_end: date | None, today: date) -> SecondmentState:
+def derived_state(
+    start: date, planned_end: date | None, actual_end: date | None, today: date
+) -> SecondmentState:
     """The state a new row is created in (see the module docstring)."""
-    if actual_end is not None:
+    if actual_end is not None or (planned_end is not None and planned_end < today):
         return S.APPRAISAL
     if start > today:
         return S.APPROVED
@@ -397,7 +402,7 @@ def _parse_row(
         errors,
     )
     if start is not None:
-        row.state = derived_state(start, actual, today)
+        row.state = derived_state(start, planned, actual, today)
     row.staff_no_was_number = isinstance(raw_no, int | float) and not isinstance(raw_no, bool)
     return row
 
@@ -809,8 +814,12 @@ def _instructions(notes: Any) -> None:
             "开始日期按当月 1 日、结束日期按当月最后一天计。",
         ),
         ("期限", "计划结束日期不早于开始日期；挂职时间不超过系统设置的年限（默认 3 年）。"),
-        ("实际结束日期", "已结束的挂职才填写，不能晚于今天；填写后导入为“期满鉴定”。"),
-        ("状态", "未填实际结束日期时：开始日期在今天之后的导入为“已审批”，其余为“在岗”。"),
+        ("实际结束日期", "已结束的挂职才填写，不能晚于今天。"),
+        (
+            "状态",
+            "填了实际结束日期或计划结束日期已过的导入为“期满鉴定”；开始日期在今天之后的导入为"
+            "“已审批”；其余为“在岗”。",
+        ),
         ("唯一性", "同一干部同一时间只能有一次进行中的挂职锻炼，各次挂职的时间不能重叠。"),
         (
             "已有记录",
