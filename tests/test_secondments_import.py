@@ -72,7 +72,7 @@ def stored(app, staff_no: str = "T0001") -> list[Secondment]:
             sa.select(Secondment)
             .join(Cadre)
             .where(Cadre.staff_no == staff_no)
-            .order_by(Secondment.start_date)
+            .order_by(Secondment.start_date, Secondment.id)
         )
         rows = list(db.session.scalars(stmt))
         db.session.expunge_all()
@@ -534,3 +534,34 @@ def test_create_many_checks_each_item_against_the_ones_before(app_ctx, org):
             ],  # fmt: skip
             actor="hr",
         )
+
+
+def test_a_posting_once_cancelled_is_imported_as_new(app, runner, tmp_path, org):
+    start, end = office_today() + timedelta(days=10), office_today() + timedelta(days=200)
+    with app.app_context():
+        cadre = db.session.get(Cadre, org["own_cadre"])
+        proposal = operations.create(
+            cadre,
+            {
+                "kind": "下派",
+                "host_unit": "示例县财政局",
+                "host_type": "基层单位",
+                "start_date": start,
+                "planned_end": end,
+            },  # fmt: skip
+            actor="hr",
+        )
+        operations.transition(
+            proposal,
+            S.CANCELLED,
+            Step(reason="暂缓"),
+            expected_version=proposal.version,
+            actor="hr",
+            today=office_today(),
+        )
+        db.session.commit()
+    row = changed(GOOD, 开始日期=iso(start), 计划结束日期=iso(end), 实际结束日期=None)
+    result = run_import(runner, tmp_path, workbook(row))
+    assert result.exit_code == 0, result.output
+    assert "imported 1, updated 0, rejected 0" in result.output
+    assert [s.state for s in stored(app)] == [S.CANCELLED, S.APPROVED]

@@ -90,8 +90,6 @@ def import_preview(token: str) -> Any:
         )
     except workbook.WorkbookError as error:
         return _render_preview(upload, None, problem=error.message), 400
-    finally:
-        db.session.rollback()  # the preview only reads
     return _render_preview(upload, preview)
 
 

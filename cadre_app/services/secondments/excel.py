@@ -9,11 +9,11 @@ Dates are read in every form the roster accepts: Excel dates, ``2025-03-18``, ``
 no "known to the month" flag, so a month alone is read as its first day for the start and as
 its last day for an end (``2025.03``–``2026.02`` is 2025-03-01 to 2026-02-28).
 
-A row is identified by (工号, 开始日期, 派往单位): one that matches a stored secondment with the
-same values is *unchanged* (nothing written, so export → import changes nothing); with other
-values it is *updated* through ``operations.update`` (the state is not changed by an import);
-otherwise it is *new* and created through ``operations.create`` in the state its dates imply
-against today:
+A row is identified by (工号, 开始日期, 派往单位): one that matches a stored secondment (not a
+cancelled one) with the same values is *unchanged* (nothing written, so export → import changes
+nothing); with other values it is *updated* through ``operations.update`` (the state is not
+changed by an import); otherwise it is *new* and created through ``operations.create_many``
+(``create``'s checks, in bulk) in the state its dates imply against today:
 
 - 实际结束日期 given, or the planned end already before today → 期满鉴定 (the period is over;
   the appraisal is still to be recorded, so it is not 归档: 归档 needs a grade and HR's
@@ -633,7 +633,9 @@ def preview_import(content: bytes, filename: str, *, today: date) -> Secondments
             (
                 s
                 for s in stored.get(row.cadre_id, ())
-                if s.start_date == v["start_date"] and s.host_unit == v["host_unit"]
+                if s.start_date == v["start_date"]
+                and s.host_unit == v["host_unit"]
+                and s.state is not S.CANCELLED  # a posting once cancelled may happen after all
             ),
             None,
         )
