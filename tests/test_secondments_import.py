@@ -565,3 +565,50 @@ def test_a_posting_once_cancelled_is_imported_as_new(app, runner, tmp_path, org)
     assert result.exit_code == 0, result.output
     assert "imported 1, updated 0, rejected 0" in result.output
     assert [s.state for s in stored(app)] == [S.CANCELLED, S.APPROVED]
+
+
+def test_an_actual_end_for_a_secondment_on_post_moves_it_to_appraisal(app, runner, tmp_path, org):
+    _store(app)  # 省财政厅, 2025-09-01 to 2027-08-31, on post
+    row = ["T0001", "李晓明", "上挂", "省财政厅", "上级机关", None, "2025-09-01", "2027-08-31",
+           "2026-06-30"]  # fmt: skip
+    dry = run_import(runner, tmp_path, workbook(row), "--dry-run")
+    assert "imported 0, updated 1, rejected 0" in dry.output
+    result = run_import(runner, tmp_path, workbook(row))
+    assert result.exit_code == 0, result.output
+    assert "imported 0, updated 1, rejected 0" in result.output
+    (secondment,) = stored(app)
+    assert (secondment.state, secondment.actual_end) == (S.APPRAISAL, date(2026, 6, 30))
+    with app.app_context():
+        events = db.session.scalars(sa.select(SecondmentEvent).order_by(SecondmentEvent.id)).all()
+        assert [(e.to_state, e.reason) for e in events] == [
+            (S.ON_POST, None),
+            (S.APPRAISAL, "导入 secondments.xlsx"),
+        ]
+    assert "unchanged 1" in run_import(runner, tmp_path, workbook(row)).output
+
+
+def test_an_actual_end_for_a_secondment_not_yet_on_post_is_refused(app, runner, tmp_path, org):
+    start = office_today() - timedelta(days=20)  # approved, not yet left
+    with app.app_context():
+        cadre = db.session.get(Cadre, org["own_cadre"])
+        operations.create(
+            cadre,
+            {
+                "kind": "下派",
+                "host_unit": "示例县财政局",
+                "host_type": "基层单位",
+                "start_date": start,
+                "planned_end": start + timedelta(days=100),
+            },  # fmt: skip
+            actor="hr",
+            state=S.APPROVED,
+        )
+        db.session.commit()
+    row = changed(GOOD, 开始日期=iso(start), 计划结束日期=iso(start + timedelta(days=100)),
+                  实际结束日期=iso(office_today() - timedelta(days=1)))  # fmt: skip
+    result = run_import(runner, tmp_path, workbook(row))
+    assert result.exit_code == 1
+    line = row_line(result.output, 2)
+    assert "实际结束日期 系统中该挂职锻炼为“已审批”，尚未在岗" in line, line
+    with app.app_context():
+        assert counts() == (1, 1)

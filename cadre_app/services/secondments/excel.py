@@ -11,9 +11,11 @@ its last day for an end (``2025.03``–``2026.02`` is 2025-03-01 to 2026-02-28).
 
 A row is identified by (工号, 开始日期, 派往单位): one that matches a stored secondment (not a
 cancelled one) with the same values is *unchanged* (nothing written, so export → import changes
-nothing); with other values it is *updated* through ``operations.update`` (the state is not
-changed by an import); otherwise it is *new* and created through ``operations.create_many``
-(``create``'s checks, in bulk) in the state its dates imply against today:
+nothing); with other values it is *updated* through ``operations.update`` (and, when it brings
+the actual end of a secondment 在岗 or 延期, moved to 期满鉴定 through ``operations.transition``;
+an actual end for one not yet on post is refused); otherwise it is *new* and created through
+``operations.create_many`` (``create``'s checks, in bulk) in the state its dates imply against
+today:
 
 - 实际结束日期 given, or the planned end already before today → 期满鉴定 (the period is over;
   the appraisal is still to be recorded, so it is not 归档: 归档 needs a grade and HR's
@@ -206,6 +208,8 @@ class SecondmentRow:
     staff_no_was_number: bool = field(default=False, repr=False)
     cadre_id: int | None = field(default=None, repr=False)
     secondment_id: int | None = field(default=None, repr=False)
+    #: an updated row that brings the actual end of a secondment on post: 期满鉴定
+    next_state: SecondmentState | None = None
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -217,7 +221,11 @@ class SecondmentRow:
 
     @property
     def state_label(self) -> str:
-        return self.state.label if self.state is not None else ""
+        if self.state is None:
+            return ""
+        if self.next_state is not None:
+            return f"{self.state.label} → {self.next_state.label}"
+        return self.state.label
 
 
 @dataclass
@@ -544,6 +552,20 @@ def _compare(row: SecondmentRow, stored: Secondment) -> None:
             )
         )
         return
+    if stored.actual_end is None and row.values["actual_end"] is not None:
+        if stored.state in (S.ON_POST, S.EXTENDED):
+            row.next_state = S.APPRAISAL  # the file says it ended
+        elif stored.state in (S.PROPOSED, S.APPROVED):
+            row.errors.append(
+                (
+                    "实际结束日期",
+                    _(
+                        "系统中该挂职锻炼为“%(state)s”，尚未在岗，不能填写实际结束日期。",
+                        state=stored.state.label,
+                    ),
+                )
+            )
+            return
     row.status = RowStatus.UPDATE
 
 
@@ -569,6 +591,8 @@ def _check_periods(rows: list[SecondmentRow], stored: list[Secondment]) -> None:
     ]
 
     def active(row: SecondmentRow) -> bool:
+        if row.next_state is not None:
+            return rules.is_active(row.next_state)
         if row.secondment_id is not None:
             return by_id[row.secondment_id].is_active
         return row.state is not None and rules.is_active(row.state)
@@ -677,6 +701,19 @@ def apply_import(content: bytes, filename: str, *, actor: str | None, today: dat
         ) as error:
             _refuse(row, error)
             raise ImportRejected(preview) from None  # the session may be unusable now
+        if row.next_state is not None:
+            try:
+                operations.transition(
+                    secondment,
+                    row.next_state,
+                    rules.Step(reason=reason, actual_end=row.values["actual_end"]),
+                    expected_version=secondment.version,
+                    actor=actor,
+                    today=today,
+                )
+            except operations.SecondmentError as error:
+                _refuse(row, error)
+                raise ImportRejected(preview) from None
     cadres = {
         c.id: c
         for chunk in chunks(sorted({r.cadre_id for r in new_rows}))  # type: ignore[type-var]
