@@ -612,3 +612,57 @@ def test_an_actual_end_for_a_secondment_not_yet_on_post_is_refused(app, runner, 
     assert "实际结束日期 系统中该挂职锻炼为“已审批”，尚未在岗" in line, line
     with app.app_context():
         assert counts() == (1, 1)
+
+
+def test_a_large_file_is_written_with_a_bounded_number_of_statements(app, runner, tmp_path, org):
+    """300 cadres, 600 rows: the cadres, their secondments, the locks, the rows and the audit
+    events are read and written in bulk, not row by row."""
+    from cadre_app.models import Department
+
+    with app.app_context():
+        department = db.session.get(Department, org["budget"])
+        db.session.execute(
+            sa.insert(Cadre),
+            [
+                {
+                    "staff_no": f"L{i:04d}",
+                    "name": f"干部{i:04d}",
+                    "gender": "男",
+                    "birth_date": date(1990, 1, 1),
+                    "department_id": department.id,
+                    "rank": "一级科员",
+                }  # fmt: skip
+                for i in range(300)
+            ],
+        )
+        db.session.commit()
+    rows = []
+    for i in range(300):
+        staff = [f"L{i:04d}", f"干部{i:04d}"]
+        rows.append([*staff, "下派", f"第{i % 7}县财政局", "基层单位", None, "2024-01-01",
+                     "2024-12-31", "2024-12-31"])  # fmt: skip
+        rows.append([*staff, "上挂", "省财政厅", "上级机关", None, "2025-01-01", IN_A_YEAR,
+                     None])  # fmt: skip
+    content = workbook(*rows)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            summary = secondment_excel.apply_import(
+                content, "大.xlsx", actor="hr", today=office_today()
+            )
+            db.session.commit()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert summary == secondment_excel.ImportSummary(created=600, updated=0, unchanged=0)
+        assert counts() == (600, 600)
+        states = db.session.execute(
+            sa.select(Secondment.state, sa.func.count()).group_by(Secondment.state)
+        ).all()
+        assert dict(states) == {S.APPRAISAL: 300, S.ON_POST: 300}
+    assert 5 < len(statements) < 40, len(statements)
