@@ -828,6 +828,7 @@ def build_workbook(records: Sequence[Any]) -> bytes:
         )
         rule.add(f"{column}2:{column}{last}")
         sheet.add_data_validation(rule)
+    sheet.column_dimensions["A"].number_format = "@"  # a 工号 typed in keeps its leading 0
     sheet.freeze_panes = "C2"
     _instructions(book.create_sheet(INSTRUCTIONS_SHEET))
     out = BytesIO()
