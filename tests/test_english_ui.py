@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from cadre_app.extensions import db
 from cadre_app.i18n import TERMS
 from cadre_app.models import Cadre, Evaluation, EvaluationCycle, enums
+from cadre_app.models.secondments import HOST_TYPES, SECONDMENT_KINDS
 from cadre_app.services.evaluations import excel as evaluation_excel
 from cadre_app.services.roster import excel as roster_excel
 from cadre_app.services.roster.rules import COMMON_DEGREES
+from cadre_app.services.secondments import excel as secondment_excel
 from cadre_app.services.training import excel as training_excel
 from tests.conftest import login
 from tests.test_crawl import DEMO_PASSWORD, ROLES, crawl, demo_data  # noqa: F401
@@ -37,6 +39,10 @@ WORKBOOK = {
     roster_excel.SHEET,
     *evaluation_excel.HEADER,
     evaluation_excel.SHEET,
+    *secondment_excel.HEADER,  # the 挂职锻炼 workbook: header, sheet, 类别 and 单位类型
+    secondment_excel.SHEET,
+    *SECONDMENT_KINDS,
+    *HOST_TYPES,
     *training_excel.HEADER,  # the 培训记录 workbook: its header, sheet and 是否结业's 是/否
     training_excel.SHEET,
     "是",
