@@ -111,14 +111,9 @@ def _plans(rng: random.Random, today: date, own_section: int | None) -> list[Pla
         on_post(300, 12),
     ]
     # Extended: one past its first end and now ending within the window, one later.
-    extended_soon = on_post(-20, 12)
-    plans.append(
-        Plan(extended_soon.start, extended_soon.end, S.EXTENDED, new_end=today + timedelta(days=21))
-    )
-    extended_late = on_post(40, 12)
-    plans.append(
-        Plan(extended_late.start, extended_late.end, S.EXTENDED, new_end=today + timedelta(days=130))
-    )
+    for first_end, new_end in ((-20, 21), (40, 130)):
+        was = on_post(first_end, 12)
+        plans.append(Plan(was.start, was.end, S.EXTENDED, new_end=today + timedelta(days=new_end)))
     # Recalled ten days ago, before its planned end.
     plans.append(
         Plan(
