@@ -134,8 +134,9 @@ def _plans(rng: random.Random, today: date, own_section: int | None) -> list[Pla
     plans.append(
         Plan(today + timedelta(days=60), today + timedelta(days=240), S.CANCELLED)
     )  # a proposal withdrawn
-    # In the order they began: a cadre's earlier secondment is over before the next is made.
-    return sorted(plans + history, key=lambda p: p.start)
+    # The one for the manager's section first (it must find a cadre there), then in the
+    # order they began: a cadre's earlier secondment is over before the next is made.
+    return sorted(plans + history, key=lambda p: (p.prefer_section is None, p.start))
 
 
 def _final_end(plan: Plan) -> date:
@@ -143,14 +144,11 @@ def _final_end(plan: Plan) -> date:
 
 
 def _free(periods: list[tuple[date, date, bool]], plan: Plan) -> bool:
-    """The cadre can take ``plan``: no period within 30 days of it and, when it ends
-    active, no other active one."""
+    """The cadre can take ``plan``: no period within 30 days of it, and no secondment left
+    active (a new one is made 拟派, itself active)."""
     start, end = plan.start - timedelta(days=30), _final_end(plan) + timedelta(days=30)
-    active = plan.state in (S.PROPOSED, S.APPROVED, S.ON_POST, S.EXTENDED)
     for other_start, other_end, other_active in periods:
-        if other_start <= end and start <= other_end:
-            return False
-        if active and other_active:
+        if other_active or (other_start <= end and start <= other_end):
             return False
     return True
 
