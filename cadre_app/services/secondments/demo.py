@@ -78,16 +78,18 @@ def _plans(rng: random.Random, today: date, own_section: int | None) -> list[Pla
     on post (some ending within 30 days), extended, recalled, in 期满鉴定 (one overdue),
     proposed and approved."""
     history: list[Plan] = []
-    # History: started 3 years to 1 year ago, 6 to 12 months long, all finished.
+    # History: began over the three years up to about ten months ago, 6 to 12 months long,
+    # all over at least two months ago.
     first = add_years(today, -3)
     for i in range(52):
-        start = first + timedelta(days=i * 14 + rng.randrange(0, 6))
-        end = start + timedelta(days=rng.choice((182, 243, 273, 365)) - 1)
+        start = first + timedelta(days=i * 15 + rng.randrange(0, 6))
+        length = rng.choice((182, 243, 273, 365))
+        end = min(start + timedelta(days=length - 1), today - timedelta(days=60))
         if i in (7, 33):
             history.append(Plan(start, end, S.CANCELLED))
         elif i == 20:
             history.append(Plan(start, end, S.ARCHIVED, back=start + timedelta(days=120)))
-        elif i in (11, 41):
+        elif i in (5, 25):
             history.append(Plan(start, end, S.ARCHIVED, new_end=end + timedelta(days=90)))
         else:
             history.append(Plan(start, end, S.ARCHIVED))
