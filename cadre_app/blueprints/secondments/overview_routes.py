@@ -29,6 +29,8 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2100
 #: Rows of each warning list on a dashboard panel; the overview lists them all.
 PANEL_ROWS = 8
+#: Rows of each warning list on the overview; beyond that, a count.
+LISTED = 100
 
 
 @dataclass
@@ -88,12 +90,29 @@ def _sections(visible: list[int] | None) -> list[Department]:
     return list(db.session.scalars(stmt))
 
 
+def link_maker(endpoint: str, arg: str, **fixed: Any) -> Callable[[int], str] | None:
+    """``id -> url_for(endpoint, arg=id, **fixed)`` built once and filled in by string (a
+    page of 200 timeline rows would otherwise spend most of its time in ``url_for``); None
+    while the endpoint does not exist."""
+    if endpoint not in current_app.view_functions:
+        return None
+    marker = "2147480001"
+    head, tail = url_for(endpoint, **{arg: int(marker)}, **fixed).split(marker, 1)
+    return lambda value: f"{head}{value}{tail}"
+
+
 def detail_link() -> Callable[[int], str | None]:
     """The address of a secondment's page (``secondments.detail``), or None while that page
     does not exist."""
-    if "secondments.detail" not in current_app.view_functions:
-        return lambda _secondment_id: None
-    return lambda secondment_id: url_for("secondments.detail", secondment_id=secondment_id)
+    make = link_maker("secondments.detail", "secondment_id")
+    return make if make is not None else (lambda _secondment_id: None)
+
+
+def profile_link() -> Callable[[int], str]:
+    """The address of a cadre's 挂职锻炼 tab."""
+    make = link_maker("roster.profile", "cadre_id", tab="secondments")
+    assert make is not None
+    return make
 
 
 @bp.get("/overview", endpoint="overview")
@@ -121,6 +140,16 @@ def overview_page() -> Any:
         settings=operations.current_settings(),
         department_id=query.department_id,
     )
+    labels = SecondmentState.labels()
+    detail_url, profile_url = detail_link(), profile_link()
+    svg = overview.timeline_svg(
+        timeline,
+        title=_("%(year)d 年挂职时间轴", year=query.year),
+        today_label=_("今天"),
+        state_labels=labels,
+        profile_url=profile_url,
+        detail_url=detail_url,
+    )
     return render_template(
         "secondments/overview.html",
         query=query,
@@ -129,11 +158,14 @@ def overview_page() -> Any:
         sections=sections,
         years=range(today.year + 1, today.year - 6, -1),
         timeline=timeline,
+        timeline_svg=svg,
         counts=counts,
         warnings=warnings,
         states=[(s, overview.STATE_COLOURS[s]) for s in overview.DRAWN_STATES],
-        state_labels=SecondmentState.labels(),
-        detail_url=detail_link(),
+        state_labels=labels,
+        detail_url=detail_url,
+        profile_url=profile_url,
+        listed=LISTED,
         today=today,
     ), (400 if problems else 200)
 
@@ -159,6 +191,7 @@ def warnings_panel(user: Any) -> dict[str, Any] | None:
         "rows": PANEL_ROWS,
         "state_labels": SecondmentState.labels(),
         "detail_url": detail_link(),
+        "profile_url": profile_link(),
     }
 
 

@@ -13,13 +13,14 @@ decide.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Secondment, SecondmentState
@@ -74,6 +75,20 @@ COUNT_YEARS = 5
 def _end_column() -> sa.ColumnElement[date]:
     """The period's end in SQL: the actual end once known, else the planned end."""
     return sa.func.coalesce(Secondment.actual_end, Secondment.planned_end)
+
+
+def _rows(stmt: sa.Executable) -> sa.CursorResult[Any]:
+    """Run ``stmt`` on the session's connection as plain Core: rows of columns come back as
+    tuples without the ORM's per-row loading (a third of the timeline's time otherwise)."""
+    return db.session.connection().execute(stmt)
+
+
+def _scanned(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``column`` as an expression no index can serve (``coalesce(c, c)`` is ``c``). A year
+    of the timeline or five years of counts hold most rows: SQLite, without statistics,
+    would walk ``ix_secondment_start`` and fetch each row by its id, three times slower
+    than reading the table (5,000 secondments: ~6 ms against ~2 ms a query)."""
+    return sa.func.coalesce(column, column)
 
 
 def _scope(department_id: int | None, visible: list[int] | None) -> list[int] | None:
@@ -158,39 +173,37 @@ def timeline(
     window_start, window_end = date(year, 1, 1), date(year, 12, 31)
     end = _end_column()
     in_window = sa.and_(
-        Secondment.state.in_(DRAWN_STATES),
-        Secondment.start_date <= window_end,
+        Secondment.state != S.CANCELLED,  # the drawn states (an IN list would take an index)
+        _scanned(Secondment.start_date) <= window_end,
         end >= window_start,
     )
     scope = _scope(department_id, visible_departments)
-    totals = db.session.execute(
+    # Each secondment of the window as (cadre, start): the cadres' count, their order (first
+    # start) and the page are found from these narrow tuples in Python, cheaper on SQLite
+    # than a GROUP BY (which walks the cadre_id index) plus a count (2 ms against 10 ms at
+    # 2,000 secondments in the year). The start stays text on SQLite (it sorts the same).
+    first: dict[int, Any] = {}
+    secondments = 0
+    for cadre_id, start in _rows(
         queries.scoped(
-            sa.select(sa.func.count(sa.distinct(Secondment.cadre_id)), sa.func.count()).where(
-                in_window
-            ),
+            sa.select(Secondment.cadre_id, sa.type_coerce(Secondment.start_date, sa.String)),
             scope,
-        )
-    ).one()
-    cadres, secondments = int(totals[0] or 0), int(totals[1] or 0)
+        ).where(in_window)
+    ):
+        secondments += 1
+        if cadre_id not in first or start < first[cadre_id]:
+            first[cadre_id] = start
+    cadres = len(first)
     pages = max(1, -(-cadres // per_page))
     page = min(max(1, page), pages)
-    first = sa.func.min(Secondment.start_date)
-    page_ids = [
-        row[0]
-        for row in db.session.execute(
-            queries.scoped(sa.select(Secondment.cadre_id, first).where(in_window), scope)
-            .group_by(Secondment.cadre_id)
-            .order_by(first, Secondment.cadre_id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    ]
+    ordered = sorted(first, key=lambda c: (first[c], c))
+    page_ids = ordered[(page - 1) * per_page : page * per_page]
     rows: dict[int, TimelineRow] = {}
     for i, cadre_id in enumerate(page_ids):
         top = HEADER + i * ROW_HEIGHT
         rows[cadre_id] = TimelineRow(cadre_id, "", "", top, top + ROW_HEIGHT / 2 + 5)
     if page_ids:
-        found = db.session.execute(
+        found = _rows(
             sa.select(
                 Secondment.id,
                 Secondment.cadre_id,
@@ -281,6 +294,79 @@ def _place_labels(bars: list[Bar]) -> None:
             bar.label_x = round(bar.x + bar.w + 3, 1)
 
 
+def timeline_svg(
+    t: Timeline,
+    *,
+    title: str,
+    today_label: str,
+    state_labels: Mapping[SecondmentState, str],
+    profile_url: Callable[[int], str],
+    detail_url: Callable[[int], str | None],
+) -> Markup:
+    """The timeline as one <svg> element: a row per cadre (the name links to their 挂职锻炼
+    tab), a bar per secondment coloured by state (linking to its page when there is one) with
+    the host written on or after it and a tooltip, the months, today's line. Built from string
+    parts, escaping only the words (names, hosts, labels): a page of 200 rows in Jinja spent
+    most of its time escaping numbers. No script, no style attribute."""
+    w, h, top = t.width, t.height, t.header
+    out = [
+        f'<svg class="secondment-timeline" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" '
+        'font-family="Noto Sans CJK SC, sans-serif" data-testid="timeline-svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, row in enumerate(t.rows):
+        if i % 2:
+            out.append(
+                f'<rect x="0" y="{row.y}" width="{w}" height="{t.row_height}" fill="#f8f9fa"/>'
+            )
+    for x0, xm, label in t.months:
+        out.append(
+            f'<line x1="{x0}" y1="{top - 8}" x2="{x0}" y2="{h}" stroke="#dee2e6" '
+            f'stroke-width="1"/><text x="{xm}" y="{top - 12}" text-anchor="middle" '
+            f'font-size="12" fill="#495057">{escape(str(label))}</text>'
+        )
+    out.append(
+        f'<line x1="{t.plot_right}" y1="{top - 8}" x2="{t.plot_right}" y2="{h}" '
+        'stroke="#dee2e6" stroke-width="1"/>'
+    )
+    for row in t.rows:
+        name = escape(row.name)
+        out.append(
+            f'<a href="{escape(profile_url(row.cadre_id))}"><text x="4" y="{row.text_y}" '
+            f'font-size="13" fill="#0d6efd">{name}<title>{name} {escape(row.department)}'
+            "</title></text></a>"
+        )
+        for bar in row.bars:
+            host = escape(bar.host_unit)
+            href = detail_url(bar.secondment_id)
+            tip = (
+                f"{name}：{host}（{escape(state_labels[bar.state])}）"
+                f"{bar.start.isoformat()} — {bar.end.isoformat()}"
+            )
+            part = (
+                f'<g data-secondment-id="{bar.secondment_id}"><rect class="bar" x="{bar.x}" '
+                f'y="{bar.y}" width="{bar.w}" height="{t.bar_height}" fill="{bar.colour}" '
+                f'rx="3" data-state="{bar.state.value}"><title>{tip}</title></rect>'
+            )
+            if bar.label_x is not None:
+                part += (
+                    f'<text x="{bar.label_x}" y="{row.text_y - 1}" font-size="11" '
+                    f'fill="#212529">{host}</text>'
+                )
+            part += "</g>"
+            out.append(f'<a href="{escape(href)}">{part}</a>' if href else part)
+    if t.today_x is not None:
+        out.append(
+            f'<line x1="{t.today_x}" y1="{top - 8}" x2="{t.today_x}" y2="{h}" stroke="#c62828" '
+            'stroke-width="1.5" stroke-dasharray="4 3" data-testid="timeline-today"/>'
+            f'<text x="{t.today_x + 3}" y="{top - 1}" font-size="11" fill="#c62828">'
+            f"{escape(today_label)}</text>"
+        )
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 (every word above went through escape)
+
+
 # --- counts by host type and year -----------------------------------------------------------
 
 
@@ -309,14 +395,14 @@ def counts(
         sa.select(Secondment.host_type, began, sa.func.count())
         .where(
             Secondment.state != S.CANCELLED,
-            Secondment.start_date >= date(year_list[0], 1, 1),
-            Secondment.start_date <= date(last_year, 12, 31),
+            _scanned(Secondment.start_date) >= date(year_list[0], 1, 1),
+            _scanned(Secondment.start_date) <= date(last_year, 12, 31),
         )
         .group_by(Secondment.host_type, began),
         _scope(department_id, visible_departments),
     )
     cells: dict[tuple[str, int], int] = {}
-    for host_type, year, count in db.session.execute(stmt):
+    for host_type, year, count in _rows(stmt):
         cells[(host_type, int(year))] = int(count)
     host_types = list(HOST_TYPES) + sorted({t for t, _y in cells} - set(HOST_TYPES))
     by_year = {y: sum(cells.get((t, y), 0) for t in host_types) for y in year_list}
@@ -368,10 +454,7 @@ def warnings(
         end >= today,
         end <= today + timedelta(days=warn_days),
     )
-    overdue_sql = sa.and_(
-        Secondment.state.in_((S.ON_POST, S.EXTENDED, S.RECALLED, S.APPRAISAL)),
-        end < today - timedelta(days=due_days),
-    )
+    overdue_sql = end < today - timedelta(days=due_days)
     stmt = queries.scoped(
         sa.select(
             Secondment.id,
@@ -379,10 +462,14 @@ def warnings(
             Secondment.host_unit,
             Secondment.state,
             end,
-        ).where(sa.or_(soon_sql, overdue_sql)),
+        ).where(
+            # the states either warning can be true of (the index on state), then the dates
+            Secondment.state.in_((S.ON_POST, S.EXTENDED, S.RECALLED, S.APPRAISAL)),
+            sa.or_(soon_sql, overdue_sql),
+        ),
         _scope(department_id, visible_departments),
     )
-    found = db.session.execute(stmt).all()
+    found = _rows(stmt).all()
     names = _names({row[1] for row in found})
     soon, overdue = [], []
     for sid, cadre_id, host, state, stop in found:
@@ -403,7 +490,7 @@ def warnings(
 def _names(cadre_ids: Sequence[int] | set[int]) -> dict[int, tuple[str, str]]:
     if not cadre_ids:
         return {}
-    rows = db.session.execute(
+    rows = _rows(
         sa.select(Cadre.id, Cadre.name, Department.name)
         .outerjoin(Department, Department.id == Cadre.department_id)
         .where(Cadre.id.in_(list(cadre_ids)))
