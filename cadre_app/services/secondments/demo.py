@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from cadre_app.models import Cadre, Secondment, SecondmentState
 from cadre_app.services.core import settings
@@ -202,6 +202,13 @@ def _make(rng: random.Random, cadre: Cadre, plan: Plan, today: date) -> Secondme
         },
         actor=ACTOR,
     )
+    _advance(rng, secondment, plan, today)
+    _date_events(secondment, plan, today)
+    return secondment
+
+
+def _advance(rng: random.Random, secondment: Secondment, plan: Plan, today: date) -> None:
+    """Move ``secondment`` through the states to ``plan.state``."""
 
     def step(target: SecondmentState, **kwargs: object) -> None:
         appraisal = kwargs.pop("appraisal", None)
@@ -217,22 +224,22 @@ def _make(rng: random.Random, cadre: Cadre, plan: Plan, today: date) -> Secondme
 
     if plan.state is S.CANCELLED:
         step(S.CANCELLED, reason="工作安排调整，不再派出")
-        return secondment
+        return
     if plan.state is S.PROPOSED:
-        return secondment
+        return
     step(S.APPROVED, reason="经局党组会议研究同意")
     if plan.state is S.APPROVED:
-        return secondment
+        return
     step(S.ON_POST)
     if plan.new_end is not None:
         step(S.EXTENDED, reason="派驻单位工作需要，申请延期", new_end=plan.new_end)
     if plan.back is not None:
         step(S.RECALLED, reason="工作需要，提前召回", actual_end=plan.back)
     if plan.state in (S.ON_POST, S.EXTENDED, S.RECALLED):
-        return secondment
+        return
     step(S.APPRAISAL)
     if plan.state is S.APPRAISAL:
-        return secondment
+        return
     end = secondment.end_date
     step(
         S.ARCHIVED,
@@ -243,4 +250,25 @@ def _make(rng: random.Random, cadre: Cadre, plan: Plan, today: date) -> Secondme
             appraised_at=min(today, end + timedelta(days=rng.randrange(5, 25))),
         ),
     )
-    return secondment
+
+
+def _date_events(secondment: Secondment, plan: Plan, today: date) -> None:
+    """Date each logged step when it would have happened (proposed six weeks before the
+    start, approved three weeks before, on post at the start, extended a fortnight before the
+    old end, recalled on the day back, appraisal at the end, archived on the appraisal's day)
+    rather than at the moment of seeding; never after today, never before the step before."""
+    day = {
+        S.PROPOSED: plan.start - timedelta(days=45),
+        S.CANCELLED: plan.start - timedelta(days=20),
+        S.APPROVED: plan.start - timedelta(days=25),
+        S.ON_POST: plan.start,
+        S.RECALLED: plan.back,
+        S.APPRAISAL: secondment.actual_end,
+        S.ARCHIVED: secondment.appraised_at,
+    }
+    last = date.min
+    for event in secondment.events:
+        when = event.old_end - timedelta(days=15) if event.old_end else day[event.to_state]
+        when = max(last, min(today, when or today))
+        event.at = datetime.combine(when, time(1, 30))  # 09:30 in Beijing, stored as UTC
+        last = when
