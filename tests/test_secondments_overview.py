@@ -151,6 +151,34 @@ def test_today_is_not_marked_on_another_year(hr_client, app, org, monkeypatch):
     assert "timeline-today" not in html.split('<svg class="secondment-timeline"')[1]
 
 
+def test_the_twelve_months_around_today(hr_client, app, org, monkeypatch):
+    assert overview.rolling_window(date(2026, 1, 15)) == (date(2025, 8, 1), date(2026, 7, 31))
+    assert overview.rolling_window(date(2026, 6, 15)) == (date(2026, 1, 1), date(2026, 12, 31))
+    day_of = date(2026, 11, 10)
+    _on(monkeypatch, day_of)
+    with app.app_context():
+        spring = make(org["own_cadre"], date(2027, 1, 1), date(2027, 3, 31), S.APPROVED)
+        before = make(org["other_cadre"], date(2026, 1, 1), date(2026, 5, 31), S.APPRAISAL)
+        db.session.commit()
+    html = hr_client.get("/secondments/overview?window=12m").get_data(as_text=True)
+    svg = timeline_svg(html)
+    drawn = bars(svg)
+    assert set(drawn) == {spring}  # ended before June 2026: outside the window
+    day = 800 / 365  # 1 June 2026 to 31 May 2027
+    assert drawn[spring][0] == pytest.approx(150 + 214 * day, abs=0.1)  # 214 days to 1 Jan
+    assert drawn[spring][1] == pytest.approx(90 * day, abs=0.1)
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert texts[:2] == ["6月", "2026"] and "2027" in texts and texts.count("1月") == 1
+    assert "2026-06 至 2027-05 共 1 人、1 次挂职锻炼。" in html
+    assert before not in drawn
+    # the year view still draws the year
+    html = hr_client.get("/secondments/overview?year=2026").get_data(as_text=True)
+    assert set(bars(timeline_svg(html))) == {before}
+    response = hr_client.get("/secondments/overview?window=7y")
+    assert response.status_code == 400
+    assert "时间范围“7y”无效，已按年度显示。" in response.get_data(as_text=True)
+
+
 def test_the_timeline_pages_by_cadre(app, org):
     with app.app_context():
         ids = [

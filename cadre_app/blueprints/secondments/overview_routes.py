@@ -31,6 +31,8 @@ LAST_YEAR = 2100
 PANEL_ROWS = 8
 #: Rows of each warning list on the overview; beyond that, a count.
 LISTED = 100
+#: The ``window`` parameter's value for the 12 months around today.
+ROLLING = "12m"
 
 
 @dataclass
@@ -40,11 +42,14 @@ class OverviewQuery:
     year: int
     department_id: int | None = None
     page: int = 1
+    rolling: bool = False  # the timeline shows the 12 months around today, not the year
 
     def args(self) -> dict[str, Any]:
         out: dict[str, Any] = {"year": self.year}
         if self.department_id is not None:
             out["department"] = self.department_id
+        if self.rolling:
+            out["window"] = ROLLING
         return out
 
 
@@ -74,6 +79,11 @@ def parse_query(
             problems.append(_("所选处室不在您可查看的范围内，已忽略。"))
         else:
             query.department_id = department
+    if raw := args.get("window", "").strip():
+        if raw == ROLLING:
+            query.rolling = True
+        else:
+            problems.append(_("时间范围“%(value)s”无效，已按年度显示。", value=raw[:20]))
     if raw := args.get("page", "").strip():
         page = _whole(raw, 1, 10**6)
         if page is None:
@@ -124,12 +134,14 @@ def overview_page() -> Any:
     sections = _sections(visible)
     today = clock.today()
     query, problems = parse_query(request.args, [d.id for d in sections], today.year)
+    window = overview.rolling_window(today) if query.rolling else None
     timeline = overview.timeline(
         query.year,
         visible_departments=visible,
         department_id=query.department_id,
         page=query.page,
         today=today,
+        window=window,
     )
     counts = overview.counts(
         query.year, visible_departments=visible, department_id=query.department_id
@@ -142,9 +154,26 @@ def overview_page() -> Any:
     )
     labels = SecondmentState.labels()
     detail_url, profile_url = detail_link(), profile_link()
+    if window:
+        span = {"start": f"{window[0]:%Y-%m}", "end": f"{window[1]:%Y-%m}"}
+        title = _("%(start)s 至 %(end)s 挂职时间轴", **span)
+        summary = _(
+            "%(start)s 至 %(end)s 共 %(cadres)d 人、%(n)d 次挂职锻炼。",
+            cadres=timeline.cadres,
+            n=timeline.secondments,
+            **span,
+        )
+    else:
+        title = _("%(year)d 年挂职时间轴", year=query.year)
+        summary = _(
+            "%(year)d 年共 %(cadres)d 人、%(n)d 次挂职锻炼。",
+            year=query.year,
+            cadres=timeline.cadres,
+            n=timeline.secondments,
+        )
     svg = overview.timeline_svg(
         timeline,
-        title=_("%(year)d 年挂职时间轴", year=query.year),
+        title=title,
         today_label=_("今天"),
         state_labels=labels,
         profile_url=profile_url,
@@ -159,6 +188,8 @@ def overview_page() -> Any:
         years=range(today.year + 1, today.year - 6, -1),
         timeline=timeline,
         timeline_svg=svg,
+        timeline_summary=summary,
+        rolling=ROLLING,
         counts=counts,
         warnings=warnings,
         states=[(s, overview.STATE_COLOURS[s]) for s in overview.DRAWN_STATES],

@@ -138,7 +138,8 @@ class Timeline:
     secondments: int  # secondments drawn (all pages)
     page: int
     pages: int
-    months: list[tuple[float, float, Any]]  # (x of the month's start, x of its middle, label)
+    # (x of the month's start, x of its middle, label, the year written above it or None)
+    months: list[tuple[float, float, Any, int | None]]
     today_x: float | None
     width: int = WIDTH
     height: float = 0.0
@@ -151,6 +152,17 @@ class Timeline:
     @property
     def bars(self) -> list[Bar]:
         return [bar for row in self.rows for bar in row.bars]
+
+
+def rolling_window(today: date, before: int = 5, after: int = 6) -> tuple[date, date]:
+    """Whole months around today: from the first day ``before`` months back to the last day
+    ``after`` months ahead (12 months by default)."""
+
+    def month_start(months: int) -> date:
+        index = today.year * 12 + today.month - 1 + months
+        return date(index // 12, index % 12 + 1, 1)
+
+    return month_start(-before), month_start(after + 1) - timedelta(days=1)
 
 
 def x_of(day: date, window_start: date, window_end: date) -> float:
@@ -168,10 +180,12 @@ def timeline(
     page: int = 1,
     today: date,
     per_page: int = PER_PAGE,
+    window: tuple[date, date] | None = None,
 ) -> Timeline:
-    """The cadres away at some time in ``year`` (one row each, ordered by their first start
-    in the year), a bar per secondment (not cancelled) clipped to the year."""
-    window_start, window_end = date(year, 1, 1), date(year, 12, 31)
+    """The cadres away at some time in ``year`` (or ``window``, first and last day, whole
+    months) — one row each, ordered by their first start — and a bar per secondment (not
+    cancelled) clipped to it."""
+    window_start, window_end = window or (date(year, 1, 1), date(year, 12, 31))
     end = _end_column()
     in_window = sa.and_(
         Secondment.state != S.CANCELLED,  # the drawn states (an IN list would take an index)
@@ -246,12 +260,19 @@ def timeline(
     for row in rows.values():
         _place_labels(row.bars)
     months = []
-    for month in range(1, 13):
-        begin = date(year, month, 1)
-        after = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-        x0 = x_of(begin, window_start, window_end)
-        x1 = x_of(after, window_start, window_end)
-        months.append((x0, round((x0 + x1) / 2, 1), MONTHS[month - 1]))
+    begin = window_start.replace(day=1)
+    while begin <= window_end:
+        after = (
+            date(begin.year + 1, 1, 1)
+            if begin.month == 12
+            else begin.replace(month=begin.month + 1)
+        )
+        x0 = x_of(max(begin, window_start), window_start, window_end)
+        x1 = x_of(min(after, window_end + timedelta(days=1)), window_start, window_end)
+        label = MONTHS[begin.month - 1]
+        year_mark = begin.year if (begin.month == 1 or not months) and window else None
+        months.append((x0, round((x0 + x1) / 2, 1), label, year_mark))
+        begin = after
     today_x = None
     if window_start <= today <= window_end:
         today_x = round(
@@ -321,12 +342,17 @@ def timeline_svg(
             out.append(
                 f'<rect x="0" y="{row.y}" width="{w}" height="{t.row_height}" fill="#f8f9fa"/>'
             )
-    for x0, xm, label in t.months:
+    for x0, xm, label, year_mark in t.months:
         out.append(
             f'<line x1="{x0}" y1="{top - 8}" x2="{x0}" y2="{h}" stroke="#dee2e6" '
             f'stroke-width="1"/><text x="{xm}" y="{top - 12}" text-anchor="middle" '
             f'font-size="12" fill="#495057">{escape(str(label))}</text>'
         )
+        if year_mark is not None:
+            out.append(
+                f'<text x="{x0 + 2}" y="{top - 23}" font-size="10" fill="#6c757d">{year_mark}'
+                "</text>"
+            )
     out.append(
         f'<line x1="{t.plot_right}" y1="{top - 8}" x2="{t.plot_right}" y2="{h}" '
         'stroke="#dee2e6" stroke-width="1"/>'
