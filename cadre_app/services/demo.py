@@ -404,6 +404,9 @@ def seed(cadre_count: int = 120) -> SeedResult:
     from cadre_app.services.training import demo as training_demo  # issue 11: training
 
     training_demo.seed(cadres, today=today)
+    from cadre_app.services.secondments import demo as secondments_demo  # issue 12
+
+    secondments_demo.seed(cadres, own=young, today=today)
     return SeedResult(created=True, cadres=len(cadres), holiday_years=holiday_years)
 
 
