@@ -54,8 +54,12 @@ BARE_TIMELINE = """<!doctype html><html><head><title>timeline</title>
 <td>{{ n }}</td></tr>{% endfor %}</table></main></body></html>"""
 BARE_LIST = """<!doctype html><html><head><title>list</title>
 <link rel="stylesheet" href="/static/bootstrap.min.css"></head><body><main class="container">
-<table class="table table-sm">{% for r in rows %}<tr><td>{{ r.name }}</td><td>{{ r.host_unit }}</td>
-<td>{{ r.start_date }}</td><td>{{ r.planned_end }}</td><td>{{ r.state }}</td></tr>{% endfor %}
+<p>{% for k, n in counts.items() %}{{ k }} {{ n }} {% endfor %} {{ years }}</p>
+<table class="table table-sm">{% for r in rows %}<tr><td>{{ r.staff_no }} {{ r.name }}</td>
+<td>{{ r.department }}</td><td>{{ r.kind }} {{ r.host_type }}</td>
+<td>{{ r.host_unit }} {{ r.post }}</td>
+<td>{{ r.start_date }}</td><td>{{ r.actual_end or r.planned_end }}</td><td>{{ r.state }}</td>
+<td>{{ r.grade or "" }}</td></tr>{% endfor %}
 </table></main></body></html>"""
 
 HOSTS = (
@@ -142,20 +146,45 @@ def bare_app(url: str) -> Flask:
 
     @bare.route("/list")
     def list_page() -> str:
+        # The list's three statements (services.secondments.queries.list_secondments): the
+        # counts by state, the first page with cadre and section, the years the periods span.
         with engine.connect() as conn:
+            counts = dict(
+                conn.execute(
+                    sa.select(Secondment.state, sa.func.count())
+                    .select_from(Secondment)
+                    .group_by(Secondment.state)
+                ).all()
+            )
             rows = conn.execute(
                 sa.select(
-                    Cadre.name,
+                    Secondment.id,
+                    Secondment.kind,
                     Secondment.host_unit,
+                    Secondment.host_type,
+                    Secondment.post,
                     Secondment.start_date,
                     Secondment.planned_end,
+                    Secondment.actual_end,
                     Secondment.state,
+                    Secondment.grade,
+                    Cadre.id.label("cadre_id"),
+                    Cadre.staff_no,
+                    Cadre.name,
+                    Department.name.label("department"),
                 )
                 .join(Cadre, Cadre.id == Secondment.cadre_id)
-                .order_by(Secondment.start_date.desc())
+                .join(Department, Department.id == Cadre.department_id)
+                .order_by(Secondment.start_date.desc(), Secondment.id.desc())
                 .limit(50)
             ).all()
-        return render_template("list.html", rows=rows)
+            low, high = conn.execute(
+                sa.select(
+                    sa.select(sa.func.min(Secondment.start_date)).scalar_subquery(),
+                    sa.select(sa.func.max(end)).scalar_subquery(),
+                )
+            ).one()
+        return render_template("list.html", rows=rows, counts=counts, years=(low, high))
 
     @bare.route("/timeline")
     def timeline_page() -> str:
