@@ -21,6 +21,8 @@ from cadre_app.models.evaluations import _enum
 from cadre_app.models.roster import Cadre
 
 HOURS = sa.Numeric(7, 1)
+#: A year's sum of 学时 (one decimal, larger).
+HOURS_SUM = sa.Numeric(9, 1)
 
 #: 培训类别 (the training workbook's vocabulary, DESIGN.md).
 TRAINING_CATEGORIES = ("专题培训班", "网络培训", "业务微讲座", "策论", "导师帮带", "其他")
@@ -403,3 +405,28 @@ class PlanComment(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     plan: so.Mapped[DevelopmentPlan] = so.relationship(back_populates="comments")
+
+
+#: The summary's column per ledger kind (``TRAINING_CATEGORIES``, same order).
+HOURS_YEAR_COLUMNS = ("special", "network", "lecture", "essay", "mentoring", "other")
+
+
+class TrainingHoursYear(db.Model):
+    """学时 earned by one cadre in one calendar year, by kind, and the part of it from 网络
+    courses (before the cap): what the ledger sums instead of every record. Kept by the
+    training write functions themselves (``services.training.ledger.refresh_years``, in the
+    writer's transaction); no row means nothing earned that year."""
+
+    __tablename__ = "training_hours_year"
+
+    cadre_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    special: so.Mapped[Decimal] = so.mapped_column(HOURS_SUM, default=Decimal(0))  # 专题培训班
+    network: so.Mapped[Decimal] = so.mapped_column(HOURS_SUM, default=Decimal(0))  # 网络培训
+    lecture: so.Mapped[Decimal] = so.mapped_column(HOURS_SUM, default=Decimal(0))  # 业务微讲座
+    essay: so.Mapped[Decimal] = so.mapped_column(HOURS_SUM, default=Decimal(0))  # 策论
+    mentoring: so.Mapped[Decimal] = so.mapped_column(HOURS_SUM, default=Decimal(0))  # 导师帮带
+    other: so.Mapped[Decimal] = so.mapped_column(HOURS_SUM, default=Decimal(0))  # 其他
+    online: so.Mapped[Decimal] = so.mapped_column(HOURS_SUM, default=Decimal(0))  # 网络 mode
