@@ -416,10 +416,12 @@ def test_a_write_by_another_process_is_seen(app, org):
                     source="import",
                 )
             )
-            other.execute(  # the summary, as that process's writer keeps it
-                sa.insert(TrainingHoursYear).values(
-                    cadre_id=org["own_cadre"], year=YEAR, special=D("30")
-                )
+            other.execute(  # the summary (tenths), as that process's writer keeps it
+                sa.insert(TrainingHoursYear),
+                [
+                    {"cadre_id": org["own_cadre"], "year": YEAR, "span": span, "special": 300}
+                    for span in (1, 5)
+                ],
             )
         assert ledger.organisation_hours(YEAR).rows[0].counted == D("30.0")
 
