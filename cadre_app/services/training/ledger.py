@@ -630,21 +630,31 @@ def _bases(year: int, s: dict[str, Any]) -> dict[bool, _Basis]:
 
 def _build(rows: Iterable[Sequence[Any]], bases: dict[bool, _Basis]) -> list[LedgerRow]:
     """LedgerRows from rows of ``_cadre_columns`` followed by the tenths earned by kind and
-    online: counted, short and percent in integer tenths (exact, as ``rules`` decides them:
-    online counts up to the cap, short is what is missing, percent rounded down to 100)."""
+    online (NULLs: nothing earned): counted, short and percent in integer tenths (exact, as
+    ``rules`` decides them: online counts up to the cap, short is what is missing, percent
+    rounded down, at most 100). The loop is plain arithmetic on ints: 20,000 rows each time."""
     new = tuple.__new__
+    nothing = _NOTHING
     plain, senior_basis = bases[False], bases[True]
+    measures = {
+        False: (plain, plain.cap_tenths, plain.required_tenths),
+        True: (senior_basis, senior_basis.cap_tenths, senior_basis.required_tenths),
+    }
     out = []
     append = out.append
     for r in rows:
-        b = senior_basis if r[7] else plain
+        if r[8] is None:
+            r = tuple(r[:8]) + nothing
+        b, cap, req = measures[r[7]]  # 0/1 or False/True: the same keys
         online = r[14]
-        cap = b.cap_tenths
-        counted = r[8] + r[9] + r[10] + r[11] + r[12] + r[13] - online + min(online, cap)
-        req = b.required_tenths
-        short = req - counted if counted < req else 0
-        percent = 100 if req <= 0 else min(100, counted * 100 // req)
-        append(new(LedgerRow, (*r, b, counted, short, percent)))
+        counted = r[8] + r[9] + r[10] + r[11] + r[12] + r[13] - online
+        counted += online if online < cap else cap
+        if counted < req:
+            short = req - counted
+            percent = counted * 100 // req if req > 0 else 100
+        else:
+            short, percent = 0, 100
+        append(new(LedgerRow, r + (b, counted, short, percent)))
     return out
 
 
@@ -707,8 +717,7 @@ def _from_summary(year: int, on: date, cadre_ids: Sequence[int] | None) -> list[
                 chunk = ids[begin : begin + ID_CHUNK]
                 found.extend(_run_literal(connection, stmt.where(Cadre.id.in_(chunk))))
         found.sort(key=lambda r: (order[r[3]], r[1], r[0]))
-        nothing = _NOTHING
-        return _build([r if r[8] is not None else (*r[:8], *nothing) for r in found], bases)
+        return _build(found, bases)
     finally:
         if collecting:
             gc.enable()
