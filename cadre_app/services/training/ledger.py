@@ -678,14 +678,12 @@ def _summary_query(year: int, s: dict[str, Any], on: date) -> sa.Select[Any]:
 _NOTHING = (0,) * len(SUMMARY_COLUMNS)
 
 
-def _run_literal(connection: sa.Connection, stmt: sa.Select[Any]) -> list[Any]:
-    """The rows of ``stmt`` as the driver's tuples, its values written into the SQL: they are
-    the app's own constants (ranks, patterns, days, years, ids), never user text; SQLite runs
-    the per-cadre CASE and LIKE of the seniority rule faster on literals (CPU 92 against 125
-    ms at 20,000 cadres), and skipping SQLAlchemy's Row objects saves another 50 ms."""
-    sql = stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    result = connection.exec_driver_sql(str(sql))
-    try:  # the driver's own tuples: the columns are ints and text, nothing to convert
+def _plain_rows(connection: sa.Connection, stmt: sa.Select[Any]) -> list[Any]:
+    """The rows of ``stmt`` as the driver's own tuples: the columns are ints and text, there
+    is nothing to convert, and skipping SQLAlchemy's Row objects saves ~40 ms of CPU at
+    20,000 cadres on SQLite."""
+    result = connection.execute(stmt)
+    try:
         return result.cursor.fetchall()  # type: ignore[union-attr,no-any-return]
     finally:
         result.close()
@@ -709,13 +707,13 @@ def _from_summary(year: int, on: date, cadre_ids: Sequence[int] | None) -> list[
     gc.disable()  # 20,000 rows and tuples would start the cyclic collector hundreds of times
     try:
         if cadre_ids is None:
-            found: list[Any] = _run_literal(connection, stmt)
+            found: list[Any] = _plain_rows(connection, stmt)
         else:
             ids = [int(i) for i in cadre_ids]
             found = []
             for begin in range(0, len(ids), ID_CHUNK):
                 chunk = ids[begin : begin + ID_CHUNK]
-                found.extend(_run_literal(connection, stmt.where(Cadre.id.in_(chunk))))
+                found.extend(_plain_rows(connection, stmt.where(Cadre.id.in_(chunk))))
         found.sort(key=lambda r: (order[r[3]], r[1], r[0]))
         return _build(found, bases)
     finally:
