@@ -433,3 +433,60 @@ def test_the_cli_checks_the_summary(app, org, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert counted(org["own_cadre"]) == D("16.0")
+
+
+@pytest.mark.committed
+def test_two_writers_refreshing_one_cadre_at_once_both_count(app, org):
+    """PostgreSQL: HR records two courses' attendance of one cadre at the same moment. The
+    second refresh waits for the first transaction (the cadre's row lock), then sums both
+    records; without it, it would sum from its own snapshot or collide on the first's rows.
+    (SQLite has one writer at a time: nothing to interleave.)"""
+    import threading
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers")
+        me = org["own_cadre"]
+        ids = []
+        for end in (date(YEAR, 3, 3), date(YEAR, 6, 6)):
+            c = _new_course(end=end, name=f"课程{end}")
+            courses.enrol(c, [me], actor=HR)
+            ids.append(
+                db.session.scalars(sa.select(Enrolment.id).where(Enrolment.course_id == c.id)).one()
+            )
+        db.session.commit()
+    first_wrote, errors = threading.Event(), []
+
+    def attend(enrolment_id: int, leave: str, first: bool) -> None:
+        try:
+            with app.app_context():
+                if not first:
+                    first_wrote.wait(10)
+                enrolment = db.session.get(Enrolment, enrolment_id)
+                courses.record_attendance(
+                    enrolment,
+                    leave_hours=D(leave),
+                    certificate_no=None,
+                    passed_given=None,
+                    actor=HR,
+                )
+                if first:
+                    first_wrote.set()
+                    threading.Event().wait(1.0)  # the other writer is waiting on the cadre now
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+            first_wrote.set()
+
+    threads = [
+        threading.Thread(target=attend, args=(ids[0], "0", True)),
+        threading.Thread(target=attend, args=(ids[1], "2", False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with app.app_context():
+        assert counted(me) == D("46.0")  # 24 + 22
+        assert ledger.summary_differences() == []

@@ -498,6 +498,16 @@ def refresh_years(cadre_ids: Iterable[int | None], years: Iterable[int | None]) 
     spans = {1: sorted(y for y, s in targets if s == 1), n: sorted(y for y, s in targets if s == n)}
     for begin in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[begin : begin + REFRESH_CHUNK]
+        # PostgreSQL: two writers refreshing one cadre take turns, the second then reading the
+        # first one's records and rows (else both would sum from their own snapshot and one
+        # insert would collide). NO KEY UPDATE: inserting a record's FK check (KEY SHARE) on
+        # the cadre does not wait for it, so there is no deadlock. SQLite: one writer anyway.
+        db.session.execute(
+            sa.select(Cadre.id)
+            .where(Cadre.id.in_(chunk))
+            .order_by(Cadre.id)
+            .with_for_update(key_share=True)
+        ).all()
         db.session.execute(
             sa.delete(summary).where(
                 summary.c.cadre_id.in_(chunk),
