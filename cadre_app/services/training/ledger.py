@@ -13,11 +13,13 @@ For 乡科级 and below the window is the year itself; for 县处级 and 四级�
 (``rules.is_senior``) it is the 5 years ending with it, and the online cap is that share of
 the window's requirement.
 
-What each cadre earned in each calendar year, by kind, is kept in ``training_hours_year``
-(``TrainingHoursYear``): every training write function calls ``refresh_years`` for the
-cadres and years it touched, in its own transaction, which recomputes those rows from the
-records with one INSERT ... SELECT. The ledger then reads that summary joined with the cadres
-in ONE query (the senior window is a GROUP BY over at most 5 rows per cadre) and builds
+What each cadre earned, by kind, in each calendar year (span 1) and in each senior window
+of N years ending with a year (span N) is kept in ``training_hours_year``
+(``TrainingHoursYear``, tenths of a 学时): every training write function calls
+``refresh_years`` for the cadres and years it touched, in its own transaction, which
+recomputes those rows from the records with one DELETE and one INSERT ... SELECT; a change
+of the window's length rebuilds it. The ledger reads ONE summary row per cadre (span 1 or N
+by the cadre's seniority) joined with the cadres, in one query without GROUP BY, and builds
 plain tuples (``LedgerRow``); the whole organisation's table (every page, filter, chart, the
 dashboards' counts) is also kept until the data changes (see the cache below).
 ``compute_from_records`` sums the records themselves (one GROUP BY per source): the
