@@ -1,6 +1,9 @@
 """The 学时 ledger at 20,000 cadres × 30 course records (plus 业务微讲座 and 策论 credits):
 
-- the whole organisation's computation, ``ledger.organisation_hours(year)`` (every cadre's
+- the whole organisation's computation, ``ledger.compute_whole`` from the summary table
+  ``training_hours_year`` (wall and CPU time), checked equal to ``compute_from_records`` (the
+  records summed, as before the summary) and timed beside it;
+- the same kept, ``ledger.organisation_hours(year)`` (every cadre's
   required, earned by kind, online cap, counted, short by), beside a bare twin: one plain
   SQL ``SUM ... GROUP BY cadre`` of the year's hours with the requirement applied in Python
   (no kinds, no window, no credits: the floor of what the work can cost);
@@ -22,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -133,6 +137,11 @@ def build(cadres: int, records: int, *, seed: int = 11) -> None:
             for cid in ids[::10]
         ],
     )
+    from cadre_app.services.training import ledger
+
+    began = time.perf_counter()
+    rows = ledger.rebuild_summary()  # bulk inserts above: the summary the writers would keep
+    print(f"  summary: {rows} rows rebuilt in {time.perf_counter() - began:.1f} s")
     db.session.commit()
 
 
@@ -172,6 +181,18 @@ def bare_page(year: int) -> list[tuple[object, ...]]:
     return [(c[1], c[2], sums.get(c[0], 0)) for c in cadres]
 
 
+def cpu_timed(run: Callable[[], object], repeat: int) -> list[float]:
+    """``common.timed`` in CPU milliseconds of this process (what a loaded machine's other
+    processes do not add)."""
+    run()
+    samples = []
+    for _ in range(repeat):
+        start = time.process_time()
+        run()
+        samples.append((time.process_time() - start) * 1000)
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cadres", type=int, default=20_000)
@@ -209,9 +230,22 @@ def main() -> None:
                 row.required,
             ), row.staff_no
         today = date.today()
+        # the summary's ledger is the records' ledger (the way before the summary)
+        began = time.perf_counter()
+        assert ledger.compute_whole(YEAR, today) == ledger.compute_from_records(YEAR, today)
+        print(
+            "  compute_whole == compute_from_records "
+            f"(checked in {time.perf_counter() - began:.1f} s)"
+        )
         results = {
             "whole organisation, computed (ledger)": timed(
                 lambda: ledger.compute_whole(YEAR, today), args.repeat
+            ),
+            "the same, CPU time of this process": cpu_timed(
+                lambda: ledger.compute_whole(YEAR, today), args.repeat
+            ),
+            "whole, from the records (before)": timed(
+                lambda: ledger.compute_from_records(YEAR, today), max(1, args.repeat // 3)
             ),
             "whole organisation (bare SQL)": timed(lambda: bare_whole(YEAR), args.repeat),
             "whole organisation, kept (ledger)": timed(

@@ -299,7 +299,7 @@ def training_record(
 
     from cadre_app.models.training import Enrolment, TrainingCourse
     from cadre_app.services.core import settings
-    from cadre_app.services.training import rules
+    from cadre_app.services.training import ledger, rules
 
     version, value = settings.current(rules.SETTINGS_KEY)
     course = TrainingCourse(
@@ -324,4 +324,5 @@ def training_record(
     )
     db.session.add(enrolment)
     db.session.flush()
+    ledger.refresh_years([cadre_id], [course.end_date.year])  # as the training writers do
     return enrolment

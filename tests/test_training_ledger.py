@@ -18,6 +18,7 @@ from cadre_app.models.training import (
     Lecture,
     LectureAttendee,
     TrainingCourse,
+    TrainingHoursYear,
 )
 from cadre_app.services.core import settings
 from cadre_app.services.training import ledger, rules
@@ -27,7 +28,8 @@ D = Decimal
 YEAR = 2026
 
 
-# --- helpers (h1): records made directly, as the other parts' services will store them -------
+# --- helpers (h1): records made directly, as the other parts' services will store them, and
+# the summary refreshed as those services do (``ledger.refresh_years``) -------------------------
 
 
 def course(
@@ -64,6 +66,7 @@ def attend(c: TrainingCourse, cadre_id: int, leave: str = "0") -> Enrolment:
     )
     db.session.add(e)
     db.session.flush()
+    ledger.refresh_years([cadre_id], [c.end_date.year])
     return e
 
 
@@ -73,15 +76,29 @@ def record(cadre_id: int, hours: str, *, category="专题培训班", mode="脱�
     return attend(c, cadre_id, leave)
 
 
-def lecture(speaker_id: int, held_on: date, attendees: list[int]) -> Lecture:
-    le = Lecture(speaker_id=speaker_id, topic="预算绩效管理", held_on=held_on, duration_hours=D(1))
+def lecture(
+    speaker_id: int, held_on: date, attendees: list[int], version: int | None = None
+) -> Lecture:
+    le = Lecture(
+        speaker_id=speaker_id,
+        topic="预算绩效管理",
+        held_on=held_on,
+        duration_hours=D(1),
+        settings_version=version,
+    )
     le.attendees = [LectureAttendee(cadre_id=a, rating=5) for a in attendees]
     db.session.add(le)
     db.session.flush()
+    ledger.refresh_years([speaker_id, *attendees], [held_on.year])
     return le
 
 
-def essay(author_id: int, grade: str | None, submitted: date = date(YEAR, 4, 1)) -> Essay:
+def essay(
+    author_id: int,
+    grade: str | None,
+    submitted: date = date(YEAR, 4, 1),
+    version: int | None = None,
+) -> Essay:
     e = Essay(
         author_id=author_id,
         title=f"关于{grade}的思考",
@@ -91,9 +108,11 @@ def essay(author_id: int, grade: str | None, submitted: date = date(YEAR, 4, 1))
         file_size=4,
         file_data=b"%PDF",
         final_grade=grade,
+        settings_version=version,
     )
     db.session.add(e)
     db.session.flush()
+    ledger.refresh_years([author_id], [submitted.year])
     return e
 
 
@@ -241,10 +260,9 @@ def test_lecture_and_essay_credits_follow_the_settings_version_each_recorded(ctx
     }
     version = settings.update(rules.SETTINGS_KEY, new, actor="hr1").id
     assert ledger.cadre_hours(me, YEAR).counted == D("13.0")
-    lecture(me, date(YEAR, 3, 1), []).settings_version = version
-    lecture(ctx["other_cadre"], date(YEAR, 3, 2), [me]).settings_version = version
-    essay(me, "合格", date(YEAR, 5, 1)).settings_version = version
-    db.session.flush()
+    lecture(me, date(YEAR, 3, 1), [], version)
+    lecture(ctx["other_cadre"], date(YEAR, 3, 2), [me], version)
+    essay(me, "合格", date(YEAR, 5, 1), version)
     assert ledger.cadre_hours(me, YEAR).counted == D("31.0")  # 13 + 6 + 2 + 10
     assert ledger.organisation_hours(YEAR, department_ids=[ctx["budget"]]).rows[0].counted == D(
         "31.0"
@@ -312,9 +330,10 @@ def test_the_whole_table_follows_every_change(ctx):
     e = record(me, "30")
     assert ledger.organisation_hours(YEAR).rows[0].counted == D("30.0")
     e.hours_earned = D("12")  # attendance corrected
-    db.session.flush()
+    ledger.refresh_years([me], [YEAR])
     assert ledger.organisation_hours(YEAR).rows[0].counted == D("12.0")
     db.session.execute(sa.update(Enrolment).values(hours_earned=D("20")))  # a bulk statement
+    ledger.refresh_years([me], [YEAR])
     assert ledger.organisation_hours(YEAR).rows[0].counted == D("20.0")
     cadre = db.session.get(Cadre, me)
     cadre.rank = "四级调研员"  # promoted: the window and 550 apply
@@ -396,6 +415,13 @@ def test_a_write_by_another_process_is_seen(app, org):
                     hours_earned=D("30"),
                     source="import",
                 )
+            )
+            other.execute(  # the summary (tenths), as that process's writer keeps it
+                sa.insert(TrainingHoursYear),
+                [
+                    {"cadre_id": org["own_cadre"], "year": YEAR, "span": span, "special": 300}
+                    for span in (1, 5)
+                ],
             )
         assert ledger.organisation_hours(YEAR).rows[0].counted == D("30.0")
 

@@ -24,6 +24,7 @@ from cadre_app.models.training import (
     TrainingCourse,
     cohort_member,
 )
+from cadre_app.services.training import ledger
 from tests.conftest import login, office_today
 from tests.factories import CadreFactory, CohortFactory, MilestoneFactory, PlanFactory
 
@@ -167,6 +168,7 @@ def _course(app, name, end, hours, *, cadre_id, earned, programme_id=None):
             )
         )
         db.session.add(course)
+        ledger.rebuild_summary()  # records made directly: the summary as the writers keep it
         db.session.commit()
 
 

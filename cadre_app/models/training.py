@@ -403,3 +403,36 @@ class PlanComment(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     plan: so.Mapped[DevelopmentPlan] = so.relationship(back_populates="comments")
+
+
+#: The summary's column per ledger kind (``TRAINING_CATEGORIES``, same order).
+HOURS_YEAR_COLUMNS = ("special", "network", "lecture", "essay", "mentoring", "other")
+
+
+class TrainingHoursYear(db.Model):
+    """学时 earned by one cadre, by kind, and the part of it from 网络 courses (before the
+    cap), over ``span`` calendar years ending with ``year``: span 1 is the year alone (the
+    requirement of 乡科级 and below), span N the senior window of the settings in force
+    (``senior_window_years``), so that the ledger reads ONE row per cadre. The hours are
+    integers in TENTHS of a 学时 (245 = 24.5 学时): exact sums, nothing to convert.
+
+    What the ledger sums instead of every record; kept by the training write functions
+    themselves (``services.training.ledger.refresh_years``, in the writer's transaction) and
+    rebuilt when the window's length changes. No row means nothing earned."""
+
+    __tablename__ = "training_hours_year"
+    #: SQLite: the rows in the primary key's b-tree, one lookup per cadre instead of two.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    cadre_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cadre.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    span: so.Mapped[int] = so.mapped_column(primary_key=True)
+    special: so.Mapped[int] = so.mapped_column(default=0)  # 专题培训班
+    network: so.Mapped[int] = so.mapped_column(default=0)  # 网络培训
+    lecture: so.Mapped[int] = so.mapped_column(default=0)  # 业务微讲座
+    essay: so.Mapped[int] = so.mapped_column(default=0)  # 策论
+    mentoring: so.Mapped[int] = so.mapped_column(default=0)  # 导师帮带
+    other: so.Mapped[int] = so.mapped_column(default=0)  # 其他
+    online: so.Mapped[int] = so.mapped_column(default=0)  # courses of 培训形式 网络

@@ -36,7 +36,7 @@ from cadre_app.models.training import (
     TrainingCourse,
 )
 from cadre_app.services.core import audit, conflicts
-from cadre_app.services.training import rules, settings_ops
+from cadre_app.services.training import ledger, rules, settings_ops
 
 #: Course fields that the form edits, with their labels (audit and conflicts).
 COURSE_FIELDS: dict[str, str] = {
@@ -247,6 +247,7 @@ def update_course(
     if errors:
         raise CourseError(errors)
     before = _snapshot(course)
+    old_year = course.end_date.year
     changed = False
     for attr in COURSE_FIELDS:
         new = values.get(attr)
@@ -262,6 +263,7 @@ def update_course(
             if enrolment.attended_hours is not None:
                 _apply_outcome(enrolment, course, version, course_settings)
     db.session.flush()
+    ledger.refresh_course(course.id, [old_year, course.end_date.year])
     after = _snapshot(course)
     audit.record(
         "update",
@@ -286,8 +288,10 @@ def delete_course(course: TrainingCourse, *, actor: str | None) -> None:
     snapshot = _snapshot(course) | {"participants": len(course.enrolments)}
     label = _course_label(course)
     course_id = course.id
+    cadre_ids, year = list(_enrolled_ids(course)), course.end_date.year
     db.session.delete(course)
     db.session.flush()
+    ledger.refresh_years(cadre_ids, [year])
     audit.record(
         "delete",
         object_type="course",
@@ -395,8 +399,10 @@ def remove_enrolment(enrolment: Enrolment, *, actor: str | None) -> None:
     snapshot = _enrolment_snapshot(enrolment)
     label = f"{_course_label(course)} {enrolment.cadre.staff_no} {enrolment.cadre.name}"
     enrolment_id = enrolment.id
+    cadre_id, year = enrolment.cadre_id, course.end_date.year
     db.session.delete(enrolment)
     db.session.flush()
+    ledger.refresh_years([cadre_id], [year])
     audit.record(
         "delete",
         object_type="enrolment",
@@ -493,6 +499,7 @@ def record_attendance(
     }:
         return False
     db.session.flush()
+    ledger.refresh_years([enrolment.cadre_id], [course.end_date.year])
     audit.record(
         "update",
         object_type="enrolment",
@@ -545,6 +552,7 @@ def record_external(cadre: Cadre, values: Mapping[str, Any], *, actor: str | Non
     db.session.add(enrolment)
     _apply_outcome(enrolment, course, version, course_settings)
     db.session.flush()
+    ledger.refresh_years([cadre.id], [course.end_date.year])
     audit.record(
         "create",
         object_type="enrolment",

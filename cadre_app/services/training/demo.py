@@ -43,7 +43,7 @@ from cadre_app.models.training import (
     TrainingCourse,
 )
 from cadre_app.services.core import settings as settings_service
-from cadre_app.services.training import rules
+from cadre_app.services.training import ledger, rules
 
 PROGRAMME_NAME = "五航工程"
 PROGRAMME_DESCRIPTION = (
@@ -195,6 +195,14 @@ def seed(cadres: list[Cadre], *, today: date, rng: random.Random | None = None) 
     )
     db.session.add_all([*courses, *enrolments, *lectures, *essays, *plans])
     db.session.flush()
+    years = {c.end_date.year for c in courses} | {e.course.end_date.year for e in enrolments}
+    years |= {lecture.held_on.year for lecture in lectures}
+    years |= {essay.submitted_on.year for essay in essays}
+    ids = {c.id for c in cadres} | {e.cadre_id for e in enrolments}
+    ids |= {lecture.speaker_id for lecture in lectures}
+    ids |= {a.cadre_id for lecture in lectures for a in lecture.attendees}
+    ids |= {essay.author_id for essay in essays}
+    ledger.refresh_years(ids, years)
     return TrainingSeed(len(courses), len(enrolments), len(lectures), len(essays), len(plans))
 
 

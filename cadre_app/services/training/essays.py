@@ -38,7 +38,7 @@ from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Essay, EssayReview, Role, User
 from cadre_app.models.training import ESSAY_GRADES, Programme
 from cadre_app.services.core import audit, settings
-from cadre_app.services.training import rules
+from cadre_app.services.training import ledger, rules
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MIN_REVIEWERS = 2
@@ -310,6 +310,7 @@ def update_essay(
     if same is not None and same.id != essay.id:
         raise EssayError([("title", _("已登记同一作者、同一日期、同一题目的策论。"))])
     before = snapshot(essay)
+    old_author, old_year = essay.author_id, essay.submitted_on.year
     changed = [k for k in FIELDS if getattr(essay, k) != values[k]]
     for key in changed:
         setattr(essay, key, values[key])
@@ -320,6 +321,8 @@ def update_essay(
     if not changed:
         return []
     db.session.flush()
+    if "author_id" in changed or "submitted_on" in changed:
+        ledger.refresh_years([old_author, essay.author_id], [old_year, essay.submitted_on.year])
     after = snapshot(essay)
     audit.record(
         "update",
@@ -342,8 +345,10 @@ def delete_essay(essay: Essay, *, actor: str | None) -> None:
         before=snapshot(essay),
         actor_name=actor,
     )
+    author_id, year = essay.author_id, essay.submitted_on.year
     db.session.delete(essay)
     db.session.flush()
+    ledger.refresh_years([author_id], [year])
 
 
 # --- reviewers --------------------------------------------------------------------------------
@@ -498,6 +503,8 @@ def recompute_final(essay: Essay) -> None:
     if final != essay.final_grade:
         essay.final_grade = final
         essay.graded_at = utcnow() if final is not None else None
+        db.session.flush()
+        ledger.refresh_years([essay.author_id], [essay.submitted_on.year])
     db.session.flush()
 
 

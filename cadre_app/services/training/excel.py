@@ -62,7 +62,7 @@ from cadre_app.services.core.workbook import (
     normalise_cell,
     write_text,
 )
-from cadre_app.services.training import courses, rules, settings_ops, sheet_reader
+from cadre_app.services.training import courses, ledger, rules, settings_ops, sheet_reader
 
 __all__ = ["ImportRejected", "WorkbookError"]
 
@@ -718,6 +718,9 @@ def apply_import(content: bytes, filename: str, *, actor: str | None) -> Records
             )
         db.session.execute(sa.insert(Enrolment), records)
     db.session.flush()
+    ledger.refresh_years(
+        {row.cadre_id for row in new_rows}, {row.course_key[5].year for row in new_rows}
+    )
     if wanted:
         audit.record_many(
             [

@@ -34,7 +34,7 @@ from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Lecture, LectureAttendee
 from cadre_app.models.training import Programme
 from cadre_app.services.core import audit, settings
-from cadre_app.services.training import rules, settings_ops
+from cadre_app.services.training import ledger, rules, settings_ops
 
 #: A lecture is in the best-rated block only with at least this many ratings.
 BEST_MIN_RATINGS = 3
@@ -179,6 +179,7 @@ def create_lecture(values: dict[str, Any], *, actor: str | None, today: date) ->
     lecture.duration_hours = rules.hours(values["duration_hours"])
     db.session.add(lecture)
     db.session.flush()
+    ledger.refresh_years([lecture.speaker_id], [lecture.held_on.year])
     audit.record(
         "create",
         object_type="lecture",
@@ -206,9 +207,11 @@ def update_lecture(
     changed = [k for k in FIELDS if getattr(lecture, k) != values[k]]
     if not changed:
         return []
+    old_speaker, old_year = lecture.speaker_id, lecture.held_on.year
     for key in changed:
         setattr(lecture, key, values[key])
     db.session.flush()
+    ledger.refresh_lecture(lecture.id, [old_year, lecture.held_on.year], also=[old_speaker])
     audit.record(
         "update",
         object_type="lecture",
@@ -231,8 +234,11 @@ def delete_lecture(lecture: Lecture, *, actor: str | None) -> None:
         before=before,
         actor_name=actor,
     )
+    cadre_ids = [lecture.speaker_id, *_attendee_ids(lecture)]
+    year = lecture.held_on.year
     db.session.delete(lecture)
     db.session.flush()
+    ledger.refresh_years(cadre_ids, [year])
 
 
 # --- attendees --------------------------------------------------------------------------------
@@ -265,6 +271,7 @@ def add_attendees(
     }
     errors: list[tuple[str | None, str]] = []
     added, skipped = [], 0
+    added_ids: list[int] = []
     for cadre_id in wanted:
         cadre = cadres.get(cadre_id)
         if cadre is None:
@@ -283,11 +290,13 @@ def add_attendees(
             db.session.add(LectureAttendee(lecture_id=lecture.id, cadre_id=cadre_id))
             present.add(cadre_id)
             added.append(cadre.name)
+            added_ids.append(cadre_id)
     if errors:
         raise LectureError(errors)
     if added:
         db.session.flush()
         db.session.expire(lecture, ["attendees"])
+        ledger.refresh_years(added_ids, [lecture.held_on.year])
         audit.record(
             "update",
             object_type="lecture",
@@ -317,6 +326,7 @@ def remove_attendee(lecture: Lecture, cadre_id: int, *, actor: str | None) -> bo
     db.session.delete(row)
     db.session.flush()
     db.session.expire(lecture, ["attendees"])
+    ledger.refresh_years([cadre_id], [lecture.held_on.year])
     audit.record(
         "update",
         object_type="lecture",

@@ -166,6 +166,11 @@ def save(raw: Mapping[str, str | None], *, actor: str | None) -> Setting | None:
     if values == before:
         return None
     row = settings.update(rules.SETTINGS_KEY, values, actor=actor)
+    if int(values["senior_window_years"]) != int(before["senior_window_years"]):
+        from cadre_app.services.training import ledger  # ledger reads the settings: no cycle
+
+        db.session.flush()
+        ledger.rebuild_summary()  # the summary's window rows have the window's length
     changed = [LABELS[k] for k in values if values[k] != before.get(k)]
     audit.record(
         "update",
