@@ -40,6 +40,7 @@ def test_every_blueprint_package_registers_itself():
         "audit",
         "training",
         "secondments",
+        "assessments",
     } <= set(names)
     for name in names:
         package = _package(name)
@@ -75,6 +76,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("evaluations.index", "年度考核"),
         ("training.index", "教育培训"),
         ("secondments.index", "挂职锻炼"),
+        ("assessments.index", "政治素质测评"),
         ("talks.index", "谈话管理"),
         ("records.batch", "批量导出"),
         ("main.me", "我的档案"),
@@ -94,6 +96,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("evaluation_cycle", "evaluation", "quarterly_grade"),
         *("course", "enrolment", "lecture", "essay", "plan", "programme"),
         "secondment",
+        *("assessment", "checklist"),
         *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
     ]

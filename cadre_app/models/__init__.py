@@ -1,7 +1,27 @@
 """All models, imported here so that Alembic sees every table."""
 
 from cadre_app.models.accounts import Role, SectionHead, User, UserSession
+from cadre_app.models.assessments import (
+    ASPECTS,
+    CONCLUSIONS,
+    PURPOSES,
+    RATINGS,
+    Assessment,
+    AssessmentState,
+    AssessmentSubject,
+    Checklist,
+    ChecklistItem,
+    Polarity,
+)
 from cadre_app.models.audit import AuditEvent
+from cadre_app.models.ballots import (
+    Ballot,
+    BallotBox,
+    BallotCode,
+    BallotEntry,
+    BallotGroup,
+    BoxState,
+)
 from cadre_app.models.calendar import Holiday, HolidaySource
 from cadre_app.models.evaluations import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
 from cadre_app.models.lrmx_job import LrmxImportJob
@@ -45,6 +65,22 @@ from cadre_app.models.training import (
 from cadre_app.models.upload import ImportUpload
 
 __all__ = [
+    "ASPECTS",
+    "CONCLUSIONS",
+    "PURPOSES",
+    "RATINGS",
+    "Assessment",
+    "AssessmentState",
+    "AssessmentSubject",
+    "Checklist",
+    "ChecklistItem",
+    "Polarity",
+    "Ballot",
+    "BallotBox",
+    "BallotCode",
+    "BallotEntry",
+    "BallotGroup",
+    "BoxState",
     "APPRAISAL_GRADES",
     "HOST_TYPES",
     "SECONDMENT_KINDS",
