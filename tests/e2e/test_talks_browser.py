@@ -135,7 +135,8 @@ def test_hr_opens_a_talk_and_keeps_the_calendar(app, org, users, live_server, pa
     page.select_option("#source", "巡视巡察")
     page.fill("#reason", "巡察发现报销审核把关不严")
     page.fill("#conductor_staff_no", "X404")
-    page.click("[data-testid=talk-form] button[type=submit]")
+    with page.expect_navigation():  # the refused form comes back as a new page
+        page.click("[data-testid=talk-form] button[type=submit]")
     assert "名册中没有工号为 X404 的干部" in page.content()
     screenshot(page, "24-talk-new-error")
     page.fill("#conductor_staff_no", "T0002")
