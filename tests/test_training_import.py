@@ -261,7 +261,7 @@ def test_the_sheet_reader_refuses_xml_entities(app, runner, tmp_path, org):
 
 
 def test_the_sheet_reader_reads_rich_text_without_its_phonetic_guide(app, org):
-    from cadre_app.services.training import sheet_reader
+    from cadre_app.services.core import sheet_reader
 
     content = _rewrite(
         workbook(GOOD),

@@ -62,7 +62,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Secondment, SecondmentState
 from cadre_app.models.secondments import HOST_TYPES, SECONDMENT_KINDS
-from cadre_app.services.core import audit, dates
+from cadre_app.services.core import audit, dates, sheet_reader
 from cadre_app.services.core.workbook import (
     HEADER_SCAN_ROWS,
     MAX_DATA_ROWS,
@@ -80,7 +80,6 @@ from cadre_app.services.core.workbook import (
     write_text,
 )
 from cadre_app.services.secondments import operations, queries, rules
-from cadre_app.services.training import sheet_reader
 
 __all__ = ["ImportRejected", "WorkbookError"]
 

@@ -44,7 +44,7 @@ from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department
 from cadre_app.models.training import TRAINING_CATEGORIES, TRAINING_MODES, Enrolment, TrainingCourse
-from cadre_app.services.core import audit, dates
+from cadre_app.services.core import audit, dates, sheet_reader
 from cadre_app.services.core.workbook import (
     FORMULA_PREFIXES,
     HEADER_SCAN_ROWS,
@@ -62,7 +62,7 @@ from cadre_app.services.core.workbook import (
     normalise_cell,
     write_text,
 )
-from cadre_app.services.training import courses, ledger, rules, settings_ops, sheet_reader
+from cadre_app.services.training import courses, ledger, rules, settings_ops
 
 __all__ = ["ImportRejected", "WorkbookError"]
 
@@ -184,7 +184,7 @@ class ParsedRecords:
 
 
 def _rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(Excel row number, cell values) of the sheet 培训记录 (services.training.sheet_reader:
+    """(Excel row number, cell values) of the sheet 培训记录 (services.core.sheet_reader:
     a streaming reader several times faster than openpyxl's for 20,000 rows)."""
     damaged = _("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")
     try:
