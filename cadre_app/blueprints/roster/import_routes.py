@@ -96,7 +96,7 @@ def import_preview(token: str) -> Any:
             create_sections=_chosen_sections(request.args),
         )
     except roster_excel.WorkbookError as error:
-        return _render_preview(upload, preview=None, workbook_error=error.message), 400
+        return _render_preview(upload, preview=None, problem=error.message), 400
     return _render_preview(upload, preview=preview)
 
 
@@ -125,7 +125,7 @@ def import_confirm(token: str) -> Any:
         return _render_preview(upload, preview=rejected.preview, rejected=True), 400
     except roster_excel.WorkbookError as error:
         db.session.rollback()
-        return _render_preview(upload, preview=None, workbook_error=error.message), 400
+        return _render_preview(upload, preview=None, problem=error.message), 400
     except (StaleDataError, IntegrityError):
         db.session.rollback()  # someone saved the same cadres meanwhile: nothing was written
         abort(409)
