@@ -1,15 +1,16 @@
 """Files uploaded for an import (roster, scores, .lrmx): kept between preview and confirm.
 
-One home for what the three imports share: the request-size guard that runs before anything
-parses the body, the store with its 24-hour lifetime, and the lookup that answers 404 for
-anyone but the uploader.
+One home for what the imports share: the request-size guard that runs before anything
+parses the body, the store with its 24-hour lifetime, the lookup that answers 404 for
+anyone but the uploader, the rows a preview lists and the all-or-nothing confirmation.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, request
@@ -23,6 +24,8 @@ from cadre_app.services.core import queue
 #: An upload not confirmed within a day is gone: swept at the next upload of its kind and by
 #: the hourly ``sweep_uploads`` task (an uploaded roster holds personal data: it must not
 #: linger in the database because nobody uploaded again).
+T = TypeVar("T")
+
 UPLOAD_LIFETIME = timedelta(days=1)
 #: The multipart framing and the CSRF field on top of the file itself.
 FRAMING_ALLOWANCE = 64 * 1024
@@ -103,3 +106,59 @@ def claim(upload: ImportUpload) -> bool:
         .values(applied_at=utcnow())
     ).rowcount
     return bool(claimed)
+
+
+#: The preview lists at most this many rows (errors first); its counts cover all of them.
+PREVIEW_ROWS = 1000
+
+
+def listed_rows(preview: Any, limit: int = PREVIEW_ROWS) -> list[Any]:
+    """The rows a preview page lists: those with errors first, then the others, at most
+    ``limit`` (a 20,000-row file is not drawn whole; the counts say what is left out)."""
+    if preview is None:
+        return []
+    ordered = list(preview.error_rows) + [r for r in preview.rows if r.status != "error"]
+    return ordered[:limit]
+
+
+def confirm(
+    upload: ImportUpload,
+    apply: Callable[[], T],
+    render_preview: Callable[..., str],
+    *,
+    problems: tuple[type[Exception], ...] = (),
+) -> tuple[T | None, Any]:
+    """The confirmation every workbook import shares: CSRF, claim the upload once (a second
+    confirmation answers 409 with the preview saying so), ``apply`` it all-or-nothing, commit.
+
+    Returns ``(summary, None)`` when applied, or ``(None, response)``: the preview again with
+    what stopped it (rows now refused: 400; the file unreadable, or an exception of
+    ``problems``: 400 with its message). Someone saving the same records meanwhile: 409.
+    ``render_preview(upload, preview=..., **context)`` draws the domain's preview page."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from cadre_app.forms import EmptyForm
+    from cadre_app.services.core import workbook
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not claim(upload):  # confirmed already, or being confirmed
+        db.session.rollback()
+        return None, (render_preview(upload, preview=None, already_applied=True), 409)
+    try:
+        summary = apply()
+    except workbook.ImportRejected as rejected:
+        db.session.rollback()
+        return None, (render_preview(upload, preview=rejected.preview, rejected=True), 400)
+    except workbook.WorkbookError as error:
+        db.session.rollback()
+        return None, (render_preview(upload, preview=None, problem=error.message), 400)
+    except problems as error:
+        db.session.rollback()
+        return None, (render_preview(upload, preview=None, problem=str(error)), 400)
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()  # someone saved the same records meanwhile: nothing was written
+        abort(409)
+    db.session.commit()
+    return summary, None

@@ -19,8 +19,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app import uploads
 from cadre_app.blueprints.evaluations import bp
@@ -36,8 +34,6 @@ from cadre_app.services.evaluations.operations import EvaluationError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KIND = "evaluations"
-#: The preview lists at most this many rows (errors first); the counts cover all of them.
-PREVIEW_ROWS = 1000
 
 
 uploads.limit_request_body(bp, "evaluations.import_upload", workbook.MAX_UPLOAD_BYTES)
@@ -90,17 +86,13 @@ def _render_preview(
     upload: ImportUpload, preview: evaluation_excel.ScoresPreview | None, **context: Any
 ) -> str:
     year, filename = unpack_filename(upload.filename)
-    shown: list[evaluation_excel.ScoreRow] = []
-    if preview is not None:
-        ordered = preview.error_rows + [r for r in preview.rows if r.status != "error"]
-        shown = ordered[:PREVIEW_ROWS]
     return render_template(
         "evaluations/import_preview.html",
         upload=upload,
         year=year,
         filename=filename,
         preview=preview,
-        shown=shown,
+        shown=uploads.listed_rows(preview),
         score=evaluation_excel.format_score,
         form=EmptyForm(),
         **context,
@@ -130,29 +122,16 @@ def import_confirm(token: str) -> Any:
     """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
     upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
     year, filename = unpack_filename(upload.filename)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if not uploads.claim(upload):  # confirmed already, or being confirmed
-        db.session.rollback()
-        return _render_preview(upload, None, already_applied=True), 409
-    try:
-        summary = evaluation_excel.apply_import(
+    summary, refused = uploads.confirm(
+        upload,
+        lambda: evaluation_excel.apply_import(
             upload.content, filename, year=year, actor=current_user.username
-        )
-    except evaluation_excel.ImportRejected as rejected:
-        db.session.rollback()
-        return _render_preview(upload, rejected.preview, rejected=True), 400
-    except workbook.WorkbookError as error:
-        db.session.rollback()
-        return _render_preview(upload, None, problem=error.message), 400
-    except EvaluationError as error:
-        db.session.rollback()
-        return _render_preview(upload, None, problem=str(error)), 400
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()  # someone entered the same scores meanwhile: nothing was written
-        abort(409)
-    db.session.commit()
+        ),
+        _render_preview,
+        problems=(EvaluationError,),
+    )
+    if summary is None:
+        return refused
     message = _(
         "已导入 %(year)d 年度考核成绩：新增 %(created)d 人，更新 %(updated)d 人。",
         year=year,

@@ -12,7 +12,6 @@ from io import BytesIO
 from typing import Any
 
 from flask import (
-    abort,
     current_app,
     flash,
     redirect,
@@ -23,8 +22,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from cadre_app import clock, uploads
 from cadre_app.blueprints.roster import bp
@@ -105,31 +102,20 @@ def import_preview(token: str) -> Any:
 def import_confirm(token: str) -> Any:
     """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
     upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if not uploads.claim(upload):  # confirmed already, or being confirmed
-        db.session.rollback()
-        return _render_preview(upload, preview=None, already_applied=True), 409
-    try:
-        summary = roster_excel.apply_import(
+    summary, refused = uploads.confirm(
+        upload,
+        lambda: roster_excel.apply_import(
             upload.content,
             upload.filename,
             actor=current_user.username,
             today=clock.today(),
             organisation_name=current_app.config["ORGANISATION_NAME"],
             create_sections=_chosen_sections(request.form),
-        )
-    except roster_excel.ImportRejected as rejected:
-        db.session.rollback()
-        return _render_preview(upload, preview=rejected.preview, rejected=True), 400
-    except roster_excel.WorkbookError as error:
-        db.session.rollback()
-        return _render_preview(upload, preview=None, problem=error.message), 400
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()  # someone saved the same cadres meanwhile: nothing was written
-        abort(409)
-    db.session.commit()
+        ),
+        _render_preview,
+    )
+    if summary is None:
+        return refused
     if summary.new_departments:
         message = _(
             "导入 %(created)d 人，更新 %(updated)d 人，新建处室 %(departments)s。",

@@ -11,13 +11,12 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy.exc import IntegrityError
 from wtforms import SubmitField
 
 from cadre_app import clock, uploads
@@ -32,8 +31,6 @@ from cadre_app.services.training import excel as training_excel
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KIND = "training"
-#: The preview lists at most this many rows (errors first); the counts cover all of them.
-PREVIEW_ROWS = 1000
 
 
 class TrainingUploadForm(FlaskForm):
@@ -69,15 +66,11 @@ def import_upload() -> Any:
 def _render_preview(
     upload: ImportUpload, preview: training_excel.RecordsPreview | None, **context: Any
 ) -> str:
-    shown: list[training_excel.RecordRow] = []
-    if preview is not None:
-        ordered = preview.error_rows + [r for r in preview.rows if r.status != "error"]
-        shown = ordered[:PREVIEW_ROWS]
     return render_template(
         "training/import_preview.html",
         upload=upload,
         preview=preview,
-        shown=shown,
+        shown=uploads.listed_rows(preview),
         form=EmptyForm(),
         **context,
     )
@@ -101,25 +94,15 @@ def import_preview(token: str) -> Any:
 def import_confirm(token: str) -> Any:
     """Apply the upload all-or-nothing, once; a second confirmation answers 409."""
     upload = uploads.own_upload_or_404(token, UPLOAD_KIND)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if not uploads.claim(upload):
-        db.session.rollback()
-        return _render_preview(upload, None, already_applied=True), 409
-    try:
-        summary = training_excel.apply_import(
+    summary, refused = uploads.confirm(
+        upload,
+        lambda: training_excel.apply_import(
             upload.content, upload.filename, actor=current_user.username
-        )
-    except workbook.ImportRejected as rejected:
-        db.session.rollback()
-        return _render_preview(upload, rejected.preview, rejected=True), 400
-    except workbook.WorkbookError as error:
-        db.session.rollback()
-        return _render_preview(upload, None, problem=error.message), 400
-    except IntegrityError:
-        db.session.rollback()  # someone stored the same records meanwhile: nothing was written
-        abort(409)
-    db.session.commit()
+        ),
+        _render_preview,
+    )
+    if summary is None:
+        return refused
     flash(
         _(
             "已导入培训记录：新增 %(created)d 条，无变化 %(unchanged)d 条，"
