@@ -63,13 +63,4 @@ def register(app: Flask) -> None:
 
 def profile_tab(cadre: Any, user: Any) -> dict[str, Any]:
     """The profile's 政治素质档案 tab: each part's section, in the parts' order."""
-    sections = []
-    for part in PARTS:
-        load = getattr(part, "profile_section", None)
-        if load is None:
-            continue
-        template, order = part.PROFILE_SECTION
-        context = load(cadre, user)
-        if context is not None:
-            sections.append((order, template, context))
-    return {"sections": [(template, context) for _o, template, context in sorted(sections)]}
+    return {"sections": registry.part_sections(PARTS, "profile_section", cadre, user)}

@@ -28,7 +28,7 @@ and the shell, outside an app context) that of the app built last in this proces
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,3 +259,24 @@ class CurrentView(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"<registered {self._attribute}: {dict(self._mapping())!r}>"
+
+
+def part_sections(parts: Iterable[Any], hook: str, *args: Any) -> list[tuple[str, Any]]:
+    """A page put together from a domain's part modules: each part that defines the function
+    ``hook`` (e.g. ``profile_section(cadre, user)``) and the constant ``HOOK`` upper-cased
+    (``PROFILE_SECTION = (template, order)``) gives its section; a part whose function
+    returns None shows nothing. Returns ``(template, context)`` pairs, in the parts' order."""
+    sections = []
+    for part in parts:
+        load = getattr(part, hook, None)
+        if load is None:
+            continue
+        template, order = getattr(part, hook.upper())
+        context = load(*args)
+        if context is not None:
+            sections.append((order, template, context))
+    return [(template, context) for _o, template, context in sorted(sections, key=_first)]
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
