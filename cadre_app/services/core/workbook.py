@@ -14,7 +14,7 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -257,3 +257,30 @@ def write_text(cell: Any, text: str) -> None:
     cell.number_format = "@"
     if text.startswith(FORMULA_PREFIXES):
         cell.quotePrefix = True
+
+
+def sheet_rows(content: bytes, sheet: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(Excel row number, cell values) of the worksheet ``sheet``, read by the streaming
+    reader (services.core.sheet_reader: values only, several times faster than openpyxl on
+    20,000 rows). A damaged file or a missing sheet is a ``WorkbookError`` saying which."""
+    from cadre_app.services.core import sheet_reader
+
+    damaged = _("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")
+    try:
+        names = sheet_reader.sheet_names(zipfile.ZipFile(BytesIO(content)))
+    except Exception:  # a missing part or broken XML: not a readable workbook
+        raise WorkbookError(damaged) from None
+    if sheet not in names:
+        raise WorkbookError(
+            _(
+                "工作簿中没有名为“%(sheet)s”的工作表（现有：%(sheets)s）。",
+                sheet=sheet,
+                sheets="、".join(names) or "—",
+            )
+        )
+    try:
+        yield from sheet_reader.read_rows(content, sheet)
+    except GeneratorExit:
+        raise
+    except Exception:
+        raise WorkbookError(damaged) from None

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
@@ -62,7 +61,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Secondment, SecondmentState
 from cadre_app.models.secondments import HOST_TYPES, SECONDMENT_KINDS
-from cadre_app.services.core import audit, dates, sheet_reader
+from cadre_app.services.core import audit, dates, sheet_reader, workbook
 from cadre_app.services.core.workbook import (
     HEADER_SCAN_ROWS,
     MAX_DATA_ROWS,
@@ -234,27 +233,8 @@ class ParsedRows:
 
 
 def _rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(Excel row number, cell values) of the sheet 挂职锻炼 (the training import's streaming
-    reader: values only, no cell objects)."""
-    damaged = _("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")
-    try:
-        names = sheet_reader.sheet_names(zipfile.ZipFile(BytesIO(content)))
-    except Exception:  # a missing part or broken XML: not a readable workbook
-        raise WorkbookError(damaged) from None
-    if SHEET not in names:
-        raise WorkbookError(
-            _(
-                "工作簿中没有名为“%(sheet)s”的工作表（现有：%(sheets)s）。",
-                sheet=SHEET,
-                sheets="、".join(names) or "—",
-            )
-        )
-    try:
-        yield from sheet_reader.read_rows(content, SHEET)
-    except GeneratorExit:
-        raise
-    except Exception:
-        raise WorkbookError(damaged) from None
+    """(Excel row number, cell values) of the sheet 挂职锻炼."""
+    return workbook.sheet_rows(content, SHEET)
 
 
 def read_rows(content: bytes, filename: str, *, today: date) -> ParsedRows:
