@@ -32,7 +32,6 @@ from cadre_app.models import (
     Assessment,
     AssessmentState,
     AssessmentSubject,
-    Cadre,
 )
 from cadre_app.services.assessments import tally
 from cadre_app.services.ballots import operations as ballots
@@ -319,5 +318,67 @@ def turnout(assessment: Assessment) -> list[dict[str, Any]]:
     ]
 
 
-def cadres_of(subjects: list[AssessmentSubject]) -> dict[int, Cadre]:
-    return {s.id: s.cadre for s in subjects}
+# --- labels and rows shared by the pages, the PDFs and the workbook -------------------------
+
+
+def bucket_label(kind: str, groups: list[str]) -> str:
+    """A bucket's name as the records print it (Chinese): 同事; 其他（领导、下属）;
+    同事及其他（领导）. The pages compose the same in the reader's language."""
+    if kind == "pool":
+        return f"其他（{'、'.join(groups)}）"
+    if kind == "joined":
+        return f"{groups[0]}及其他（{'、'.join(groups[1:])}）"
+    return groups[0]
+
+
+FOLDING_RULE = (
+    "评价组投票少于 {n} 票时不单独显示：各小组合并为“其他”；合并后仍少于 {n} 票的，"
+    "并入票数最少的单独显示组（如“同事及其他”）；被测评人总票数少于 {n} 票的，只显示票数。"
+    "加权得分 = Σ（组权重 × 组正向得分）÷ Σ 组权重，合并组的权重为其各组权重之和。"
+)
+
+
+def folding_rule(min_ballots: int) -> str:
+    """The folding and weighting rule in words (Chinese, for the records)."""
+    return FOLDING_RULE.format(n=min_ballots)
+
+
+def summary_rows(
+    assessment: Assessment,
+    subjects: list[AssessmentSubject],
+    figures: dict[int, tally.SubjectTally],
+) -> list[dict[str, Any]]:
+    """One plain row per subject for the results table, the summary PDF and the workbook."""
+    rows = []
+    for number, subject in enumerate(subjects, start=1):
+        cadre = subject.cadre
+        result = figures.get(subject.id)
+        whole = result.whole if result is not None else None
+        rows.append(
+            {
+                "number": number,
+                "subject_id": subject.id,
+                "cadre_id": cadre.id,
+                "staff_no": cadre.staff_no,
+                "name": cadre.name,
+                "department": cadre.department.name if cadre.department else "",
+                "post": cadre.position_title or cadre.rank or "",
+                "ballots": result.ballots if result is not None else 0,
+                "shown": bool(result and result.shown),
+                "positive_score": whole.positive_score if whole else None,
+                "weighted_score": result.weighted_score if result is not None else None,
+                "good_share": whole.good_share if whole else None,
+                "overall": list(whole.overall) if whole else None,
+                "flagged": [f.text for f in result.flagged] if result is not None else [],
+                "conclusion": subject.conclusion,
+                "reason": subject.conclusion_reason,
+                "concluded_on": subject.concluded_on,
+                "talk_id": subject.talk_id,
+            }
+        )
+    return rows
+
+
+def talk_rule(threshold: str) -> str:
+    """The 提醒谈话 rule in words (Chinese, for the records)."""
+    return f"反向测评项目勾选“存在”的人数达到有效票数的 {threshold} 及以上的，启动提醒谈话。"
