@@ -217,8 +217,8 @@ def seed(young: Sequence[Cadre], *, own: Cadre, today: date) -> DemoAssessments:
     )
     open_assessment(closed, at=_at(opens, 9))
     subjects = [s.id for s in closed.subjects]
-    levels = {sid: rng.uniform(0.55, 0.9) for sid in subjects}
-    levels[subjects[3]] = 0.45  # the subject whose result opens a 提醒谈话
+    levels = {sid: rng.uniform(0.35, 0.75) for sid in subjects}
+    levels[subjects[3]] = 0.3  # the subject whose result opens a 提醒谈话
     counts = {"领导": 4, "同事": 10, "下属": 5, "服务对象": 1}
     voting = _at(opens + timedelta(days=2), 10)
     raters = 0
