@@ -50,7 +50,10 @@ def test_closing_opens_one_reminder_talk_at_exactly_the_threshold(app_ctx, org):
         "政治素质考察",
         org["other_cadre"],
     )
-    assert "3/9" in talk.reason and "2025年度政治素质考察" in talk.reason
+    assert (
+        talk.reason
+        == "反向测评：“对党中央决策部署打折扣、做选择、搞变通”3/9 人勾选，达到 1/3 的提醒标准"
+    )
     # on_close again (a retried close): no second talk
     assert results.on_close(data.assessment(built), actor="hr", today=data.today()) == []
     talks = db.session.scalars(sa.select(Talk).where(Talk.subject_id == org["other_cadre"])).all()

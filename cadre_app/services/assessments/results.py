@@ -116,12 +116,11 @@ def snapshot(assessment: Assessment, figures: tally.SubjectTally) -> dict[str, A
 
 
 def talk_reason(assessment: Assessment, flags: list[tally.Flag]) -> str:
-    """The 事由 of the 提醒谈话 a result opens (a Chinese record, like the talk itself)."""
-    items = "；".join(f"“{f.text}”{f.ticks}/{f.ballots} 人" for f in flags)
-    return (
-        f"政治素质考察《{assessment.title}》反向测评：{items}勾选“存在”，"
-        f"达到 {assessment.talk_threshold} 的提醒谈话标准"
-    )
+    """The 事由 of the 提醒谈话 a result opens (a Chinese record, like the talk itself). Kept
+    short, as the talks list shows about 45 characters: the talk's source says 政治素质考察
+    and the subject's results page links to the talk."""
+    items = "；".join(f"“{f.text}”{f.ticks}/{f.ballots} 人勾选" for f in flags)
+    return f"反向测评：{items}，达到 {assessment.talk_threshold} 的提醒标准"
 
 
 def on_close(assessment: Assessment, *, actor: str | None, today: date) -> list[Any]:
