@@ -209,3 +209,11 @@ def test_answers_encoded_by_the_rules_are_read():
     result = tally.tally(setup(), [(1, 7, text)] * 3)[7]
     assert result.whole.ratings == [[3, 0, 0, 0], [0, 3, 0, 0], [0, 0, 0, 3]]
     assert result.whole.overall == [0, 0, 0, 3]
+
+
+@pytest.mark.parametrize(
+    "text", ["115|00|1", "111|02|1", "111|00|5", "111|00|", "111|00", "11a|00|1"]
+)
+def test_malformed_answers_are_refused(text):
+    with pytest.raises(ValueError):
+        tally.tally(setup(), [(1, 7, text)] * 3)

@@ -56,7 +56,6 @@ from fractions import Fraction
 from typing import Any
 
 from cadre_app.models.assessments import ASPECTS, RATINGS
-from cadre_app.services.assessments import rules
 
 #: Index of 好 and 较好 in RATINGS (the "good" ratings whose share is reported).
 GOOD = (0, 1)
@@ -186,26 +185,36 @@ class _Counts:
             self.overall[r] += n
 
 
-def _count(answers: list[rules.Answers], n_positive: int, n_negative: int) -> _Counts:
-    """Counts of decoded answers; columns counted with ``tuple.count`` (C speed)."""
-    for a in answers:
-        if len(a.positive) != n_positive or len(a.negative) != n_negative:
-            raise ValueError("a ballot's answers do not fit the checklist")
-    ratings = [[column.count(r) for r in range(len(RATINGS))] for column in _columns(answers)]
-    if not answers:
-        ratings = [[0] * len(RATINGS) for _ in range(n_positive)]
-    ticks = (
-        [column.count(True) for column in zip(*(a.negative for a in answers), strict=True)]
-        if answers and n_negative
-        else [0] * n_negative
-    )
-    overall_column = [a.overall for a in answers]
-    overall = [overall_column.count(r) for r in range(len(RATINGS))]
-    return _Counts(len(answers), ratings, ticks, overall)
+#: The characters of the answers' text (rules.encode): ratings "1"-"4" (好..差), ticks "1".
+_RATING_CHARS = tuple(str(r + 1) for r in range(len(RATINGS)))
 
 
-def _columns(answers: list[rules.Answers]) -> Iterable[tuple[int, ...]]:
-    return zip(*(a.positive for a in answers), strict=True)
+def _count(texts: list[str], n_positive: int, n_negative: int) -> _Counts:
+    """Counts of answers in the text of ``rules.encode`` ("<ratings>|<ticks>|<overall>"),
+    read by columns with ``str.count`` (C speed: decoding 15,000 texts into
+    ``rules.Answers`` first cost three times as much). An answer that does not fit the
+    checklist raises ValueError."""
+    parts = [text.split("|") for text in texts]
+    if any(len(p) != 3 or len(p[0]) != n_positive or len(p[1]) != n_negative for p in parts):
+        raise ValueError("a ballot's answers do not fit the checklist")
+    n = len(parts)
+    ratings = [
+        [column.count(c) for c in _RATING_CHARS]
+        for column in map("".join, zip(*(p[0] for p in parts), strict=True))
+    ]
+    tick_columns = list(map("".join, zip(*(p[1] for p in parts), strict=True)))
+    ticks = [column.count("1") for column in tick_columns]
+    if any(column.count("0") + t != n for column, t in zip(tick_columns, ticks, strict=True)):
+        raise ValueError("a ballot's answers do not fit the checklist")
+    overall_text = "".join(p[2] for p in parts)
+    overall = [overall_text.count(c) for c in _RATING_CHARS]
+    if len(overall_text) != n or sum(overall) != n or any(sum(row) != n for row in ratings):
+        raise ValueError("a ballot's answers do not fit the checklist")
+    if n_positive == 0:
+        ratings = []
+    if n_negative == 0:
+        ticks = []
+    return _Counts(n, ratings, ticks, overall)
 
 
 def _figures(counts: _Counts, setup: Setup) -> Figures:
@@ -275,14 +284,14 @@ def tally(
     of ``subjects`` are read when given. An entry whose answers do not fit the checklist or
     whose group is unknown raises ValueError."""
     wanted = set(subjects) if subjects is not None else None
-    by_key: dict[tuple[int, int], list[rules.Answers]] = defaultdict(list)
+    by_key: dict[tuple[int, int], list[str]] = defaultdict(list)
     groups = {g.id: g for g in setup.groups}
     for group_id, subject, text in entries:
         if wanted is not None and subject not in wanted:
             continue
         if group_id not in groups:
             raise ValueError(f"an entry of an unknown rater group {group_id}")
-        by_key[(subject, group_id)].append(rules.decode(text))
+        by_key[(subject, group_id)].append(text)
     n_pos, n_neg = len(setup.positive), len(setup.negative)
     counted: dict[int, dict[int, _Counts]] = defaultdict(dict)
     for (subject, group_id), answers in by_key.items():
