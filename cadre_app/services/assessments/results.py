@@ -20,12 +20,13 @@ only counts of ballots per group are shown (``turnout``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import (
     CONCLUSIONS,
@@ -250,7 +251,7 @@ def _entry(subject: AssessmentSubject, assessment: Assessment) -> DossierEntry:
         subject_id=subject.id,
         title=assessment.title,
         purpose=assessment.purpose,
-        closed_on=closed.date() if closed else None,
+        closed_on=office_day(closed) if closed else None,
         conclusion=subject.conclusion or "",
         reason=subject.conclusion_reason,
         concluded_on=subject.concluded_on or date.min,
@@ -261,6 +262,11 @@ def _entry(subject: AssessmentSubject, assessment: Assessment) -> DossierEntry:
         flagged=tuple(f["text"] for f in result.get("flagged") or ()),
         talk_id=subject.talk_id,
     )
+
+
+def office_day(moment: datetime) -> date:
+    """The office's calendar day of a stored naive-UTC time."""
+    return moment.replace(tzinfo=UTC).astimezone(clock.zone()).date()
 
 
 def dossier(cadre_id: int, *, on: date | None = None) -> list[DossierEntry]:
