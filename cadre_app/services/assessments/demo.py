@@ -196,6 +196,13 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour)) - timedelta(hours=8)
 
 
+def _workday(day: date) -> date:
+    """``day`` or the next day the office is open (the demo's dates are working days)."""
+    from cadre_app.services import demo as main_demo
+
+    return main_demo.working_day(day, main_demo.national_calendar(day.year))
+
+
 def seed(young: Sequence[Cadre], *, own: Cadre, today: date) -> DemoAssessments:
     """The demo's two assessments (see the module docstring). ``young``: young cadres to
     assess; ``own``: the demo ``cadre`` login's cadre, assessed in the closed one."""
@@ -206,8 +213,8 @@ def seed(young: Sequence[Cadre], *, own: Cadre, today: date) -> DemoAssessments:
     open_cadres = pool[7:12]
     n_pos, n_neg = len(rules.DEFAULT_POSITIVE), len(rules.DEFAULT_NEGATIVE)
 
-    opens = today - timedelta(days=45)
-    closes = today - timedelta(days=31)
+    opens = _workday(today - timedelta(days=45))
+    closes = _workday(today - timedelta(days=31))
     closed = build_assessment(
         f"{today.year - 1}年度年轻干部政治素质考察",
         closed_cadres,
@@ -240,7 +247,7 @@ def seed(young: Sequence[Cadre], *, own: Cadre, today: date) -> DemoAssessments:
             )
         cast_ballots(closed, group, batch, now=voting)
     close_assessment(closed, at=_at(closes, 18), today=closes)
-    concluded_on = closes + timedelta(days=3)
+    concluded_on = _workday(closes + timedelta(days=3))
     verdicts = {
         0: ("合格", "政治立场坚定，测评结果良好。"),
         1: ("合格", None),
