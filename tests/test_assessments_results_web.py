@@ -207,3 +207,59 @@ def test_the_cli_writes_the_workbook(app, runner, built, tmp_path):
     assert book["测评结果汇总"].max_row == 3
     missing = runner.invoke(args=["assessments", "results", "999999", "-o", str(target)])
     assert missing.exit_code == 1 and "999999" in missing.output
+
+
+def test_the_results_pages_speak_english_but_the_data(app, hr_client, cadre_client, built, org):
+    """The results pages are reached from the assessment page (its panel) and the profile;
+    until the crawl reaches them, each is read here in English, as tests/test_english_ui.py
+    reads every page: Chinese only where it is data (names, titles, checklist items,
+    conclusions typed by HR, group names)."""
+    from tests.test_english_ui import CJK, PUNCTUATION, chinese_runs, stored_text, vocabulary
+
+    _conclude(hr_client, built, 0, "基本合格", "正向测评一般较多")
+    hr_client.get("/")  # the flash of the (Chinese) save is shown here
+    hr_client.post("/auth/language", data={"lang": "en", "next": "/"})
+    cadre_client.post("/auth/language", data={"lang": "en", "next": "/"})
+    pages = {
+        "results": hr_client.get(f"/assessments/{built.assessment_id}/results"),
+        "subject": hr_client.get(
+            f"/assessments/{built.assessment_id}/results/{built.subject_ids[1]}"
+        ),
+        "concluded": hr_client.get(
+            f"/assessments/{built.assessment_id}/results/{built.subject_ids[0]}"
+        ),
+        "profile": hr_client.get(f"/cadres/{org['own_cadre']}?tab=political"),
+        "me": cadre_client.get("/me?tab=political"),
+    }
+    with app.app_context():
+        data = stored_text() | vocabulary() | set(CJK.findall(app.config["ORGANISATION_NAME"]))
+    # stored terms the UI translates must not appear in Chinese
+    data -= {"合格", "基本合格", "不合格", "好", "较好", "一般", "差"}
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'lang="en"' in html, name
+        chrome = chinese_runs(html) - data - PUNCTUATION - {"中文"}
+        assert not chrome, (name, chrome)
+    assert "Basically qualified" in pages["me"].get_data(as_text=True)
+
+
+def test_the_panel_template_renders_both_states(app, org, users):
+    """What B's assessment page includes: ``PAGE_SECTION``'s template with ``section``."""
+    from flask import render_template
+    from flask_login import login_user
+
+    template, _order = results_routes.PAGE_SECTION
+    with app.test_request_context("/"):
+        hr = db.session.get(User, users["hr"].id)
+        login_user(hr)
+        open_one = data.standard(org, close=False)
+        closed = data.standard(org, title="已关闭的考察")
+        html = render_template(
+            template, section=results_routes.page_section(data.assessment(open_one), hr)
+        )
+        assert 'data-testid="panel-turnout"' in html and "测评关闭后才能查看结果" in html
+        html = render_template(
+            template, section=results_routes.page_section(data.assessment(closed), hr)
+        )
+        assert f"/assessments/{closed.assessment_id}/results" in html
+        assert "李晓明" in html and "王芳" in html
