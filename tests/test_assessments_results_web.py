@@ -263,3 +263,27 @@ def test_the_panel_template_renders_both_states(app, org, users):
         )
         assert f"/assessments/{closed.assessment_id}/results" in html
         assert "李晓明" in html and "王芳" in html
+
+
+def test_bad_requests_are_refused_and_write_nothing(app, hr_client, built, org):
+    base = f"/assessments/{built.assessment_id}/results/{built.subject_ids[0]}"
+    no_version = hr_client.post(f"{base}/conclusion", data={"conclusion": "合格"})
+    assert no_version.status_code == 400
+    with app.app_context():
+        other = data.standard(org, title="另一次考察")
+    foreign = f"/assessments/{built.assessment_id}/results/{other.subject_ids[0]}"
+    assert hr_client.get(foreign).status_code == 404
+    assert hr_client.post(f"{foreign}/conclusion", data={"version": "1"}).status_code == 404
+    assert hr_client.get("/assessments/999999/results").status_code == 404
+    with app.app_context():
+        assert db.session.get(AssessmentSubject, built.subject_ids[0]).conclusion is None
+
+
+def test_a_small_group_never_shows_on_its_own(hr_client, built):
+    html = hr_client.get(
+        f"/assessments/{built.assessment_id}/results/{built.subject_ids[0]}"
+    ).get_data(as_text=True)
+    buckets = html.split('data-testid="buckets"')[1].split("</section>")[0]
+    assert buckets.count('data-kind="') == 2
+    assert "<td>下属</td>" not in buckets  # 2 subordinates: inside 领导及其他 only
+    assert "领导及其他（下属）" in buckets
