@@ -69,6 +69,12 @@ def import_errors(*file_errors: type[Exception]) -> Iterator[None]:
         raise
 
 
+def display_code(code: str) -> str:
+    from cadre_app.services.ballots.codes import display
+
+    return display(code)
+
+
 @click.command("seed-demo")
 @click.option(
     "--if-empty", is_flag=True, help="Do nothing (exit 0) when the database holds real accounts."
@@ -90,6 +96,9 @@ def seed_demo_command(if_empty: bool) -> None:
         if result.holiday_years:
             years = "、".join(str(year) for year in result.holiday_years)
             click.echo(f"已同步 {years} 年节假日与调休。")
+        if result.ballot_codes:
+            codes = "、".join(display_code(code) for code in result.ballot_codes)
+            click.echo(f"进行中的演示测评票码（仅此一次显示，可在 /ballot/ 投票）：{codes}")
     else:
         click.echo(f"演示数据已存在（{result.cadres} 名干部），未作改动。")
     click.echo(f"演示账户（密码均为 {demo.DEMO_PASSWORD}，仅供演示，切勿用于生产）：")

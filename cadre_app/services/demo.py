@@ -329,6 +329,8 @@ class SeedResult:
     cadres: int
     #: The years whose holidays were synced (this year and next, when the package knows them).
     holiday_years: tuple[int, ...] = ()
+    #: Three unused ballot codes of the demo's open assessment (codes are shown only once).
+    ballot_codes: tuple[str, ...] = ()
 
 
 def has_real_accounts() -> bool:
@@ -407,7 +409,28 @@ def seed(cadre_count: int = 120) -> SeedResult:
     from cadre_app.services.secondments import demo as secondments_demo  # issue 12
 
     secondments_demo.seed(cadres, own=young, today=today)
-    return SeedResult(created=True, cadres=len(cadres), holiday_years=holiday_years)
+    from cadre_app.services.assessments import demo as assessments_demo  # issue 13
+
+    assessed = assessments_demo.seed(_young_cadres(cadres, today), own=young, today=today)
+    return SeedResult(
+        created=True,
+        cadres=len(cadres),
+        holiday_years=holiday_years,
+        ballot_codes=tuple(assessed.codes),
+    )
+
+
+def _young_cadres(cadres: list[Cadre], today: date) -> list[Cadre]:
+    """The young cadres (年轻干部) among ``cadres`` under the age lines in force."""
+    from cadre_app.services.core import settings
+    from cadre_app.services.roster.rules import is_young_cadre
+
+    lines = settings.value("young_cadre_age_lines")
+    return [
+        c
+        for c in cadres
+        if is_young_cadre(c.birth_date, c.rank, c.leadership_level, on=today, lines=lines)
+    ]
 
 
 def _demo_calendar() -> tuple[int, ...]:
