@@ -63,11 +63,11 @@ class ChecklistSpec:
 
     def same_content(self, other: ChecklistSpec) -> bool:
         return (
-            self.name == other.name
+            self.name.strip() == other.name.strip()
             and self.points == other.points
-            and self.positive == other.positive
+            and ordered_positive(self.positive) == ordered_positive(other.positive)
             and self.negative == other.negative
-            and (self.note or None) == (other.note or None)
+            and ((self.note or "").strip() or None) == ((other.note or "").strip() or None)
         )
 
 
