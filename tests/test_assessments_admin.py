@@ -124,7 +124,7 @@ def test_new_form_starts_from_the_settings_and_the_default_checklist(app, hr_cli
     html = hr_client.get("/assessments/new").get_data(as_text=True)
     for name in ("领导", "同事", "下属", "服务对象"):
         assert f'value="{name}"' in html
-    assert "政治素质正反向测评表（v1）" in html
+    assert "政治素质正反向测评表 · v1" in html
     assert 'name="talk_threshold"' in html and 'value="1/3"' in html
 
 

@@ -168,7 +168,7 @@ def test_a_frozen_version_makes_the_next_one_and_stays_unchanged(app, hr_client,
     listing = hr_client.get("/assessments/checklists").get_data(as_text=True)
     assert listing.count('data-family="default"') == 2
     # the newest version is what a new assessment is offered
-    assert "政治素质正反向测评表（v2）" in hr_client.get("/assessments/new").get_data(as_text=True)
+    assert "政治素质正反向测评表 · v2" in hr_client.get("/assessments/new").get_data(as_text=True)
 
 
 def test_opening_an_assessment_freezes_its_checklist(app, hr_client, users):

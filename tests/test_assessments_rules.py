@@ -83,7 +83,7 @@ def test_parse_items_reads_each_separator_and_skips_blank_lines():
         ItemSpec("政治定力", "乙"),
         ItemSpec("政治担当", "丙"),
     )
-    assert checklists.items_text(items) == "政治忠诚：甲\n政治定力：乙\n政治担当：丙"
+    assert checklists.items_text(items) == "政治忠诚 | 甲\n政治定力 | 乙\n政治担当 | 丙"
 
 
 def test_parse_items_names_the_lines_it_cannot_read():

@@ -100,12 +100,12 @@ class ChecklistForm(FlaskForm):
     points_2 = StringField(_l("一般"), render_kw={"inputmode": "numeric"})
     points_3 = StringField(_l("差"), render_kw={"inputmode": "numeric"})
     positive = TextAreaField(
-        _l("正向测评条目（每行一条：方面：条目内容）"),
+        _l("正向测评条目（每行一条：方面 | 条目内容）"),
         validators=[Length(max=30000, message=_l("内容过长。"))],
         render_kw={"rows": 12},
     )
     negative = TextAreaField(
-        _l("反向测评条目（每行一条：类别：条目内容）"),
+        _l("反向测评条目（每行一条：类别 | 条目内容）"),
         validators=[Length(max=30000, message=_l("内容过长。"))],
         render_kw={"rows": 12},
     )

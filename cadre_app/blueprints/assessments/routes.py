@@ -60,6 +60,7 @@ TERMS = (
     _l("下属"),
     _l("服务对象"),
     _l("测评表"),
+    _l("政治素质档案"),  # the profile tab's label (blueprints/assessments/__init__.py)
 )
 
 #: The button of each step.
@@ -210,7 +211,7 @@ def _form_choices(form: AssessmentForm, current: Checklist | None = None) -> Non
     offered = checklists.choices()
     if current is not None and current.id not in {c.id for c in offered}:
         offered.append(current)
-    form.checklist_id.choices = select_choices((c.id, f"{c.name}（v{c.version}）") for c in offered)
+    form.checklist_id.choices = select_choices((c.id, f"{c.name} · v{c.version}") for c in offered)
     form.section.choices = select_choices([("", _l("不选")), *queries.sections()])
 
 

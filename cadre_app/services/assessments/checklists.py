@@ -106,8 +106,9 @@ def parse_items(text: str | None, field_name: str) -> tuple[tuple[ItemSpec, ...]
 
 
 def items_text(items: Sequence[Any]) -> str:
-    """Items as the text area shows them (the reverse of ``parse_items``)."""
-    return "\n".join(f"{item.category}：{item.text}" for item in items)
+    """Items as the text area shows them (the reverse of ``parse_items``): an ASCII bar
+    between category and text keeps each a run of its own, as stored."""
+    return "\n".join(f"{item.category} | {item.text}" for item in items)
 
 
 def check_points(points: dict[str, Any]) -> Errors:
@@ -198,7 +199,7 @@ def _snapshot(checklist: Checklist) -> dict[str, Any]:
         "name": checklist.name,
         "family": checklist.family,
         "version": checklist.version,
-        "points": dict(checklist.points or {}),
+        "points": "/".join(str((checklist.points or {}).get(r, "")) for r in RATINGS),
         "positive": len(checklist.positive),
         "negative": len(checklist.negative),
     }
