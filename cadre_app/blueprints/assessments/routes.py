@@ -647,7 +647,7 @@ def contribute(contributions: Any) -> None:
         "assessments.checklists_index",
         "测评表",
         (Role.ADMIN,),
-        order=81,
+        order=84,
         section=("assessments.checklist",),
     )
     contributions.add_field_labels(
