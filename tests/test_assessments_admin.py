@@ -470,3 +470,70 @@ def test_every_step_is_audited(app, hr_client, users):
     with app.app_context():
         checklist = db.session.get(Checklist, _get(app, assessment_id)["checklist_id"])
         assert checklist.frozen_at is not None
+
+
+# --- the other parts' sections, stale steps, CSRF --------------------------------------------
+
+
+def test_the_page_includes_each_parts_section_in_order(app, hr_client, users, monkeypatch):
+    from types import SimpleNamespace
+
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from cadre_app.blueprints import assessments as package
+
+    assessment_id = _create(hr_client, app)
+    monkeypatch.setattr(
+        app.jinja_env,
+        "loader",
+        ChoiceLoader(
+            [
+                DictLoader(
+                    {
+                        "t/second.html": '<p id="p2">{{ section.word }}</p>',
+                        "t/first.html": '<p id="p1">{{ section.word }} {{ assessment.id }}</p>',
+                    }
+                ),
+                app.jinja_env.loader,
+            ]
+        ),
+    )
+    parts = (
+        *package.PARTS,
+        SimpleNamespace(
+            PAGE_SECTION=("t/second.html", 20), page_section=lambda a, u: {"word": "B"}
+        ),
+        SimpleNamespace(PAGE_SECTION=("t/first.html", 10), page_section=lambda a, u: {"word": "A"}),
+        SimpleNamespace(PAGE_SECTION=("t/none.html", 5), page_section=lambda a, u: None),
+    )
+    monkeypatch.setattr(package, "PARTS", parts)
+    html = hr_client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    assert f'<p id="p1">A {assessment_id}</p>' in html and '<p id="p2">B</p>' in html
+    assert html.index('id="p1"') < html.index('id="p2"')
+
+
+def test_a_step_from_a_stale_page_gets_409(app, hr_client, users):
+    assessment_id = _create(hr_client, app)
+    form = _form(app, title="已被改名", version="1")
+    assert hr_client.post(f"/assessments/{assessment_id}/edit", data=form).status_code == 302
+    response = _step(hr_client, assessment_id, "open", 1)  # the page showed version 1
+    assert response.status_code == 409
+    assert "这项测评已被他人修改" in response.get_data(as_text=True)
+    assert _get(app, assessment_id)["state"] is S.DRAFT
+
+
+def test_steps_need_the_csrf_token(app, hr_client, users):
+    assessment_id = _create(hr_client, app)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert _step(hr_client, assessment_id, "open", 1).status_code == 400
+        deleted = hr_client.post(f"/assessments/{assessment_id}/delete", data={"version": "1"})
+        assert deleted.status_code == 400
+        assert hr_client.post("/assessments/new", data=_form(app)).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert _get(app, assessment_id)["state"] is S.DRAFT and _count(app) == 1
+
+
+def test_deleting_an_assessment_that_never_was_is_404(app, hr_client, users):
+    assert hr_client.post("/assessments/999999/delete", data={"version": "1"}).status_code == 404

@@ -129,7 +129,8 @@ def index() -> Any:
 def part_sections(assessment: Assessment) -> list[tuple[str, dict[str, Any]]]:
     """The other parts' sections of the page (codes, results), in their order: each part
     module in PARTS with ``page_section(assessment, user) -> dict | None`` and
-    ``PAGE_SECTION = (template, order)``."""
+    ``PAGE_SECTION = (template, order)``. The page includes each template with ``section``
+    (the dict) and ``assessment`` in its context; None leaves the part out."""
     from cadre_app.blueprints.assessments import PARTS
 
     sections = []
@@ -479,7 +480,7 @@ def delete(assessment_id: int) -> Any:
     if not form.validate():
         abort(400)
     if found is None:
-        if (form.version.data or "").isdigit():  # deleted by this very form, posted twice
+        if queries.was_deleted(assessment_id):  # deleted by this very form, posted twice
             flash(_("已处理（表单可能提交了两次）。"), "info")
             return redirect(url_for("assessments.index"))
         abort(404)
@@ -655,3 +656,4 @@ def contribute(contributions: Any) -> None:
         operations.field_labels,
         values={"state": _state_labels, "purpose": {p: p for p in PURPOSES}},
     )
+    contributions.add_field_labels("checklist", checklists.field_labels)

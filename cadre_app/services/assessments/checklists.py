@@ -205,6 +205,18 @@ def _snapshot(checklist: Checklist) -> dict[str, Any]:
     }
 
 
+def field_labels() -> dict[str, str]:
+    """Each audit snapshot key in the reader's language (the audit page)."""
+    return {
+        "name": _("测评表名称"),
+        "family": _("系列"),
+        "version": _("版本"),
+        "points": _("分值（好/较好/一般/差）"),
+        "positive": _("正向条目"),
+        "negative": _("反向条目"),
+    }
+
+
 def _fill(checklist: Checklist, spec: ChecklistSpec) -> None:
     checklist.name = spec.name.strip()
     checklist.points = {r: spec.points[r] for r in RATINGS}

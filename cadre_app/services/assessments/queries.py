@@ -159,6 +159,25 @@ def assessment_visible(
     return db.session.scalar(query)
 
 
+def was_deleted(assessment_id: int) -> bool:
+    """True when the audit log records the deletion of this assessment (a draft deleted by
+    a form now posted again)."""
+    from cadre_app.models import AuditEvent
+
+    return (
+        db.session.scalar(
+            sa.select(AuditEvent.id)
+            .where(
+                AuditEvent.object_type == "assessment",
+                AuditEvent.object_id == str(assessment_id),
+                AuditEvent.action == "delete",
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def visible_subjects(
     assessment: Assessment, visible_departments: list[int] | None
 ) -> list[AssessmentSubject]:
