@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from cadre_app import clock
 from cadre_app.extensions import db
@@ -181,10 +182,18 @@ def was_deleted(assessment_id: int) -> bool:
 def visible_subjects(
     assessment: Assessment, visible_departments: list[int] | None
 ) -> list[AssessmentSubject]:
-    if visible_departments is None:
-        return list(assessment.subjects)
-    allowed = set(visible_departments)
-    return [s for s in assessment.subjects if s.cadre.department_id in allowed]
+    """The subjects the reader may see, in their order, with cadre and section loaded in one
+    query (a page of 300 subjects would otherwise ask 600 times)."""
+    query = (
+        sa.select(AssessmentSubject)
+        .join(Cadre, Cadre.id == AssessmentSubject.cadre_id)
+        .where(AssessmentSubject.assessment_id == assessment.id)
+        .options(so.contains_eager(AssessmentSubject.cadre).joinedload(Cadre.department))
+        .order_by(AssessmentSubject.position)
+    )
+    if visible_departments is not None:
+        query = query.where(Cadre.department_id.in_(visible_departments or [-1]))
+    return list(db.session.scalars(query).unique())
 
 
 def turnout_by_group(assessment: Assessment) -> list[dict[str, Any]]:
