@@ -194,3 +194,64 @@ def test_ensure_default_twice_in_one_transaction_makes_one(app, users):
         second, made_again = checklists.ensure_default()
         assert made and not made_again and first.id == second.id
         db.session.rollback()
+
+
+# --- the defaults of a new assessment (settings key "assessments") ---------------------------
+
+
+def _settings_form(**changes) -> dict[str, str]:
+    data = {
+        "version": "0",
+        "min_group_ballots": "4",
+        "talk_threshold": "1/2",
+        "groups-0-name": "班子成员",
+        "groups-0-weight": "50",
+        "groups-0-planned": "6",
+        "groups-1-name": "一般干部",
+        "groups-1-weight": "50",
+        "groups-1-planned": "20",
+    }
+    for i in range(2, 6):
+        data |= {f"groups-{i}-name": "", f"groups-{i}-weight": "", f"groups-{i}-planned": ""}
+    return data | changes
+
+
+def test_the_admin_sets_the_groups_a_new_assessment_starts_from(app, admin_client, login_as):
+    page = admin_client.get("/assessments/settings").get_data(as_text=True)
+    assert 'value="服务对象"' in page  # the built-in defaults
+    response = admin_client.post("/assessments/settings", data=_settings_form())
+    assert response.status_code == 302
+    hr = login_as("hr")
+    html = hr.get("/assessments/new").get_data(as_text=True)
+    assert 'value="班子成员"' in html and 'value="一般干部"' in html
+    assert 'value="服务对象"' not in html and 'value="1/2"' in html and 'value="4"' in html
+    # a form loaded before that save: 409, nothing stored
+    stale = admin_client.post("/assessments/settings", data=_settings_form(talk_threshold="1/4"))
+    assert stale.status_code == 409
+    with app.app_context():
+        from cadre_app.services.assessments import operations
+
+        assert operations.current_settings()["talk_threshold"] == "1/2"
+        assert len(operations.settings_history()) == 1
+        summaries = db.session.scalars(
+            sa.select(AuditEvent.summary).where(AuditEvent.object_type == "setting")
+        ).all()
+        assert any(s.startswith("政治素质测评设置") for s in summaries)
+
+
+def test_settings_refusals(app, hr_client, users):
+    cases = [
+        ({"groups-1-name": "班子成员"}, "测评组“班子成员”重复。"),
+        ({"groups-0-planned": "0", "groups-1-weight": "0"}, "至少需要一个权重和票数都大于 0"),
+        ({"talk_threshold": "5"}, "谈话提醒比例须为 0 到 1 之间的分数"),
+        ({"min_group_ballots": "0"}, "须在 1 到 100 之间"),
+        ({"groups-0-weight": "x"}, "请检查测评组的权重和票数。"),
+    ]
+    for change, message in cases:
+        response = hr_client.post("/assessments/settings", data=_settings_form(**change))
+        assert response.status_code == 400, change
+        assert message in response.get_data(as_text=True), change
+    with app.app_context():
+        from cadre_app.services.assessments import operations
+
+        assert operations.settings_history() == []

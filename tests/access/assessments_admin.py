@@ -15,6 +15,7 @@ EXPECTED = {
     "assessments.step": ("POST", f"{_ONE}/step", (LOGIN, 403, 404, 403, 403, 403)),
     "assessments.delete": ("POST", f"{_ONE}/delete", (LOGIN, 403, 404, 403, 403, 403)),
     "assessments.checklists_index": ("GET", _LIST, (LOGIN, 200, 200, 403, 403, 403)),
+    "assessments.settings_page": ("GET", "/assessments/settings", (LOGIN, 200, 200, 403, 403, 403)),
     "assessments.checklist_new": ("GET", f"{_LIST}/new", (LOGIN, 200, 200, 403, 403, 403)),
     "assessments.checklist": ("GET", f"{_LIST}/999999", (LOGIN, 404, 404, 403, 403, 403)),
     "assessments.checklist_edit": (

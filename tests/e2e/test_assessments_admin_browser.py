@@ -64,6 +64,9 @@ def test_hr_creates_opens_and_closes_an_assessment(app, org, users, live_server,
     page.click("[data-testid=checklists] a >> nth=0")
     assert page.locator("[data-testid=positive] li").count() == 15
     screenshot(page, "assessments-admin-checklist")
+    page.goto(f"{live_server}/assessments/settings")
+    assert page.input_value("#groups-3-name") == "服务对象"
+    screenshot(page, "assessments-admin-settings")
     assert errors == []
     context.close()
     with app.app_context():

@@ -75,6 +75,17 @@ class AssessmentForm(FlaskForm):
     version = HiddenField()
 
 
+class SettingsForm(FlaskForm):
+    """The defaults a new assessment starts from (settings key ``assessments``)."""
+
+    groups = FieldList(FormField(GroupRow), min_entries=GROUP_ROWS, max_entries=GROUP_ROWS)
+    min_group_ballots = StringField(
+        _l("测评组单独显示的最少票数"), render_kw={"inputmode": "numeric"}
+    )
+    talk_threshold = _text(_l("反向条目触发提醒谈话的比例"), 16)
+    version = HiddenField()
+
+
 class StepForm(FlaskForm):
     """A state step (``target``: open, closed, archived) at the version the page showed;
     closing early needs a reason and the confirmation box."""
@@ -177,7 +188,7 @@ def moment_value(moment: datetime) -> str:
     return to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def read_groups(form: AssessmentForm) -> list[GroupSpec] | None:
+def read_groups(form: Any) -> list[GroupSpec] | None:
     """The rows with a name, as GroupSpec; None when a number cannot be read (messages on
     the row's fields)."""
     specs: list[GroupSpec] = []
@@ -195,7 +206,7 @@ def read_groups(form: AssessmentForm) -> list[GroupSpec] | None:
     return None if failed else specs
 
 
-def fill_groups(form: AssessmentForm, groups: list[Any]) -> None:
+def fill_groups(form: Any, groups: list[Any]) -> None:
     for row, group in zip(form.groups, [*groups, *([None] * GROUP_ROWS)], strict=False):
         row.form.name.data = group.name if group else ""
         row.form.weight.data = str(group.weight) if group else ""

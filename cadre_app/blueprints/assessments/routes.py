@@ -24,6 +24,7 @@ from cadre_app.blueprints.assessments.forms import (
     AssessmentForm,
     ChecklistForm,
     DeleteForm,
+    SettingsForm,
     StepForm,
     apply_errors,
     fill_checklist,
@@ -40,6 +41,7 @@ from cadre_app.models import Assessment, AssessmentState, Checklist, Role
 from cadre_app.models.assessments import ASPECTS, PURPOSES, RATINGS
 from cadre_app.permissions import has_role, role_required, visible_department_ids
 from cadre_app.services.assessments import checklists, operations, queries, rules
+from cadre_app.services.core import settings
 
 READERS = (Role.HR, Role.MANAGER)
 CHECKLIST_KEEPERS = (Role.HR, Role.ADMIN)
@@ -633,6 +635,76 @@ def checklist_edit(checklist_id: int) -> Any:
     else:
         flash(_("已保存测评表。"), "success")
     return redirect(url_for("assessments.checklist", checklist_id=saved.id))
+
+
+# --- the defaults of a new assessment -------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(*CHECKLIST_KEEPERS)
+def settings_page() -> Any:
+    """The rater groups (names, weights, codes), the minimum ballots per group and the talk
+    threshold a new assessment starts from: each save a new settings version, audited."""
+    form = SettingsForm()
+    version, _value = settings.current(rules.SETTINGS_KEY)
+    status, group_errors = 200, []
+    if not form.is_submitted():
+        conf = operations.current_settings()
+        fill_groups(form, operations.default_groups(conf))
+        form.min_group_ballots.data = str(conf["min_group_ballots"])
+        form.talk_threshold.data = conf["talk_threshold"]
+        form.version.data = str(version or 0)
+    elif not form.validate():
+        if "csrf_token" in form.errors:
+            abort(400)
+        status = 400
+    else:
+        expected = _version(form.version.data)
+        groups = read_groups(form)
+        min_ballots = read_int(form.min_group_ballots, low=1, high=100)
+        if groups is None:
+            group_errors.append(_("请检查测评组的权重和票数。"))
+        if groups is None or min_ballots is None:
+            status = 400
+        else:
+            try:
+                row = operations.save_settings(
+                    groups,
+                    min_ballots,
+                    form.talk_threshold.data or "",
+                    expected_version=expected or None,
+                    actor=current_user.username,
+                )
+                db.session.commit()
+            except operations.SettingsChanged as changed:
+                db.session.rollback()
+                flash(
+                    _(
+                        "设置已被他人修改（现为版本 %(v)s），请核对后重新保存。",
+                        v=changed.version or 0,
+                    ),
+                    "warning",
+                )
+                form.version.data = str(changed.version or 0)
+                status = 409
+            except operations.AssessmentError as error:
+                db.session.rollback()
+                general, group_errors = _split_errors(form, error.errors)
+                group_errors += general
+                status = 400
+            else:
+                if row is None:
+                    flash(_("设置没有改动。"), "info")
+                else:
+                    flash(_("已保存为设置版本 %(v)d。", v=row.id), "success")
+                return redirect(url_for("assessments.settings_page"))
+    return render_template(
+        "assessments/settings.html",
+        form=form,
+        version=version,
+        history=operations.settings_history(),
+        group_errors=group_errors,
+    ), status
 
 
 # --- what this part adds to the app ---------------------------------------------------------

@@ -100,6 +100,89 @@ def default_groups(conf: dict[str, Any] | None = None) -> list[GroupSpec]:
     return [GroupSpec(g["name"], int(g["weight"]), int(g["planned"])) for g in conf["groups"]]
 
 
+def check_settings(value: dict[str, Any]) -> Errors:
+    """The ``assessments`` settings: groups as check_groups (at least one that can open an
+    assessment), the minimum ballots per group in 1..100, a talk threshold in (0, 1]."""
+    groups = [GroupSpec(g["name"], g["weight"], g["planned"]) for g in value["groups"]]
+    errors = check_groups(groups)
+    if not any(g.weight > 0 and g.planned > 0 for g in groups):
+        errors.append(("groups", _("至少需要一个权重和票数都大于 0 的测评组。")))
+    if not 1 <= int(value["min_group_ballots"]) <= 100:
+        errors.append(("min_group_ballots", _("单独显示的最少票数须在 1 到 100 之间。")))
+    if parse_threshold(value["talk_threshold"]) is None:
+        errors.append(
+            ("talk_threshold", _("谈话提醒比例须为 0 到 1 之间的分数，如 1/3、0.3 或 30%。"))
+        )
+    return errors
+
+
+def save_settings(
+    groups: Sequence[GroupSpec],
+    min_group_ballots: int,
+    talk_threshold: str,
+    *,
+    expected_version: int | None,
+    actor: str | None,
+) -> Any:
+    """Store the defaults a new assessment starts from as a new settings version (None when
+    nothing changed); audited. VersionConflict-like ``SettingsChanged`` when someone saved
+    since the form was loaded; AssessmentError when a rule is broken."""
+    version, before = settings.current(rules.SETTINGS_KEY)
+    if version != expected_version:
+        raise SettingsChanged(version)
+    value = {
+        **rules.DEFAULT_SETTINGS,
+        **(before or {}),
+        "groups": [
+            {"name": g.name.strip(), "weight": g.weight, "planned": g.planned}
+            for g in groups
+            if g.name.strip()
+        ],
+        "min_group_ballots": min_group_ballots,
+        "talk_threshold": (talk_threshold or "").strip().replace("／", "/"),
+    }
+    errors = check_settings(value)
+    if errors:
+        raise AssessmentError(errors)
+    old = {**rules.DEFAULT_SETTINGS, **(before or {})}
+    if value == old:
+        return None
+    row = settings.update(rules.SETTINGS_KEY, value, actor=actor)
+    changed = [k for k in value if value[k] != old.get(k)]
+    audit.record(
+        "update",
+        object_type="setting",
+        object_id=row.id,
+        summary=f"政治素质测评设置（版本 {row.id}）：修改 " + "、".join(changed),
+        before={k: old.get(k) for k in changed},
+        after={k: value[k] for k in changed},
+        actor_name=actor,
+    )
+    return row
+
+
+class SettingsChanged(Exception):
+    """The settings were saved by someone else since the form was loaded."""
+
+    def __init__(self, version: int | None):
+        super().__init__(f"settings at version {version}")
+        self.version = version
+
+
+def settings_history(limit: int = 20) -> list[Any]:
+    """The stored versions of the assessment settings, newest first."""
+    from cadre_app.models import Setting
+
+    return list(
+        db.session.scalars(
+            sa.select(Setting)
+            .where(Setting.key == rules.SETTINGS_KEY)
+            .order_by(Setting.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 # --- pure checks ----------------------------------------------------------------------------
 
 
