@@ -537,3 +537,14 @@ def test_steps_need_the_csrf_token(app, hr_client, users):
 
 def test_deleting_an_assessment_that_never_was_is_404(app, hr_client, users):
     assert hr_client.post("/assessments/999999/delete", data={"version": "1"}).status_code == 404
+
+
+def test_hrs_dashboard_lists_the_assessments_under_way(app, hr_client, login_as, users):
+    assert 'data-testid="assessments-open-panel"' not in hr_client.get("/").get_data(as_text=True)
+    running = _opened(app, closes_in=timedelta(hours=2), title="进行中测评")
+    _cast(app, running, 1)
+    html = hr_client.get("/").get_data(as_text=True)
+    assert 'data-testid="assessments-open-panel"' in html
+    assert "进行中测评" in html and "已投票 1 / 5" in html
+    manager = login_as("manager")
+    assert "assessments-open-panel" not in manager.get("/").get_data(as_text=True)

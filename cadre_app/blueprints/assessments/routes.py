@@ -714,8 +714,23 @@ def _state_labels() -> dict[str, str]:
     return {state.value: label for state, label in S.labels().items()}
 
 
+def open_panel(user: Any) -> dict[str, Any] | None:
+    """HR's dashboard: the assessments under way, with ballots cast against codes planned
+    and when each closes (none open: no panel)."""
+    rows = queries.list_assessments(
+        queries.AssessmentFilters(state=S.OPEN), visible_departments=None
+    )
+    if not rows:
+        return None
+    return {"rows": rows[:10], "more": max(0, len(rows) - 10), "now": clock.utcnow()}
+
+
 def contribute(contributions: Any) -> None:
-    """The admin's menu entry for checklists; the labels of the assessment audit snapshots."""
+    """The admin's menu entry for checklists; HR's dashboard panel of open assessments; the
+    labels of the assessment and checklist audit snapshots."""
+    contributions.add_dashboard_panel(
+        "assessments_open", "assessments/open_panel.html", open_panel, (Role.HR,), order=47
+    )
     contributions.add_menu_entry(
         "assessments.checklists_index",
         "测评表",
