@@ -548,3 +548,21 @@ def test_hrs_dashboard_lists_the_assessments_under_way(app, hr_client, login_as,
     assert "进行中测评" in html and "已投票 1 / 5" in html
     manager = login_as("manager")
     assert "assessments-open-panel" not in manager.get("/").get_data(as_text=True)
+
+
+def test_one_assessment_that_cannot_close_does_not_hold_the_others(app, users, monkeypatch):
+    from cadre_app.services.assessments import results
+
+    broken = _opened(app, closes_in=timedelta(seconds=-10), title="出错的测评")
+    fine = _opened(app, closes_in=timedelta(seconds=-10), title="正常的测评")
+
+    def on_close(assessment, *, actor, today):
+        if assessment.id == broken:
+            raise RuntimeError("results part failed")
+
+    monkeypatch.setattr(results, "on_close", on_close)
+    queue.bind(app)
+    operations.auto_close_assessments.call_local()
+    assert _get(app, broken)["state"] is S.OPEN  # rolled back, tried again next minute
+    assert _get(app, broken)["box_state"] is BoxState.OPEN
+    assert _get(app, fine)["state"] is S.CLOSED

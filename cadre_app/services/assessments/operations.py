@@ -14,6 +14,7 @@ same assessment at the same moment close it once; the other answers ``AlreadyDon
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,7 @@ from cadre_app.services.ballots import operations as ballots
 from cadre_app.services.ballots.operations import GroupSpec
 from cadre_app.services.core import audit, conflicts, queue, settings
 
+log = logging.getLogger(__name__)
 S = AssessmentState
 VersionConflict = conflicts.VersionConflict
 Errors = list[tuple[str | None, str]]
@@ -690,26 +692,36 @@ def due(now: datetime) -> list[int]:
     )
 
 
+def close_if_due(assessment_id: int, *, now: datetime, actor: str = "system") -> bool:
+    """Close one assessment whose window has ended (``close``, in the caller's transaction);
+    False when it is gone or was closed meanwhile by someone else."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        return False
+    try:
+        close(assessment, actor=actor, reason="测评时间结束，自动关闭", now=now)
+    except AlreadyDone:
+        return False
+    return True
+
+
 def close_due(*, now: datetime | None = None, actor: str = "system") -> list[int]:
-    """Close every open assessment whose window has ended (``close``, each in the caller's
-    transaction). Returns the ids closed now; one closed meanwhile by someone else is
-    skipped."""
+    """Close every open assessment whose window has ended, all in the caller's transaction.
+    Returns the ids closed now."""
     now = now or clock.utcnow()
-    closed = []
-    for assessment_id in due(now):
-        assessment = db.session.get(Assessment, assessment_id)
-        if assessment is None:
-            continue
-        try:
-            close(assessment, actor=actor, reason="测评时间结束，自动关闭", now=now)
-        except AlreadyDone:
-            continue
-        closed.append(assessment_id)
-    return closed
+    return [i for i in due(now) if close_if_due(i, now=now, actor=actor)]
 
 
 @queue.periodic(minute="*")
 def auto_close_assessments() -> None:
-    """Every minute: close the assessments whose window has ended."""
-    close_due()
-    db.session.commit()
+    """Every minute: close the assessments whose window has ended, each in its own
+    transaction, so that one that cannot close (an error in what closing sets off) is logged
+    and tried again next minute without holding the others open."""
+    now = clock.utcnow()
+    for assessment_id in due(now):
+        try:
+            close_if_due(assessment_id, now=now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("assessment %s could not be closed automatically", assessment_id)
