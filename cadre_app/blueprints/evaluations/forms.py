@@ -23,9 +23,9 @@ class CycleForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    weight_ordinary = IntegerField(_l("平时考核权重"), validators=[InputRequired()])
-    weight_democratic = IntegerField(_l("民主测评权重"), validators=[InputRequired()])
-    weight_leader = IntegerField(_l("领导评价权重"), validators=[InputRequired()])
+    weight_ordinary = IntegerField(_l("平时考核权重（%）"), validators=[InputRequired()])
+    weight_democratic = IntegerField(_l("民主测评权重（%）"), validators=[InputRequired()])
+    weight_leader = IntegerField(_l("领导评价权重（%）"), validators=[InputRequired()])
     quota_pct = IntegerField(_l("优秀比例（%）"), validators=[InputRequired()])
     approval_reason = StringField(_l("超过 20% 的批准依据"))
     min_section_size = IntegerField(_l("末位认定：处室最少参评人数"), validators=[InputRequired()])
