@@ -243,3 +243,11 @@ def test_the_settings_defaults_give_groups_that_can_open():
     assert operations.check_groups(groups) == []
     assert operations.open_problems(1, groups, OPENS, CLOSES, OPENS) == []
     assert RATINGS == ("好", "较好", "一般", "差")
+
+
+@pytest.mark.parametrize(
+    "typed, stored", [("1/3", "1/3"), ("0.3", "3/10"), ("30%", "3/10"), ("1", "1"), ("2/6", "1/3")]
+)
+def test_the_threshold_is_stored_as_a_fraction(typed, stored):
+    assert operations.threshold_text(typed) == stored
+    assert Fraction(stored) == operations.parse_threshold(typed)

@@ -141,7 +141,7 @@ def save_settings(
             if g.name.strip()
         ],
         "min_group_ballots": min_group_ballots,
-        "talk_threshold": (talk_threshold or "").strip().replace("／", "/"),
+        "talk_threshold": threshold_text(talk_threshold),
     }
     errors = check_settings(value)
     if errors:
@@ -198,6 +198,14 @@ def parse_threshold(text: str | None) -> Fraction | None:
     except (ValueError, ZeroDivisionError):
         return None
     return value if 0 < value <= 1 else None
+
+
+def threshold_text(text: str | None) -> str:
+    """The threshold as stored: a fraction ``fractions.Fraction`` reads ("1/3", "3/10", "1"),
+    whatever form it was typed in ("0.3", "30%"); unreadable text is kept for check_details
+    to refuse."""
+    value = parse_threshold(text)
+    return str(value) if value is not None else (text or "").strip()
 
 
 def check_groups(groups: Sequence[GroupSpec]) -> Errors:
@@ -388,7 +396,7 @@ def _checked(details: Details) -> tuple[Details, Checklist, list[Cadre]]:
         closes_at=details.closes_at,
         checklist_id=details.checklist_id,
         min_group_ballots=details.min_group_ballots,
-        talk_threshold=(details.talk_threshold or "").strip().replace("／", "/"),
+        talk_threshold=threshold_text(details.talk_threshold),
         note=(details.note or "").strip() or None,
     )
     errors = check_details(details)
