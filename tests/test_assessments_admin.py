@@ -292,6 +292,8 @@ def test_close_early_needs_confirmation_and_a_reason_then_archive(app, hr_client
     got = _get(app, assessment_id)
     assert got["state"] is S.CLOSED and got["box_state"] is BoxState.CLOSED
     assert any("提前结束：人员调整" in s for s in _audit(app, assessment_id))
+    page = hr_client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    assert "进行中 → 已关闭（提前结束：人员调整）" in page  # the step's history on the page
     # posted twice: once
     again = _step(hr_client, assessment_id, "closed", version, confirm="y", reason="人员调整")
     assert again.status_code == 302

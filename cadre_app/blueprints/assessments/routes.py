@@ -199,6 +199,7 @@ def render_show(
         general=general or [],
         conflict=conflict,
         sections=part_sections(assessment),
+        history=queries.history(assessment) if may_manage else [],
     ), status
 
 

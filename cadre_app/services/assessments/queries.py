@@ -160,6 +160,29 @@ def assessment_visible(
     return db.session.scalar(query)
 
 
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    actor: str | None
+    what: str
+
+
+def history(assessment: Assessment) -> list[Step]:
+    """The assessment's steps as the audit log keeps them (who, when, what, a closing's
+    reason), oldest first, each summary as stored (it is data: shown as written)."""
+    from cadre_app.models import AuditEvent
+
+    rows = db.session.execute(
+        sa.select(AuditEvent.occurred_at, AuditEvent.actor_name, AuditEvent.summary)
+        .where(
+            AuditEvent.object_type == "assessment",
+            AuditEvent.object_id == str(assessment.id),
+        )
+        .order_by(AuditEvent.id)
+    )
+    return [Step(at, actor, summary or "") for at, actor, summary in rows]
+
+
 def was_deleted(assessment_id: int) -> bool:
     """True when the audit log records the deletion of this assessment (a draft deleted by
     a form now posted again)."""
