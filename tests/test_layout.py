@@ -83,6 +83,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("admin.users", "账户管理"),
         ("talks.holidays", "节假日与调休"),
         ("training.settings_page", "培训设置"),
+        ("assessments.checklists_index", "测评表"),
         ("audit.index", "审计日志"),
     ]
     assert whole.section("roster.index") == (
