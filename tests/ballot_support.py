@@ -5,6 +5,7 @@ and a complete ballot form."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ def make_checklist(n_positive: int | None = None, n_negative: int | None = None)
     """The default checklist (15 + 22 items), or its first items when counts are given."""
     positive = list(rules.DEFAULT_POSITIVE)[:n_positive]
     negative = list(rules.DEFAULT_NEGATIVE)[:n_negative]
-    checklist = Checklist(family="test", name=rules.DEFAULT_NAME, version=1)
+    checklist = Checklist(family=f"test-{secrets.token_hex(4)}", name=rules.DEFAULT_NAME)
     checklist.items = [
         ChecklistItem(polarity=Polarity.POSITIVE, category=i.category, text=i.text, position=n)
         for n, i in enumerate(positive)
