@@ -17,6 +17,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import TooManyRequests
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -96,7 +97,9 @@ def enter() -> Any:
     return redirect(url_for("ballot.ballot", code=code), 303)
 
 
-def _page(box: BallotBox, code: str, values: Any, errors: dict[str, str]) -> str:
+def _page(box: BallotBox, code: str, values: MultiDict, errors: dict[str, str]) -> str:
+    """The ballot of ``box``; ``values`` (what was posted, a MultiDict) and ``errors`` are
+    shown again beside the questions."""
     kind = kinds.get(box.kind)
     return render_template(
         "ballot/page.html",
@@ -119,7 +122,7 @@ def ballot(code: str) -> Any:
         box = operations.lookup(code)
     except CodeRefused as refusal:
         return refusal_page(refusal)
-    return _page(box, code, {}, {})
+    return _page(box, code, MultiDict(), {})
 
 
 @bp.post("/<code>")
