@@ -83,7 +83,7 @@ def test_missing_answers_are_shown_next_to_them_and_what_was_given_is_kept(app, 
     html = response.get_data(as_text=True)
     assert "还有 2 项未填写或有误" in html
     assert f'data-testid="error-{missing}"' in html and f'data-testid="error-{overall}"' in html
-    assert re.search(rf'name="{first}" id="{first}-3" value="3" autocomplete="off" checked', html)
+    assert re.search(rf'name="{first}" id="{first}-3" value="3" checked', html)
     assert re.search(rf'name="{negative}" id="{negative}" value="1"[^>]*checked', html)
     assert _ballots(app) == 0
     bogus = dict(open_box["form"], **{first: "7"})

@@ -20,7 +20,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from cadre_app.extensions import db
-from cadre_app.models import Assessment, AssessmentSubject, BallotBox, Cadre, Department
+from cadre_app.models import (
+    Assessment,
+    AssessmentSubject,
+    BallotBox,
+    Cadre,
+    ChecklistItem,
+    Department,
+    Polarity,
+)
 from cadre_app.models.assessments import RATINGS
 from cadre_app.services.assessments import rules
 
@@ -119,12 +127,25 @@ class AssessmentBallot:
     template = "assessments/ballot_form.html"
 
     def shape(self, box: BallotBox) -> Shape:
-        assessment = _assessment(box)
-        checklist = assessment.checklist
+        """What a ballot of ``box`` asks, in two small queries (read on every cast)."""
+        counts = dict(
+            db.session.execute(
+                sa.select(ChecklistItem.polarity, sa.func.count())
+                .join(Assessment, Assessment.checklist_id == ChecklistItem.checklist_id)
+                .where(Assessment.box_id == box.id)
+                .group_by(ChecklistItem.polarity)
+            ).all()
+        )
+        subjects = db.session.scalars(
+            sa.select(AssessmentSubject.id)
+            .join(Assessment, Assessment.id == AssessmentSubject.assessment_id)
+            .where(Assessment.box_id == box.id)
+            .order_by(AssessmentSubject.position, AssessmentSubject.id)
+        ).all()
         return Shape(
-            subjects=[s["id"] for s in _subjects(assessment)],
-            n_positive=len(checklist.positive),
-            n_negative=len(checklist.negative),
+            subjects=subjects,
+            n_positive=counts.get(Polarity.POSITIVE, 0),
+            n_negative=counts.get(Polarity.NEGATIVE, 0),
         )
 
     def form_context(self, box: BallotBox) -> dict[str, Any]:
@@ -134,7 +155,7 @@ class AssessmentBallot:
             "subjects": _subjects(assessment),
             "positive": _grouped(checklist.positive),
             "negative": _grouped(checklist.negative),
-            "ratings": RATING_CHOICES,
+            "ratings": [(value, str(label)) for value, label in RATING_CHOICES],
             "positive_field": positive_field,
             "negative_field": negative_field,
             "overall_field": overall_field,
