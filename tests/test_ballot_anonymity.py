@@ -127,8 +127,58 @@ def test_nothing_left_ties_a_code_to_a_ballot(app, hr_client, captured_log):
                     sa.text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}
                 )
                 assert "WITHOUT ROWID" in sql, table
-            physical = db.session.scalars(sa.text("SELECT id FROM ballot")).all()
+            physical = db.session.scalars(sa.text("SELECT id FROM ballot NOT INDEXED")).all()
             assert physical == sorted(physical)  # stored by random id, not by time of casting
         else:
             kinds = {c["name"]: str(c["type"]) for c in inspector.get_columns("ballot")}
             assert kinds["cast_on"] == "DATE"
+
+
+@pytest.mark.committed
+def test_closing_rekeys_the_ballots_so_system_columns_and_order_tell_nothing(app):
+    """While voting goes on, PostgreSQL's ``xmin`` of each ballot row names its own
+    transaction and rows lie in the order they came (README: the residual). Closing writes
+    every ballot again under a new random id in one transaction, in the order of the new ids;
+    ``scrub_storage`` then rewrites the tables without the dead rows."""
+    from cadre_app.services.ballots import operations
+
+    with app.test_request_context():
+        assessment = make_assessment(n_positive=2, n_negative=1, subjects=2)
+        plain = [operations.issue_codes(g, 2, actor="hr") for g in assessment.box.groups[:2]]
+        db.session.commit()
+        box_id = assessment.box_id
+        for n, code in enumerate(c for codes_ in plain for c in codes_):
+            subjects = [s.id for s in assessment.subjects]
+            operations.cast(
+                code, {s: f"{n % 4 + 1}{n % 4 + 1}|{n % 2}|{n % 4 + 1}" for s in subjects}
+            )
+            db.session.commit()
+        postgres = db.engine.dialect.name == "postgresql"
+        read = sa.select(Ballot.id, Ballot.group_id, Ballot.cast_on).where(Ballot.box_id == box_id)
+        before = db.session.execute(read).all()
+        answers = lambda: sorted(  # noqa: E731
+            db.session.execute(
+                sa.select(Ballot.group_id, BallotEntry.subject, BallotEntry.answers).join(
+                    Ballot, Ballot.id == BallotEntry.ballot_id
+                )
+            ).all()
+        )
+        kept = answers()
+        if postgres:
+            xmins = set(db.session.scalars(sa.text("SELECT xmin::text FROM ballot")))
+            assert len(xmins) == 4  # one transaction per ballot while voting
+        operations.close_box(assessment.box)
+        db.session.commit()
+        operations.scrub_storage()
+        after = db.session.execute(read).all()
+        assert len(after) == 4 and not {r.id for r in before} & {r.id for r in after}
+        assert sorted((r.group_id, r.cast_on) for r in before) == sorted(
+            (r.group_id, r.cast_on) for r in after
+        )
+        assert answers() == kept  # the tally reads the same
+        if postgres:
+            assert len(set(db.session.scalars(sa.text("SELECT xmin::text FROM ballot")))) == 1
+            physical = db.session.scalars(sa.text("SELECT id FROM ballot ORDER BY ctid")).all()
+        else:
+            physical = db.session.scalars(sa.text("SELECT id FROM ballot NOT INDEXED")).all()
+        assert physical == sorted(physical)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Ballot, BallotBox, BallotCode, BallotEntry, BallotGroup, BoxState
+from cadre_app.models.ballots import random_id
 from cadre_app.services.ballots import codes
 from cadre_app.services.core import audit
 
@@ -101,8 +102,62 @@ def open_box(box: BallotBox) -> None:
 
 
 def close_box(box: BallotBox, *, at: datetime | None = None) -> None:
+    """Close the box: nothing more is cast. Its ballots are re-keyed in the closing
+    transaction (``rekey_ballots``); call ``scrub_storage`` after the commit."""
     box.state = BoxState.CLOSED
     box.closed_at = at or clock.utcnow()
+    rekey_ballots(box)
+
+
+def rekey_ballots(box: BallotBox) -> int:
+    """Give every ballot of ``box`` a new random id, written again in one transaction in the
+    order of the new ids: afterwards every ballot row of the box was written by the same
+    transaction (PostgreSQL's ``xmin``) and lies in an order that follows no casting. The
+    answers, groups and days are unchanged. Returns how many ballots."""
+    rows = db.session.execute(
+        sa.select(Ballot.id, Ballot.group_id, Ballot.cast_on).where(Ballot.box_id == box.id)
+    ).all()
+    if not rows:
+        return 0
+    new_ids = {old: random_id() for old, _group, _day in rows}
+    entries = db.session.execute(
+        sa.select(BallotEntry.ballot_id, BallotEntry.subject, BallotEntry.answers)
+        .join(Ballot, Ballot.id == BallotEntry.ballot_id)
+        .where(Ballot.box_id == box.id)
+    ).all()
+    old_ids = list(new_ids)
+    for chunk in range(0, len(old_ids), 500):
+        part = old_ids[chunk : chunk + 500]
+        db.session.execute(sa.delete(BallotEntry).where(BallotEntry.ballot_id.in_(part)))
+        db.session.execute(sa.delete(Ballot).where(Ballot.id.in_(part)))
+    ballots = sorted(
+        ({"id": new_ids[old], "box_id": box.id, "group_id": g, "cast_on": d} for old, g, d in rows),
+        key=lambda row: row["id"],
+    )
+    db.session.execute(sa.insert(Ballot), ballots)
+    moved = sorted(
+        ({"ballot_id": new_ids[b], "subject": s, "answers": a} for b, s, a in entries),
+        key=lambda row: (row["ballot_id"], row["subject"]),
+    )
+    if moved:
+        db.session.execute(sa.insert(BallotEntry), moved)
+    db.session.expire_all()
+    return len(rows)
+
+
+def scrub_storage() -> None:
+    """After a box has closed (and the closing transaction committed): let the database
+    drop what casting left behind. PostgreSQL: ``VACUUM FULL`` of the ballot tables rewrites
+    them without the dead rows (the deleted codes, whose ``xmax`` named the transaction of
+    each ballot, and the ballots as first written). SQLite: nothing is kept in free pages
+    (``secure_delete`` is on while casting); the rollback journal is gone at each commit.
+    Runs on a connection of its own in autocommit mode; takes an exclusive lock on the
+    three tables for as long as the rewrite lasts (milliseconds for thousands of ballots)."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM FULL ballot, ballot_entry, ballot_code")
 
 
 def issue_codes(group: BallotGroup, count: int, *, actor: str | None) -> list[str]:
@@ -214,6 +269,8 @@ def _find(code: str | None, *, lock: bool) -> tuple[BallotCode, BallotBox]:
         if connection.dialect.name == "postgresql":
             query = query.with_for_update()
         elif not connection.connection.driver_connection.in_transaction:
+            # the deleted code's bytes are overwritten, not left in a free page
+            connection.exec_driver_sql("PRAGMA secure_delete=ON")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     row = db.session.scalar(query)
     if row is None:
