@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import Assessment, AuditEvent, BallotCode
+from cadre_app.models import Assessment, AuditEvent, Ballot, BallotCode
 from cadre_app.services.ballots import codes, operations, slips
 from tests.ballot_support import group, issue, make_assessment
 
@@ -273,3 +273,25 @@ def test_the_command_writes_slips(app, runner, tmp_path):
     assert bad.exit_code == 1 and "没有评价人类别“群众”" in bad.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BallotCode)) == 3
+
+
+def test_closing_rekeys_and_keeps_the_callers_changes(app):
+    with app.test_request_context():
+        empty = make_assessment(n_positive=1, n_negative=1)
+        assert operations.rekey_ballots(empty.box) == 0
+        assessment = make_assessment(n_positive=1, n_negative=1)
+        code = issue(assessment, "同事", 1)[0]
+        subject = assessment.subjects[0].id
+        operations.cast(code, {subject: "2|1|3"})
+        old = db.session.scalar(sa.select(Ballot.id))
+        assessment.note = "关闭前的备注"  # a change the closing view made, not yet flushed
+        operations.close_box(assessment.box)
+        assert assessment.note == "关闭前的备注"
+        db.session.flush()
+        assert (
+            db.session.scalar(sa.select(Assessment.note).where(Assessment.id == assessment.id))
+            == "关闭前的备注"
+        )
+        assert db.session.scalar(sa.select(Ballot.id)) != old
+        group_id = group(assessment, "同事").id
+        assert operations.entries_of(assessment.box) == [(group_id, subject, "2|1|3")]

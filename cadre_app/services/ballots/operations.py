@@ -141,7 +141,9 @@ def rekey_ballots(box: BallotBox) -> int:
     )
     if moved:
         db.session.execute(sa.insert(BallotEntry), moved)
-    db.session.expire_all()
+    for held in list(db.session.identity_map.values()):  # stale copies; nothing else expired
+        if isinstance(held, Ballot | BallotEntry):
+            db.session.expunge(held)
     return len(rows)
 
 
