@@ -211,3 +211,14 @@ def test_guessing_is_throttled_but_voting_is_not(app, client, open_box):
         del other
     finally:
         app.config["BALLOT_GUESS_LIMIT"] = "10 per minute;60 per hour"
+
+
+def test_an_empty_code_is_asked_for_and_not_counted_as_a_guess(app, client):
+    app.config["BALLOT_GUESS_LIMIT"] = "1 per minute"
+    try:
+        for _ in range(3):
+            response = client.post("/ballot/", data={"code": "  "})
+            assert response.status_code == 400
+            assert "请输入票码" in response.get_data(as_text=True)
+    finally:
+        app.config["BALLOT_GUESS_LIMIT"] = "10 per minute;60 per hour"

@@ -3,7 +3,8 @@ rater group from the codes page in Chromium; the test decodes the QR codes of th
 (pdftoppm, then zbarimg), opens the URL one of them holds at phone width (390 px), submits
 once incomplete (the errors beside the questions, the answers kept), completes and casts the
 ballot and sees the thank-you page; the database holds one ballot and the codes page counts
-it. Screenshots in build/screenshots (80-83)."""
+it; a second rater types a code on ``/ballot/`` with JavaScript off and casts too. Screenshots
+in build/screenshots (80-84)."""
 
 from __future__ import annotations
 
@@ -119,9 +120,22 @@ def test_a_rater_casts_the_ballot_a_slips_qr_code_opens_on_a_phone(
     assert decoded[int(first)].negative == tuple(n == 4 for n in range(n_negative))
     assert decoded[int(first)].overall == 0 and decoded[int(second)].overall == 2
 
+    # without JavaScript, typing the code on /ballot/ as printed on the slip
+    plain = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
+    typed = plain.new_page()
+    typed.goto(f"{live_server}/ballot/")
+    typed.fill("input[name=code]", urls[1].rsplit("/", 1)[1].lower())
+    typed.click("[data-testid=code-form] button[type=submit]")
+    typed.wait_for_url(urls[1])
+    for label in typed.locator("label[for$='-1']").all():
+        label.click()
+    typed.click("[data-testid=cast]")
+    typed.wait_for_url(f"{live_server}/ballot/thanks")
+    plain.close()
+
     page.goto(f"{live_server}/assessments/{assessment_id}/codes")
-    assert page.locator("[data-testid='codes-group-同事'] [data-testid=cast]").inner_text() == "1"
-    assert page.locator("[data-testid='codes-group-同事'] [data-testid=unused]").inner_text() == "2"
+    assert page.locator("[data-testid='codes-group-同事'] [data-testid=cast]").inner_text() == "2"
+    assert page.locator("[data-testid='codes-group-同事'] [data-testid=unused]").inner_text() == "1"
     phone.close()
     hr.close()
     assert group_id
