@@ -222,3 +222,26 @@ def test_an_empty_code_is_asked_for_and_not_counted_as_a_guess(app, client):
             assert "请输入票码" in response.get_data(as_text=True)
     finally:
         app.config["BALLOT_GUESS_LIMIT"] = "10 per minute;60 per hour"
+
+
+def test_a_signed_in_colleague_who_votes_leaves_no_timestamp_on_their_session(
+    app, hr_client, open_box
+):
+    from datetime import timedelta
+
+    from cadre_app.models import UserSession
+
+    with app.app_context():
+        earlier = utcnow() - timedelta(minutes=10)
+        db.session.execute(sa.update(UserSession).values(last_seen_at=earlier))
+        db.session.commit()
+    code = open_box["codes"][0]
+    assert hr_client.get(f"/ballot/{code}").status_code == 200
+    assert hr_client.post(f"/ballot/{code}", data=open_box["form"]).status_code == 303
+    assert hr_client.get("/ballot/thanks").status_code == 200
+    with app.app_context():
+        seen = db.session.scalars(sa.select(UserSession.last_seen_at)).all()
+        assert seen == [earlier]
+    hr_client.get("/")  # any other page is activity, as before
+    with app.app_context():
+        assert db.session.scalars(sa.select(UserSession.last_seen_at)).all() != [earlier]
