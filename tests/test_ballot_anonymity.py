@@ -185,3 +185,18 @@ def test_closing_rekeys_the_ballots_so_system_columns_and_order_tell_nothing(app
         else:
             physical = [r[0] for r in db.session.execute(sa.text(SCAN))]
         assert physical == sorted(physical)
+
+
+@pytest.mark.committed
+def test_scrubbing_gives_up_rather_than_wait_on_a_lock(app):
+    with app.app_context():
+        from cadre_app.services.ballots import operations
+
+        if db.engine.dialect.name != "postgresql":
+            assert operations.scrub_storage() is True  # nothing to do on SQLite
+            return
+        with db.engine.connect() as holder:
+            holder.exec_driver_sql("LOCK TABLE ballot IN ACCESS SHARE MODE")
+            assert operations.scrub_storage(lock_timeout_ms=200) is False
+            holder.rollback()
+        assert operations.scrub_storage() is True

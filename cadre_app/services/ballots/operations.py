@@ -11,6 +11,7 @@ counts only.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from cadre_app.models import Ballot, BallotBox, BallotCode, BallotEntry, BallotG
 from cadre_app.models.ballots import random_id
 from cadre_app.services.ballots import codes
 from cadre_app.services.core import audit
+
+log = logging.getLogger(__name__)
 
 
 class Refusal(enum.StrEnum):
@@ -147,19 +150,29 @@ def rekey_ballots(box: BallotBox) -> int:
     return len(rows)
 
 
-def scrub_storage() -> None:
+def scrub_storage(*, lock_timeout_ms: int = 2000) -> bool:
     """After a box has closed (and the closing transaction committed): let the database
     drop what casting left behind. PostgreSQL: ``VACUUM FULL`` of the ballot tables rewrites
     them without the dead rows (the deleted codes, whose ``xmax`` named the transaction of
-    each ballot, and the ballots as first written). SQLite: nothing is kept in free pages
-    (``secure_delete`` is on while casting); the rollback journal is gone at each commit.
-    Runs on a connection of its own in autocommit mode; takes an exclusive lock on the
-    three tables for as long as the rewrite lasts (milliseconds for thousands of ballots)."""
+    each ballot, and the ballots as first written). SQLite: nothing to do (``secure_delete``
+    is on while casting; the rollback journal is gone at each commit).
+
+    Runs on a connection of its own in autocommit mode and needs an exclusive lock on the
+    three tables (held for milliseconds with thousands of ballots). When another transaction
+    holds them past ``lock_timeout_ms`` (a vote being cast, a transaction left open), it
+    gives up, logs it and returns False: autovacuum removes the dead rows later, and calling
+    it again finishes the job. True when it ran."""
     engine = db.engine
     if engine.dialect.name != "postgresql":
-        return
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM FULL ballot, ballot_entry, ballot_code")
+        return True
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"SET lock_timeout = {int(lock_timeout_ms)}")
+            connection.exec_driver_sql("VACUUM FULL ballot, ballot_entry, ballot_code")
+    except sa.exc.OperationalError:
+        log.warning("ballot tables not vacuumed: locked by another transaction; retry later")
+        return False
+    return True
 
 
 def issue_codes(group: BallotGroup, count: int, *, actor: str | None) -> list[str]:
