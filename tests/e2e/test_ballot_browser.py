@@ -109,6 +109,7 @@ def test_a_rater_casts_the_ballot_a_slips_qr_code_opens_on_a_phone(
     screenshot(rater, "84-ballot-phone-thanks")
     rater.goto(urls[0])
     assert "票码无效或已经使用" in rater.locator("[data-testid=refusal]").inner_text()
+    screenshot(rater, "86-ballot-phone-used")
 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
@@ -124,6 +125,7 @@ def test_a_rater_casts_the_ballot_a_slips_qr_code_opens_on_a_phone(
     plain = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
     typed = plain.new_page()
     typed.goto(f"{live_server}/ballot/")
+    screenshot(typed, "85-ballot-enter-phone")
     typed.fill("input[name=code]", urls[1].rsplit("/", 1)[1].lower())
     typed.click("[data-testid=code-form] button[type=submit]")
     typed.wait_for_url(urls[1])
