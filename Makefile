@@ -31,7 +31,7 @@ run: setup database
 	@$(BIN)/flask seed-demo --if-empty
 	@echo "正在启动：http://$(HOST):$(PORT)  （Ctrl+C 停止网站和后台任务进程）"
 	@$(BIN)/flask worker & worker=$$!; \
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --preload \
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --preload \
 	    --access-logfile - --error-logfile - wsgi:app & web=$$!; \
 	trap 'kill $$worker $$web 2>/dev/null; wait' EXIT INT TERM; \
 	wait -n $$worker $$web

@@ -98,6 +98,9 @@ def configure_logging(app: Flask) -> None:
     )
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO if not app.debug else logging.DEBUG)
+    from cadre_app.services.ballots import logfilter
+
+    logfilter.install([app.logger, handler])  # no ballot code in any logged URL (README)
 
 
 @event.listens_for(Engine, "connect")

@@ -41,6 +41,7 @@ def test_every_blueprint_package_registers_itself():
         "training",
         "secondments",
         "assessments",
+        "ballot",
     } <= set(names)
     for name in names:
         package = _package(name)
@@ -97,7 +98,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("evaluation_cycle", "evaluation", "quarterly_grade"),
         *("course", "enrolment", "lecture", "essay", "plan", "programme"),
         "secondment",
-        *("assessment", "checklist"),
+        *("assessment", "checklist", "ballot_box"),
         *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
     ]

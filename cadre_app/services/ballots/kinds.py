@@ -7,8 +7,10 @@ checked, and how ballots are tallied. A kind brings exactly that:
   ``form`` = ``form_context(box)``); plain HTML controls, no JavaScript;
 - ``form_context(box)``: what the template shows (subjects, items, choices);
 - ``read(box, form)``: the answers posted, as ``{subject: answers}`` (one ``BallotEntry``
-  each, ``answers`` a text the kind alone reads), and the errors, each a message in the
-  reader's language; nothing is cast while there is an error;
+  each, ``answers`` a text the kind alone reads), and the errors as ``{field: message}``
+  (the form field the message belongs next to, or ``""`` for the whole ballot), each in the
+  reader's language; nothing is cast while there is an error. The page shows the form again
+  with what was posted (``values``) and the errors (``errors``), so no answer is lost;
 - the tally is the owning domain's (services.assessments.tally reads the entries of its box
   through ``operations.entries_of``).
 
@@ -30,7 +32,9 @@ class BallotKind(Protocol):
 
     def form_context(self, box: BallotBox) -> dict[str, Any]: ...
 
-    def read(self, box: BallotBox, form: Mapping[str, Any]) -> tuple[dict[int, str], list[str]]: ...
+    def read(
+        self, box: BallotBox, form: Mapping[str, Any]
+    ) -> tuple[dict[int, str], dict[str, str]]: ...
 
 
 _KINDS: dict[str, BallotKind] = {}
@@ -43,4 +47,10 @@ def register(kind: BallotKind) -> None:
 
 
 def get(key: str) -> BallotKind:
+    """The kind registered under ``key`` (KeyError when none is)."""
     return _KINDS[key]
+
+
+def unregister(key: str) -> None:
+    """Forget a kind (tests that register a kind of their own clean up with this)."""
+    _KINDS.pop(key, None)

@@ -11,6 +11,7 @@ counts only.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +23,11 @@ from flask_babel import gettext as _
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Ballot, BallotBox, BallotCode, BallotEntry, BallotGroup, BoxState
+from cadre_app.models.ballots import random_id
 from cadre_app.services.ballots import codes
-from cadre_app.services.core import audit
+from cadre_app.services.core import audit, queue
+
+log = logging.getLogger(__name__)
 
 
 class Refusal(enum.StrEnum):
@@ -101,8 +105,102 @@ def open_box(box: BallotBox) -> None:
 
 
 def close_box(box: BallotBox, *, at: datetime | None = None) -> None:
+    """Close the box: nothing more is cast. Its ballots are re-keyed in the closing
+    transaction (``rekey_ballots``); the worker's ``scrub_ballot_storage`` then vacuums."""
     box.state = BoxState.CLOSED
     box.closed_at = at or clock.utcnow()
+    rekey_ballots(box)
+
+
+def rekey_ballots(box: BallotBox) -> int:
+    """Give every ballot of ``box`` a new random id, written again in one transaction in the
+    order of the new ids: afterwards every ballot row of the box was written by the same
+    transaction (PostgreSQL's ``xmin``) and lies in an order that follows no casting. The
+    answers, groups and days are unchanged. Returns how many ballots."""
+    rows = db.session.execute(
+        sa.select(Ballot.id, Ballot.group_id, Ballot.cast_on).where(Ballot.box_id == box.id)
+    ).all()
+    if not rows:
+        return 0
+    new_ids = {old: random_id() for old, _group, _day in rows}
+    entries = db.session.execute(
+        sa.select(BallotEntry.ballot_id, BallotEntry.subject, BallotEntry.answers)
+        .join(Ballot, Ballot.id == BallotEntry.ballot_id)
+        .where(Ballot.box_id == box.id)
+    ).all()
+    old_ids = list(new_ids)
+    for chunk in range(0, len(old_ids), 500):
+        part = old_ids[chunk : chunk + 500]
+        db.session.execute(sa.delete(BallotEntry).where(BallotEntry.ballot_id.in_(part)))
+        db.session.execute(sa.delete(Ballot).where(Ballot.id.in_(part)))
+    ballots = sorted(
+        ({"id": new_ids[old], "box_id": box.id, "group_id": g, "cast_on": d} for old, g, d in rows),
+        key=lambda row: row["id"],
+    )
+    db.session.execute(sa.insert(Ballot), ballots)
+    moved = sorted(
+        ({"ballot_id": new_ids[b], "subject": s, "answers": a} for b, s, a in entries),
+        key=lambda row: (row["ballot_id"], row["subject"]),
+    )
+    if moved:
+        db.session.execute(sa.insert(BallotEntry), moved)
+    for held in list(db.session.identity_map.values()):  # stale copies; nothing else expired
+        if isinstance(held, Ballot | BallotEntry):
+            db.session.expunge(held)
+    return len(rows)
+
+
+def scrub_storage(*, lock_timeout_ms: int = 2000) -> bool:
+    """After a box has closed (and the closing transaction committed): let the database
+    drop what casting left behind. PostgreSQL: ``VACUUM FULL`` of the ballot tables rewrites
+    them without the dead rows (the deleted codes, whose ``xmax`` named the transaction of
+    each ballot, and the ballots as first written). SQLite: nothing to do (``secure_delete``
+    is on while casting; the rollback journal is gone at each commit).
+
+    Runs on a connection of its own in autocommit mode and needs an exclusive lock on the
+    three tables (held for milliseconds with thousands of ballots). When another transaction
+    holds them past ``lock_timeout_ms`` (a vote being cast, a transaction left open), it
+    gives up, logs it and returns False: autovacuum removes the dead rows later, and calling
+    it again finishes the job. True when it ran."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return True
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"SET lock_timeout = {int(lock_timeout_ms)}")
+            connection.exec_driver_sql("VACUUM FULL ballot, ballot_entry, ballot_code")
+    except sa.exc.OperationalError:
+        log.warning("ballot tables not vacuumed: locked by another transaction; retry later")
+        return False
+    return True
+
+
+BALLOT_TABLES = ("ballot", "ballot_entry", "ballot_code")
+
+
+def dead_rows() -> int:
+    """PostgreSQL: dead rows the statistics count in the ballot tables (what casting and
+    closing left behind until ``scrub_storage``); 0 elsewhere."""
+    if db.engine.dialect.name != "postgresql":
+        return 0
+    with db.engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.text(
+                    "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables"
+                    " WHERE relname IN ('ballot', 'ballot_entry', 'ballot_code')"
+                )
+            ).scalar_one()
+        )
+
+
+@queue.periodic(minute="*/10")
+def scrub_ballot_storage() -> None:
+    """Every ten minutes, in the worker: ``scrub_storage`` when the ballot tables hold dead
+    rows (after a box has closed, or codes were used), so what casting left in the table
+    files is gone within minutes of the closing, without the closing request waiting on it."""
+    if dead_rows():
+        scrub_storage()
 
 
 def issue_codes(group: BallotGroup, count: int, *, actor: str | None) -> list[str]:
@@ -214,6 +312,8 @@ def _find(code: str | None, *, lock: bool) -> tuple[BallotCode, BallotBox]:
         if connection.dialect.name == "postgresql":
             query = query.with_for_update()
         elif not connection.connection.driver_connection.in_transaction:
+            # the deleted code's bytes are overwritten, not left in a free page
+            connection.exec_driver_sql("PRAGMA secure_delete=ON")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     row = db.session.scalar(query)
     if row is None:
