@@ -78,6 +78,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("training.index", "教育培训"),
         ("secondments.index", "挂职锻炼"),
         ("assessments.index", "政治素质测评"),
+        ("selection.index", "选拔任用"),
         ("talks.index", "谈话管理"),
         ("records.batch", "批量导出"),
         ("main.me", "我的档案"),
@@ -99,6 +100,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("course", "enrolment", "lecture", "essay", "plan", "programme"),
         "secondment",
         *("assessment", "checklist", "ballot_box"),
+        *("position", "discipline_record"),
         *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
     ]

@@ -42,6 +42,13 @@ from cadre_app.models.secondments import (
     SecondmentEvent,
     SecondmentState,
 )
+from cadre_app.models.selection import (
+    DISCIPLINE_KINDS,
+    POST_KINDS,
+    DisciplineRecord,
+    EligibilityRun,
+    Position,
+)
 from cadre_app.models.setting import Setting
 from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Talk, TalkState
 from cadre_app.models.training import (
@@ -65,6 +72,11 @@ from cadre_app.models.training import (
 from cadre_app.models.upload import ImportUpload
 
 __all__ = [
+    "DISCIPLINE_KINDS",
+    "POST_KINDS",
+    "DisciplineRecord",
+    "EligibilityRun",
+    "Position",
     "ASPECTS",
     "CONCLUSIONS",
     "PURPOSES",

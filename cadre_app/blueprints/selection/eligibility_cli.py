@@ -1,0 +1,3 @@
+"""Commands of ``flask selection`` (filled in by its part)."""
+
+from cadre_app.blueprints.selection.cli import selection_group  # noqa: F401
