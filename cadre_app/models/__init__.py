@@ -48,6 +48,13 @@ from cadre_app.models.selection import (
     DisciplineRecord,
     EligibilityRun,
     Position,
+    PublicityObjection,
+    ReviewerView,
+    RoundCandidate,
+    RoundEvent,
+    SelectionRound,
+    Stage,
+    round_reviewer,
 )
 from cadre_app.models.setting import Setting
 from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Talk, TalkState
@@ -77,6 +84,13 @@ __all__ = [
     "DisciplineRecord",
     "EligibilityRun",
     "Position",
+    "PublicityObjection",
+    "ReviewerView",
+    "RoundCandidate",
+    "RoundEvent",
+    "SelectionRound",
+    "Stage",
+    "round_reviewer",
     "ASPECTS",
     "CONCLUSIONS",
     "PURPOSES",

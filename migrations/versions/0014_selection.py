@@ -1,8 +1,8 @@
-"""selection: positions, discipline records, eligibility runs
+"""selection: positions, discipline records, eligibility runs, rounds with stages, shortlists, reviews and objections
 
 Revision ID: 0014_selection
 Revises: 0013_assessments
-Create Date: 2026-12-03 07:49:26.145081
+Create Date: 2026-12-03 07:53:52.189198
 
 """
 from alembic import op
@@ -73,11 +73,136 @@ def upgrade():
     with op.batch_alter_table('eligibility_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_eligibility_run_position_id'), ['position_id'], unique=False)
 
+    op.create_table('selection_round',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('position_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('stage', sa.Enum('motion', 'recommendation', 'candidates', 'inspection', 'decision', 'publicity', 'appointment', 'probation', 'confirmed', name='selection_stage', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('box_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_on', sa.Date(), nullable=True),
+    sa.Column('members_entitled', sa.Integer(), nullable=True),
+    sa.Column('members_present', sa.Integer(), nullable=True),
+    sa.Column('publicity_start', sa.Date(), nullable=True),
+    sa.Column('publicity_end', sa.Date(), nullable=True),
+    sa.Column('appointed_on', sa.Date(), nullable=True),
+    sa.Column('probation_end', sa.Date(), nullable=True),
+    sa.Column('probation_outcome', sa.String(length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['box_id'], ['ballot_box.id'], name=op.f('fk_selection_round_box_id_ballot_box'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['position_id'], ['position.id'], name=op.f('fk_selection_round_position_id_position'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_round')),
+    sa.UniqueConstraint('box_id', name=op.f('uq_selection_round_box_id'))
+    )
+    with op.batch_alter_table('selection_round', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_selection_round_position_id'), ['position_id'], unique=False)
+
+    op.create_table('round_candidate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('cadre_id', sa.Integer(), nullable=False),
+    sa.Column('added_reason', sa.Text(), nullable=True),
+    sa.Column('removed_reason', sa.Text(), nullable=True),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('score', sa.JSON(), nullable=True),
+    sa.Column('inspected', sa.Boolean(), nullable=False),
+    sa.Column('inspection_notes', sa.Text(), nullable=True),
+    sa.Column('integrity_received', sa.Boolean(), nullable=False),
+    sa.Column('votes_for', sa.Integer(), nullable=True),
+    sa.Column('appointed', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['cadre_id'], ['cadre.id'], name=op.f('fk_round_candidate_cadre_id_cadre'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['selection_round.id'], name=op.f('fk_round_candidate_round_id_selection_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_candidate')),
+    sa.UniqueConstraint('round_id', 'cadre_id', name='uq_round_candidate')
+    )
+    with op.batch_alter_table('round_candidate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_round_candidate_cadre_id'), ['cadre_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_round_candidate_round_id'), ['round_id'], unique=False)
+
+    op.create_table('round_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('from_stage', sa.Enum('motion', 'recommendation', 'candidates', 'inspection', 'decision', 'publicity', 'appointment', 'probation', 'confirmed', name='round_from_stage', native_enum=False, create_constraint=True, length=16), nullable=True),
+    sa.Column('to_stage', sa.Enum('motion', 'recommendation', 'candidates', 'inspection', 'decision', 'publicity', 'appointment', 'probation', 'confirmed', name='round_to_stage', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=True),
+    sa.Column('documents', sa.Text(), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['round_id'], ['selection_round.id'], name=op.f('fk_round_event_round_id_selection_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_event'))
+    )
+    with op.batch_alter_table('round_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_round_event_round_id'), ['round_id'], unique=False)
+
+    op.create_table('round_reviewer',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['selection_round.id'], name=op.f('fk_round_reviewer_round_id_selection_round'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_round_reviewer_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('round_id', 'user_id', name=op.f('pk_round_reviewer'))
+    )
+    op.create_table('publicity_objection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=True),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('handling', sa.Text(), nullable=True),
+    sa.Column('handled_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['candidate_id'], ['round_candidate.id'], name=op.f('fk_publicity_objection_candidate_id_round_candidate'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['selection_round.id'], name=op.f('fk_publicity_objection_round_id_selection_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publicity_objection'))
+    )
+    with op.batch_alter_table('publicity_objection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publicity_objection_round_id'), ['round_id'], unique=False)
+
+    op.create_table('reviewer_view',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('view', sa.String(length=8), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('recommended', sa.Boolean(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['round_candidate.id'], name=op.f('fk_reviewer_view_candidate_id_round_candidate'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_reviewer_view_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviewer_view')),
+    sa.UniqueConstraint('candidate_id', 'user_id', name='uq_reviewer_view')
+    )
+    with op.batch_alter_table('reviewer_view', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reviewer_view_candidate_id'), ['candidate_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('reviewer_view', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reviewer_view_candidate_id'))
+
+    op.drop_table('reviewer_view')
+    with op.batch_alter_table('publicity_objection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_publicity_objection_round_id'))
+
+    op.drop_table('publicity_objection')
+    op.drop_table('round_reviewer')
+    with op.batch_alter_table('round_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_round_event_round_id'))
+
+    op.drop_table('round_event')
+    with op.batch_alter_table('round_candidate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_round_candidate_round_id'))
+        batch_op.drop_index(batch_op.f('ix_round_candidate_cadre_id'))
+
+    op.drop_table('round_candidate')
+    with op.batch_alter_table('selection_round', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_selection_round_position_id'))
+
+    op.drop_table('selection_round')
     with op.batch_alter_table('eligibility_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_eligibility_run_position_id'))
 
