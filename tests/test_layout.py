@@ -100,7 +100,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("course", "enrolment", "lecture", "essay", "plan", "programme"),
         "secondment",
         *("assessment", "checklist", "ballot_box"),
-        *("position", "discipline_record"),
+        *("position", "discipline_record", "selection_round"),
         *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
     ]
