@@ -165,12 +165,9 @@ def test_the_records_print_and_export(app, hr_client, manager_client, built):
     assert manager_client.get(pdf_url).status_code == 200
 
 
-def test_without_a_cjk_font_the_records_answer_503(app, hr_client, built):
-    app.config["PDF_REQUIRE_FONT_FAMILIES"] = []
-    try:
-        response = hr_client.get(f"/assessments/{built.assessment_id}/results.pdf")
-    finally:
-        app.config.pop("PDF_REQUIRE_FONT_FAMILIES")
+def test_without_a_cjk_font_the_records_answer_503(app, hr_client, built, monkeypatch):
+    monkeypatch.setitem(app.config, "PDF_REQUIRE_FONT_FAMILIES", [])  # no family installed
+    response = hr_client.get(f"/assessments/{built.assessment_id}/results.pdf")
     assert response.status_code == 503
     assert "中文字体" in response.get_data(as_text=True)
 

@@ -201,19 +201,13 @@ def test_a_draft_assessment_gets_no_codes_and_a_group_of_another_is_404(app, hr_
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BallotCode)) == 0
 
 
-def test_no_cjk_font_answers_503_and_stores_no_code(app, hr_client):
+def test_no_cjk_font_answers_503_and_stores_no_code(app, hr_client, monkeypatch):
     with app.app_context():
         assessment = make_assessment(n_positive=1, n_negative=1)
         db.session.commit()
         ids = assessment.id, group(assessment, "同事").id
-    families = app.config["PDF_REQUIRE_FONT_FAMILIES"]
-    app.config["PDF_REQUIRE_FONT_FAMILIES"] = []
-    try:
-        response = hr_client.post(
-            f"/assessments/{ids[0]}/codes/{ids[1]}/issue", data={"count": "3"}
-        )
-    finally:
-        app.config["PDF_REQUIRE_FONT_FAMILIES"] = families
+    monkeypatch.setitem(app.config, "PDF_REQUIRE_FONT_FAMILIES", [])  # no family installed
+    response = hr_client.post(f"/assessments/{ids[0]}/codes/{ids[1]}/issue", data={"count": "3"})
     assert response.status_code == 503 and "中文字体" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BallotCode)) == 0
