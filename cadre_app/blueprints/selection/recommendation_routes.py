@@ -146,10 +146,11 @@ def open_recommendation(round_id: int) -> Any:
     """Open the 民主推荐 ballot box with its groups and window (a form posted twice: once)."""
     selection_round = _round(round_id)
     form = OpenForm()
+    valid = form.validate()  # first: validating clears the messages read_* put on fields
     opens_at = read_moment(form.opens_at)
     closes_at = read_moment(form.closes_at)
     groups = read_groups(form)
-    if not form.validate() or opens_at is None or closes_at is None or groups is None:
+    if not valid or opens_at is None or closes_at is None or groups is None:
         return _page(selection_round, open_form=form, status=400)
     opening = service.Opening(
         title=form.title.data or "",

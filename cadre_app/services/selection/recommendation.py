@@ -273,17 +273,18 @@ def round_tally(selection_round: SelectionRound) -> tuple[Tally, dict[int, dict[
     if box is None:
         raise LookupError("no recommendation ballot")
     listed = recommendation_kind.listed_candidates(selection_round.id)
-    removed = db.session.execute(
-        sa.select(RoundCandidate.id, RoundCandidate.cadre)
+    removed = db.session.scalars(
+        sa.select(RoundCandidate)
         .where(
             RoundCandidate.round_id == selection_round.id, RoundCandidate.removed_at.is_not(None)
         )
         .order_by(RoundCandidate.id)
     ).all()
     people = {row["id"]: {**row, "removed": False} for row in listed}
-    for cid, cadre in removed:
-        people[cid] = {
-            "id": cid,
+    for candidate in removed:  # taken off the list after ballots may have named them
+        cadre = candidate.cadre
+        people[candidate.id] = {
+            "id": candidate.id,
             "name": cadre.name,
             "post": cadre.position_title or "",
             "department": cadre.department.name if cadre.department else "",
