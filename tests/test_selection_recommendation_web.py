@@ -272,3 +272,41 @@ def test_the_round_page_section(app, users, selection_round):
         assert "发起民主推荐投票" in html and "未发起" in html
         chosen.stage = Stage.INSPECTION  # a round past 民主推荐 that held none: no panel
         assert part.round_section(chosen, users["hr"]) is None
+
+
+def test_the_pages_speak_english_but_the_data(app, login_as, selection_round):
+    """The 民主推荐 pages and its ballot in English: every word but the data (names, titles,
+    groups) is English (tests/test_english_ui.py's rule; the demo crawl does not reach them)."""
+    from tests.test_english_ui import PUNCTUATION, chinese_runs, stored_text
+
+    rid = selection_round["round"]
+    hr = login_as("hr")
+    hr.post("/auth/language", data={"lang": "en", "next": "/"})
+    pages = {"before": hr.get(url(rid))}
+    pages["refused"] = hr.post(url(rid, "/open"), data=open_form(**{"groups-0-weight": "x"}))
+    assert hr.post(url(rid, "/open"), data=open_form()).status_code == 303
+    with app.app_context():
+        box_id = db.session.get(SelectionRound, rid).box_id
+    codes = issue(app, box_id, "处级领导干部", 3)
+    rater = app.test_client()
+    rater.post("/auth/language", data={"lang": "en", "next": "/ballot/"})
+    pages["ballot"] = rater.get(f"/ballot/{codes[0]}")
+    ids = [str(selection_round[n]) for n in NAMES[:2]]
+    pages["too many"] = rater.post(f"/ballot/{codes[0]}", data={"c": ids})
+    for code, chosen in zip(codes, (ids[:1], ids[1:], []), strict=True):
+        assert rater.post(f"/ballot/{code}", data={"c": chosen}).status_code == 303
+    pages["open"] = hr.get(url(rid))
+    pages["early"] = hr.post(url(rid, "/close"), data={"confirm": "y"})
+    assert hr.post(url(rid, "/close"), data={"confirm": "y", "reason": "x"}).status_code == 303
+    pages["closed"] = hr.get(url(rid))
+    pages["results"] = hr.get(url(rid, "/results"))
+    with app.app_context():
+        data = stored_text()
+    allowed = data | PUNCTUATION | {"中文", app.config["ORGANISATION_NAME"]}
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert 'lang="en"' in html, name
+        left = chinese_runs(html) - allowed
+        assert not left, (name, sorted(left))
+    assert "at most 1" in pages["too many"].get_data(as_text=True)
+    assert "3 valid ballots, 1 of them abstentions" in pages["results"].get_data(as_text=True)
