@@ -280,6 +280,7 @@ def recommendation_results(round_id: int) -> Any:
     return render_template(
         "selection/recommendation_results.html",
         round=selection_round,
+        round_url=_round_url(selection_round.id),
         box=box,
         result=result,
         people=people,
