@@ -310,3 +310,23 @@ def test_the_pages_speak_english_but_the_data(app, login_as, selection_round):
         assert not left, (name, sorted(left))
     assert "at most 1" in pages["too many"].get_data(as_text=True)
     assert "3 valid ballots, 1 of them abstentions" in pages["results"].get_data(as_text=True)
+
+
+def test_the_periodic_task_closes_an_ended_window(app, hr_client, selection_round):
+    from cadre_app.services.core import queue
+
+    box_id = opened(app, hr_client, selection_round)
+    with app.app_context():
+        box = db.session.get(BallotBox, box_id)
+        box.opens_at, box.closes_at = utcnow() - timedelta(days=2), utcnow() - timedelta(seconds=5)
+        db.session.commit()
+    queue.bind(app)
+    service.auto_close_recommendations.call_local()  # what the consumer runs every minute
+    periodic = {t.__name__ for t in queue.huey._registry._periodic_tasks}
+    assert "auto_close_recommendations" in periodic
+    with app.app_context():
+        assert db.session.get(BallotBox, box_id).state is BoxState.CLOSED
+        summaries = db.session.scalars(
+            sa.select(AuditEvent.summary).where(AuditEvent.object_type == "selection_round")
+        ).all()
+        assert any("投票时间结束，自动关闭" in s for s in summaries)
