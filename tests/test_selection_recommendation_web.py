@@ -119,6 +119,9 @@ def test_hr_opens_the_recommendation_of_a_round(app, hr_client, selection_round)
             sa.select(AuditEvent).where(AuditEvent.object_type == "selection_round")
         ).one()
         assert "发起民主推荐投票" in event.summary
+        listed = [selection_round[n] for n in NAMES]
+        assert sorted(event.after["candidates"]) == sorted(listed)  # the list as opened
+        assert service.list_locked(db.session.get(SelectionRound, selection_round["round"]))
     # the same form posted again: nothing more is made
     again = hr_client.post(url(selection_round["round"], "/open"), data=open_form())
     assert again.status_code == 303
@@ -254,6 +257,7 @@ def test_the_window_end_closes_the_box(app, hr_client, selection_round):
         db.session.commit()
         assert db.session.get(BallotBox, box_id).state is BoxState.CLOSED
         assert service.close_due(now=later) == []  # once
+        assert not service.list_locked(db.session.get(SelectionRound, selection_round["round"]))
     page = hr_client.get(url(selection_round["round"])).get_data(as_text=True)
     assert "已结束" in page and 'data-testid="recommendation-results-link"' in page
     results = hr_client.get(url(selection_round["round"], "/results")).get_data(as_text=True)

@@ -301,6 +301,14 @@ def round_tally(selection_round: SelectionRound) -> tuple[Tally, dict[int, dict[
     return result, people
 
 
+def list_locked(selection_round: SelectionRound) -> bool:
+    """Whether the round's list of candidates must not change now: its 民主推荐 ballot is
+    open (ballots already cast named the list as it was). The shortlist part refuses adding
+    or removing a candidate while this is True."""
+    box = box_of(selection_round)
+    return box is not None and box.state is BoxState.OPEN
+
+
 def state_of(box: BallotBox | None, now: datetime) -> str:
     """ "none", "draft", "waiting" (open, window not begun), "open", "ended" (window over,
     not yet closed) or "closed"."""
@@ -380,6 +388,9 @@ def open_recommendation(
         "发起民主推荐投票",
         {
             "box": box.id,
+            "candidates": [
+                row["id"] for row in recommendation_kind.listed_candidates(selection_round.id)
+            ],
             "groups": [[g.name, g.weight, g.planned] for g in opening.groups],
             "opens_at": opening.opens_at.isoformat(),
             "closes_at": opening.closes_at.isoformat(),
