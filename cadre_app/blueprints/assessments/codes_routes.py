@@ -51,30 +51,11 @@ def can_issue(assessment: Assessment) -> bool:
 
 def codes_panel(assessment: Assessment) -> dict[str, Any]:
     """Per rater group: planned, issued, voided, unused and cast; totals."""
-    box = assessment.box
-    unused = operations.unused_counts(box)
-    cast = operations.turnout(box)
-    groups = [
-        {
-            "id": g.id,
-            "name": g.name,
-            "planned": g.planned,
-            "issued": g.issued,
-            "voided": g.voided,
-            "unused": unused.get(g.id, 0),
-            "cast": cast.get(g.id, 0),
-            "suggested": max(g.planned - g.issued, 1),
-        }
-        for g in box.groups
-    ]
-    totals = {
-        key: sum(g[key] for g in groups)
-        for key in ("planned", "issued", "voided", "unused", "cast")
-    }
+    summary = operations.codes_summary(assessment.box)
     return {
         "assessment_id": assessment.id,
-        "groups": groups,
-        "totals": totals,
+        "groups": summary["groups"],
+        "totals": summary["totals"],
         "can_issue": can_issue(assessment),
         "max_batch": MAX_BATCH,
     }

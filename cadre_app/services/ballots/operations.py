@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import format_datetime
@@ -282,6 +283,32 @@ def turnout(box: BallotBox) -> dict[int, int]:
         .group_by(Ballot.group_id)
     )
     return {group_id: n for group_id, n in rows}
+
+
+def codes_summary(box: BallotBox) -> dict[str, Any]:
+    """Per rater group of ``box``: codes planned, issued, voided, unused, ballots cast and a
+    suggested next batch; with the totals (the codes panels of every kind of vote)."""
+    unused = unused_counts(box)
+    cast = turnout(box)
+    groups = [
+        {
+            "id": g.id,
+            "name": g.name,
+            "weight": g.weight,
+            "planned": g.planned,
+            "issued": g.issued,
+            "voided": g.voided,
+            "unused": unused.get(g.id, 0),
+            "cast": cast.get(g.id, 0),
+            "suggested": max(g.planned - g.issued, 1),
+        }
+        for g in box.groups
+    ]
+    totals = {
+        key: sum(g[key] for g in groups)
+        for key in ("planned", "issued", "voided", "unused", "cast")
+    }
+    return {"groups": groups, "totals": totals}
 
 
 def entries_of(box: BallotBox) -> list[tuple[int, int, str]]:
