@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from cadre_app.forms import select_choices
 from cadre_app.services.core import dates
 from cadre_app.services.selection.procedure import PROBATION_OUTCOMES
 
@@ -45,7 +46,7 @@ class StepForm(FlaskForm):
     appointed_on = StringField(_l("任职日期"), render_kw=DATE_KW)
     probation_outcome = SelectField(
         _l("试用期结论"),
-        choices=[("", _l("请选择"))] + [(o, _l(o)) for o in PROBATION_OUTCOMES],
+        choices=select_choices([("", _l("请选择")), *((o, _l(o)) for o in PROBATION_OUTCOMES)]),
         validate_choice=False,
     )
 

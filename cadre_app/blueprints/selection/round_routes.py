@@ -34,6 +34,7 @@ from cadre_app.blueprints.selection.round_forms import (
 )
 from cadre_app.errors import render_error
 from cadre_app.extensions import db
+from cadre_app.forms import select_choices
 from cadre_app.models import Role
 from cadre_app.models.selection import Position, PublicityObjection, SelectionRound, Stage
 from cadre_app.permissions import role_required
@@ -70,7 +71,9 @@ def rounds_index() -> Any:
 
 def _position_choices(form: RoundForm) -> None:
     positions = db.session.scalars(sa.select(Position).order_by(Position.id.desc())).all()
-    form.position_id.choices = [("", _("请选择"))] + [(str(p.id), p.title) for p in positions]
+    form.position_id.choices = select_choices(
+        [("", _l("请选择")), *((str(p.id), p.title) for p in positions)]
+    )
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -196,9 +199,9 @@ def _objection_form(round_: SelectionRound) -> ObjectionForm:
 
 
 def _objection_choices(form: ObjectionForm, round_: SelectionRound) -> None:
-    form.candidate_id.choices = [("", _("不指定"))] + [
-        (str(c.id), c.cadre.name) for c in rounds.passed(round_)
-    ]
+    form.candidate_id.choices = select_choices(
+        [("", _l("不指定")), *((str(c.id), c.cadre.name) for c in rounds.passed(round_))]
+    )
 
 
 def render_round(

@@ -663,9 +663,7 @@ def appoint(round_: SelectionRound, appointed_on: date, *, actor: str | None, to
                 kind=TALK_KIND,
                 source=TALK_SOURCE,
                 subject_id=cadre.id,
-                reason=_(
-                    "任职谈话：任%(post)s（%(round)s）", post=position.title, round=round_.title
-                ),
+                reason=f"任职谈话：任{position.title}（{round_.title}）",  # stored in Chinese
             )
         )
     talks.open_talks(openings, actor=actor, today=today)
