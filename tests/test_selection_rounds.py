@@ -212,7 +212,9 @@ def test_a_stale_form_is_a_conflict_and_a_repeat_takes_effect_once(app, hr_clien
     form = {"target": Stage.CANDIDATES.value, "version": str(stale)}
     conflict = hr_client.post(f"/selection/rounds/{ids['round']}/step", data=form)
     assert conflict.status_code == 409
-    assert 'data-testid="conflict"' in conflict.get_data(as_text=True)
+    html = conflict.get_data(as_text=True)
+    assert 'data-testid="conflict"' in html and "这项选任工作已被他人修改" in html
+    assert "民主推荐" in html.split('data-testid="conflict"')[1].split("</table>")[0]
     assert stage_of(app, ids["round"]) is Stage.RECOMMENDATION
 
 
@@ -459,3 +461,27 @@ def test_the_round_page_speaks_english_at_every_stage(app, hr_client, ids):
         assert 'lang="en"' in html
         left = chinese_runs(html) - allowed
         assert not left, (response.request.path, left)
+
+
+def test_the_round_page_includes_each_parts_section(app, hr_client, ids, monkeypatch):
+    from cadre_app.blueprints.selection import recommendation_routes, shortlist_routes
+
+    seen = []
+
+    def shortlist_section(round_, user):
+        seen.append((round_.id, user.username))
+        return {"key": "shortlist", "title": "名单", "lines": [f"共 {len(round_.candidates)} 人"]}
+
+    monkeypatch.setattr(shortlist_routes, "round_section", shortlist_section, raising=False)
+    monkeypatch.setattr(
+        shortlist_routes, "ROUND_SECTION", ("selection/round_part_note.html", 10), raising=False
+    )
+    monkeypatch.setattr(recommendation_routes, "round_section", lambda r, u: None, raising=False)
+    monkeypatch.setattr(
+        recommendation_routes, "ROUND_SECTION", ("selection/round_part_note.html", 20),
+        raising=False,
+    )  # fmt: skip
+    html = hr_client.get(f"/selection/rounds/{ids['round']}").get_data(as_text=True)
+    assert seen == [(ids["round"], "hr1")]
+    assert 'data-testid="round-part-shortlist"' in html and "共 2 人" in html
+    assert html.count("round-part-") == 1  # None: the part shows nothing

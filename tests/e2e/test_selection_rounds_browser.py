@@ -121,5 +121,7 @@ def test_hr_walks_a_round_to_the_appointment(app, org, users, live_server, brows
     with app.app_context():
         cadre = db.session.get(Cadre, org["own_cadre"])
         assert cadre.position_title == "预算处副处长"
-        assert db.session.scalar(sa.select(Talk).where(Talk.subject_id == cadre.id)).kind == "任职谈话"
+        assert (
+            db.session.scalar(sa.select(Talk).where(Talk.subject_id == cadre.id)).kind == "任职谈话"
+        )
     assert shot.exists()

@@ -76,6 +76,13 @@ def field_labels() -> dict[str, str]:
         "appointed_on": _("任职日期"),
         "probation_end": _("试用期届满日期"),
         "probation_outcome": _("试用期结论"),
+        "candidate": _("考察对象"),
+        "inspected": _("确定为考察对象"),
+        "inspection_notes": _("考察组意见"),
+        "integrity_received": _("廉政意见已回复"),
+        "votes": _("赞成票"),
+        "objection": _("反映内容"),
+        "handling": _("处理情况"),
         "version": _("版本"),
     }
 
@@ -100,6 +107,7 @@ def _audit(
     *,
     actor: str | None,
     extra: dict[str, Any] | None = None,
+    extra_before: dict[str, Any] | None = None,
 ) -> None:
     after = snapshot(round_)
     changed = {k for k in after if after[k] != before.get(k)}
@@ -108,7 +116,7 @@ def _audit(
         object_type=OBJECT_TYPE,
         object_id=round_.id,
         summary=f"{round_.title}：{summary}",
-        before={k: before.get(k) for k in changed},
+        before={k: before.get(k) for k in changed} | (extra_before or {}),
         after={k: after[k] for k in changed} | (extra or {}) | {"version": round_.version},
         actor_name=actor,
     )
@@ -398,7 +406,8 @@ def update_candidate(
         _("考察对象 %(name)s", name=name),
         before,
         actor=actor,
-        extra={f"candidate_{candidate.id}_{k}": new for k, (_o, new) in changes.items()},
+        extra={"candidate": name} | {k: new for k, (_o, new) in changes.items()},
+        extra_before={k: old for k, (old, _n) in changes.items()},
     )
     return changes
 
@@ -461,12 +470,11 @@ def record_meeting(
     round_.meeting_on = data.meeting_on
     round_.members_entitled = data.members_entitled
     round_.members_present = data.members_present
-    votes_after = {}
     for cid, candidate in candidates.items():
         candidate.votes_for = data.votes.get(cid)
-        votes_after[f"votes_{candidate.cadre.staff_no}"] = candidate.votes_for
+    words = "；".join(f"{c.cadre.name} {c.votes_for}" for c in candidates.values())
     db.session.flush()
-    _audit(round_, _("讨论决定会议"), before, actor=actor, extra=votes_after)
+    _audit(round_, _("讨论决定会议"), before, actor=actor, extra={"votes": words})
 
 
 # --- 任前公示 -----------------------------------------------------------------------------------
@@ -538,7 +546,7 @@ def add_objection(
         _("收到公示期间的反映"),
         before,
         actor=actor,
-        extra={f"objection_{objection.id}": content},
+        extra={"objection": content},
     )
     return objection
 
@@ -578,7 +586,7 @@ def handle_objection(
         _("处理公示期间的反映"),
         before,
         actor=actor,
-        extra={f"objection_{objection.id}_handling": handling},
+        extra={"objection": objection.content, "handling": handling},
     )
 
 
