@@ -485,3 +485,15 @@ def test_the_round_page_includes_each_parts_section(app, hr_client, ids, monkeyp
     assert seen == [(ids["round"], "hr1")]
     assert 'data-testid="round-part-shortlist"' in html and "共 2 人" in html
     assert html.count("round-part-") == 1  # None: the part shows nothing
+
+
+def test_hr_is_reminded_when_a_probation_ends(app, hr_client, manager_client, ids):
+    advance_to(hr_client, app, ids, Stage.PROBATION)
+    assert 'data-testid="probation-panel"' not in hr_client.get("/").get_data(as_text=True)
+    with app.app_context():
+        round_ = db.session.get(SelectionRound, ids["round"])
+        round_.probation_end = office_today() + timedelta(days=20)
+        db.session.commit()
+    html = hr_client.get("/").get_data(as_text=True)
+    assert 'data-testid="probation-panel"' in html and "预算处副处长选任" in html
+    assert 'data-testid="probation-panel"' not in manager_client.get("/").get_data(as_text=True)

@@ -610,8 +610,22 @@ def _stage_labels() -> dict[str, str]:
     return {stage.value: label for stage, label in Stage.labels().items()}
 
 
+def probation_panel(user: Any) -> dict[str, Any] | None:
+    """HR's dashboard: rounds whose 试用期 ends within 30 days or has ended (None: none)."""
+    today = clock.today()
+    due = rounds.probation_due(today)
+    return {"rounds": due, "today": today} if due else None
+
+
 def contribute(contributions: Any) -> None:
-    """Labels of the round's audit snapshots and of its stages."""
+    """Labels of the round's audit snapshots and of its stages; the 试用期 reminder."""
     contributions.add_field_labels(
         "selection_round", rounds.field_labels, values={"stage": _stage_labels}
+    )
+    contributions.add_dashboard_panel(
+        "selection_probation",
+        "selection/round_probation_panel.html",
+        probation_panel,
+        (Role.HR,),
+        order=49,
     )

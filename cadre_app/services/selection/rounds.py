@@ -750,3 +750,26 @@ def render_inspection(round_: SelectionRound, candidate: RoundCandidate, *, toda
         author=current_app.config["ORGANISATION_NAME"],
         subject=round_.title,
     )
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+#: The 试用期 reminder shows a round this many days before its probation ends.
+PROBATION_WARN_DAYS = 30
+
+
+def probation_due(today: date, *, days: int = PROBATION_WARN_DAYS) -> list[SelectionRound]:
+    """Rounds in 试用期 whose probation ends within ``days`` (or has ended): the 转正 or
+    免去试任职务 decision is due. Soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(SelectionRound)
+            .where(
+                SelectionRound.stage == Stage.PROBATION,
+                SelectionRound.probation_end.is_not(None),
+                SelectionRound.probation_end <= today + timedelta(days=days),
+            )
+            .order_by(SelectionRound.probation_end, SelectionRound.id)
+            .limit(50)
+        )
+    )
