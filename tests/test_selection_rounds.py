@@ -497,3 +497,57 @@ def test_hr_is_reminded_when_a_probation_ends(app, hr_client, manager_client, id
     html = hr_client.get("/").get_data(as_text=True)
     assert 'data-testid="probation-panel"' in html and "预算处副处长选任" in html
     assert 'data-testid="probation-panel"' not in manager_client.get("/").get_data(as_text=True)
+
+
+def test_forms_posted_twice_write_once(app, hr_client, ids):
+    advance_to(hr_client, app, ids, Stage.CANDIDATES)
+    stale = version(app, ids["round"])
+    data = {"version": str(stale), "inspected": "y", "inspection_notes": ""}
+    url = f"/selection/rounds/{ids['round']}/candidates/{ids['own']}"
+    assert hr_client.post(url, data=data).status_code == 302
+    again = hr_client.post(url, data=data, follow_redirects=True)
+    assert again.status_code == 200 and "已处理（表单可能提交了两次）" in again.get_data(
+        as_text=True
+    )
+    advance_to(hr_client, app, ids, Stage.PUBLICITY)
+    objection = {
+        "version": str(version(app, ids["round"])),
+        "received_on": MONDAY.isoformat(),
+        "content": "来信反映",
+    }
+    url = f"/selection/rounds/{ids['round']}/objections"
+    assert hr_client.post(url, data=objection).status_code == 302
+    assert hr_client.post(url, data=objection).status_code == 302
+    with app.app_context():
+        assert len(db.session.scalars(sa.select(PublicityObjection)).all()) == 1
+
+
+def test_bad_input_is_refused_in_words_and_nothing_is_written(app, hr_client, ids):
+    advance_to(hr_client, app, ids, Stage.DECISION)
+    before = version(app, ids["round"])
+    bad_date = hr_client.post(
+        f"/selection/rounds/{ids['round']}/meeting",
+        data={
+            "version": str(before),
+            "meeting_on": "2026-13-45",
+            "members_entitled": "九",
+            "members_present": "6",
+            f"votes_{ids['own']}": "",
+        },
+    )
+    html = bad_date.get_data(as_text=True)
+    assert bad_date.status_code == 400
+    assert "须为整数" in html and "赞成票数" in html
+    assert version(app, ids["round"]) == before
+    with app.app_context():
+        assert db.session.get(SelectionRound, ids["round"]).members_entitled is None
+    future = meeting(hr_client, app, ids, 9, 6, own=7)
+    assert future.status_code == 400 and "赞成票数须在 0 至实到会人数 6 之间" in future.get_data(
+        as_text=True
+    )
+    assert (
+        hr_client.post(
+            f"/selection/rounds/{ids['round']}/step", data={"target": "nowhere", "version": "1"}
+        ).status_code
+        == 400
+    )
