@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from cadre_app.services.selection.reviews import REASON_LIMIT, VIEWS
+from cadre_app.services.selection.reviews import REASON_LIMIT
 
 _TOO_LONG = _l("内容过长。")
 
@@ -35,6 +35,6 @@ class RescoreForm(FlaskForm):
 
 
 class ViewForm(FlaskForm):
-    view = RadioField(_l("意见"), choices=[(v, v) for v in VIEWS], validate_choice=False)
+    view = StringField(_l("意见"))  # one of VIEWS: checked by services.selection.reviews
     reason = TextAreaField(_l("理由"), validators=[Length(max=REASON_LIMIT, message=_TOO_LONG)])
     recommended = BooleanField(_l("推荐为考察对象"))

@@ -250,10 +250,13 @@ def reviews_page() -> Any:
 def _render_reviews(
     *, status: int = 200, failed: tuple[int, ViewForm, list[str]] | None = None
 ) -> Any:
+    rounds = _review_rounds(current_user)
+    shown = {row.id for item in rounds if item["open"] for row in item["rows"]}
     return (
         render_template(
             "selection/reviews.html",
-            rounds=_review_rounds(current_user),
+            rounds=rounds,
+            top_errors=failed[2] if failed and failed[0] not in shown else [],
             labels=shortlist.part_labels(),
             views=reviews.VIEWS,
             failed=failed,
