@@ -5,8 +5,6 @@ changed in place, audited. A round they are not assigned to: 404; cadres: 403.""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -79,9 +77,9 @@ def test_a_view_is_recorded_then_changed_in_place_and_audited(app, shared, users
     manager_client.post(url, data={"view": "暂缓", "reason": "再观察"})
     with app.app_context():
         logged = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.summary.contains("审阅意见")).order_by(
-                AuditEvent.id
-            )
+            sa.select(AuditEvent)
+            .where(AuditEvent.summary.contains("审阅意见"))
+            .order_by(AuditEvent.id)
         ).all()
         assert [e.after["view"] for e in logged] == ["同意", "暂缓"]
         assert logged[1].before["view"] == "同意"
@@ -121,7 +119,9 @@ def test_a_manager_not_assigned_gets_404_and_sees_nothing(app, org, shared, make
     login(client, "manager2")
     page = client.get("/selection/reviews").get_data(as_text=True)
     assert "预算处副处长选任" not in page and 'data-testid="no-rounds"' in page
-    response = client.post(f"/selection/reviews/{shared['own']}", data={"view": "同意", "reason": "x"})
+    response = client.post(
+        f"/selection/reviews/{shared['own']}", data={"view": "同意", "reason": "x"}
+    )
     assert response.status_code == 404
     assert client.post("/selection/reviews/999999", data={}).status_code == 404
     assert views(app) == []

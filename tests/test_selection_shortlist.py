@@ -7,11 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre, Department, Role
-from cadre_app.models.selection import Position, RoundCandidate, SelectionRound, Stage
 from cadre_app.services.core import settings
 from cadre_app.services.selection import shortlist
 from cadre_app.services.selection.shortlist import (
@@ -20,7 +17,7 @@ from cadre_app.services.selection.shortlist import (
     YearGrade,
     score,
 )
-from tests.factories import CadreFactory, EvaluationCycleFactory, EvaluationFactory
+from tests.factories import EvaluationCycleFactory, EvaluationFactory
 
 D = shortlist.DEFAULT_SETTINGS
 
@@ -115,12 +112,17 @@ def test_gather_reads_decided_grades_and_the_settings_in_force(app, org):
     with app.app_context():
         cycle = EvaluationCycleFactory(year=2024, state="decided")
         EvaluationFactory(
-            cycle=cycle, cadre_id=org["own_cadre"], department_id=org["budget"],
-            final_grade="优秀", section_rank=1,
+            cycle=cycle,
+            cadre_id=org["own_cadre"],
+            department_id=org["budget"],
+            final_grade="优秀",
+            section_rank=1,
         )
         open_cycle = EvaluationCycleFactory(year=2025, state="ranked")
         EvaluationFactory(
-            cycle=open_cycle, cadre_id=org["own_cadre"], department_id=org["budget"],
+            cycle=open_cycle,
+            cadre_id=org["own_cadre"],
+            department_id=org["budget"],
             proposed_grade="不称职",
         )
         db.session.flush()

@@ -10,17 +10,21 @@ import re
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre, Role
+from cadre_app.models import AuditEvent
 from cadre_app.models.selection import Position, RoundCandidate, SelectionRound, Stage
-from tests.conftest import login
-from tests.factories import CadreFactory, EvaluationCycleFactory, EvaluationFactory
+from tests.factories import EvaluationCycleFactory, EvaluationFactory
 
 
-def make_round(app, org, *, stage: Stage = Stage.CANDIDATES, title: str = "预算处副处长选任") -> int:
+def make_round(
+    app, org, *, stage: Stage = Stage.CANDIDATES, title: str = "预算处副处长选任"
+) -> int:
     with app.app_context():
         position = Position(
-            title="预算处副处长", department_id=org["budget"], post_kind="领导职务",
-            target_level="县处级副职", places=1,
+            title="预算处副处长",
+            department_id=org["budget"],
+            post_kind="领导职务",
+            target_level="县处级副职",
+            places=1,
         )
         round_ = SelectionRound(position=position, title=title, reason="职位空缺", stage=stage)
         db.session.add(round_)
@@ -50,8 +54,11 @@ def test_hr_finds_adds_and_sees_the_score_parts(app, org, hr_client):
     with app.app_context():
         cycle = EvaluationCycleFactory(year=2024, state="decided")
         EvaluationFactory(
-            cycle=cycle, cadre_id=org["other_cadre"], department_id=org["treasury"],
-            final_grade="优秀", section_rank=1,
+            cycle=cycle,
+            cadre_id=org["other_cadre"],
+            department_id=org["treasury"],
+            final_grade="优秀",
+            section_rank=1,
         )
         db.session.commit()
     page = hr_client.get(f"/selection/rounds/{round_id}/shortlist?q=王").get_data(as_text=True)
@@ -60,7 +67,9 @@ def test_hr_finds_adds_and_sees_the_score_parts(app, org, hr_client):
         as_text=True
     )
     assert "add-T0001" in by_number and "add-T0002" in by_number
-    response = add(hr_client, round_id, org["other_cadre"], next=f"/selection/rounds/{round_id}/shortlist")
+    response = add(
+        hr_client, round_id, org["other_cadre"], next=f"/selection/rounds/{round_id}/shortlist"
+    )
     assert response.status_code == 302
     add(hr_client, round_id, org["own_cadre"], "群众公认度高")
     got = candidates(app, round_id)
@@ -75,11 +84,17 @@ def test_hr_finds_adds_and_sees_the_score_parts(app, org, hr_client):
     again = hr_client.get(f"/selection/rounds/{round_id}/shortlist?q=T000").get_data(as_text=True)
     assert "add-T0001" not in again and "add-T0002" not in again
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(sa.func.count()).select_from(AuditEvent).where(
-                AuditEvent.object_type == "selection_round", AuditEvent.summary.contains("列入名单")
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.object_type == "selection_round",
+                    AuditEvent.summary.contains("列入名单"),
+                )
             )
-        ) == 2
+            == 2
+        )
 
 
 def test_adding_needs_a_reason_and_a_cadre_and_only_once(app, org, hr_client):
@@ -107,9 +122,11 @@ def test_removing_needs_a_reason_keeps_the_row_struck_and_a_readd_restores(app, 
     removed = candidates(app, round_id)[org["own_cadre"]]
     assert removed.removed_reason == "年龄不符" and removed.removed_at is not None
     page = hr_client.get(f"/selection/rounds/{round_id}/shortlist").get_data(as_text=True)
-    assert '<del>李晓明</del>' in page and "年龄不符" in page
+    assert "<del>李晓明</del>" in page and "年龄不符" in page
     # a second post of the same form changes nothing
-    assert hr_client.post(url, data={"reason": "再次", "version": str(c.version)}).status_code == 302
+    assert (
+        hr_client.post(url, data={"reason": "再次", "version": str(c.version)}).status_code == 302
+    )
     assert candidates(app, round_id)[org["own_cadre"]].removed_reason == "年龄不符"
     assert add(hr_client, round_id, org["own_cadre"], "重新研究后列入").status_code == 302
     back = candidates(app, round_id)[org["own_cadre"]]
@@ -146,7 +163,7 @@ def test_only_manager_accounts_may_review(app, org, users, hr_client):
             "manager1"
         ]
     page = hr_client.get(f"/selection/rounds/{round_id}/shortlist").get_data(as_text=True)
-    assert re.search(r'<option selected value="%d">' % users["manager"].id, page)
+    assert f'<option selected value="{users["manager"].id}">' in page
     assert hr_client.post(url, data={}).status_code == 302  # nobody: unshared
     with app.app_context():
         assert db.session.get(SelectionRound, round_id).reviewers == []
