@@ -86,3 +86,39 @@ def test_the_demo_manager_reviews_the_shortlist(app, seeded, live_server, browse
     assert _views_of_manager(app)[staff_no] == ("暂缓", "需进一步了解基层工作情况", True)
     assert not errors
     context.close()
+
+
+def test_hr_curates_the_shortlist_in_the_browser(app, seeded, live_server, page):
+    """HR finds a cadre by 工号, lists them with a reason, strikes another off with a reason."""
+    with app.app_context():
+        round_id = db.session.scalar(
+            sa.select(RoundCandidate.round_id)
+            .join(ReviewerView, ReviewerView.candidate_id == RoundCandidate.id)
+            .limit(1)
+        )
+    page.goto(f"{live_server}/auth/login")
+    page.fill("input[name=username]", "hr")
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/selection/rounds/{round_id}/shortlist")
+    rows = page.locator("[data-testid=shortlist-table] tbody tr")
+    assert rows.count() == 5
+    page.fill("#shortlist-q", "G0002")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_load_state()
+    found = page.locator("form[data-testid^=add-]").first
+    staff_no = found.get_attribute("data-testid").removeprefix("add-")
+    found.locator("textarea[name=reason]").fill("处室推荐补充人选")
+    found.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "列入名单" in page.locator(".alert-success").first.inner_text()
+    assert page.locator(f"tr[data-staff-no={staff_no}]").count() == 1
+    last = page.locator("[data-testid=shortlist-table] tbody tr").last
+    last.locator("summary").click()
+    last.locator("textarea[name=reason]").fill("经研究暂不列入")
+    last.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("tr[data-removed='1'] del").count() == 1
+    screenshot(page, "selection-shortlist-hr")
+    assert not page.console_errors
