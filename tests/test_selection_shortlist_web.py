@@ -197,3 +197,51 @@ def test_unknown_round_and_candidate_are_404(app, org, hr_client):
     c = candidates(app, other)[org["own_cadre"]]
     url = f"/selection/rounds/{round_id}/shortlist/{c.id}/remove"
     assert hr_client.post(url, data={"reason": "x", "version": "1"}).status_code == 404
+
+
+def make_run(app, round_id: int, results: dict[int, bool]) -> int:
+    """An eligibility run of the round's position (the eligibility part's table), as its
+    stored results read: cadre id -> {"eligible": ...}."""
+    from datetime import date
+
+    from cadre_app.models.selection import EligibilityRun
+
+    with app.app_context():
+        round_ = db.session.get(SelectionRound, round_id)
+        run = EligibilityRun(
+            position_id=round_.position_id,
+            on_date=date(2026, 3, 1),
+            rules={},
+            results={str(k): {"eligible": v, "checks": []} for k, v in results.items()},
+            eligible_count=sum(results.values()),
+        )
+        db.session.add(run)
+        db.session.commit()
+        return run.id
+
+
+def test_without_a_run_only_search_is_offered(app, org, hr_client):
+    round_id = make_round(app, org)
+    page = hr_client.get(f"/selection/rounds/{round_id}/shortlist").get_data(as_text=True)
+    assert 'data-testid="no-eligibility-run"' in page and "eligible-form" not in page
+
+
+def test_hr_adds_the_eligible_cadres_of_the_latest_run(app, org, hr_client):
+    round_id = make_round(app, org)
+    make_run(app, round_id, {org["own_cadre"]: False, org["other_cadre"]: False})
+    make_run(app, round_id, {org["own_cadre"]: True, org["other_cadre"]: False})  # the latest
+    page = hr_client.get(f"/selection/rounds/{round_id}/shortlist").get_data(as_text=True)
+    assert f'id="eligible-{org["own_cadre"]}"' in page
+    assert f'id="eligible-{org["other_cadre"]}"' not in page
+    url = f"/selection/rounds/{round_id}/shortlist/eligible"
+    refused = hr_client.post(url, data={"cadre_id": [str(org["other_cadre"])]})
+    assert refused.status_code == 400 and "不在最新一次资格审查" in refused.get_data(as_text=True)
+    assert hr_client.post(url, data={}).status_code == 400
+    assert candidates(app, round_id) == {}
+    assert hr_client.post(url, data={"cadre_id": [str(org["own_cadre"])]}).status_code == 302
+    listed = candidates(app, round_id)[org["own_cadre"]]
+    assert listed.added_reason is None and listed.score["total"] == 0
+    page = hr_client.get(f"/selection/rounds/{round_id}/shortlist").get_data(as_text=True)
+    assert "资格审查符合条件" in page and 'data-testid="eligible-none"' in page
+    again = hr_client.post(url, data={"cadre_id": [str(org["own_cadre"])]})
+    assert again.status_code == 400 and "已在名单中" in again.get_data(as_text=True)

@@ -9,6 +9,11 @@ _HR_ONLY = (LOGIN, 403, 404, 403, 403, 403)
 EXPECTED = {
     "selection.shortlist_page": ("GET", "/selection/rounds/999999/shortlist", _HR_ONLY),
     "selection.shortlist_add": ("POST", "/selection/rounds/999999/shortlist/add", _HR_ONLY),
+    "selection.shortlist_add_eligible": (
+        "POST",
+        "/selection/rounds/999999/shortlist/eligible",
+        _HR_ONLY,
+    ),
     "selection.shortlist_remove": (
         "POST",
         "/selection/rounds/999999/shortlist/1/remove",

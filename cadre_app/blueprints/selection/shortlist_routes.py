@@ -87,6 +87,7 @@ def round_section(
     rows = reviews.candidate_rows(round_)
     listed = [r.cadre_id for r in rows if not r.removed]
     term = query if query is not None else request.args.get("q", "")
+    run, eligible = reviews.eligible_offer(round_)
     reviewers_form = ReviewersForm(formdata=None)
     reviewers_form.reviewers.choices = reviews.manager_choices()
     reviewers_form.reviewers.data = [u.id for u in round_.reviewers]
@@ -102,6 +103,8 @@ def round_section(
         "rescore_form": RescoreForm(formdata=None),
         "reviewers_form": reviewers_form,
         "reviewers": round_.reviewers,
+        "run": run,
+        "eligible": eligible,
         "errors": errors or [],
         "here": request.full_path.rstrip("?") if request.method == "GET" else request.path,
         "compare": compare_url(round_.id, listed),
@@ -150,6 +153,27 @@ def shortlist_add(round_id: int) -> Any:
         return _shortlist_page(round_, status=400, add_form=form, errors=_messages(error), query="")
     db.session.commit()
     flash(_("已将 %(name)s 列入名单。", name=candidate.cadre.name), "success")
+    return redirect(_back(round_))
+
+
+@bp.post("/rounds/<int:round_id>/shortlist/eligible")
+@role_required(Role.HR)
+def shortlist_add_eligible(round_id: int) -> Any:
+    """Put the ticked cadres of the latest eligibility run on the shortlist."""
+    round_ = _round_or_404(round_id)
+    try:
+        wanted = [int(v) for v in request.form.getlist("cadre_id")]
+    except ValueError:
+        wanted = [0]
+    try:
+        added = reviews.add_eligible(
+            round_, wanted, actor=current_user.username, today=clock.today()
+        )
+    except reviews.ShortlistError as error:
+        db.session.rollback()
+        return _shortlist_page(round_, status=400, errors=_messages(error))
+    db.session.commit()
+    flash(_("已按资格审查结果列入 %(n)d 人。", n=len(added)), "success")
     return redirect(_back(round_))
 
 

@@ -68,9 +68,9 @@ def seed(young: Sequence[Cadre], *, own: Cadre | None, today: date) -> Selection
     """Both demo rounds; returns the open one (None when no manager or too few cadres)."""
     manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
     budget = db.session.scalar(sa.select(Department).where(Department.name == "预算处"))
-    chosen = sorted(
-        (c for c in young if own is None or c.id != own.id), key=lambda c: c.staff_no
-    )[:SHORTLIST_SIZE]
+    chosen = sorted((c for c in young if own is None or c.id != own.id), key=lambda c: c.staff_no)[
+        :SHORTLIST_SIZE
+    ]
     if manager is None or manager.role is not Role.MANAGER or len(chosen) < 4:
         return None
     _finished_round(today)
@@ -125,9 +125,7 @@ def _open_round(
     )
     _event(round_, None, Stage.MOTION, motion, "党组会议同意启动选任工作", "党组会议纪要")
     _event(round_, Stage.MOTION, Stage.RECOMMENDATION, recommended, "谈话调研推荐和会议推荐")
-    _event(
-        round_, Stage.RECOMMENDATION, Stage.CANDIDATES, listed, "根据推荐情况研究确定初步人选"
-    )
+    _event(round_, Stage.RECOMMENDATION, Stage.CANDIDATES, listed, "根据推荐情况研究确定初步人选")
     db.session.add(round_)
     scores = shortlist.scores_for([c.id for c in chosen], today=today)
     candidates = []
@@ -157,9 +155,7 @@ def _open_round(
 def _finished_round(today: date) -> SelectionRound | None:
     """A deputy post filled about two years ago, with its history up to 转正."""
     deputies = db.session.scalars(
-        sa.select(Cadre)
-        .where(Cadre.leadership_level == "县处级副职")
-        .order_by(Cadre.staff_no)
+        sa.select(Cadre).where(Cadre.leadership_level == "县处级副职").order_by(Cadre.staff_no)
     ).all()
     appointed_cadre = None
     for cadre in deputies:

@@ -27,6 +27,7 @@ from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Role, User
 from cadre_app.models.selection import (
+    EligibilityRun,
     ReviewerView,
     RoundCandidate,
     SelectionRound,
@@ -234,6 +235,35 @@ def search_cadres(term: str | None, *, exclude: Iterable[int] = ()) -> list[Cadr
     return [c for c in db.session.scalars(stmt) if c.id not in skip]
 
 
+def latest_run(round_: SelectionRound) -> EligibilityRun | None:
+    """The newest eligibility run of the round's position (None when none was computed)."""
+    return db.session.scalar(
+        sa.select(EligibilityRun)
+        .where(EligibilityRun.position_id == round_.position_id)
+        .order_by(EligibilityRun.computed_at.desc(), EligibilityRun.id.desc())
+        .limit(1)
+    )
+
+
+def eligible_ids(run: EligibilityRun | None) -> list[int]:
+    """The cadres a run found eligible (its ``results``: cadre id -> {"eligible": bool})."""
+    if run is None:
+        return []
+    return sorted(int(k) for k, v in (run.results or {}).items() if (v or {}).get("eligible"))
+
+
+def eligible_offer(round_: SelectionRound) -> tuple[EligibilityRun | None, list[Cadre]]:
+    """The latest run and its eligible cadres not on the shortlist (removed ones included:
+    HR struck them off by hand, so they come back only by hand)."""
+    run = latest_run(round_)
+    on_list = {c.cadre_id for c in round_.candidates}
+    ids = [i for i in eligible_ids(run) if i not in on_list]
+    if not ids:
+        return run, []
+    cadres = db.session.scalars(sa.select(Cadre).where(Cadre.id.in_(ids)).order_by(Cadre.staff_no))
+    return run, list(cadres)
+
+
 # --- HR's curation ----------------------------------------------------------------------------
 
 
@@ -296,6 +326,42 @@ def add_candidate(
         actor_name=actor,
     )
     return found
+
+
+def add_eligible(
+    round_: SelectionRound, cadre_ids: Sequence[int], *, actor: str | None, today: date
+) -> list[RoundCandidate]:
+    """Put cadres the latest eligibility run found eligible on the shortlist, with their
+    scores; no reason is asked (``added_reason`` None: listed as eligible). Every id must be
+    eligible in that run and not on the list yet; nothing is written otherwise."""
+    _require_curating(round_)
+    run = latest_run(round_)
+    allowed = set(eligible_ids(run))
+    on_list = {c.cadre_id for c in round_.candidates}
+    wanted = list(dict.fromkeys(cadre_ids))
+    if not wanted:
+        raise ShortlistError([("cadre_id", _("请选择要列入名单的干部。"))])
+    if any(i not in allowed for i in wanted):
+        raise ShortlistError([("cadre_id", _("所选干部不在最新一次资格审查的符合条件名单中。"))])
+    if any(i in on_list for i in wanted):
+        raise ShortlistError([("cadre_id", _("所选干部已在名单中。"))])
+    scores = shortlist.scores_for(wanted, today=today)
+    added = []
+    for cadre_id in wanted:
+        candidate = RoundCandidate(cadre_id=cadre_id, score=scores[cadre_id].as_json())
+        round_.candidates.append(candidate)
+        added.append(candidate)
+    db.session.flush()
+    staff = db.session.scalars(sa.select(Cadre.staff_no).where(Cadre.id.in_(wanted))).all()
+    audit.record(
+        "update",
+        object_type="selection_round",
+        object_id=round_.id,
+        summary=f"{_label(round_)} 按资格审查结果列入 {len(added)} 人",
+        after={"cadres": "、".join(sorted(staff)), "eligibility_run": run.id if run else None},
+        actor_name=actor,
+    )
+    return added
 
 
 def remove_candidate(
