@@ -245,3 +245,34 @@ def test_hr_adds_the_eligible_cadres_of_the_latest_run(app, org, hr_client):
     assert "资格审查符合条件" in page and 'data-testid="eligible-none"' in page
     again = hr_client.post(url, data={"cadre_id": [str(org["own_cadre"])]})
     assert again.status_code == 400 and "已在名单中" in again.get_data(as_text=True)
+
+
+def test_the_shortlist_and_review_pages_speak_english(app, org, users, hr_client, login_as):
+    """Chinese left on the pages in English is data (names, sections, reasons, score notes)."""
+    from tests.test_english_ui import PUNCTUATION, chinese_runs, stored_text, vocabulary
+
+    round_id = make_round(app, org)
+    make_run(app, round_id, {org["other_cadre"]: True})
+    add(hr_client, round_id, org["own_cadre"])
+    hr_client.post(
+        f"/selection/rounds/{round_id}/reviewers", data={"reviewers": [str(users["manager"].id)]}
+    )
+    manager = login_as("manager")
+    own = candidates(app, round_id)[org["own_cadre"]]
+    manager.post(f"/selection/reviews/{own.id}", data={"view": "暂缓", "reason": "再看看"})
+    pages = []
+    for client, url in (
+        (hr_client, f"/selection/rounds/{round_id}/shortlist?q=T000"),
+        (manager, "/selection/reviews"),
+        (manager, "/"),
+    ):
+        client.get("/")  # shows (and drops) the messages flashed in Chinese before the switch
+        client.post("/auth/language", data={"lang": "en", "next": "/"})
+        pages.append(client.get(url).get_data(as_text=True))
+    with app.app_context():
+        data = stored_text() | vocabulary() | {app.config["ORGANISATION_NAME"]}
+    for html in pages:
+        assert 'lang="en"' in html
+        left = chinese_runs(html) - data - PUNCTUATION - {"中文"}
+        assert not left, left
+    assert "Defer" in pages[1] and "Annual evaluation" in pages[1]
