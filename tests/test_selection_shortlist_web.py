@@ -276,3 +276,11 @@ def test_the_shortlist_and_review_pages_speak_english(app, org, users, hr_client
         left = chinese_runs(html) - data - PUNCTUATION - {"中文"}
         assert not left, left
     assert "Defer" in pages[1] and "Annual evaluation" in pages[1]
+
+
+def test_after_a_refused_post_the_forms_return_to_a_page(app, org, hr_client):
+    round_id = make_round(app, org)
+    html = add(hr_client, round_id, org["own_cadre"], " ").get_data(as_text=True)
+    html = html.split('data-testid="shortlist-section"')[1].split("</section>")[0]
+    targets = set(re.findall(r'name="next" value="([^"]*)"', html))
+    assert targets == {f"/selection/rounds/{round_id}/shortlist"}

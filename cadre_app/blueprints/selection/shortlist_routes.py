@@ -106,7 +106,11 @@ def round_section(
         "run": run,
         "eligible": eligible,
         "errors": errors or [],
-        "here": request.full_path.rstrip("?") if request.method == "GET" else request.path,
+        # the page the section's forms come back to: this page, or after a refused post
+        # (whose URL answers only POST) the shortlist's own page
+        "here": request.full_path.rstrip("?")
+        if request.method == "GET"
+        else url_for("selection.shortlist_page", round_id=round_.id),
         "compare": compare_url(round_.id, listed),
     }
 
