@@ -80,6 +80,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("assessments.index", "政治素质测评"),
         ("selection.index", "选拔任用"),
         ("talks.index", "谈话管理"),
+        ("selection.reviews_page", "候选人审阅"),
         ("records.batch", "批量导出"),
         ("main.me", "我的档案"),
         ("admin.users", "账户管理"),

@@ -412,6 +412,9 @@ def seed(cadre_count: int = 120) -> SeedResult:
     from cadre_app.services.assessments import demo as assessments_demo  # issue 13
 
     assessed = assessments_demo.seed(_young_cadres(cadres, today), own=young, today=today)
+    from cadre_app.services.selection import demo as selection_demo  # issue 14
+
+    selection_demo.seed(_young_cadres(cadres, today), own=young, today=today)
     return SeedResult(
         created=True,
         cadres=len(cadres),

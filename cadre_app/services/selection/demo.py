@@ -1,0 +1,232 @@
+"""Demo selection rounds (``flask seed-demo``, issue 14 point 11), seeded once with the demo
+organisation, after the evaluations, training, secondments and assessments they read:
+
+- an open round for 预算处副处长 at 确定考察对象: five young cadres on its shortlist, each with
+  a reason and the score of ``shortlist.scores_for`` (every part), shared with the demo
+  ``manager`` login, who has recorded a view of one of them (the others await theirs);
+- a finished round: a deputy post filled about two years ago, every stage recorded from 动议
+  to 转正 (RoundEvent rows, dated on working days), the 讨论决定 meeting, the 任前公示 of five
+  working days and the appointed cadre (the deputy who holds the post now, appointed on the
+  day their 简历 line starts).
+
+Rows are built directly (this domain's own); scores are read through the other domains'
+queries. Deterministic: no randomness, the cadres chosen by 工号.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, Department, Role, User
+from cadre_app.models.selection import (
+    Position,
+    ReviewerView,
+    RoundCandidate,
+    RoundEvent,
+    SelectionRound,
+    Stage,
+)
+from cadre_app.services.core import workdays
+from cadre_app.services.selection import shortlist
+
+ACTOR = "seed-demo"
+OPEN_TITLE = "2026年预算处副处长选任"
+SHORTLIST_SIZE = 5
+REASONS = (
+    "民主推荐得票较多，近年考核结果较好",
+    "业务骨干，牵头完成部门预算编制改革",
+    "有基层挂职经历，群众公认度高",
+    "综合素质好，处室推荐",
+    "年轻干部培养对象，处室推荐",
+)
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    """A stored naive-UTC time on ``day`` (office hours in the office's zone, UTC+8)."""
+    return datetime.combine(day, time(hour - 8, 0))
+
+
+def _workday(day: date) -> date:
+    from cadre_app.services import demo as core_demo
+
+    return core_demo.working_day(day, core_demo.national_calendar(day.year))
+
+
+def _later(day: date, n: int) -> date:
+    """``n`` working days after ``day``."""
+    from cadre_app.services import demo as core_demo
+
+    calendar = core_demo.national_calendar(day.year) | core_demo.national_calendar(day.year + 1)
+    return workdays.add_workdays(day, n, calendar)
+
+
+def seed(young: Sequence[Cadre], *, own: Cadre | None, today: date) -> SelectionRound | None:
+    """Both demo rounds; returns the open one (None when no manager or too few cadres)."""
+    manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
+    budget = db.session.scalar(sa.select(Department).where(Department.name == "预算处"))
+    chosen = sorted((c for c in young if own is None or c.id != own.id), key=lambda c: c.staff_no)[
+        :SHORTLIST_SIZE
+    ]
+    if manager is None or manager.role is not Role.MANAGER or len(chosen) < 4:
+        return None
+    _finished_round(today)
+    return _open_round(chosen, manager, budget, today)
+
+
+def _event(
+    round_: SelectionRound,
+    origin: Stage | None,
+    target: Stage,
+    day: date,
+    outcome: str,
+    documents: str | None = None,
+) -> None:
+    round_.events.append(
+        RoundEvent(
+            from_stage=origin,
+            to_stage=target,
+            at=_at(day),
+            actor=ACTOR,
+            documents=documents,
+            outcome=outcome,
+        )
+    )
+
+
+def _open_round(
+    chosen: Sequence[Cadre], manager: User, budget: Department | None, today: date
+) -> SelectionRound:
+    position = Position(
+        title="预算处副处长",
+        department=budget,
+        post_kind="领导职务",
+        target_level="县处级副职",
+        places=1,
+        min_years_work=5,
+        max_age=40,
+        age_on=today,
+        other_conditions="熟悉预算编制和财政政策",
+        created_by=ACTOR,
+    )
+    motion = _workday(today - timedelta(days=40))
+    recommended = _later(motion, 10)
+    listed = _later(recommended, 5)
+    round_ = SelectionRound(
+        position=position,
+        title=OPEN_TITLE,
+        reason="预算处副处长职位空缺，经分析研判，拟从年轻干部中选拔",
+        stage=Stage.CANDIDATES,
+        created_at=_at(motion),
+        created_by=ACTOR,
+    )
+    _event(round_, None, Stage.MOTION, motion, "党组会议同意启动选任工作", "党组会议纪要")
+    _event(round_, Stage.MOTION, Stage.RECOMMENDATION, recommended, "谈话调研推荐和会议推荐")
+    _event(round_, Stage.RECOMMENDATION, Stage.CANDIDATES, listed, "根据推荐情况研究确定初步人选")
+    db.session.add(round_)
+    scores = shortlist.scores_for([c.id for c in chosen], today=today)
+    candidates = []
+    for cadre, reason in zip(chosen, REASONS, strict=False):
+        candidate = RoundCandidate(
+            cadre_id=cadre.id, added_reason=reason, score=scores[cadre.id].as_json()
+        )
+        round_.candidates.append(candidate)
+        candidates.append(candidate)
+    round_.reviewers = [manager]
+    db.session.flush()
+    best = max(candidates, key=lambda c: (c.score or {}).get("total", 0))
+    db.session.add(
+        ReviewerView(
+            candidate_id=best.id,
+            user_id=manager.id,
+            view="同意",
+            reason="工作扎实，考核结果稳定，建议列为考察对象",
+            recommended=True,
+            at=_at(_later(listed, 2), 15),
+        )
+    )
+    db.session.flush()
+    return round_
+
+
+def _finished_round(today: date) -> SelectionRound | None:
+    """A deputy post filled about two years ago, with its history up to 转正."""
+    deputies = db.session.scalars(
+        sa.select(Cadre).where(Cadre.leadership_level == "县处级副职").order_by(Cadre.staff_no)
+    ).all()
+    appointed_cadre = None
+    for cadre in deputies:
+        start = cadre.resume[-1].start if cadre.resume else None
+        if start and today - timedelta(days=3 * 365) <= start <= today - timedelta(days=450):
+            appointed_cadre = cadre
+            break
+    if appointed_cadre is None:
+        return None
+    appointed = _workday(appointed_cadre.resume[-1].start)
+    section = appointed_cadre.department
+    title = appointed_cadre.position_title or f"{section.name}副处长"
+    position = Position(
+        title=title,
+        department=section,
+        post_kind="领导职务",
+        target_level="县处级副职",
+        places=1,
+        min_years_work=5,
+        min_education="大学",
+        created_by=ACTOR,
+    )
+    motion = _workday(appointed - timedelta(days=75))
+    recommended = _later(motion, 8)
+    listed = _later(recommended, 5)
+    inspected = _later(listed, 10)
+    meeting = _later(inspected, 5)
+    publicity_start = _later(meeting, 2)
+    publicity_end = _later(publicity_start, 5)
+    probation_end = workdays.add_months(appointed, 12)
+    confirmed = _workday(probation_end)
+    round_ = SelectionRound(
+        position=position,
+        title=f"{appointed.year}年{title}选任",
+        reason=f"{title}职位空缺",
+        stage=Stage.CONFIRMED,
+        meeting_on=meeting,
+        members_entitled=9,
+        members_present=8,
+        publicity_start=publicity_start,
+        publicity_end=publicity_end,
+        appointed_on=appointed,
+        probation_end=probation_end,
+        probation_outcome="转正",
+        created_at=_at(motion),
+        created_by=ACTOR,
+    )
+    steps = (
+        (None, Stage.MOTION, motion, "党组会议同意启动选任工作", "党组会议纪要"),
+        (Stage.MOTION, Stage.RECOMMENDATION, recommended, "会议推荐，发出推荐票 45 张", None),
+        (Stage.RECOMMENDATION, Stage.CANDIDATES, listed, "确定考察对象 1 名", None),
+        (Stage.CANDIDATES, Stage.INSPECTION, inspected, "考察组个别谈话 18 人，民主测评", None),
+        (Stage.INSPECTION, Stage.DECISION, meeting, "应到 9 人，实到 8 人，同意 7 票", None),
+        (Stage.DECISION, Stage.PUBLICITY, publicity_start, "公示期内未收到反映", "任前公示"),
+        (Stage.PUBLICITY, Stage.APPOINTMENT, appointed, "印发任职通知，进行任职谈话", "任职通知"),
+        (Stage.APPOINTMENT, Stage.PROBATION, appointed, "试用期一年", None),
+        (Stage.PROBATION, Stage.CONFIRMED, confirmed, "试用期满考核称职，予以转正", None),
+    )
+    for origin, target, day, outcome, documents in steps:
+        _event(round_, origin, target, day, outcome, documents)
+    round_.candidates.append(
+        RoundCandidate(
+            cadre_id=appointed_cadre.id,
+            added_reason="民主推荐得票第一",
+            inspected=True,
+            inspection_notes="政治素质好，业务能力强，群众基础好",
+            integrity_received=True,
+            votes_for=7,
+            appointed=True,
+        )
+    )
+    db.session.add(round_)
+    db.session.flush()
+    return round_
