@@ -283,6 +283,23 @@ def dossier(cadre_id: int, *, on: date | None = None) -> list[DossierEntry]:
     return [_entry(subject, assessment) for subject, assessment in db.session.execute(query)]
 
 
+def dossiers_of(cadre_ids: list[int]) -> dict[int, list[DossierEntry]]:
+    """The 政治素质档案 of some cadres at once (as ``dossier``, latest first), in one query
+    (the selection comparison)."""
+    if not cadre_ids:
+        return {}
+    query = (
+        sa.select(AssessmentSubject, Assessment)
+        .join(Assessment, Assessment.id == AssessmentSubject.assessment_id)
+        .where(AssessmentSubject.cadre_id.in_(cadre_ids), AssessmentSubject.conclusion.is_not(None))
+        .order_by(AssessmentSubject.concluded_on.desc(), Assessment.id.desc())
+    )
+    out: dict[int, list[DossierEntry]] = {}
+    for subject, assessment in db.session.execute(query):
+        out.setdefault(subject.cadre_id, []).append(_entry(subject, assessment))
+    return out
+
+
 def political_veto(cadre_id: int, on: date) -> DossierEntry | None:
     """The 不合格 that vetoes the cadre's selection on ``on``: the cadre's latest conclusion
     (concluded on or before ``on``) when it is 不合格; a later 合格 or 基本合格 lifts it.

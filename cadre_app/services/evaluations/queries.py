@@ -257,3 +257,63 @@ def quarterly_grades(cadre_id: int, year: int) -> dict[int, str | None]:
     )
     found = dict(rows.all())
     return {q: found.get(q) for q in (1, 2, 3, 4)}
+
+
+def results_of(cadre_ids: list[int], years: list[int]) -> dict[int, dict[int, dict[str, Any]]]:
+    """cadre id -> year -> that year's result (total, grade, section and overall rank, the
+    section's ranked size), for some cadres and years in one query (the selection
+    comparison). ``grade``: the final grade, else 不定等次, else the proposed grade."""
+    if not cadre_ids or not years:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Evaluation.cadre_id,
+            EvaluationCycle.id.label("cycle_id"),
+            EvaluationCycle.year,
+            Evaluation.department_id,
+            Evaluation.total,
+            Evaluation.final_grade,
+            Evaluation.proposed_grade,
+            Evaluation.no_grade,
+            Evaluation.section_rank,
+            Evaluation.overall_rank,
+        )
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .where(Evaluation.cadre_id.in_(cadre_ids), EvaluationCycle.year.in_(years))
+    ).all()
+    sizes: dict[tuple[int, int], int] = {}
+    if rows:  # the ranked size of just these sections in just these cycles: one GROUP BY
+        sizes = dict(
+            ((c, d), n)
+            for c, d, n in db.session.execute(
+                sa.select(Evaluation.cycle_id, Evaluation.department_id, sa.func.count())
+                .where(
+                    Evaluation.cycle_id.in_({r.cycle_id for r in rows}),
+                    Evaluation.department_id.in_({r.department_id for r in rows}),
+                    Evaluation.section_rank.is_not(None),
+                )
+                .group_by(Evaluation.cycle_id, Evaluation.department_id)
+            )
+        )
+    out: dict[int, dict[int, dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r.cadre_id, {})[r.year] = {
+            "total": r.total,
+            "grade": r.final_grade
+            or (ranking.NO_GRADE if r.no_grade else None)
+            or r.proposed_grade,
+            "final": bool(r.final_grade or r.no_grade),
+            "section_rank": r.section_rank,
+            "section_size": sizes.get((r.cycle_id, r.department_id)),
+            "overall_rank": r.overall_rank,
+        }
+    return out
+
+
+def recent_years(count: int = RESULT_YEARS) -> list[int]:
+    """The newest ``count`` cycle years, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(EvaluationCycle.year).order_by(EvaluationCycle.year.desc()).limit(count)
+        )
+    )
