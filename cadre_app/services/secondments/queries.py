@@ -4,6 +4,7 @@ cadre outside them."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -226,22 +227,7 @@ def of_cadres(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not cadre_ids:
         return {}
     out: dict[int, list[dict[str, Any]]] = {}
-    rows = db.session.execute(
-        sa.select(
-            Secondment.cadre_id,
-            Secondment.kind,
-            Secondment.host_unit,
-            Secondment.host_type,
-            Secondment.post,
-            Secondment.start_date,
-            Secondment.planned_end,
-            Secondment.actual_end,
-            Secondment.state,
-            Secondment.grade,
-        )
-        .where(Secondment.cadre_id.in_(cadre_ids))
-        .order_by(Secondment.start_date.desc(), Secondment.id.desc())
-    )
+    rows = db.session.connection().execute(_of_cadres(), {"ids": list(cadre_ids)})
     for r in rows:
         out.setdefault(r.cadre_id, []).append(
             {
@@ -256,3 +242,23 @@ def of_cadres(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             }
         )
     return out
+
+
+@functools.cache
+def _of_cadres() -> sa.Select[Any]:
+    return (
+        sa.select(
+            Secondment.cadre_id,
+            Secondment.kind,
+            Secondment.host_unit,
+            Secondment.host_type,
+            Secondment.post,
+            Secondment.start_date,
+            Secondment.planned_end,
+            Secondment.actual_end,
+            Secondment.state,
+            Secondment.grade,
+        )
+        .where(Secondment.cadre_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Secondment.start_date.desc(), Secondment.id.desc())
+    )

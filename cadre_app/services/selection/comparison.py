@@ -22,17 +22,17 @@ Chinese locale (``pdf_data``), as the official records print.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, get_translations
+from flask_babel import gettext as babel_gettext
 
 from cadre_app.extensions import db
-from cadre_app.i18n import term
-from cadre_app.models import Cadre, Department, enums
+from cadre_app.models import Cadre, Department, SecondmentState, TalkState, enums
 from cadre_app.models.selection import RoundCandidate, SelectionRound
 from cadre_app.services.assessments import results as assessment_results
 from cadre_app.services.evaluations import queries as evaluation_queries
@@ -55,6 +55,25 @@ APPRAISAL_ORDER = EVALUATION_ORDER
 CONCLUSION_ORDER = {"合格": 3, "基本合格": 2, "不合格": 1}
 #: Talks that follow a problem (fewer is better); 任职谈话 and 谈心谈话 are neutral.
 CORRECTIVE_TALKS = ("提醒谈话", "函询", "诫勉谈话")
+
+
+#: The catalogue's lookup while a comparison is built: looked up once per build instead of on
+#: each of its ~300 strings (Flask-Babel resolves the locale and catalogue on every call).
+_lookup: ContextVar[Callable[[str], str] | None] = ContextVar("compare_lookup", default=None)
+
+
+def _(string: str, **variables: Any) -> str:
+    """gettext, with the catalogue of the build in progress when there is one."""
+    lookup = _lookup.get()
+    if lookup is None:
+        return babel_gettext(string, **variables)
+    text = lookup(string)
+    return text % variables if variables else text
+
+
+def term(value: Any) -> Any:
+    """A stored Chinese term in the reader's language (as ``cadre_app.i18n.term``)."""
+    return _(value) if isinstance(value, str) and value else value
 
 
 class CompareError(ValueError):
@@ -405,13 +424,16 @@ def training_section(g: Gathering) -> Section:
 
 def secondments_section(g: Gathering) -> Section:
     found = secondment_queries.of_cadres(g.ids)
+    states = SecondmentState.labels()
     spells, grades = [], []
     for c in g.cadres:
         items = found.get(c.id, [])
         lines = []
         for s in items:
             where = " ".join(x for x in (term(s["kind"]), s["host_unit"], s["post"] or "") if x)
-            grade = _("鉴定：%(grade)s", grade=term(s["grade"])) if s["grade"] else s["state"].label
+            grade = (
+                _("鉴定：%(grade)s", grade=term(s["grade"])) if s["grade"] else states[s["state"]]
+            )
             lines.append(f"{_month(s['start'])}–{_month(s['end'])} {where}（{grade}）")
         spells.append(
             Cell(
@@ -432,7 +454,7 @@ def secondments_section(g: Gathering) -> Section:
 
 
 def political_section(g: Gathering) -> Section:
-    dossiers = assessment_results.dossiers_of(g.ids)
+    dossiers = assessment_results.conclusions_of(g.ids)
     cells = []
     for c in g.cadres:
         entries = dossiers.get(c.id, [])
@@ -456,12 +478,13 @@ def honours_section(g: Gathering) -> Section:
 
 def talks_section(g: Gathering) -> Section:
     found = talk_queries.of_subjects(g.ids)
+    states = TalkState.labels()
     cells = []
     for c in g.cadres:
         talks = found.get(c.id, [])
         corrective = sum(1 for t in talks if t["kind"] in CORRECTIVE_TALKS)
         lines = [
-            f"{_month(t['opened'])} {term(t['kind'])}（{term(t['source'])}）：{t['state'].label}"
+            f"{_month(t['opened'])} {term(t['kind'])}（{term(t['source'])}）：{states[t['state']]}"
             for t in talks
         ]
         text = (
@@ -578,6 +601,16 @@ def build(cadres: list[Cadre], *, on: date, round_: SelectionRound | None = None
     """The comparison of ``cadres`` (2–6, in the order asked) on ``on``."""
     check_count(len(cadres))
     gathering = Gathering(on, cadres)
+    token = _lookup.set(get_translations().ugettext)
+    try:
+        return _build(gathering, cadres, on, round_)
+    finally:
+        _lookup.reset(token)
+
+
+def _build(
+    gathering: Gathering, cadres: list[Cadre], on: date, round_: SelectionRound | None
+) -> Comparison:
     return Comparison(
         on=on,
         candidates=[

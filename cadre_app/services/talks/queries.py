@@ -4,6 +4,7 @@ services.talks.operations (which owns the rules themselves)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -178,19 +179,7 @@ def of_subjects(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not cadre_ids:
         return {}
     out: dict[int, list[dict[str, Any]]] = {}
-    rows = db.session.execute(
-        sa.select(
-            Talk.id,
-            Talk.subject_id,
-            Talk.kind,
-            Talk.source,
-            Talk.state,
-            Talk.created_at,
-            Talk.follow_up_result,
-        )
-        .where(Talk.subject_id.in_(cadre_ids))
-        .order_by(Talk.created_at.desc(), Talk.id.desc())
-    )
+    rows = db.session.connection().execute(_of_subjects(), {"ids": list(cadre_ids)})
     for r in rows:
         out.setdefault(r.subject_id, []).append(
             {
@@ -203,3 +192,20 @@ def of_subjects(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             }
         )
     return out
+
+
+@functools.cache
+def _of_subjects() -> sa.Select[Any]:
+    return (
+        sa.select(
+            Talk.id,
+            Talk.subject_id,
+            Talk.kind,
+            Talk.source,
+            Talk.state,
+            Talk.created_at,
+            Talk.follow_up_result,
+        )
+        .where(Talk.subject_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Talk.created_at.desc(), Talk.id.desc())
+    )

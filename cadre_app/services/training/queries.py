@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,11 +29,10 @@ def essays_and_lectures(cadre_ids: list[int]) -> dict[int, dict[str, Any]]:
     }
     if not cadre_ids:
         return out
-    for author, grade, adopted, n in db.session.execute(
-        sa.select(Essay.author_id, Essay.final_grade, Essay.adopted, sa.func.count())
-        .where(Essay.author_id.in_(cadre_ids))
-        .group_by(Essay.author_id, Essay.final_grade, Essay.adopted)
-    ):
+    essays, given, attended = _statements()
+    connection = db.session.connection()
+    bound = {"ids": list(cadre_ids)}
+    for author, grade, adopted, n in connection.execute(essays, bound):
         row = out[author]
         row["essays"] += n
         if adopted:
@@ -42,6 +42,23 @@ def essays_and_lectures(cadre_ids: list[int]) -> dict[int, dict[str, Any]]:
     for row in out.values():
         grades = row["essay_grades"]
         row["essay_grades"] = {g: grades[g] for g in ESSAY_GRADES if g in grades}
+    for speaker, n, rating in connection.execute(given, bound):
+        out[speaker]["lectures_given"] = n
+        out[speaker]["lecture_rating"] = round(float(rating), 1) if rating is not None else None
+    for cadre_id, n in connection.execute(attended, bound):
+        out[cadre_id]["lectures_attended"] = n
+    return out
+
+
+@functools.cache
+def _statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """The three statements, built once (expanding parameter ``ids``)."""
+    ids = sa.bindparam("ids", expanding=True)
+    essays = (
+        sa.select(Essay.author_id, Essay.final_grade, Essay.adopted, sa.func.count())
+        .where(Essay.author_id.in_(ids))
+        .group_by(Essay.author_id, Essay.final_grade, Essay.adopted)
+    )
     given = (
         sa.select(
             Lecture.speaker_id,
@@ -49,16 +66,12 @@ def essays_and_lectures(cadre_ids: list[int]) -> dict[int, dict[str, Any]]:
             sa.func.avg(LectureAttendee.rating),
         )
         .outerjoin(LectureAttendee, LectureAttendee.lecture_id == Lecture.id)
-        .where(Lecture.speaker_id.in_(cadre_ids))
+        .where(Lecture.speaker_id.in_(ids))
         .group_by(Lecture.speaker_id)
     )
-    for speaker, n, rating in db.session.execute(given):
-        out[speaker]["lectures_given"] = n
-        out[speaker]["lecture_rating"] = round(float(rating), 1) if rating is not None else None
-    for cadre_id, n in db.session.execute(
+    attended = (
         sa.select(LectureAttendee.cadre_id, sa.func.count())
-        .where(LectureAttendee.cadre_id.in_(cadre_ids))
+        .where(LectureAttendee.cadre_id.in_(ids))
         .group_by(LectureAttendee.cadre_id)
-    ):
-        out[cadre_id]["lectures_attended"] = n
-    return out
+    )
+    return essays, given, attended
