@@ -304,14 +304,15 @@ def results_of(cadre_ids: list[int], years: list[int]) -> dict[int, dict[int, di
     connection = db.session.connection()
     rows = connection.execute(results, {"ids": list(cadre_ids), "years": list(years)}).all()
     sizes: dict[tuple[int, int], int] = {}
-    if rows:  # the ranked size of just these sections in just these cycles: one GROUP BY
+    ranked = [r for r in rows if r.section_rank is not None]
+    if ranked:  # the ranked size of just these sections in just these cycles: one GROUP BY
         sizes = {
             (c, d): n
             for c, d, n in connection.execute(
                 sized,
                 {
-                    "cycles": sorted({r.cycle_id for r in rows}),
-                    "sections": sorted({r.department_id for r in rows}),
+                    "cycles": sorted({r.cycle_id for r in ranked}),
+                    "sections": sorted({r.department_id for r in ranked}),
                 },
             )
         }
