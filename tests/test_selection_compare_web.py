@@ -369,3 +369,67 @@ def test_the_page_in_english(hr_client, three):
     assert 'lang="en"' in html
     for words in ("Excellent", "Honour roll not set up yet", "Download PDF"):
         assert words in html, words
+
+
+def test_the_domains_batch_reads_agree_with_their_one_cadre_reads(app, three):
+    from cadre_app.services.evaluations import queries as evaluations
+    from cadre_app.services.secondments import queries as secondments
+    from cadre_app.services.talks import queries as talks
+    from cadre_app.services.training import essays, lectures
+    from cadre_app.services.training import queries as training
+
+    ids = [three["a"], three["b"], three["c"]]
+    with app.app_context():
+        assert evaluations.recent_years() == [2025, 2024, 2023]
+        batch = evaluations.results_of(ids, list(YEARS))
+        for cadre_id in ids:
+            one = {r["year"]: r for r in evaluations.history_for(cadre_id)}
+            assert set(batch.get(cadre_id, {})) == set(one)
+            for year, row in batch.get(cadre_id, {}).items():
+                assert row["total"] == one[year]["total"]
+                assert row["grade"] == one[year]["final_grade"]
+                assert row["section_rank"] == one[year]["section_rank"]
+        assert batch[three["a"]][2025]["section_size"] == 2  # 甲一 and 丙三 ranked in 预算处
+        conclusions = assessment_results.conclusions_of(ids)
+        for cadre_id in ids:
+            dossier = assessment_results.dossier(cadre_id)
+            assert [(c.title, c.conclusion) for c in conclusions.get(cadre_id, [])] == [
+                (e.title, e.conclusion) for e in dossier
+            ]
+        spells = secondments.of_cadres(ids)
+        for cadre_id in ids:
+            assert [s["grade"] for s in spells.get(cadre_id, [])] == [
+                s.grade for s in secondments.of_cadre(cadre_id)
+            ]
+        about = talks.of_subjects(ids)
+        assert [t["kind"] for t in about[three["b"]]] == ["提醒谈话"] and three["a"] not in about
+        counts = training.essays_and_lectures(ids)
+        for cadre_id in ids:
+            mine = essays.for_cadre(cadre_id, hidden=set())
+            assert counts[cadre_id]["essays"] == len(mine)
+            given = [x for x in lectures.for_cadre(cadre_id) if x.role == "speaker"]
+            assert counts[cadre_id]["lectures_given"] == len(given)
+
+
+def test_the_page_reads_each_domain_once_whatever_the_number_of_candidates(app, hr_client, three):
+    with app.app_context():
+        extra = [CadreFactory().id for _ in range(3)]
+        db.session.commit()
+        engine = db.engine
+    counted: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        counted.append(statement)
+
+    few, many = [three["a"], three["b"]], [three["a"], three["b"], three["c"], *extra]
+    sizes = []
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for ids in (few, many, few, many):
+            counted.clear()
+            assert hr_client.get(_url(ids)).status_code == 200
+            sizes.append(len(counted))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert sizes[2] == sizes[3], sizes  # 2 or 6 candidates: the same statements
+    assert sizes[3] <= 24, sizes
