@@ -363,12 +363,20 @@ def test_the_pdf_answers_503_without_a_cjk_font(app, hr_client, three, monkeypat
     assert response.status_code == 503 and "没有安装中文字体" in response.get_data(as_text=True)
 
 
-def test_the_page_in_english(hr_client, three):
+def test_the_page_in_english_shows_chinese_only_in_the_data(app, hr_client, three):
+    from cadre_app.i18n import TERMS
+    from tests.test_english_ui import PUNCTUATION, chinese_runs, stored_text, vocabulary
+
     hr_client.post("/auth/language", data={"lang": "en", "next": "/"})
-    html = hr_client.get(_url([three["a"], three["b"]])).get_data(as_text=True)
+    html = hr_client.get(_url([three["a"], three["b"], three["c"]])).get_data(as_text=True)
     assert 'lang="en"' in html
-    for words in ("Excellent", "Honour roll not set up yet", "Download PDF"):
+    for words in ("Excellent", "Honour roll not set up yet", "Download PDF", "Reminder talk"):
         assert words in html, words
+    with app.app_context():
+        data = stored_text() | vocabulary() | set(chinese_runs(app.config["ORGANISATION_NAME"]))
+    translated = {str(term._args[0]) for term in TERMS}  # noqa: SLF001 - the msgids
+    left = chinese_runs(html) - ((data - translated) | {"中文"} | PUNCTUATION)
+    assert not left, sorted(left)
 
 
 def test_the_domains_batch_reads_agree_with_their_one_cadre_reads(app, three):

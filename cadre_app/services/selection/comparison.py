@@ -434,7 +434,15 @@ def secondments_section(g: Gathering) -> Section:
             grade = (
                 _("鉴定：%(grade)s", grade=term(s["grade"])) if s["grade"] else states[s["state"]]
             )
-            lines.append(f"{_month(s['start'])}–{_month(s['end'])} {where}（{grade}）")
+            lines.append(
+                _(
+                    "%(start)s–%(end)s %(where)s（%(note)s）",
+                    start=_month(s["start"]),
+                    end=_month(s["end"]),
+                    where=where,
+                    note=grade,
+                )
+            )
         spells.append(
             Cell(
                 _("%(count)d 次", count=len(items)) if items else _("无"),
@@ -462,7 +470,15 @@ def political_section(g: Gathering) -> Section:
             cells.append(Cell(_("尚无考察结论")))
             continue
         latest = entries[0]
-        lines = [f"{_day(e.concluded_on)} {e.title}：{term(e.conclusion)}" for e in entries[:3]]
+        lines = [
+            _(
+                "%(day)s %(title)s：%(conclusion)s",
+                day=_day(e.concluded_on),
+                title=e.title,
+                conclusion=term(e.conclusion),
+            )
+            for e in entries[:3]
+        ]
         if latest.conclusion == assessment_results.VETO:
             lines.insert(0, _("政治上不合格：一票否决"))
         cells.append(
@@ -484,7 +500,13 @@ def talks_section(g: Gathering) -> Section:
         talks = found.get(c.id, [])
         corrective = sum(1 for t in talks if t["kind"] in CORRECTIVE_TALKS)
         lines = [
-            f"{_month(t['opened'])} {term(t['kind'])}（{term(t['source'])}）：{states[t['state']]}"
+            _(
+                "%(month)s %(kind)s（%(source)s）：%(state)s",
+                month=_month(t["opened"]),
+                kind=term(t["kind"]),
+                source=term(t["source"]),
+                state=states[t["state"]],
+            )
             for t in talks
         ]
         text = (
