@@ -441,3 +441,29 @@ def test_the_page_reads_each_domain_once_whatever_the_number_of_candidates(app, 
         sa.event.remove(engine, "before_cursor_execute", count)
     assert sizes[2] == sizes[3], sizes  # 2 or 6 candidates: the same statements
     assert sizes[3] <= 24, sizes
+
+
+def test_a_round_that_does_not_exist_is_404_for_hr_too(app, hr_client, users, three):
+    round_id = _round(app, three, users["manager"])
+    ids = [three["a"], three["b"]]
+    assert hr_client.get(_url(ids, round_id=round_id)).status_code == 200
+    assert hr_client.get(_url(ids, round_id=round_id + 999)).status_code == 404
+    assert hr_client.get(_url(ids, pdf=True, round_id=round_id + 999)).status_code == 404
+    # HR compares any cadres, with or without the round's shortlist
+    with app.app_context():
+        stranger = CadreFactory().id
+        db.session.commit()
+    assert hr_client.get(_url([three["a"], stranger], round_id=round_id)).status_code == 200
+
+
+def test_a_manager_not_reviewing_the_round_cannot_even_open_its_picker(
+    app, users, make_user, three
+):
+    from tests.conftest import login
+
+    round_id = _round(app, three, users["manager"])
+    make_user("manager3", users["manager"].role, section_ids=())
+    client = app.test_client()
+    login(client, "manager3")
+    assert client.get(f"/selection/compare?round={round_id}").status_code == 404
+    assert client.get("/selection/compare").status_code == 404
