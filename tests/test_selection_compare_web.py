@@ -467,3 +467,30 @@ def test_a_manager_not_reviewing_the_round_cannot_even_open_its_picker(
     login(client, "manager3")
     assert client.get(f"/selection/compare?round={round_id}").status_code == 404
     assert client.get("/selection/compare").status_code == 404
+
+
+def test_the_round_page_section_offers_the_candidates_to_those_who_review(
+    app, users, make_user, three
+):
+    from flask import render_template
+
+    from cadre_app.blueprints.selection import compare_routes
+
+    round_id = _round(app, three, users["manager"], removed=three["c"])
+    with app.test_request_context():
+        round_ = db.session.get(SelectionRound, round_id)
+        manager = db.session.get(User, users["manager"].id)
+        section = compare_routes.round_section(round_, manager)
+        assert [c["name"] for c in section["candidates"]] == ["甲一", "乙二"]
+        assert compare_routes.round_section(round_, db.session.get(User, users["hr"].id))
+        for role in ("cadre", "admin", "auditor"):
+            assert (
+                compare_routes.round_section(round_, db.session.get(User, users[role].id)) is None
+            )
+        html = render_template(compare_routes.ROUND_SECTION[0], **section)
+        assert f'name="round" value="{round_id}"' in html and html.count('name="cadre"') == 2
+    make_user("manager4", users["manager"].role)
+    with app.test_request_context():
+        round_ = db.session.get(SelectionRound, round_id)
+        other = db.session.scalar(sa.select(User).where(User.username == "manager4"))
+        assert compare_routes.round_section(round_, other) is None

@@ -32,6 +32,8 @@ from cadre_app.services.roster import queries as roster_queries
 from cadre_app.services.selection import comparison
 
 READERS = (Role.HR, Role.MANAGER)
+#: The round page's 赛道相马 section (``registry.part_sections``, hook ``round_section``).
+ROUND_SECTION = ("selection/compare_round_section.html", 40)
 #: Matches the picker lists for a search.
 PICKER_MATCHES = 20
 
@@ -78,6 +80,23 @@ def _picker(round_: SelectionRound | None, q: str, chosen: list[int]) -> list[di
         {"id": r["id"], "staff_no": r["staff_no"], "name": r["name"], "department": r["department"]}
         for r in page.rows
     ]
+
+
+def round_section(round_: SelectionRound, user: Any) -> dict[str, Any] | None:
+    """The round page's section: the round's candidates to tick and compare (HR, and the
+    managers assigned to review the round); None for anyone else or without 2 candidates."""
+    reviewer = has_role(user, Role.MANAGER) and user.id in {u.id for u in round_.reviewers}
+    if not (has_role(user, Role.HR) or reviewer):
+        return None
+    candidates = comparison.round_candidates(round_)
+    if len(candidates) < comparison.MIN_CADRES:
+        return None
+    return {
+        "round_id": round_.id,
+        "candidates": candidates,
+        "low": comparison.MIN_CADRES,
+        "high": comparison.MAX_CADRES,
+    }
 
 
 def _raw_ids() -> list[str]:
