@@ -19,6 +19,7 @@ only counts of ballots per group are shown (``turnout``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -281,6 +282,45 @@ def dossier(cadre_id: int, *, on: date | None = None) -> list[DossierEntry]:
     if on is not None:
         query = query.where(AssessmentSubject.concluded_on <= on)
     return [_entry(subject, assessment) for subject, assessment in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """A dossier entry in short: what the selection comparison shows."""
+
+    title: str
+    conclusion: str
+    concluded_on: date | None
+
+
+@functools.cache
+def _conclusions_select() -> sa.Select[Any]:
+    return (
+        sa.select(
+            AssessmentSubject.cadre_id,
+            Assessment.title,
+            AssessmentSubject.conclusion,
+            AssessmentSubject.concluded_on,
+        )
+        .join(Assessment, Assessment.id == AssessmentSubject.assessment_id)
+        .where(
+            AssessmentSubject.cadre_id.in_(sa.bindparam("ids", expanding=True)),
+            AssessmentSubject.conclusion.is_not(None),
+        )
+        .order_by(AssessmentSubject.concluded_on.desc(), Assessment.id.desc())
+    )
+
+
+def conclusions_of(cadre_ids: list[int]) -> dict[int, list[Conclusion]]:
+    """The 政治素质档案 of some cadres in short (title, conclusion, date; latest first, as
+    ``dossier`` orders it), in one query without the figures (the selection comparison)."""
+    if not cadre_ids:
+        return {}
+    out: dict[int, list[Conclusion]] = {}
+    rows = db.session.connection().execute(_conclusions_select(), {"ids": list(cadre_ids)})
+    for cadre_id, title, conclusion, concluded_on in rows:
+        out.setdefault(cadre_id, []).append(Conclusion(title, conclusion, concluded_on))
+    return out
 
 
 def political_veto(cadre_id: int, on: date) -> DossierEntry | None:

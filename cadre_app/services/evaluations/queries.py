@@ -257,3 +257,89 @@ def quarterly_grades(cadre_id: int, year: int) -> dict[int, str | None]:
     )
     found = dict(rows.all())
     return {q: found.get(q) for q in (1, 2, 3, 4)}
+
+
+@functools.cache
+def _results_select() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """``results_of``'s two statements, built once (expanding parameters ``ids``, ``years``,
+    ``cycles``, ``sections``): building them cost more than running them."""
+    results = (
+        sa.select(
+            Evaluation.cadre_id,
+            EvaluationCycle.id.label("cycle_id"),
+            EvaluationCycle.year,
+            Evaluation.department_id,
+            Evaluation.total,
+            Evaluation.final_grade,
+            Evaluation.proposed_grade,
+            Evaluation.no_grade,
+            Evaluation.section_rank,
+            Evaluation.overall_rank,
+        )
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .where(
+            Evaluation.cadre_id.in_(sa.bindparam("ids", expanding=True)),
+            EvaluationCycle.year.in_(sa.bindparam("years", expanding=True)),
+        )
+    )
+    sizes = (
+        sa.select(Evaluation.cycle_id, Evaluation.department_id, sa.func.count())
+        .where(
+            Evaluation.cycle_id.in_(sa.bindparam("cycles", expanding=True)),
+            Evaluation.department_id.in_(sa.bindparam("sections", expanding=True)),
+            Evaluation.section_rank.is_not(None),
+        )
+        .group_by(Evaluation.cycle_id, Evaluation.department_id)
+    )
+    return results, sizes
+
+
+def results_of(cadre_ids: list[int], years: list[int]) -> dict[int, dict[int, dict[str, Any]]]:
+    """cadre id -> year -> that year's result (total, grade, section and overall rank, the
+    section's ranked size), for some cadres and years in two queries (the selection
+    comparison). ``grade``: the final grade, else 不定等次, else the proposed grade."""
+    if not cadre_ids or not years:
+        return {}
+    results, sized = _results_select()
+    connection = db.session.connection()
+    rows = connection.execute(results, {"ids": list(cadre_ids), "years": list(years)}).all()
+    sizes: dict[tuple[int, int], int] = {}
+    ranked = [r for r in rows if r.section_rank is not None]
+    if ranked:  # the ranked size of just these sections in just these cycles: one GROUP BY
+        sizes = {
+            (c, d): n
+            for c, d, n in connection.execute(
+                sized,
+                {
+                    "cycles": sorted({r.cycle_id for r in ranked}),
+                    "sections": sorted({r.department_id for r in ranked}),
+                },
+            )
+        }
+    out: dict[int, dict[int, dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r.cadre_id, {})[r.year] = {
+            "total": r.total,
+            "grade": r.final_grade
+            or (ranking.NO_GRADE if r.no_grade else None)
+            or r.proposed_grade,
+            "final": bool(r.final_grade or r.no_grade),
+            "section_rank": r.section_rank,
+            "section_size": sizes.get((r.cycle_id, r.department_id)),
+            "overall_rank": r.overall_rank,
+        }
+    return out
+
+
+def recent_years(count: int = RESULT_YEARS) -> list[int]:
+    """The newest ``count`` cycle years, newest first."""
+    return list(db.session.connection().execute(_recent_years(), {"n": count}).scalars())
+
+
+@functools.cache
+def _recent_years() -> sa.Select[Any]:
+    return (
+        sa.select(EvaluationCycle.year)
+        .order_by(EvaluationCycle.year.desc())
+        .limit(sa.bindparam("n", type_=sa.Integer))
+    )

@@ -4,6 +4,7 @@ cadre outside them."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -218,3 +219,46 @@ def same_active(cadre_id: int, values: Mapping[str, Any], actor: str | None) -> 
         if getattr(secondment, name) != value:
             return None
     return secondment
+
+
+def of_cadres(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Some cadres' secondments (kind, host, post, period, state, appraisal grade), newest
+    first per cadre, in one query (the selection comparison)."""
+    if not cadre_ids:
+        return {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    rows = db.session.connection().execute(_of_cadres(), {"ids": list(cadre_ids)})
+    for r in rows:
+        out.setdefault(r.cadre_id, []).append(
+            {
+                "kind": r.kind,
+                "host_unit": r.host_unit,
+                "host_type": r.host_type,
+                "post": r.post,
+                "start": r.start_date,
+                "end": r.actual_end or r.planned_end,
+                "state": SecondmentState(r.state),
+                "grade": r.grade,
+            }
+        )
+    return out
+
+
+@functools.cache
+def _of_cadres() -> sa.Select[Any]:
+    return (
+        sa.select(
+            Secondment.cadre_id,
+            Secondment.kind,
+            Secondment.host_unit,
+            Secondment.host_type,
+            Secondment.post,
+            Secondment.start_date,
+            Secondment.planned_end,
+            Secondment.actual_end,
+            Secondment.state,
+            Secondment.grade,
+        )
+        .where(Secondment.cadre_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Secondment.start_date.desc(), Secondment.id.desc())
+    )

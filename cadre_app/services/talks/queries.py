@@ -4,6 +4,7 @@ services.talks.operations (which owns the rules themselves)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -170,3 +171,41 @@ def find_subjects(q: str) -> tuple[list[dict[str, Any]], int]:
         visible_departments=None,
     )
     return page.rows, page.total
+
+
+def of_subjects(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The talks about some cadres (kind, source, state, the day it was opened and the
+    follow-up result), newest first per cadre, in one query (the selection comparison)."""
+    if not cadre_ids:
+        return {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    rows = db.session.connection().execute(_of_subjects(), {"ids": list(cadre_ids)})
+    for r in rows:
+        out.setdefault(r.subject_id, []).append(
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "source": r.source,
+                "state": TalkState(r.state),
+                "opened": r.created_at.date() if r.created_at else None,
+                "follow_up_result": r.follow_up_result,
+            }
+        )
+    return out
+
+
+@functools.cache
+def _of_subjects() -> sa.Select[Any]:
+    return (
+        sa.select(
+            Talk.id,
+            Talk.subject_id,
+            Talk.kind,
+            Talk.source,
+            Talk.state,
+            Talk.created_at,
+            Talk.follow_up_result,
+        )
+        .where(Talk.subject_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Talk.created_at.desc(), Talk.id.desc())
+    )
