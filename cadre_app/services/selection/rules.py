@@ -1,0 +1,602 @@
+"""Eligibility for a position (DOMAIN.md "Selection", "People and ranks"), pure: no database,
+no Flask. ``evaluate(facts, conditions, on, settings)`` returns every rule with pass, fail or
+"需人工核对" (``None``) and a sentence saying why, in Chinese; ``sentence`` renders it in the
+reader's language (the messages are catalogue msgids with named parameters).
+
+Rules chosen where the texts leave a choice (each unit-tested at its boundary):
+
+- **Periods** are counted the way 民法典 arts. 201–202 count them: the decision day is not
+  counted, and a period of N months ends on the same day number N months later (the last day
+  of that month when it has no such day). 诫勉 decided 2026-03-14 with 6 months: the effect
+  period ends on 2026-09-14; the cadre is **excluded on that last day and eligible the day
+  after** (2026-09-15). A record decided after the stated date is not counted.
+- **Years in rank** are full on the anniversary: 任现职级 2024-03-15, 2 years, full on
+  2026-03-15. Each 优秀 of a decided year after the year the rank began shortens the wait by
+  ``excellent_shortening_months`` (6).
+- **Age** on the stated date (the position's ``age_on``, else the date asked for): a cadre is
+  N on their N-th birthday (born 29 February: on 1 March in other years). ``max_age`` 35
+  keeps a cadre who is 35 and excludes one who turns 36 that very day.
+- **Month-only dates** (``*_precision == "month"``) are compared conservatively and the
+  sentence says so: the birth date as the month's first day (the oldest the cadre can be), the
+  rank and work start dates as the month's last day (the shortest time served).
+- **Previous year's grade**: the decided grade of the year before the stated date's year;
+  基本称职 or 不称职 exclude; no decided grade (or 不定等次) is "需人工核对".
+- **Grassroots years**: there is no field; the days of secondments to 基层单位 up to the
+  stated date are summed. When they do not reach the position's minimum the rule is
+  "需人工核对" (the 简历 may show more), never a plain fail.
+- Anything else (the position's free-text conditions, 副职→正职 years when no date of the
+  leading post is recorded) is listed as "需人工核对".
+
+A cadre is eligible when no rule fails; "需人工核对" items do not exclude but are listed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from cadre_app.models.enums import (
+    EDUCATION_LEVELS,
+    LEADERSHIP_LEVELS,
+    PARTY_MEMBER_STATUSES,
+    RANK_LADDER,
+)
+
+
+def _(message: str) -> str:
+    """Marks a sentence for the catalogue; ``sentence`` translates it when shown."""
+    return message
+
+
+SETTINGS_KEY = "selection"
+#: The defaults (DOMAIN.md); an administrator may change them (settings key ``selection``).
+DEFAULT_SETTINGS: dict[str, Any] = {
+    # Months a 诫勉 or a 处分 excludes a candidate, from the decision date.
+    "effect_months": {"诫勉": 6, "警告": 6, "记过": 12, "记大过": 18, "降级": 24, "撤职": 24},
+    # Years in the lower 职级 before the step up to each 职级 (公务员职务与职级并行规定).
+    "rank_wait_years": {
+        **{rank: 2 for rank in RANK_LADDER[1:9]},  # 一级科员 … 二级调研员
+        "一级调研员": 3,
+        "二级巡视员": 4,
+        "一级巡视员": 4,
+    },
+    # Each 优秀 year in the current 职级 shortens the wait by this many months.
+    "excellent_shortening_months": 6,
+    # Grades of the previous year that exclude.
+    "excluding_grades": ["基本称职", "不称职"],
+    # 提任县处级: years of work and at grassroots, the lowest 学历 (when the position says none).
+    "county_level": {"min_years_work": 5, "min_years_grassroots": 2, "min_education": "大学专科"},
+}
+
+#: Rule keys, in the order they are listed.
+RULES = (
+    "grade",
+    "discipline",
+    "political",
+    "rank",
+    "years_in_rank",
+    "leading_post",
+    "years_work",
+    "years_grassroots",
+    "education",
+    "party",
+    "age",
+    "other",
+)
+#: Parameters whose values are stored terms, translated when shown (``sentence``).
+TERM_PARAMS = frozenset({"grade", "kind"})
+#: Parameters that are a number of months, shown as ``1 年 7 个月`` (``span``).
+SPAN_PARAMS = frozenset({"served", "needed"})
+
+
+@dataclass(frozen=True)
+class CadreFacts:
+    """What the rules read of one cadre, gathered beforehand (services.selection.eligibility)."""
+
+    cadre_id: int
+    birth_date: date | None
+    birth_precision: str = "day"
+    rank: str | None = None
+    rank_since: date | None = None
+    rank_since_precision: str = "day"
+    leadership_level: str | None = None
+    work_start: date | None = None
+    work_start_precision: str = "day"
+    education: str | None = None  # the higher of 全日制 and 在职 (EDUCATION_LEVELS)
+    political_status: str | None = None
+    #: Decided final grades by year (``None``: 不定等次).
+    grades: Mapping[int, str | None] = field(default_factory=dict)
+    #: (kind, decision date) of each 诫勉 and 处分.
+    discipline: tuple[tuple[str, date], ...] = ()
+    #: The 不合格 conclusion that vetoes, as (title, concluded on), else None.
+    political_veto: tuple[str, date] | None = None
+    #: Days at 基层单位 (secondments) up to the stated date.
+    grassroots_days: int = 0
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """The position's conditions (models.selection.Position); None: no condition."""
+
+    post_kind: str = "职级"
+    target_level: str = ""
+    min_rank: str | None = None
+    min_years_in_rank: int | None = None
+    min_years_work: int | None = None
+    min_years_grassroots: int | None = None
+    min_education: str | None = None
+    party_member: bool = False
+    max_age: int | None = None
+    age_on: date | None = None
+    other_conditions: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "post_kind": self.post_kind,
+            "target_level": self.target_level,
+            "min_rank": self.min_rank,
+            "min_years_in_rank": self.min_years_in_rank,
+            "min_years_work": self.min_years_work,
+            "min_years_grassroots": self.min_years_grassroots,
+            "min_education": self.min_education,
+            "party_member": self.party_member,
+            "max_age": self.max_age,
+            "age_on": self.age_on.isoformat() if self.age_on else None,
+            "other_conditions": self.other_conditions,
+        }
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule: ``passed`` True, False, or None for "需人工核对"; ``message`` a catalogue
+    msgid with ``%(name)s`` parameters."""
+
+    rule: str
+    passed: bool | None
+    message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The sentence in Chinese (the msgids are Chinese)."""
+        return self.message % _shown_params(self.params, _, lambda value: value)
+
+    def stored(self) -> list[Any]:
+        """As kept in ``EligibilityRun.results``: [rule, passed, sentence, msgid, params]."""
+        return [self.rule, self.passed, self.text, self.message, dict(self.params)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    cadre_id: int
+    checks: tuple[Check, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return all(check.passed is not False for check in self.checks)
+
+    @property
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.passed is False)
+
+    @property
+    def manual(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.passed is None)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day number ``months`` later; the month's last day when it has no such day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def age_on(birth: date, on: date) -> int:
+    """Full years on ``on``: N on the N-th birthday (29 February: 1 March in other years)."""
+    years = on.year - birth.year
+    if (on.month, on.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+def months_between(start: date, end: date) -> int:
+    """Full months from ``start`` to ``end`` (0 when ``end`` is before)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    return max(months, 0)
+
+
+def span(months: int, gettext: Callable[[str], str] = _) -> str:
+    """``1 年 7 个月`` / ``7 个月`` / ``2 年`` (in the reader's language with ``gettext``)."""
+    years, rest = divmod(max(int(months), 0), 12)
+    if years and rest:
+        return gettext("%(years)s 年 %(months)s 个月") % {"years": years, "months": rest}
+    if years:
+        return gettext("%(years)s 年") % {"years": years}
+    return gettext("%(months)s 个月") % {"months": rest}
+
+
+def _shown_params(
+    params: Mapping[str, Any], gettext: Callable[[str], str], term: Callable[[Any], Any]
+) -> dict[str, Any]:
+    shown = {}
+    for key, value in (params or {}).items():
+        if key in TERM_PARAMS:
+            value = term(value)
+        elif key in SPAN_PARAMS:
+            value = span(value, gettext)
+        shown[key] = value
+    return shown
+
+
+def _shown(day: date, precision: str) -> str:
+    return f"{day:%Y.%m}" if precision == "month" else day.isoformat()
+
+
+def _settings(settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The defaults under ``settings``, dict values merged one level down."""
+    merged = dict(DEFAULT_SETTINGS)
+    for key, value in (settings or {}).items():
+        default = DEFAULT_SETTINGS.get(key)
+        merged[key] = {**default, **value} if isinstance(default, dict) else value
+    return merged
+
+
+def is_county_level(conditions: Conditions) -> bool:
+    """A position at 县处级 (a leading post 县处级副职/正职 or a 职级 from 四级调研员 up to
+    一级调研员)."""
+    level = conditions.target_level
+    if level in LEADERSHIP_LEVELS:
+        return level.startswith("县处级")
+    return level in RANK_LADDER[6:10]
+
+
+def effective_conditions(conditions: Conditions, settings: Mapping[str, Any] | None) -> Conditions:
+    """The position's conditions with the 县处级 defaults filled in where it states none."""
+    if not is_county_level(conditions):
+        return conditions
+    county = _settings(settings)["county_level"]
+    return Conditions(
+        **{
+            **conditions.__dict__,
+            "min_years_work": conditions.min_years_work
+            if conditions.min_years_work is not None
+            else county.get("min_years_work"),
+            "min_years_grassroots": conditions.min_years_grassroots
+            if conditions.min_years_grassroots is not None
+            else county.get("min_years_grassroots"),
+            "min_education": conditions.min_education or county.get("min_education"),
+        }
+    )
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+
+def _grade(facts: CadreFacts, on: date, conf: dict[str, Any]) -> Check:
+    year = on.year - 1
+    if year not in facts.grades:
+        return Check(
+            "grade", None, _("无 %(year)s 年度已确定的考核等次，需人工核对"), {"year": year}
+        )
+    grade = facts.grades[year]
+    if grade is None:
+        return Check("grade", None, _("%(year)s 年度考核不定等次，需人工核对"), {"year": year})
+    if grade in conf["excluding_grades"]:
+        return Check(
+            "grade", False, _("上年度（%(year)s）考核为%(grade)s"), {"year": year, "grade": grade}
+        )
+    return Check(
+        "grade", True, _("上年度（%(year)s）考核为%(grade)s"), {"year": year, "grade": grade}
+    )
+
+
+def discipline_end(kind: str, decided_on: date, conf: Mapping[str, Any]) -> date:
+    """The last day of the effect period of a 诫勉 or 处分 (see the module docstring)."""
+    months = int(_settings(conf)["effect_months"].get(kind, 0))
+    return add_months(decided_on, months)
+
+
+def _discipline(facts: CadreFacts, on: date, conf: dict[str, Any]) -> Check:
+    running = [
+        (discipline_end(kind, decided, conf), kind, decided)
+        for kind, decided in facts.discipline
+        if decided <= on and on <= discipline_end(kind, decided, conf)
+    ]
+    if running:
+        end, kind, decided = max(running)
+        return Check(
+            "discipline",
+            False,
+            _("%(kind)s影响期至 %(end)s（%(decided)s 决定）"),
+            {"kind": kind, "end": end.isoformat(), "decided": decided.isoformat()},
+        )
+    return Check("discipline", True, _("无影响期内的诫勉或处分"))
+
+
+def _political(facts: CadreFacts) -> Check:
+    if facts.political_veto is not None:
+        title, concluded = facts.political_veto
+        return Check(
+            "political",
+            False,
+            _("政治素质考察结论为不合格（%(title)s，%(on)s）"),
+            {"title": title, "on": concluded.isoformat()},
+        )
+    return Check("political", True, _("无政治素质考察不合格结论"))
+
+
+def _rank(facts: CadreFacts, conditions: Conditions) -> list[Check]:
+    checks = []
+    current = RANK_LADDER.index(facts.rank) if facts.rank in RANK_LADDER else -1
+    if conditions.min_rank:
+        needed = RANK_LADDER.index(conditions.min_rank)
+        if current < 0:
+            checks.append(
+                Check(
+                    "rank", False, _("无职级记录，需为%(min)s及以上"), {"min": conditions.min_rank}
+                )
+            )
+        elif current < needed:
+            checks.append(
+                Check(
+                    "rank",
+                    False,
+                    _("现任%(rank)s，需为%(min)s及以上"),
+                    {"rank": facts.rank, "min": conditions.min_rank},
+                )
+            )
+        else:
+            checks.append(Check("rank", True, _("现任%(rank)s"), {"rank": facts.rank}))
+    if (
+        conditions.post_kind == "职级"
+        and conditions.target_level in RANK_LADDER
+        and current >= RANK_LADDER.index(conditions.target_level)
+    ):
+        checks.append(
+            Check(
+                "rank",
+                False,
+                _("现任%(rank)s，已不低于拟任职级%(target)s"),
+                {"rank": facts.rank, "target": conditions.target_level},
+            )
+        )
+    return checks
+
+
+def _years_in_rank(
+    facts: CadreFacts, conditions: Conditions, on: date, conf: dict[str, Any]
+) -> Check | None:
+    if conditions.min_years_in_rank is not None:
+        years = conditions.min_years_in_rank
+    else:
+        current = RANK_LADDER.index(facts.rank) if facts.rank in RANK_LADDER else -1
+        if current < 0 or current + 1 >= len(RANK_LADDER):
+            return None  # no rank (the rank rule says so) or the top of the ladder
+        years = int(conf["rank_wait_years"].get(RANK_LADDER[current + 1], 2))
+    if years <= 0:
+        return None
+    if facts.rank_since is None:
+        return Check(
+            "years_in_rank", False, _("无任现职级时间记录，需满 %(years)s 年"), {"years": years}
+        )
+    month_only = facts.rank_since_precision == "month"
+    start = month_end(facts.rank_since) if month_only else facts.rank_since
+    excellent = sorted(
+        y for y, g in facts.grades.items() if g == "优秀" and start.year < y < on.year
+    )
+    needed = max(years * 12 - len(excellent) * int(conf["excellent_shortening_months"]), 0)
+    served = months_between(start, on)
+    params: dict[str, Any] = {
+        "served": served,
+        "needed": needed,
+        "since": _shown(facts.rank_since, facts.rank_since_precision),
+    }
+    passed = add_months(start, needed) <= on
+    if excellent:
+        params["excellent"] = "、".join(str(y) for y in excellent)
+        message = (
+            _(
+                "任现职级 %(served)s（自 %(since)s，按该月最后一天计），"
+                "%(excellent)s 年度优秀缩短后需满 %(needed)s"
+            )
+            if month_only
+            else _(
+                "任现职级 %(served)s（自 %(since)s），%(excellent)s 年度优秀缩短后需满 %(needed)s"
+            )
+        )
+    else:
+        message = (
+            _("任现职级 %(served)s（自 %(since)s，按该月最后一天计），需满 %(needed)s")
+            if month_only
+            else _("任现职级 %(served)s（自 %(since)s），需满 %(needed)s")
+        )
+    return Check("years_in_rank", passed, message, params)
+
+
+def _leading_post(facts: CadreFacts, conditions: Conditions) -> Check | None:
+    """副职→正职 ≥2 years, lower 正职 → higher 副职 ≥3 years: no date of the leading post is
+    recorded, so this is checked by hand when it applies."""
+    if conditions.post_kind != "领导职务" or conditions.target_level not in LEADERSHIP_LEVELS:
+        return None
+    target = LEADERSHIP_LEVELS.index(conditions.target_level)
+    if facts.leadership_level not in LEADERSHIP_LEVELS:
+        return None
+    current = LEADERSHIP_LEVELS.index(facts.leadership_level)
+    if target == current + 1 and target % 2 == 1:
+        years = 2  # 副职 → 正职 of the same level
+    elif target == current + 1:
+        years = 3  # lower 正职 → higher 副职
+    else:
+        return None
+    return Check(
+        "leading_post",
+        None,
+        _("任%(post)s需满 %(years)s 年（无任职时间记录），需人工核对"),
+        {"post": facts.leadership_level, "years": years},
+    )
+
+
+def _years_work(facts: CadreFacts, conditions: Conditions, on: date) -> Check | None:
+    years = conditions.min_years_work
+    if not years:
+        return None
+    if facts.work_start is None:
+        return Check(
+            "years_work", False, _("无参加工作时间记录，需满 %(years)s 年"), {"years": years}
+        )
+    month_only = facts.work_start_precision == "month"
+    start = month_end(facts.work_start) if month_only else facts.work_start
+    served = months_between(start, on)
+    params = {
+        "served": served,
+        "years": years,
+        "since": _shown(facts.work_start, facts.work_start_precision),
+    }
+    message = (
+        _("工作 %(served)s（%(since)s 参加工作，按该月最后一天计），需满 %(years)s 年")
+        if month_only
+        else _("工作 %(served)s（%(since)s 参加工作），需满 %(years)s 年")
+    )
+    return Check("years_work", add_months(start, years * 12) <= on, message, params)
+
+
+def _years_grassroots(facts: CadreFacts, conditions: Conditions) -> Check | None:
+    years = conditions.min_years_grassroots
+    if not years:
+        return None
+    months = facts.grassroots_days * 12 // 365
+    params = {"served": months, "years": years}
+    if facts.grassroots_days >= years * 365:
+        return Check(
+            "years_grassroots",
+            True,
+            _("基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，需满 %(years)s 年"),
+            params,
+        )
+    return Check(
+        "years_grassroots",
+        None,
+        _(
+            "基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，"
+            "未达 %(years)s 年，需人工核对（简历）"
+        ),
+        params,
+    )
+
+
+def _education(facts: CadreFacts, conditions: Conditions) -> Check | None:
+    needed = conditions.min_education
+    if not needed:
+        return None
+    if facts.education not in EDUCATION_LEVELS:
+        return Check("education", False, _("无学历记录，需为%(min)s及以上"), {"min": needed})
+    # EDUCATION_LEVELS runs from the highest (研究生) down
+    passed = EDUCATION_LEVELS.index(facts.education) <= EDUCATION_LEVELS.index(needed)
+    return Check(
+        "education",
+        passed,
+        _("学历为%(education)s，需为%(min)s及以上"),
+        {"education": facts.education, "min": needed},
+    )
+
+
+def _party(facts: CadreFacts, conditions: Conditions) -> Check | None:
+    if not conditions.party_member:
+        return None
+    status = facts.political_status or ""
+    if status == PARTY_MEMBER_STATUSES[0]:
+        return Check("party", True, _("政治面貌为%(status)s"), {"status": status})
+    if status in PARTY_MEMBER_STATUSES:
+        return Check("party", None, _("政治面貌为%(status)s，需人工核对"), {"status": status})
+    if not status:
+        return Check("party", False, _("无政治面貌记录，需为中共党员"))
+    return Check("party", False, _("政治面貌为%(status)s，需为中共党员"), {"status": status})
+
+
+def _age(facts: CadreFacts, conditions: Conditions, on: date) -> Check | None:
+    if conditions.max_age is None:
+        return None
+    stated = conditions.age_on or on
+    if facts.birth_date is None:
+        return Check("age", False, _("无出生日期记录"))
+    month_only = facts.birth_precision == "month"
+    birth = facts.birth_date.replace(day=1) if month_only else facts.birth_date
+    age = age_on(birth, stated)
+    params = {"age": age, "on": stated.isoformat(), "max": conditions.max_age}
+    message = (
+        _("%(on)s 时 %(age)s 周岁（出生日期仅知到月，按该月第一天计），需不超过 %(max)s 周岁")
+        if month_only
+        else _("%(on)s 时 %(age)s 周岁，需不超过 %(max)s 周岁")
+    )
+    return Check("age", age <= conditions.max_age, message, params)
+
+
+def evaluate(
+    facts: CadreFacts,
+    conditions: Conditions,
+    on: date,
+    settings: Mapping[str, Any] | None = None,
+) -> Verdict:
+    """Every rule for ``facts`` against ``conditions`` on ``on``, in the order of ``RULES``
+    (see the module docstring for the boundaries chosen)."""
+    conf = _settings(settings)
+    conditions = effective_conditions(conditions, conf)
+    checks: list[Check | None] = [
+        _grade(facts, on, conf),
+        _discipline(facts, on, conf),
+        _political(facts),
+        *_rank(facts, conditions),
+        _years_in_rank(facts, conditions, on, conf),
+        _leading_post(facts, conditions),
+        _years_work(facts, conditions, on),
+        _years_grassroots(facts, conditions),
+        _education(facts, conditions),
+        _party(facts, conditions),
+        _age(facts, conditions, on),
+    ]
+    if conditions.other_conditions and conditions.other_conditions.strip():
+        checks.append(
+            Check(
+                "other",
+                None,
+                _("其他条件：%(text)s，需人工核对"),
+                {"text": conditions.other_conditions.strip()},
+            )
+        )
+    return Verdict(facts.cadre_id, tuple(c for c in checks if c is not None))
+
+
+def sentence(stored: Any, gettext: Callable[[str], str], term: Callable[[Any], Any]) -> str:
+    """A check (a ``Check`` or its stored list) in the reader's language: the msgid through
+    ``gettext``, the term parameters (grades, kinds) through ``term``."""
+    if isinstance(stored, Check):
+        message, params = stored.message, stored.params
+    else:
+        message, params = stored[3], stored[4]
+    return gettext(message) % _shown_params(params, gettext, term)
+
+
+def reasons(checks: list[Any], gettext: Callable[[str], str], term: Callable[[Any], Any]) -> str:
+    """The failed rules' sentences joined with ；(the CLI's and the workbook's 原因)."""
+    return "；".join(sentence(c, gettext, term) for c in checks if _passed(c) is False)
+
+
+def _passed(check: Any) -> bool | None:
+    return check.passed if isinstance(check, Check) else check[1]
+
+
+def day_after(day: date) -> date:
+    return day + timedelta(days=1)
