@@ -238,9 +238,7 @@ def test_sentence_in_another_language_translates_terms_and_spans():
         "%(years)s 年 %(months)s 个月": "%(years)s y %(months)s m",
     }
     words = {"基本称职": "Basically competent"}
-    text = sentence(
-        verdict.checks[0].stored(), lambda m: catalogue.get(m, m), lambda v: words.get(v, v)
-    )
+    text = sentence(verdict.checks[0], lambda m: catalogue.get(m, m), lambda v: words.get(v, v))
     assert text == "Previous year (2025): Basically competent"
     years = check(verdict, "years_in_rank")
     assert "1 y 7 m" in sentence(years, lambda m: catalogue.get(m, m), lambda v: v)

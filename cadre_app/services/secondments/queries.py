@@ -218,3 +218,36 @@ def same_active(cadre_id: int, values: Mapping[str, Any], actor: str | None) -> 
         if getattr(secondment, name) != value:
             return None
     return secondment
+
+
+#: Secondments that were (or are) served: started, not merely proposed, approved or cancelled.
+SERVED_STATES = (
+    SecondmentState.ON_POST,
+    SecondmentState.EXTENDED,
+    SecondmentState.RECALLED,
+    SecondmentState.APPRAISAL,
+    SecondmentState.ARCHIVED,
+)
+
+
+def days_at_host_type(host_type: str, on: date) -> dict[int, int]:
+    """Per cadre, the days served up to ``on`` (both ends counted) in secondments to hosts of
+    ``host_type`` (selection counts 基层单位 as grassroots years). One query."""
+    rows = db.session.execute(
+        sa.select(
+            Secondment.cadre_id,
+            Secondment.start_date,
+            Secondment.planned_end,
+            Secondment.actual_end,
+        ).where(
+            Secondment.host_type == host_type,
+            Secondment.state.in_(SERVED_STATES),
+            Secondment.start_date <= on,
+        )
+    )
+    days: dict[int, int] = {}
+    for cadre_id, start, planned_end, actual_end in rows:
+        end = min(actual_end or planned_end, on)
+        if end >= start:
+            days[cadre_id] = days.get(cadre_id, 0) + (end - start).days + 1
+    return days

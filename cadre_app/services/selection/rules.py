@@ -33,10 +33,10 @@ A cadre is eligible when no rule fails; "需人工核对" items do not exclude b
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from cadre_app.models.enums import (
     EDUCATION_LEVELS,
@@ -92,8 +92,7 @@ TERM_PARAMS = frozenset({"grade", "kind"})
 SPAN_PARAMS = frozenset({"served", "needed"})
 
 
-@dataclass(frozen=True)
-class CadreFacts:
+class CadreFacts(NamedTuple):
     """What the rules read of one cadre, gathered beforehand (services.selection.eligibility)."""
 
     cadre_id: int
@@ -108,7 +107,7 @@ class CadreFacts:
     education: str | None = None  # the higher of 全日制 and 在职 (EDUCATION_LEVELS)
     political_status: str | None = None
     #: Decided final grades by year (``None``: 不定等次).
-    grades: Mapping[int, str | None] = field(default_factory=dict)
+    grades: Mapping[int, str | None] = {}
     #: (kind, decision date) of each 诫勉 and 处分.
     discipline: tuple[tuple[str, date], ...] = ()
     #: The 不合格 conclusion that vetoes, as (title, concluded on), else None.
@@ -117,8 +116,7 @@ class CadreFacts:
     grassroots_days: int = 0
 
 
-@dataclass(frozen=True)
-class Conditions:
+class Conditions(NamedTuple):
     """The position's conditions (models.selection.Position); None: no condition."""
 
     post_kind: str = "职级"
@@ -149,34 +147,26 @@ class Conditions:
         }
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """One rule: ``passed`` True, False, or None for "需人工核对"; ``message`` a catalogue
     msgid with ``%(name)s`` parameters."""
 
     rule: str
     passed: bool | None
     message: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = {}
 
     @property
     def text(self) -> str:
         """The sentence in Chinese (the msgids are Chinese)."""
         return self.message % _shown_params(self.params, _, lambda value: value)
 
-    def stored(self) -> list[Any]:
-        """As kept in ``EligibilityRun.results``: [rule, passed, sentence, msgid, params]."""
-        return [self.rule, self.passed, self.text, self.message, dict(self.params)]
 
-
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     cadre_id: int
     checks: tuple[Check, ...]
-
-    @property
-    def eligible(self) -> bool:
-        return all(check.passed is not False for check in self.checks)
+    #: No rule failed ("需人工核对" items do not exclude).
+    eligible: bool
 
     @property
     def failed(self) -> tuple[Check, ...]:
@@ -211,11 +201,25 @@ def age_on(birth: date, on: date) -> int:
 
 
 def months_between(start: date, end: date) -> int:
-    """Full months from ``start`` to ``end`` (0 when ``end`` is before)."""
+    """Full months from ``start`` to ``end`` (0 when ``end`` is before): the largest m with
+    ``add_months(start, m) <= end``."""
     months = (end.year - start.year) * 12 + end.month - start.month
-    if add_months(start, months) > end:
+    if (
+        start.day > end.day
+        and min(start.day, calendar.monthrange(end.year, end.month)[1]) > end.day
+    ):
         months -= 1
     return max(months, 0)
+
+
+@functools.lru_cache(maxsize=256)
+def latest_start(on: date, months: int) -> date:
+    """The latest start from which ``months`` months are full on ``on``
+    (``add_months(start, months) <= on`` exactly for the starts up to it)."""
+    cutoff = add_months(on, -months)
+    while add_months(cutoff + timedelta(days=1), months) <= on:
+        cutoff += timedelta(days=1)
+    return cutoff
 
 
 def span(months: int, gettext: Callable[[str], str] = _) -> str:
@@ -254,6 +258,10 @@ def _settings(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
+RANK_INDEX = {rank: i for i, rank in enumerate(RANK_LADDER)}
+EDUCATION_INDEX = {level: i for i, level in enumerate(EDUCATION_LEVELS)}  # 0: the highest
+
+
 def is_county_level(conditions: Conditions) -> bool:
     """A position at 县处级 (a leading post 县处级副职/正职 or a 职级 from 四级调研员 up to
     一级调研员)."""
@@ -268,280 +276,309 @@ def effective_conditions(conditions: Conditions, settings: Mapping[str, Any] | N
     if not is_county_level(conditions):
         return conditions
     county = _settings(settings)["county_level"]
-    return Conditions(
-        **{
-            **conditions.__dict__,
-            "min_years_work": conditions.min_years_work
-            if conditions.min_years_work is not None
-            else county.get("min_years_work"),
-            "min_years_grassroots": conditions.min_years_grassroots
-            if conditions.min_years_grassroots is not None
-            else county.get("min_years_grassroots"),
-            "min_education": conditions.min_education or county.get("min_education"),
-        }
+    return conditions._replace(
+        min_years_work=conditions.min_years_work
+        if conditions.min_years_work is not None
+        else county.get("min_years_work"),
+        min_years_grassroots=conditions.min_years_grassroots
+        if conditions.min_years_grassroots is not None
+        else county.get("min_years_grassroots"),
+        min_education=conditions.min_education or county.get("min_education"),
     )
+
+
+def discipline_end(kind: str, decided_on: date, settings: Mapping[str, Any] | None) -> date:
+    """The last day of the effect period of a 诫勉 or 处分 (see the module docstring)."""
+    months = int(_settings(settings)["effect_months"].get(kind, 0))
+    return add_months(decided_on, months)
 
 
 # --- the rules ------------------------------------------------------------------------------
 
 
-def _grade(facts: CadreFacts, on: date, conf: dict[str, Any]) -> Check:
-    year = on.year - 1
-    if year not in facts.grades:
-        return Check(
-            "grade", None, _("无 %(year)s 年度已确定的考核等次，需人工核对"), {"year": year}
-        )
-    grade = facts.grades[year]
-    if grade is None:
-        return Check("grade", None, _("%(year)s 年度考核不定等次，需人工核对"), {"year": year})
-    if grade in conf["excluding_grades"]:
-        return Check(
-            "grade", False, _("上年度（%(year)s）考核为%(grade)s"), {"year": year, "grade": grade}
-        )
-    return Check(
-        "grade", True, _("上年度（%(year)s）考核为%(grade)s"), {"year": year, "grade": grade}
-    )
+NO_DISCIPLINE = Check("discipline", True, _("无影响期内的诫勉或处分"))
+NO_VETO = Check("political", True, _("无政治素质考察不合格结论"))
 
 
-def discipline_end(kind: str, decided_on: date, conf: Mapping[str, Any]) -> date:
-    """The last day of the effect period of a 诫勉 or 处分 (see the module docstring)."""
-    months = int(_settings(conf)["effect_months"].get(kind, 0))
-    return add_months(decided_on, months)
+class Evaluator:
+    """The rules for one position on one date, with what does not depend on the cadre worked
+    out once (the roster is evaluated with one Evaluator): ``evaluator(facts) -> Verdict``."""
 
+    def __init__(self, conditions: Conditions, on: date, settings: Mapping[str, Any] | None = None):
+        self.conf = conf = _settings(settings)
+        self.on = on
+        self.conditions = c = effective_conditions(conditions, conf)
+        self.previous_year = on.year - 1
+        self.excluding = frozenset(conf["excluding_grades"])
+        self.effect_months = {k: int(v) for k, v in conf["effect_months"].items()}
+        self.shortening = int(conf["excellent_shortening_months"])
+        self.wait_years = {k: int(v) for k, v in conf["rank_wait_years"].items()}
+        self.min_rank_index = RANK_INDEX.get(c.min_rank) if c.min_rank else None
+        self.target_rank_index = RANK_INDEX.get(c.target_level) if c.post_kind == "职级" else None
+        self.min_education_index = EDUCATION_INDEX.get(c.min_education) if c.min_education else None
+        self.age_on = c.age_on or on
+        self.other = (c.other_conditions or "").strip()
 
-def _discipline(facts: CadreFacts, on: date, conf: dict[str, Any]) -> Check:
-    running = [
-        (discipline_end(kind, decided, conf), kind, decided)
-        for kind, decided in facts.discipline
-        if decided <= on and on <= discipline_end(kind, decided, conf)
-    ]
-    if running:
-        end, kind, decided = max(running)
-        return Check(
-            "discipline",
-            False,
-            _("%(kind)s影响期至 %(end)s（%(decided)s 决定）"),
-            {"kind": kind, "end": end.isoformat(), "decided": decided.isoformat()},
-        )
-    return Check("discipline", True, _("无影响期内的诫勉或处分"))
-
-
-def _political(facts: CadreFacts) -> Check:
-    if facts.political_veto is not None:
-        title, concluded = facts.political_veto
-        return Check(
-            "political",
-            False,
-            _("政治素质考察结论为不合格（%(title)s，%(on)s）"),
-            {"title": title, "on": concluded.isoformat()},
-        )
-    return Check("political", True, _("无政治素质考察不合格结论"))
-
-
-def _rank(facts: CadreFacts, conditions: Conditions) -> list[Check]:
-    checks = []
-    current = RANK_LADDER.index(facts.rank) if facts.rank in RANK_LADDER else -1
-    if conditions.min_rank:
-        needed = RANK_LADDER.index(conditions.min_rank)
-        if current < 0:
+    def __call__(self, facts: CadreFacts) -> Verdict:
+        checks = [self._grade(facts), self._discipline(facts), self._political(facts)]
+        checks.extend(self._rank(facts))
+        for rule in (
+            self._years_in_rank,
+            self._leading_post,
+            self._years_work,
+            self._years_grassroots,
+            self._education,
+            self._party,
+            self._age,
+        ):
+            check = rule(facts)
+            if check is not None:
+                checks.append(check)
+        if self.other:
             checks.append(
-                Check(
-                    "rank", False, _("无职级记录，需为%(min)s及以上"), {"min": conditions.min_rank}
-                )
+                Check("other", None, _("其他条件：%(text)s，需人工核对"), {"text": self.other})
             )
-        elif current < needed:
+        return Verdict(facts.cadre_id, tuple(checks), all(c.passed is not False for c in checks))
+
+    def _grade(self, facts: CadreFacts) -> Check:
+        year = self.previous_year
+        if year not in facts.grades:
+            return Check(
+                "grade", None, _("无 %(year)s 年度已确定的考核等次，需人工核对"), {"year": year}
+            )
+        grade = facts.grades[year]
+        if grade is None:
+            return Check("grade", None, _("%(year)s 年度考核不定等次，需人工核对"), {"year": year})
+        return Check(
+            "grade",
+            grade not in self.excluding,
+            _("上年度（%(year)s）考核为%(grade)s"),
+            {"year": year, "grade": grade},
+        )
+
+    def _discipline(self, facts: CadreFacts) -> Check:
+        if not facts.discipline:
+            return NO_DISCIPLINE
+        on = self.on
+        running = []
+        for kind, decided in facts.discipline:
+            if decided <= on:
+                end = add_months(decided, self.effect_months.get(kind, 0))
+                if on <= end:
+                    running.append((end, kind, decided))
+        if running:
+            end, kind, decided = max(running)
+            return Check(
+                "discipline",
+                False,
+                _("%(kind)s影响期至 %(end)s（%(decided)s 决定）"),
+                {"kind": kind, "end": end.isoformat(), "decided": decided.isoformat()},
+            )
+        return NO_DISCIPLINE
+
+    def _political(self, facts: CadreFacts) -> Check:
+        if facts.political_veto is not None:
+            title, concluded = facts.political_veto
+            return Check(
+                "political",
+                False,
+                _("政治素质考察结论为不合格（%(title)s，%(on)s）"),
+                {"title": title, "on": concluded.isoformat()},
+            )
+        return NO_VETO
+
+    def _rank(self, facts: CadreFacts) -> list[Check]:
+        checks = []
+        current = RANK_INDEX.get(facts.rank, -1) if facts.rank else -1
+        needed = self.min_rank_index
+        if needed is not None:
+            minimum = self.conditions.min_rank
+            if current < 0:
+                checks.append(
+                    Check("rank", False, _("无职级记录，需为%(min)s及以上"), {"min": minimum})
+                )
+            elif current < needed:
+                checks.append(
+                    Check(
+                        "rank",
+                        False,
+                        _("现任%(rank)s，需为%(min)s及以上"),
+                        {"rank": facts.rank, "min": minimum},
+                    )
+                )
+            else:
+                checks.append(Check("rank", True, _("现任%(rank)s"), {"rank": facts.rank}))
+        target = self.target_rank_index
+        if target is not None and current >= target:
             checks.append(
                 Check(
                     "rank",
                     False,
-                    _("现任%(rank)s，需为%(min)s及以上"),
-                    {"rank": facts.rank, "min": conditions.min_rank},
+                    _("现任%(rank)s，已不低于拟任职级%(target)s"),
+                    {"rank": facts.rank, "target": self.conditions.target_level},
+                )
+            )
+        return checks
+
+    def _years_in_rank(self, facts: CadreFacts) -> Check | None:
+        on = self.on
+        if self.conditions.min_years_in_rank is not None:
+            years = self.conditions.min_years_in_rank
+        else:
+            current = RANK_INDEX.get(facts.rank, -1) if facts.rank else -1
+            if current < 0 or current + 1 >= len(RANK_LADDER):
+                return None  # no rank (the rank rule says so) or the top of the ladder
+            years = self.wait_years.get(RANK_LADDER[current + 1], 2)
+        if years <= 0:
+            return None
+        if facts.rank_since is None:
+            return Check(
+                "years_in_rank",
+                False,
+                _("无任现职级时间记录，需满 %(years)s 年"),
+                {"years": years},
+            )
+        month_only = facts.rank_since_precision == "month"
+        start = month_end(facts.rank_since) if month_only else facts.rank_since
+        excellent = sorted(
+            y for y, g in facts.grades.items() if g == "优秀" and start.year < y < on.year
+        )
+        needed = max(years * 12 - len(excellent) * self.shortening, 0)
+        params: dict[str, Any] = {
+            "served": months_between(start, on),
+            "needed": needed,
+            "since": _shown(facts.rank_since, facts.rank_since_precision),
+        }
+        passed = start <= latest_start(on, needed)
+        if excellent:
+            params["excellent"] = "、".join(str(y) for y in excellent)
+            message = (
+                _(
+                    "任现职级 %(served)s（自 %(since)s，按该月最后一天计），"
+                    "%(excellent)s 年度优秀缩短后需满 %(needed)s"
+                )
+                if month_only
+                else _(
+                    "任现职级 %(served)s（自 %(since)s），"
+                    "%(excellent)s 年度优秀缩短后需满 %(needed)s"
                 )
             )
         else:
-            checks.append(Check("rank", True, _("现任%(rank)s"), {"rank": facts.rank}))
-    if (
-        conditions.post_kind == "职级"
-        and conditions.target_level in RANK_LADDER
-        and current >= RANK_LADDER.index(conditions.target_level)
-    ):
-        checks.append(
-            Check(
-                "rank",
-                False,
-                _("现任%(rank)s，已不低于拟任职级%(target)s"),
-                {"rank": facts.rank, "target": conditions.target_level},
+            message = (
+                _("任现职级 %(served)s（自 %(since)s，按该月最后一天计），需满 %(needed)s")
+                if month_only
+                else _("任现职级 %(served)s（自 %(since)s），需满 %(needed)s")
             )
-        )
-    return checks
+        return Check("years_in_rank", passed, message, params)
 
-
-def _years_in_rank(
-    facts: CadreFacts, conditions: Conditions, on: date, conf: dict[str, Any]
-) -> Check | None:
-    if conditions.min_years_in_rank is not None:
-        years = conditions.min_years_in_rank
-    else:
-        current = RANK_LADDER.index(facts.rank) if facts.rank in RANK_LADDER else -1
-        if current < 0 or current + 1 >= len(RANK_LADDER):
-            return None  # no rank (the rank rule says so) or the top of the ladder
-        years = int(conf["rank_wait_years"].get(RANK_LADDER[current + 1], 2))
-    if years <= 0:
-        return None
-    if facts.rank_since is None:
+    def _leading_post(self, facts: CadreFacts) -> Check | None:
+        """副职→正职 ≥2 years, lower 正职 → higher 副职 ≥3 years: no date of the leading post
+        is recorded, so this is checked by hand when it applies."""
+        c = self.conditions
+        if c.post_kind != "领导职务" or c.target_level not in LEADERSHIP_LEVELS:
+            return None
+        if facts.leadership_level not in LEADERSHIP_LEVELS:
+            return None
+        target = LEADERSHIP_LEVELS.index(c.target_level)
+        current = LEADERSHIP_LEVELS.index(facts.leadership_level)
+        if target != current + 1:
+            return None
+        years = 2 if target % 2 == 1 else 3  # 副职 → 正职; lower 正职 → higher 副职
         return Check(
-            "years_in_rank", False, _("无任现职级时间记录，需满 %(years)s 年"), {"years": years}
+            "leading_post",
+            None,
+            _("任%(post)s需满 %(years)s 年（无任职时间记录），需人工核对"),
+            {"post": facts.leadership_level, "years": years},
         )
-    month_only = facts.rank_since_precision == "month"
-    start = month_end(facts.rank_since) if month_only else facts.rank_since
-    excellent = sorted(
-        y for y, g in facts.grades.items() if g == "优秀" and start.year < y < on.year
-    )
-    needed = max(years * 12 - len(excellent) * int(conf["excellent_shortening_months"]), 0)
-    served = months_between(start, on)
-    params: dict[str, Any] = {
-        "served": served,
-        "needed": needed,
-        "since": _shown(facts.rank_since, facts.rank_since_precision),
-    }
-    passed = add_months(start, needed) <= on
-    if excellent:
-        params["excellent"] = "、".join(str(y) for y in excellent)
-        message = (
-            _(
-                "任现职级 %(served)s（自 %(since)s，按该月最后一天计），"
-                "%(excellent)s 年度优秀缩短后需满 %(needed)s"
+
+    def _years_work(self, facts: CadreFacts) -> Check | None:
+        years = self.conditions.min_years_work
+        if not years:
+            return None
+        if facts.work_start is None:
+            return Check(
+                "years_work", False, _("无参加工作时间记录，需满 %(years)s 年"), {"years": years}
             )
-            if month_only
-            else _(
-                "任现职级 %(served)s（自 %(since)s），%(excellent)s 年度优秀缩短后需满 %(needed)s"
-            )
-        )
-    else:
+        month_only = facts.work_start_precision == "month"
+        start = month_end(facts.work_start) if month_only else facts.work_start
+        params = {
+            "served": months_between(start, self.on),
+            "years": years,
+            "since": _shown(facts.work_start, facts.work_start_precision),
+        }
         message = (
-            _("任现职级 %(served)s（自 %(since)s，按该月最后一天计），需满 %(needed)s")
+            _("工作 %(served)s（%(since)s 参加工作，按该月最后一天计），需满 %(years)s 年")
             if month_only
-            else _("任现职级 %(served)s（自 %(since)s），需满 %(needed)s")
+            else _("工作 %(served)s（%(since)s 参加工作），需满 %(years)s 年")
         )
-    return Check("years_in_rank", passed, message, params)
+        return Check("years_work", start <= latest_start(self.on, years * 12), message, params)
 
-
-def _leading_post(facts: CadreFacts, conditions: Conditions) -> Check | None:
-    """副职→正职 ≥2 years, lower 正职 → higher 副职 ≥3 years: no date of the leading post is
-    recorded, so this is checked by hand when it applies."""
-    if conditions.post_kind != "领导职务" or conditions.target_level not in LEADERSHIP_LEVELS:
-        return None
-    target = LEADERSHIP_LEVELS.index(conditions.target_level)
-    if facts.leadership_level not in LEADERSHIP_LEVELS:
-        return None
-    current = LEADERSHIP_LEVELS.index(facts.leadership_level)
-    if target == current + 1 and target % 2 == 1:
-        years = 2  # 副职 → 正职 of the same level
-    elif target == current + 1:
-        years = 3  # lower 正职 → higher 副职
-    else:
-        return None
-    return Check(
-        "leading_post",
-        None,
-        _("任%(post)s需满 %(years)s 年（无任职时间记录），需人工核对"),
-        {"post": facts.leadership_level, "years": years},
-    )
-
-
-def _years_work(facts: CadreFacts, conditions: Conditions, on: date) -> Check | None:
-    years = conditions.min_years_work
-    if not years:
-        return None
-    if facts.work_start is None:
-        return Check(
-            "years_work", False, _("无参加工作时间记录，需满 %(years)s 年"), {"years": years}
-        )
-    month_only = facts.work_start_precision == "month"
-    start = month_end(facts.work_start) if month_only else facts.work_start
-    served = months_between(start, on)
-    params = {
-        "served": served,
-        "years": years,
-        "since": _shown(facts.work_start, facts.work_start_precision),
-    }
-    message = (
-        _("工作 %(served)s（%(since)s 参加工作，按该月最后一天计），需满 %(years)s 年")
-        if month_only
-        else _("工作 %(served)s（%(since)s 参加工作），需满 %(years)s 年")
-    )
-    return Check("years_work", add_months(start, years * 12) <= on, message, params)
-
-
-def _years_grassroots(facts: CadreFacts, conditions: Conditions) -> Check | None:
-    years = conditions.min_years_grassroots
-    if not years:
-        return None
-    months = facts.grassroots_days * 12 // 365
-    params = {"served": months, "years": years}
-    if facts.grassroots_days >= years * 365:
+    def _years_grassroots(self, facts: CadreFacts) -> Check | None:
+        years = self.conditions.min_years_grassroots
+        if not years:
+            return None
+        params = {"served": facts.grassroots_days * 12 // 365, "years": years}
+        if facts.grassroots_days >= years * 365:
+            return Check(
+                "years_grassroots",
+                True,
+                _("基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，需满 %(years)s 年"),
+                params,
+            )
         return Check(
             "years_grassroots",
-            True,
-            _("基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，需满 %(years)s 年"),
+            None,
+            _(
+                "基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，"
+                "未达 %(years)s 年，需人工核对（简历）"
+            ),
             params,
         )
-    return Check(
-        "years_grassroots",
-        None,
-        _(
-            "基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，"
-            "未达 %(years)s 年，需人工核对（简历）"
-        ),
-        params,
-    )
 
+    def _education(self, facts: CadreFacts) -> Check | None:
+        needed = self.min_education_index
+        if needed is None:
+            return None
+        minimum = self.conditions.min_education
+        have = EDUCATION_INDEX.get(facts.education) if facts.education else None
+        if have is None:
+            return Check("education", False, _("无学历记录，需为%(min)s及以上"), {"min": minimum})
+        return Check(
+            "education",
+            have <= needed,  # EDUCATION_LEVELS runs from the highest (研究生) down
+            _("学历为%(education)s，需为%(min)s及以上"),
+            {"education": facts.education, "min": minimum},
+        )
 
-def _education(facts: CadreFacts, conditions: Conditions) -> Check | None:
-    needed = conditions.min_education
-    if not needed:
-        return None
-    if facts.education not in EDUCATION_LEVELS:
-        return Check("education", False, _("无学历记录，需为%(min)s及以上"), {"min": needed})
-    # EDUCATION_LEVELS runs from the highest (研究生) down
-    passed = EDUCATION_LEVELS.index(facts.education) <= EDUCATION_LEVELS.index(needed)
-    return Check(
-        "education",
-        passed,
-        _("学历为%(education)s，需为%(min)s及以上"),
-        {"education": facts.education, "min": needed},
-    )
+    def _party(self, facts: CadreFacts) -> Check | None:
+        if not self.conditions.party_member:
+            return None
+        status = facts.political_status or ""
+        if status == PARTY_MEMBER_STATUSES[0]:
+            return Check("party", True, _("政治面貌为%(status)s"), {"status": status})
+        if status in PARTY_MEMBER_STATUSES:
+            return Check("party", None, _("政治面貌为%(status)s，需人工核对"), {"status": status})
+        if not status:
+            return Check("party", False, _("无政治面貌记录，需为中共党员"))
+        return Check("party", False, _("政治面貌为%(status)s，需为中共党员"), {"status": status})
 
-
-def _party(facts: CadreFacts, conditions: Conditions) -> Check | None:
-    if not conditions.party_member:
-        return None
-    status = facts.political_status or ""
-    if status == PARTY_MEMBER_STATUSES[0]:
-        return Check("party", True, _("政治面貌为%(status)s"), {"status": status})
-    if status in PARTY_MEMBER_STATUSES:
-        return Check("party", None, _("政治面貌为%(status)s，需人工核对"), {"status": status})
-    if not status:
-        return Check("party", False, _("无政治面貌记录，需为中共党员"))
-    return Check("party", False, _("政治面貌为%(status)s，需为中共党员"), {"status": status})
-
-
-def _age(facts: CadreFacts, conditions: Conditions, on: date) -> Check | None:
-    if conditions.max_age is None:
-        return None
-    stated = conditions.age_on or on
-    if facts.birth_date is None:
-        return Check("age", False, _("无出生日期记录"))
-    month_only = facts.birth_precision == "month"
-    birth = facts.birth_date.replace(day=1) if month_only else facts.birth_date
-    age = age_on(birth, stated)
-    params = {"age": age, "on": stated.isoformat(), "max": conditions.max_age}
-    message = (
-        _("%(on)s 时 %(age)s 周岁（出生日期仅知到月，按该月第一天计），需不超过 %(max)s 周岁")
-        if month_only
-        else _("%(on)s 时 %(age)s 周岁，需不超过 %(max)s 周岁")
-    )
-    return Check("age", age <= conditions.max_age, message, params)
+    def _age(self, facts: CadreFacts) -> Check | None:
+        limit = self.conditions.max_age
+        if limit is None:
+            return None
+        if facts.birth_date is None:
+            return Check("age", False, _("无出生日期记录"))
+        stated = self.age_on
+        month_only = facts.birth_precision == "month"
+        birth = facts.birth_date.replace(day=1) if month_only else facts.birth_date
+        age = age_on(birth, stated)
+        params = {"age": age, "on": stated.isoformat(), "max": limit}
+        message = (
+            _("%(on)s 时 %(age)s 周岁（出生日期仅知到月，按该月第一天计），需不超过 %(max)s 周岁")
+            if month_only
+            else _("%(on)s 时 %(age)s 周岁，需不超过 %(max)s 周岁")
+        )
+        return Check("age", age <= limit, message, params)
 
 
 def evaluate(
@@ -552,51 +589,10 @@ def evaluate(
 ) -> Verdict:
     """Every rule for ``facts`` against ``conditions`` on ``on``, in the order of ``RULES``
     (see the module docstring for the boundaries chosen)."""
-    conf = _settings(settings)
-    conditions = effective_conditions(conditions, conf)
-    checks: list[Check | None] = [
-        _grade(facts, on, conf),
-        _discipline(facts, on, conf),
-        _political(facts),
-        *_rank(facts, conditions),
-        _years_in_rank(facts, conditions, on, conf),
-        _leading_post(facts, conditions),
-        _years_work(facts, conditions, on),
-        _years_grassroots(facts, conditions),
-        _education(facts, conditions),
-        _party(facts, conditions),
-        _age(facts, conditions, on),
-    ]
-    if conditions.other_conditions and conditions.other_conditions.strip():
-        checks.append(
-            Check(
-                "other",
-                None,
-                _("其他条件：%(text)s，需人工核对"),
-                {"text": conditions.other_conditions.strip()},
-            )
-        )
-    return Verdict(facts.cadre_id, tuple(c for c in checks if c is not None))
+    return Evaluator(conditions, on, settings)(facts)
 
 
-def sentence(stored: Any, gettext: Callable[[str], str], term: Callable[[Any], Any]) -> str:
-    """A check (a ``Check`` or its stored list) in the reader's language: the msgid through
-    ``gettext``, the term parameters (grades, kinds) through ``term``."""
-    if isinstance(stored, Check):
-        message, params = stored.message, stored.params
-    else:
-        message, params = stored[3], stored[4]
-    return gettext(message) % _shown_params(params, gettext, term)
-
-
-def reasons(checks: list[Any], gettext: Callable[[str], str], term: Callable[[Any], Any]) -> str:
-    """The failed rules' sentences joined with ；(the CLI's and the workbook's 原因)."""
-    return "；".join(sentence(c, gettext, term) for c in checks if _passed(c) is False)
-
-
-def _passed(check: Any) -> bool | None:
-    return check.passed if isinstance(check, Check) else check[1]
-
-
-def day_after(day: date) -> date:
-    return day + timedelta(days=1)
+def sentence(check: Check, gettext: Callable[[str], str], term: Callable[[Any], Any]) -> str:
+    """A check in the reader's language: the msgid through ``gettext``, the term parameters
+    (grades, kinds) through ``term``, the spans of months in words."""
+    return gettext(check.message) % _shown_params(check.params, gettext, term)
