@@ -13,8 +13,9 @@ Queries, whatever the roster's size (one each): the cadres (roster), their 诫�
 the rules that did not pass (failed: ``false``; to check by hand: ``null``); every other rule
 of ``rules["checked"]`` passed. ``message`` indexes ``rules["messages"]``, the Chinese
 sentences with named parameters (msgids: ``sentence`` renders them in the reader's language);
-``checks_of`` reads a cadre's checks back as ``rules.Check``. ``rules`` keeps the settings' version
-and values and the position's conditions (with the 县处级 defaults filled in) as they were.
+``checks_of`` reads a cadre's checks back as ``rules.Check``. ``rules`` keeps the settings'
+version and values and the position's conditions (with the 县处级 defaults filled in) as they
+were.
 """
 
 from __future__ import annotations
@@ -207,14 +208,28 @@ def eligible_ids(stored: EligibilityRun) -> list[int]:
     return sorted(int(k) for k, v in (stored.results or {}).items() if v.get("eligible"))
 
 
-def sentence(check: Any) -> str:
-    """A stored check in the reader's language."""
+def checks_of(stored: EligibilityRun, cadre_id: int) -> list[rules.Check]:
+    """The checks of ``cadre_id`` that did not pass in a stored run ([] when none or absent)."""
+    result = (stored.results or {}).get(str(cadre_id)) or {}
+    return read_checks(stored, result.get("checks") or [])
+
+
+def read_checks(stored: EligibilityRun, raw: list[Any]) -> list[rules.Check]:
+    """Stored checks (``[rule, passed, message index, params]``) as ``rules.Check``."""
+    messages = (stored.rules or {}).get("messages") or []
+    return [rules.Check(rule, passed, messages[m], params) for rule, passed, m, params in raw]
+
+
+def sentence(check: rules.Check) -> str:
+    """A check in the reader's language."""
     return rules.sentence(check, gettext, term)
 
 
-def reasons(checks: list[Any], *, manual: bool = False) -> str:
+def reasons(checks: list[rules.Check], *, manual: bool = False) -> str:
     """The failed checks' sentences (with ``manual``: and those to check by hand), ``；``."""
-    return "；".join(sentence(c) for c in checks if c[1] is False or (manual and c[1] is None))
+    return "；".join(
+        sentence(c) for c in checks if c.passed is False or (manual and c.passed is None)
+    )
 
 
 # --- the page's rows --------------------------------------------------------------------------
