@@ -28,6 +28,7 @@ from cadre_app.blueprints.selection.forms import (
     position_values,
 )
 from cadre_app.extensions import db
+from cadre_app.i18n import term
 from cadre_app.models import Cadre, DisciplineRecord, EligibilityRun, Position, Role
 from cadre_app.models.selection import DISCIPLINE_KINDS
 from cadre_app.permissions import role_required
@@ -253,7 +254,7 @@ def _conditions_shown(stored: EligibilityRun) -> list[tuple[str, Any]]:
     conf = rules_.get("settings") or {}
     labels = positions.field_labels()
     shown: list[tuple[str, Any]] = [
-        (labels["post_kind"], _(c.get("post_kind") or "—")),
+        (labels["post_kind"], term(c.get("post_kind")) or "—"),
         (labels["target_level"], c.get("target_level") or "—"),
     ]
     for key in (
@@ -274,7 +275,7 @@ def _conditions_shown(stored: EligibilityRun) -> list[tuple[str, Any]]:
     shown.append(
         (
             _("影响期（月）"),
-            "、".join(f"{_(k)} {v}" for k, v in effect.items()),
+            "、".join(f"{term(k)} {v}" for k, v in effect.items()),
         )
     )
     shown.append((_("每个优秀年度缩短（月）"), conf.get("excellent_shortening_months")))
