@@ -237,10 +237,11 @@ def main() -> None:
         db.session.commit()
         print(f"built {args.cadres} cadres on {dialect} in {time.perf_counter() - began:.1f} s")
         samples: dict[str, list[float]] = {"run": [], "evaluate": [], "bare": []}
+        cpu: dict[str, list[float]] = {"run": [], "evaluate": [], "bare": []}
         stored = None
         for i in range(args.repeat + 1):
             for label in ("run", "evaluate", "bare"):  # alternating: a busy machine slows all
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.thread_time()
                 if label == "run":
                     stored = eligibility.run(position, today, actor="bench")
                     eligible = stored.eligible_count
@@ -249,14 +250,21 @@ def main() -> None:
                 else:
                     bare_twin(today)
                 elapsed = (time.perf_counter() - start) * 1000
+                used = (time.thread_time() - cpu_start) * 1000
                 db.session.rollback()
                 if i:  # the first round warms up
                     samples[label].append(elapsed)
+                    cpu[label].append(used)
         print(f"  {eligible} of {args.cadres} eligible")
+        print("wall time (the database server's time included on PostgreSQL):")
         for label, values in samples.items():
             print(describe(label, values))
+        print("CPU time of this process (a loaded machine slows wall time, not this):")
+        for label, values in cpu.items():
+            print(describe(label, values))
         ratio = statistics.median(samples["run"]) / statistics.median(samples["bare"])
-        print(f"  run / bare twin: {ratio:.1f}x")
+        print(f"  run / bare twin (wall): {ratio:.1f}x")
+        print(f"  load average: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
