@@ -9,13 +9,14 @@ Queries, whatever the roster's size (one each): the cadres (roster), their 诫�
 (``secondments.queries.days_at_host_type``).
 
 ``EligibilityRun.results`` is compact: per cadre id (a string, JSON's keys)
-``{"eligible": bool, "checks": [[rule, passed, message, params], ...]}`` holding only
-the rules that did not pass (failed: ``false``; to check by hand: ``null``); every other rule
-of ``rules["checked"]`` passed. ``message`` indexes ``rules["messages"]``, the Chinese
-sentences with named parameters (msgids: ``sentence`` renders them in the reader's language);
-``checks_of`` reads a cadre's checks back as ``rules.Check``. ``rules`` keeps the settings'
-version and values and the position's conditions (with the 县处级 defaults filled in) as they
-were.
+``{"eligible": bool, "checks": [i, ...]}`` where each ``i`` indexes ``rules["checks"]``, the
+distinct checks of the run that did not pass, each ``[rule, passed, message, params]``
+(failed: ``false``; to check by hand: ``null``); every other rule of ``rules["checked"]``
+passed. Most cadres share their failed checks (现任一级科员，需为…及以上), so each is stored
+once. ``message`` indexes ``rules["messages"]``, the Chinese sentences with named parameters
+(msgids: ``sentence`` renders them in the reader's language); ``checks_of`` reads a cadre's
+checks back as ``rules.Check``. ``rules`` also keeps the settings' version and values and the
+position's conditions (with the 县处级 defaults filled in) as they were.
 """
 
 from __future__ import annotations
@@ -180,29 +181,41 @@ def evaluate_cadres(
     return rule_set, verdicts
 
 
-def compact(verdicts: list[Verdict]) -> tuple[dict[str, Any], list[str]]:
-    """(``EligibilityRun.results``, the messages they index): see the module docstring."""
+def compact(verdicts: list[Verdict]) -> tuple[dict[str, Any], list[list[Any]], list[str]]:
+    """(``EligibilityRun.results``, the distinct checks, the messages): the module docstring."""
     results = {}
     messages: dict[str, int] = {}
+    distinct: dict[tuple[Any, ...], int] = {}
+    same: dict[int, int] = {}  # id of a Check shared by many cadres (rules.Evaluator._once)
+    table: list[list[Any]] = []
     for verdict in verdicts:
-        checks = []
+        indexes = []
         for check in verdict.checks:
-            if check.passed is not True:
-                index = messages.setdefault(check.message, len(messages))
-                checks.append([check.rule, check.passed, index, check.params])
-        results[str(verdict.cadre_id)] = {"eligible": verdict.eligible, "checks": checks}
-    return results, list(messages)
+            if check.passed is True:
+                continue
+            index = same.get(id(check))  # the verdicts hold every check: ids stay unique
+            if index is None:
+                key = (check.rule, check.passed, check.message, *check.params.items())
+                index = distinct.get(key)
+                if index is None:
+                    message = messages.setdefault(check.message, len(messages))
+                    index = distinct[key] = len(table)
+                    table.append([check.rule, check.passed, message, check.params])
+                same[id(check)] = index
+            indexes.append(index)
+        results[str(verdict.cadre_id)] = {"eligible": verdict.eligible, "checks": indexes}
+    return results, table, list(messages)
 
 
 def run(position: Position, on: date, *, actor: str | None) -> EligibilityRun:
     """Evaluate the roster for ``position`` on ``on`` and store the run (flushed)."""
     rule_set, verdicts = evaluate_cadres(position, on)
     with _without_cycle_collection():
-        results, messages = compact(verdicts)
+        results, table, messages = compact(verdicts)
     stored = EligibilityRun(
         position_id=position.id,
         on_date=on,
-        rules={**rule_set, "messages": messages},
+        rules={**rule_set, "checks": table, "messages": messages},
         results=results,
         eligible_count=sum(1 for v in verdicts if v.eligible),
         computed_by=actor,
@@ -233,10 +246,14 @@ def checks_of(stored: EligibilityRun, cadre_id: int) -> list[rules.Check]:
     return read_checks(stored, result.get("checks") or [])
 
 
-def read_checks(stored: EligibilityRun, raw: list[Any]) -> list[rules.Check]:
-    """Stored checks (``[rule, passed, message index, params]``) as ``rules.Check``."""
-    messages = (stored.rules or {}).get("messages") or []
-    return [rules.Check(rule, passed, messages[m], params) for rule, passed, m, params in raw]
+def read_checks(stored: EligibilityRun, raw: list[int]) -> list[rules.Check]:
+    """A cadre's stored checks (indexes into ``rules["checks"]``) as ``rules.Check``."""
+    kept = stored.rules or {}
+    table, messages = kept.get("checks") or [], kept.get("messages") or []
+    return [
+        rules.Check(rule, passed, messages[m], params)
+        for rule, passed, m, params in (table[i] for i in raw)
+    ]
 
 
 def sentence(check: rules.Check) -> str:

@@ -296,6 +296,7 @@ def discipline_end(kind: str, decided_on: date, settings: Mapping[str, Any] | No
 # --- the rules ------------------------------------------------------------------------------
 
 
+_MISSING = object()
 NO_DISCIPLINE = Check("discipline", True, _("无影响期内的诫勉或处分"))
 NO_VETO = Check("political", True, _("无政治素质考察不合格结论"))
 
@@ -317,27 +318,45 @@ class Evaluator:
         self.target_rank_index = RANK_INDEX.get(c.target_level) if c.post_kind == "职级" else None
         self.min_education_index = EDUCATION_INDEX.get(c.min_education) if c.min_education else None
         self.age_on = c.age_on or on
-        self.other = (c.other_conditions or "").strip()
+        self.other = (
+            Check("other", None, _("其他条件：%(text)s，需人工核对"), {"text": other})
+            if (other := (c.other_conditions or "").strip())
+            else None
+        )
+        # The rules that read one fact give one Check per value of it, made once: the
+        # roster shares a handful of ranks, grades, 学历 and 政治面貌 (and storing the run
+        # keeps each distinct check once).
+        self._memo: dict[tuple[str, Any], Any] = {}
+
+    def _once(
+        self, rule: Callable[[CadreFacts], Any], name: str, value: Any, facts: CadreFacts
+    ) -> Any:
+        key = (name, value)
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._memo[key] = rule(facts)
+        return found
 
     def __call__(self, facts: CadreFacts) -> Verdict:
-        checks = [self._grade(facts), self._discipline(facts), self._political(facts)]
-        checks.extend(self._rank(facts))
-        for rule in (
-            self._years_in_rank,
-            self._leading_post,
-            self._years_work,
-            self._years_grassroots,
-            self._education,
-            self._party,
-            self._age,
+        once = self._once
+        checks = [
+            once(self._grade, "grade", facts.grades.get(self.previous_year, _MISSING), facts),
+            self._discipline(facts),
+            self._political(facts),
+        ]
+        checks.extend(once(self._rank, "rank", facts.rank, facts))
+        for check in (
+            self._years_in_rank(facts),
+            self._leading_post(facts),
+            self._years_work(facts),
+            self._years_grassroots(facts),
+            once(self._education, "education", facts.education, facts),
+            once(self._party, "party", facts.political_status, facts),
+            self._age(facts),
+            self.other,
         ):
-            check = rule(facts)
             if check is not None:
                 checks.append(check)
-        if self.other:
-            checks.append(
-                Check("other", None, _("其他条件：%(text)s，需人工核对"), {"text": self.other})
-            )
         return Verdict(facts.cadre_id, tuple(checks), all(c.passed is not False for c in checks))
 
     def _grade(self, facts: CadreFacts) -> Check:
