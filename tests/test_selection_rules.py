@@ -242,3 +242,23 @@ def test_sentence_in_another_language_translates_terms_and_spans():
     assert text == "Previous year (2025): Basically competent"
     years = check(verdict, "years_in_rank")
     assert "1 y 7 m" in sentence(years, lambda m: catalogue.get(m, m), lambda v: v)
+
+
+def test_one_evaluator_for_the_roster_keeps_each_cadre_apart():
+    """The roster is judged by one Evaluator (checks made once per rank, grade, 学历 …)."""
+    from cadre_app.services.selection.rules import Evaluator
+
+    judge = Evaluator(Conditions(min_rank="二级主任科员", min_education="大学本科"), ON)
+    cadres = [
+        facts(cadre_id=1),
+        facts(cadre_id=2, grades={2025: "基本称职"}, education="中专"),
+        facts(cadre_id=3, rank="一级科员"),
+        facts(cadre_id=4),
+        facts(cadre_id=5, grades={2025: "基本称职"}),
+    ]
+    verdicts = [judge(f) for f in cadres]
+    assert [v.eligible for v in verdicts] == [True, False, False, True, False]
+    assert {c.rule for c in verdicts[1].failed} == {"grade", "education"}
+    assert {c.rule for c in verdicts[2].failed} == {"rank"}
+    assert {c.rule for c in verdicts[4].failed} == {"grade"}
+    assert verdicts[1].failed[0] is verdicts[4].failed[0]  # made once, shared
