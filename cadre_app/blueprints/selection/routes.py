@@ -35,7 +35,6 @@ from cadre_app.permissions import role_required
 from cadre_app.services.core import dates
 from cadre_app.services.roster import queries as roster_query
 from cadre_app.services.selection import eligibility, positions
-from cadre_app.services.selection.rules import RULES
 
 
 def _int_arg(name: str) -> int | None:
@@ -391,7 +390,3 @@ def discipline_labels() -> dict[str, str]:
         "reason": _("事由"),
         "document_no": _("文号"),
     }
-
-
-#: (unused) kept for the rule order of the page's legend
-RULE_ORDER = RULES
