@@ -487,7 +487,7 @@ def test_the_round_page_section_offers_the_candidates_to_those_who_review(
             assert (
                 compare_routes.round_section(round_, db.session.get(User, users[role].id)) is None
             )
-        html = render_template(compare_routes.ROUND_SECTION[0], **section)
+        html = render_template(compare_routes.ROUND_SECTION[0], section=section, round=round_)
         assert f'name="round" value="{round_id}"' in html and html.count('name="cadre"') == 2
     make_user("manager4", users["manager"].role)
     with app.test_request_context():

@@ -331,6 +331,25 @@ def political_veto(cadre_id: int, on: date) -> DossierEntry | None:
     return entries[0] if entries and entries[0].conclusion == VETO else None
 
 
+def political_vetoes(on: date) -> dict[int, DossierEntry]:
+    """``political_veto`` for every cadre at once (selection's eligibility of the roster):
+    the cadres whose latest conclusion on or before ``on`` is 不合格, with that entry."""
+    query = (
+        sa.select(AssessmentSubject, Assessment)
+        .join(Assessment, Assessment.id == AssessmentSubject.assessment_id)
+        .where(AssessmentSubject.conclusion.is_not(None), AssessmentSubject.concluded_on <= on)
+        .order_by(AssessmentSubject.concluded_on.desc(), Assessment.id.desc())
+    )
+    latest: dict[int, tuple[AssessmentSubject, Assessment]] = {}
+    for subject, assessment in db.session.execute(query):
+        latest.setdefault(subject.cadre_id, (subject, assessment))
+    return {
+        cadre_id: _entry(subject, assessment)
+        for cadre_id, (subject, assessment) in latest.items()
+        if subject.conclusion == VETO
+    }
+
+
 # --- who reads what -------------------------------------------------------------------------
 
 

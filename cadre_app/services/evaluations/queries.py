@@ -343,3 +343,33 @@ def _recent_years() -> sa.Select[Any]:
         .order_by(EvaluationCycle.year.desc())
         .limit(sa.bindparam("n", type_=sa.Integer))
     )
+
+
+def decided_grades(
+    years: tuple[int, int], *, excellent_from: int | None = None
+) -> dict[int, dict[int, str | None]]:
+    """Per cadre, the decided (or archived) final grade by year (None for 不定等次), for
+    the years ``years[0]``..``years[1]``; with ``excellent_from`` only the last year's grade
+    and the 优秀 from that year on (selection's eligibility: previous year and the 优秀 that
+    shorten the wait in rank). In one query for the whole roster."""
+    first, last = years
+    stmt = (
+        sa.select(Evaluation.cadre_id, EvaluationCycle.year, Evaluation.final_grade)
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .where(
+            EvaluationCycle.state.in_(DECIDED_STATES),
+            EvaluationCycle.year.between(first, last),
+            sa.or_(Evaluation.final_grade.is_not(None), Evaluation.no_grade.is_(True)),
+        )
+    )
+    if excellent_from is not None:
+        stmt = stmt.where(
+            sa.or_(
+                EvaluationCycle.year == last,
+                sa.and_(Evaluation.final_grade == "优秀", EvaluationCycle.year >= excellent_from),
+            )
+        )
+    grades: dict[int, dict[int, str | None]] = {}
+    for cadre_id, year, grade in db.session.execute(stmt):
+        grades.setdefault(cadre_id, {})[year] = grade
+    return grades

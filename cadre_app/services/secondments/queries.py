@@ -262,3 +262,36 @@ def _of_cadres() -> sa.Select[Any]:
         .where(Secondment.cadre_id.in_(sa.bindparam("ids", expanding=True)))
         .order_by(Secondment.start_date.desc(), Secondment.id.desc())
     )
+
+
+#: Secondments that were (or are) served: started, not merely proposed, approved or cancelled.
+SERVED_STATES = (
+    SecondmentState.ON_POST,
+    SecondmentState.EXTENDED,
+    SecondmentState.RECALLED,
+    SecondmentState.APPRAISAL,
+    SecondmentState.ARCHIVED,
+)
+
+
+def days_at_host_type(host_type: str, on: date) -> dict[int, int]:
+    """Per cadre, the days served up to ``on`` (both ends counted) in secondments to hosts of
+    ``host_type`` (selection counts 基层单位 as grassroots years). One query."""
+    rows = db.session.execute(
+        sa.select(
+            Secondment.cadre_id,
+            Secondment.start_date,
+            Secondment.planned_end,
+            Secondment.actual_end,
+        ).where(
+            Secondment.host_type == host_type,
+            Secondment.state.in_(SERVED_STATES),
+            Secondment.start_date <= on,
+        )
+    )
+    days: dict[int, int] = {}
+    for cadre_id, start, planned_end, actual_end in rows:
+        end = min(actual_end or planned_end, on)
+        if end >= start:
+            days[cadre_id] = days.get(cadre_id, 0) + (end - start).days + 1
+    return days

@@ -35,7 +35,7 @@ from cadre_app.models.selection import (
     round_reviewer,
 )
 from cadre_app.services.core import audit
-from cadre_app.services.selection import shortlist
+from cadre_app.services.selection import eligibility, shortlist
 
 VIEWS = ("同意", "不同意", "暂缓")
 REASON_LIMIT = 2000
@@ -212,7 +212,7 @@ def manager_choices() -> list[tuple[int, str]]:
         .where(User.role == Role.MANAGER, User.is_enabled.is_(True))
         .order_by(User.username)
     )
-    return [(r.id, f"{r.real_name}（{r.username}）" if r.real_name else r.username) for r in rows]
+    return [(r.id, f"{r.real_name} ({r.username})" if r.real_name else r.username) for r in rows]
 
 
 def search_cadres(term: str | None, *, exclude: Iterable[int] = ()) -> list[Cadre]:
@@ -246,10 +246,8 @@ def latest_run(round_: SelectionRound) -> EligibilityRun | None:
 
 
 def eligible_ids(run: EligibilityRun | None) -> list[int]:
-    """The cadres a run found eligible (its ``results``: cadre id -> {"eligible": bool})."""
-    if run is None:
-        return []
-    return sorted(int(k) for k, v in (run.results or {}).items() if (v or {}).get("eligible"))
+    """The cadres a run found eligible (services.selection.eligibility reads its results)."""
+    return eligibility.eligible_ids(run) if run is not None else []
 
 
 def eligible_offer(round_: SelectionRound) -> tuple[EligibilityRun | None, list[Cadre]]:
