@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from typing import Any
 
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
@@ -21,3 +23,25 @@ def select_choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]
         SelectChoice(str(value), label if isinstance(label, LazyString) else str(label))
         for value, label in pairs
     ]
+
+
+def field_date(field: Any, *, required: bool) -> date | None:
+    """A whole date typed into ``field`` (any form services.core.dates reads), or None with
+    the message put on the field: unreadable, missing while ``required``, or only a month."""
+    from flask_babel import gettext as _
+
+    from cadre_app.services.core import dates
+
+    try:
+        value = dates.parse(field.data)
+    except ValueError as error:
+        field.errors = [*field.errors, str(error)]
+        return None
+    if value is None:
+        if required:
+            field.errors = [*field.errors, _("请填写%(label)s。", label=field.label.text)]
+        return None
+    if isinstance(value, dates.MonthDate):
+        field.errors = [*field.errors, _("日期须写到日，如 2025-03-18。")]
+        return None
+    return date(value.year, value.month, value.day)

@@ -7,15 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from cadre_app.forms import select_choices
+from cadre_app.forms import field_date, select_choices
 from cadre_app.models.secondments import HOST_TYPES, SECONDMENT_KINDS, SecondmentState
-from cadre_app.services.core import dates
 
 S = SecondmentState
 DATE_KW = {"type": "date"}
@@ -92,21 +90,8 @@ STEP_FIELD_LABELS = {
 
 
 def parse_date(field: Any, *, required: bool) -> date | None:
-    """The field's date, or None with a message on the field (when missing and required,
-    or not a full date)."""
-    try:
-        value = dates.parse(field.data)
-    except ValueError as error:
-        field.errors = [*field.errors, str(error)]
-        return None
-    if value is None:
-        if required:
-            field.errors = [*field.errors, _("请填写%(label)s。", label=field.label.text)]
-        return None
-    if isinstance(value, dates.MonthDate):
-        field.errors = [*field.errors, _("日期须写到日，如 2025-03-18。")]
-        return None
-    return date(value.year, value.month, value.day)
+    """The field's whole date, or None with a message on the field (cadre_app.forms)."""
+    return field_date(field, required=required)
 
 
 def detail_values(form: SecondmentForm) -> dict[str, Any] | None:

@@ -12,10 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from cadre_app.forms import select_choices
+from cadre_app.forms import field_date, select_choices
 from cadre_app.models.enums import EDUCATION_LEVELS, LEADERSHIP_LEVELS, RANK_LADDER
 from cadre_app.models.selection import DISCIPLINE_KINDS, POST_KINDS
-from cadre_app.services.core import dates
 
 DATE_KW = {"type": "date"}
 NUMBER_KW = {"inputmode": "numeric"}
@@ -95,19 +94,8 @@ def parse_int(field: Any) -> int | None:
 
 
 def parse_day(field: Any, *, required: bool = False) -> date | None:
-    try:
-        value = dates.parse(field.data)
-    except ValueError as error:
-        field.errors = [*field.errors, str(error)]
-        return None
-    if value is None:
-        if required:
-            field.errors = [*field.errors, _("请填写%(label)s。", label=field.label.text)]
-        return None
-    if isinstance(value, dates.MonthDate):
-        field.errors = [*field.errors, _("日期须写到日，如 2025-03-18。")]
-        return None
-    return date(value.year, value.month, value.day)
+    """The field's whole date, or None with a message on the field (cadre_app.forms)."""
+    return field_date(field, required=required)
 
 
 def position_values(form: PositionForm) -> dict[str, Any] | None:

@@ -13,8 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from cadre_app.forms import select_choices
-from cadre_app.services.core import dates
+from cadre_app.forms import field_date, select_choices
 from cadre_app.services.selection.procedure import PROBATION_OUTCOMES
 
 DATE_KW = {"type": "date"}
@@ -87,20 +86,8 @@ class HandlingForm(FlaskForm):
 
 
 def parse_date(field: Any, *, required: bool = True) -> date | None:
-    """The field's date, or None with a message on the field."""
-    try:
-        value = dates.parse(field.data)
-    except ValueError as error:
-        field.errors = [*field.errors, str(error)]
-        return None
-    if value is None:
-        if required:
-            field.errors = [*field.errors, _("请填写%(label)s。", label=field.label.text)]
-        return None
-    if isinstance(value, dates.MonthDate):
-        field.errors = [*field.errors, _("日期须写到日，如 2025-03-18。")]
-        return None
-    return date(value.year, value.month, value.day)
+    """The field's whole date, or None with a message on the field (cadre_app.forms)."""
+    return field_date(field, required=required)
 
 
 def parse_count(field: Any, raw: str | None = None, *, label: str | None = None) -> int | None:

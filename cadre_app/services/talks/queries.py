@@ -7,11 +7,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 import sqlalchemy as sa
 
+from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Talk, TalkState
 from cadre_app.services.talks.operations import BEFORE_HELD, S, days_overdue
@@ -180,6 +181,7 @@ def of_subjects(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         return {}
     out: dict[int, list[dict[str, Any]]] = {}
     rows = db.session.connection().execute(_of_subjects(), {"ids": list(cadre_ids)})
+    zone = clock.zone()
     for r in rows:
         out.setdefault(r.subject_id, []).append(
             {
@@ -187,7 +189,10 @@ def of_subjects(cadre_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
                 "kind": r.kind,
                 "source": r.source,
                 "state": TalkState(r.state),
-                "opened": r.created_at.date() if r.created_at else None,
+                # the office's day (created_at is naive UTC)
+                "opened": r.created_at.replace(tzinfo=UTC).astimezone(zone).date()
+                if r.created_at
+                else None,
                 "follow_up_result": r.follow_up_result,
             }
         )
