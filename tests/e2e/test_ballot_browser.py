@@ -138,6 +138,23 @@ def test_a_rater_casts_the_ballot_a_slips_qr_code_opens_on_a_phone(
     page.goto(f"{live_server}/assessments/{assessment_id}/codes")
     assert page.locator("[data-testid='codes-group-同事'] [data-testid=cast]").inner_text() == "2"
     assert page.locator("[data-testid='codes-group-同事'] [data-testid=unused]").inner_text() == "1"
+
+    # HR closes early; the tally then counts both ballots for each subject, in their group
+    from cadre_app.models import Assessment
+    from cadre_app.services.assessments import operations as assessment_operations
+    from cadre_app.services.assessments import results
+
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        assessment_operations.close(assessment, actor="hr1", reason="两张票已收齐")
+        db.session.commit()
+        figures = results.subject_tallies(db.session.get(Assessment, assessment_id))
+    for subject in (int(first), int(second)):
+        assert figures[subject].ballots == 2
+        assert dict(map(tuple, figures[subject].turnout))["同事"] == 2
+    shown = page.goto(f"{live_server}/assessments/{assessment_id}/results")
+    assert shown is not None and shown.status == 200
+    screenshot(page, "87-ballot-results-after-close")
     phone.close()
     hr.close()
     assert group_id
