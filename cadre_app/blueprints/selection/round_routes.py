@@ -10,6 +10,7 @@ through the shortlist part; cadres never see anything of a round.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -306,6 +307,37 @@ def _again(round_id: int) -> Any:
     return redirect(url_for("selection.round", round_id=round_id))
 
 
+def _save(
+    round_id: int,
+    expected: int,
+    form: Any,
+    key: str,
+    operation: Callable[[], Any],
+    done: str,
+    anchor: str,
+    **refused: Any,
+) -> Any:
+    """What every round form does after parsing: run the ``operation`` of services.selection
+    .rounds and commit, then flash ``done`` and go back to the round's ``anchor``; a repeat of
+    a done step says so, a stale form answers 409, a refusal shows the form ``key`` again with
+    the messages (and ``refused``, more context for the page)."""
+    try:
+        operation()
+        db.session.commit()
+    except rounds.AlreadyDone:
+        return _again(round_id)
+    except (rounds.VersionConflict, StaleDataError) as error:
+        return _conflicted(round_id, expected, error)
+    except rounds.RoundError as error:
+        db.session.rollback()
+        general = apply_errors(form, error.errors)
+        return render_round(
+            round_or_404(round_id), status=400, forms={key: form}, general=general, **refused
+        )
+    flash(done, "success")
+    return redirect(url_for("selection.round", round_id=round_id, _anchor=anchor))
+
+
 @bp.post("/rounds/<int:round_id>/step")
 @role_required(Role.HR)
 def round_step(round_id: int) -> Any:
@@ -369,8 +401,12 @@ def round_candidate(round_id: int, candidate_id: int) -> Any:
             abort(400)
         return render_round(round_, status=400, forms={key: form})
     expected = _version(form.version.data)
-    try:
-        rounds.update_candidate(
+    return _save(
+        round_id,
+        expected,
+        form,
+        key,
+        lambda: rounds.update_candidate(
             round_,
             candidate,
             rounds.CandidateInput(
@@ -380,19 +416,9 @@ def round_candidate(round_id: int, candidate_id: int) -> Any:
             ),
             expected_version=expected,
             actor=current_user.username,
-        )
-        db.session.commit()
-    except rounds.AlreadyDone:
-        return _again(round_id)
-    except (rounds.VersionConflict, StaleDataError) as error:
-        return _conflicted(round_id, expected, error)
-    except rounds.RoundError as error:
-        db.session.rollback()
-        general = apply_errors(form, error.errors)
-        return render_round(round_or_404(round_id), status=400, forms={key: form}, general=general)
-    flash(_("已保存%(name)s的考察情况。", name=candidate.cadre.name), "success")
-    return redirect(
-        url_for("selection.round", round_id=round_id, _anchor=f"candidate-{candidate_id}")
+        ),
+        _("已保存%(name)s的考察情况。", name=candidate.cadre.name),
+        f"candidate-{candidate_id}",
     )
 
 
@@ -430,8 +456,12 @@ def round_meeting(round_id: int) -> Any:
         return render_round(
             round_, status=400, forms={"meeting": form}, general=general, votes_posted=posted
         )
-    try:
-        rounds.record_meeting(
+    return _save(
+        round_id,
+        expected,
+        form,
+        "meeting",
+        lambda: rounds.record_meeting(
             round_,
             rounds.MeetingInput(
                 meeting_on=meeting_on,
@@ -442,24 +472,11 @@ def round_meeting(round_id: int) -> Any:
             expected_version=expected,
             actor=current_user.username,
             today=clock.today(),
-        )
-        db.session.commit()
-    except rounds.AlreadyDone:
-        return _again(round_id)
-    except (rounds.VersionConflict, StaleDataError) as error:
-        return _conflicted(round_id, expected, error)
-    except rounds.RoundError as error:
-        db.session.rollback()
-        general = apply_errors(form, error.errors)
-        return render_round(
-            round_or_404(round_id),
-            status=400,
-            forms={"meeting": form},
-            general=general,
-            votes_posted=posted,
-        )
-    flash(_("已登记讨论决定会议。"), "success")
-    return redirect(url_for("selection.round", round_id=round_id, _anchor="decision"))
+        ),
+        _("已登记讨论决定会议。"),
+        "decision",
+        votes_posted=posted,
+    )
 
 
 @bp.post("/rounds/<int:round_id>/publicity")
@@ -477,23 +494,17 @@ def round_publicity(round_id: int) -> Any:
     end = parse_date(form.publicity_end)
     if start is None or end is None:
         return render_round(round_, status=400, forms={"publicity": form})
-    try:
-        rounds.record_publicity(
+    return _save(
+        round_id,
+        expected,
+        form,
+        "publicity",
+        lambda: rounds.record_publicity(
             round_, start, end, expected_version=expected, actor=current_user.username
-        )
-        db.session.commit()
-    except rounds.AlreadyDone:
-        return _again(round_id)
-    except (rounds.VersionConflict, StaleDataError) as error:
-        return _conflicted(round_id, expected, error)
-    except rounds.RoundError as error:
-        db.session.rollback()
-        general = apply_errors(form, error.errors)
-        return render_round(
-            round_or_404(round_id), status=400, forms={"publicity": form}, general=general
-        )
-    flash(_("已登记任前公示。"), "success")
-    return redirect(url_for("selection.round", round_id=round_id, _anchor="publicity"))
+        ),
+        _("已登记任前公示。"),
+        "publicity",
+    )
 
 
 @bp.post("/rounds/<int:round_id>/objections")
@@ -514,8 +525,12 @@ def round_objection(round_id: int) -> Any:
         abort(400)
     if received_on is None:
         return render_round(round_, status=400, forms={"objection": form})
-    try:
-        rounds.add_objection(
+    return _save(
+        round_id,
+        expected,
+        form,
+        "objection",
+        lambda: rounds.add_objection(
             round_,
             received_on,
             form.content.data or "",
@@ -523,20 +538,10 @@ def round_objection(round_id: int) -> Any:
             expected_version=expected,
             actor=current_user.username,
             today=clock.today(),
-        )
-        db.session.commit()
-    except rounds.AlreadyDone:
-        return _again(round_id)
-    except (rounds.VersionConflict, StaleDataError) as error:
-        return _conflicted(round_id, expected, error)
-    except rounds.RoundError as error:
-        db.session.rollback()
-        general = apply_errors(form, error.errors)
-        return render_round(
-            round_or_404(round_id), status=400, forms={"objection": form}, general=general
-        )
-    flash(_("已登记公示期间收到的反映。"), "success")
-    return redirect(url_for("selection.round", round_id=round_id, _anchor="publicity"))
+        ),
+        _("已登记公示期间收到的反映。"),
+        "publicity",
+    )
 
 
 @bp.post("/rounds/<int:round_id>/objections/<int:objection_id>")
@@ -557,8 +562,12 @@ def round_objection_handle(round_id: int, objection_id: int) -> Any:
     handled_on = parse_date(form.handled_on)
     if handled_on is None:
         return render_round(round_, status=400, forms={key: form})
-    try:
-        rounds.handle_objection(
+    return _save(
+        round_id,
+        expected,
+        form,
+        key,
+        lambda: rounds.handle_objection(
             round_,
             objection,
             form.handling.data or "",
@@ -566,18 +575,10 @@ def round_objection_handle(round_id: int, objection_id: int) -> Any:
             expected_version=expected,
             actor=current_user.username,
             today=clock.today(),
-        )
-        db.session.commit()
-    except rounds.AlreadyDone:
-        return _again(round_id)
-    except (rounds.VersionConflict, StaleDataError) as error:
-        return _conflicted(round_id, expected, error)
-    except rounds.RoundError as error:
-        db.session.rollback()
-        general = apply_errors(form, error.errors)
-        return render_round(round_or_404(round_id), status=400, forms={key: form}, general=general)
-    flash(_("已登记处理情况。"), "success")
-    return redirect(url_for("selection.round", round_id=round_id, _anchor="publicity"))
+        ),
+        _("已登记处理情况。"),
+        "publicity",
+    )
 
 
 @bp.get("/rounds/<int:round_id>/candidates/<int:candidate_id>/inspection.pdf")
