@@ -115,7 +115,7 @@ def test_the_roster_is_judged_with_facts_from_every_domain(app, org):
             key: [eligibility.sentence(c) for c in by_cadre[ids[key]]]
             for key in ("ok", "graded", "admonished", "vetoed", "young_in_rank")
         }
-        verdicts = {key: stored.results[str(ids[key])]["eligible"] for key in texts}
+        verdicts = {key: eligibility.is_eligible(stored, ids[key]) for key in texts}
         assert verdicts["ok"] is True
         # the undecided 2024 不称职 is not read; 2025's decided grade is
         assert verdicts["graded"] is False
@@ -132,7 +132,10 @@ def test_the_roster_is_judged_with_facts_from_every_domain(app, org):
         # the rule set in force is kept with the result
         assert stored.rules["conditions"]["min_rank"] == "三级主任科员"
         assert stored.rules["settings"]["effect_months"]["诫勉"] == 6
-        assert stored.eligible_count == sum(1 for r in stored.results.values() if r["eligible"])
+        assert stored.eligible_count == len(eligibility.eligible_ids(stored))
+        assert sorted(eligibility.by_cadre(stored)) == sorted(
+            cid for cid in db.session.scalars(sa.select(Cadre.id))
+        )
         assert ids["ok"] in eligibility.eligible_ids(stored)
 
 

@@ -262,3 +262,34 @@ def test_one_evaluator_for_the_roster_keeps_each_cadre_apart():
     assert {c.rule for c in verdicts[2].failed} == {"rank"}
     assert {c.rule for c in verdicts[4].failed} == {"grade"}
     assert verdicts[1].failed[0] is verdicts[4].failed[0]  # made once, shared
+
+
+def test_the_rosters_evaluator_keeps_only_what_did_not_pass_and_judges_alike():
+    """``keep_passed=False`` (the roster's run) gives the same verdicts and the same failed
+    and by-hand checks, in the same order, as the full evaluation, without the passes."""
+    from cadre_app.services.selection.rules import Evaluator
+
+    conditions = Conditions(
+        post_kind="领导职务",
+        target_level="县处级副职",  # county level: work, grassroots and 学历 defaults
+        min_rank="二级主任科员",
+        party_member=True,
+        max_age=40,
+        other_conditions="熟悉预算业务",
+    )
+    cadres = [
+        facts(cadre_id=1, leadership_level="乡科级正职", grassroots_days=800),
+        facts(cadre_id=2, grades={2025: "基本称职"}, education="中专"),
+        facts(cadre_id=3, rank="一级科员", birth_date=date(1980, 1, 1)),
+        facts(cadre_id=4, discipline=(("诫勉", date(2026, 6, 1)),), political_status="预备党员"),
+        facts(cadre_id=5, rank_since=date(2025, 1, 1), work_start=date(2024, 7, 1)),
+        facts(cadre_id=6, grades={}, political_veto=("2026年专项考察", date(2026, 5, 1))),
+    ]
+    full, lean = Evaluator(conditions, ON), Evaluator(conditions, ON, keep_passed=False)
+    for f in cadres * 2:  # twice: the memoised checks too
+        whole, kept = full(f), lean(f)
+        assert kept.eligible == whole.eligible
+        assert kept.checks == tuple(c for c in whole.checks if c.passed is not True)
+        assert all(c.passed is not True for c in kept.checks)
+    assert [lean(f).eligible for f in cadres] == [True, False, False, False, False, False]
+    assert {c.rule for c in lean(cadres[0]).checks} == {"leading_post", "other"}

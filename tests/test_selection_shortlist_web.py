@@ -201,10 +201,12 @@ def test_unknown_round_and_candidate_are_404(app, org, hr_client):
 
 def make_run(app, round_id: int, results: dict[int, bool]) -> int:
     """An eligibility run of the round's position (the eligibility part's table), as its
-    stored results read: cadre id -> {"eligible": ...}."""
+    stored by the eligibility's own writer (``compact``): cadre id -> eligible."""
     from datetime import date
 
     from cadre_app.models.selection import EligibilityRun
+    from cadre_app.services.selection.eligibility import compact
+    from cadre_app.services.selection.rules import Verdict
 
     with app.app_context():
         round_ = db.session.get(SelectionRound, round_id)
@@ -212,7 +214,7 @@ def make_run(app, round_id: int, results: dict[int, bool]) -> int:
             position_id=round_.position_id,
             on_date=date(2026, 3, 1),
             rules={},
-            results={str(k): {"eligible": v, "checks": []} for k, v in results.items()},
+            results=compact([Verdict(k, (), v) for k, v in results.items()])[0],
             eligible_count=sum(results.values()),
         )
         db.session.add(run)

@@ -94,7 +94,7 @@ class EligibilityRun(db.Model):
     on_date: so.Mapped[date] = so.mapped_column()
     #: The rule set in force: the settings and the position's conditions, as plain data.
     rules: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
-    #: Per cadre id: {"eligible": bool, "checks": [[rule, passed, sentence], ...]}.
+    #: The cadres grouped by verdict: services.selection.eligibility's docstring.
     results: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
     eligible_count: so.Mapped[int] = so.mapped_column(default=0)
     computed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

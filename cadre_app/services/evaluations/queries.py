@@ -370,6 +370,6 @@ def decided_grades(
             )
         )
     grades: dict[int, dict[int, str | None]] = {}
-    for cadre_id, year, grade in db.session.execute(stmt):
+    for cadre_id, year, grade in db.session.connection().execute(stmt):
         grades.setdefault(cadre_id, {})[year] = grade
     return grades

@@ -277,7 +277,7 @@ SERVED_STATES = (
 def days_at_host_type(host_type: str, on: date) -> dict[int, int]:
     """Per cadre, the days served up to ``on`` (both ends counted) in secondments to hosts of
     ``host_type`` (selection counts 基层单位 as grassroots years). One query."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.select(
             Secondment.cadre_id,
             Secondment.start_date,

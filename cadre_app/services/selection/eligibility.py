@@ -8,12 +8,14 @@ Queries, whatever the roster's size (one each): the cadres (roster), their 诫�
 (``assessments.results.political_vetoes``), and the days at 基层单位
 (``secondments.queries.days_at_host_type``).
 
-``EligibilityRun.results`` is compact: per cadre id (a string, JSON's keys)
-``{"eligible": bool, "checks": [i, ...]}`` where each ``i`` indexes ``rules["checks"]``, the
-distinct checks of the run that did not pass, each ``[rule, passed, message, params]``
-(failed: ``false``; to check by hand: ``null``); every other rule of ``rules["checked"]``
-passed. Most cadres share their failed checks (现任一级科员，需为…及以上), so each is stored
-once. ``message`` indexes ``rules["messages"]``, the Chinese sentences with named parameters
+``EligibilityRun.results`` is compact: the cadres grouped by what they share,
+``{"groups": [{"eligible": bool, "checks": [i, ...], "cadres": [id, ...]}, ...]}``, where each
+``i`` indexes ``rules["checks"]``, the distinct checks of the run that did not pass, each
+``[rule, passed, message, params]`` (failed: ``false``; to check by hand: ``null``); every
+other rule of ``rules["checked"]`` passed. Most cadres share their failed checks (现任一级科员，
+需为…及以上), so a run of 20,000 cadres keeps its 20,000 ids in a few thousand groups (about
+half the JSON of one entry per cadre; migration 0015 rewrote the runs kept before).
+``message`` indexes ``rules["messages"]``, the Chinese sentences with named parameters
 (msgids: ``sentence`` renders them in the reader's language); ``checks_of`` reads a cadre's
 checks back as ``rules.Check``. ``rules`` also keeps the settings' version and values and the
 position's conditions (with the 县处级 defaults filled in) as they were.
@@ -89,6 +91,9 @@ def conditions_of(position: Position) -> Conditions:
     )
 
 
+_NONE = object()
+
+
 def _higher_education(first: str | None, second: str | None) -> str | None:
     known = [e for e in (first, second) if e in EDUCATION_LEVELS]
     return min(known, key=EDUCATION_LEVELS.index) if known else (first or second)
@@ -115,14 +120,15 @@ def gather_facts(
     ).order_by(Cadre.id)
     if wanted is not None:
         stmt = stmt.where(Cadre.id.in_(wanted or [-1]))
-    cadres = db.session.execute(stmt).all()
+    # Core rows through the connection: the ORM's row loading costs a third more here.
+    cadres = db.session.connection().execute(stmt).all()
     longest_wait = max(int(y) for y in conf["rank_wait_years"].values())
     grades = evaluation_queries.decided_grades(
         (on.year - longest_wait - 2, on.year - 1), excellent_from=on.year - longest_wait - 2
     )
     longest_effect = max(int(m) for m in conf["effect_months"].values())
     discipline: dict[int, list[tuple[str, date]]] = {}
-    for cadre_id, kind, decided in db.session.execute(
+    for cadre_id, kind, decided in db.session.connection().execute(
         sa.select(
             DisciplineRecord.cadre_id, DisciplineRecord.kind, DisciplineRecord.decided_on
         ).where(
@@ -134,37 +140,46 @@ def gather_facts(
     vetoes = assessment_results.political_vetoes(on)
     grassroots = secondment_queries.days_at_host_type(GRASSROOTS, on)
     no_grades: dict[int, str | None] = {}
+    educations: dict[tuple[str | None, str | None], str | None] = {}
     facts = []
     for row in cadres:
         cadre_id = row[0]
         veto = vetoes.get(cadre_id)
+        education = educations.get((row[9], row[10]), _NONE)
+        if education is _NONE:
+            education = educations[row[9], row[10]] = _higher_education(row[9], row[10])
         facts.append(
             CadreFacts(
-                cadre_id=cadre_id,
-                birth_date=row[1],
-                birth_precision=row[2],
-                rank=row[3],
-                rank_since=row[4],
-                rank_since_precision=row[5],
-                leadership_level=row[6],
-                work_start=row[7],
-                work_start_precision=row[8],
-                education=_higher_education(row[9], row[10]),
-                political_status=row[11],
-                grades=grades.get(cadre_id, no_grades),
-                discipline=tuple(discipline.get(cadre_id, ())),
-                political_veto=(veto.title, veto.concluded_on) if veto is not None else None,
-                grassroots_days=grassroots.get(cadre_id, 0),
+                cadre_id,
+                row[1],  # birth_date
+                row[2],  # birth_precision
+                row[3],  # rank
+                row[4],  # rank_since
+                row[5],  # rank_since_precision
+                row[6],  # leadership_level
+                row[7],  # work_start
+                row[8],  # work_start_precision
+                education,
+                row[11],  # political_status
+                grades.get(cadre_id, no_grades),
+                tuple(discipline.get(cadre_id, ())),
+                (veto.title, veto.concluded_on) if veto is not None else None,
+                grassroots.get(cadre_id, 0),
             )
         )
     return facts
 
 
 def evaluate_cadres(
-    position: Position, on: date, cadre_ids: Iterable[int] | None = None
+    position: Position,
+    on: date,
+    cadre_ids: Iterable[int] | None = None,
+    *,
+    keep_passed: bool = False,
 ) -> tuple[dict[str, Any], list[Verdict]]:
     """(the rule set in force, a verdict per cadre) for ``position`` on ``on``; nothing is
-    stored (``run`` stores)."""
+    stored (``run`` stores). Each verdict lists only the checks that failed or are checked
+    by hand unless ``keep_passed``: the others are not even worded (20,000 cadres)."""
     version, conf = current_settings()
     conditions = conditions_of(position)
     effective = rules.effective_conditions(conditions, conf)
@@ -175,7 +190,7 @@ def evaluate_cadres(
         "on": on.isoformat(),
         "checked": list(rules.RULES),
     }
-    evaluator = rules.Evaluator(effective, on, conf)
+    evaluator = rules.Evaluator(effective, on, conf, keep_passed=keep_passed)
     with _without_cycle_collection():
         verdicts = [evaluator(facts) for facts in gather_facts(on, conf, cadre_ids)]
     return rule_set, verdicts
@@ -183,11 +198,11 @@ def evaluate_cadres(
 
 def compact(verdicts: list[Verdict]) -> tuple[dict[str, Any], list[list[Any]], list[str]]:
     """(``EligibilityRun.results``, the distinct checks, the messages): the module docstring."""
-    results = {}
     messages: dict[str, int] = {}
     distinct: dict[tuple[Any, ...], int] = {}
     same: dict[int, int] = {}  # id of a Check shared by many cadres (rules.Evaluator._once)
     table: list[list[Any]] = []
+    groups: dict[tuple[bool, tuple[int, ...]], list[int]] = {}
     for verdict in verdicts:
         indexes = []
         for check in verdict.checks:
@@ -203,25 +218,37 @@ def compact(verdicts: list[Verdict]) -> tuple[dict[str, Any], list[list[Any]], l
                     table.append([check.rule, check.passed, message, check.params])
                 same[id(check)] = index
             indexes.append(index)
-        results[str(verdict.cadre_id)] = {"eligible": verdict.eligible, "checks": indexes}
+        group = (verdict.eligible, tuple(indexes))
+        found = groups.get(group)
+        if found is None:
+            groups[group] = [verdict.cadre_id]
+        else:
+            found.append(verdict.cadre_id)
+    results = {
+        "groups": [
+            {"eligible": eligible, "checks": list(indexes), "cadres": cadres}
+            for (eligible, indexes), cadres in groups.items()
+        ]
+    }
     return results, table, list(messages)
 
 
 def run(position: Position, on: date, *, actor: str | None) -> EligibilityRun:
     """Evaluate the roster for ``position`` on ``on`` and store the run (flushed)."""
-    rule_set, verdicts = evaluate_cadres(position, on)
-    with _without_cycle_collection():
+    with _without_cycle_collection():  # until the verdicts are gone (the docstring there)
+        rule_set, verdicts = evaluate_cadres(position, on)
         results, table, messages = compact(verdicts)
-    stored = EligibilityRun(
-        position_id=position.id,
-        on_date=on,
-        rules={**rule_set, "checks": table, "messages": messages},
-        results=results,
-        eligible_count=sum(1 for v in verdicts if v.eligible),
-        computed_by=actor,
-    )
-    db.session.add(stored)
-    db.session.flush()
+        stored = EligibilityRun(
+            position_id=position.id,
+            on_date=on,
+            rules={**rule_set, "checks": table, "messages": messages},
+            results=results,
+            eligible_count=sum(1 for v in verdicts if v.eligible),
+            computed_by=actor,
+        )
+        del verdicts
+        db.session.add(stored)
+        db.session.flush()
     return stored
 
 
@@ -235,15 +262,40 @@ def latest_run(position_id: int, on: date) -> EligibilityRun | None:
     )
 
 
+def by_cadre(stored: EligibilityRun) -> dict[int, tuple[bool, list[int]]]:
+    """Per cadre of a stored run, (eligible, the indexes of its checks that did not pass);
+    worked out once per loaded run."""
+    found = stored.__dict__.get("_by_cadre")
+    if found is None:
+        found = {}
+        for group in (stored.results or {}).get("groups", ()):
+            entry = (bool(group["eligible"]), group["checks"])
+            for cadre_id in group["cadres"]:
+                found[cadre_id] = entry
+        stored.__dict__["_by_cadre"] = found
+    return found
+
+
 def eligible_ids(stored: EligibilityRun) -> list[int]:
     """The eligible cadres of a stored run (the shortlist starts from them)."""
-    return sorted(int(k) for k, v in (stored.results or {}).items() if v.get("eligible"))
+    return sorted(
+        cadre_id
+        for group in (stored.results or {}).get("groups", ())
+        if group["eligible"]
+        for cadre_id in group["cadres"]
+    )
+
+
+def is_eligible(stored: EligibilityRun, cadre_id: int) -> bool | None:
+    """Whether ``cadre_id`` was eligible in a stored run (None: not in the run)."""
+    entry = by_cadre(stored).get(cadre_id)
+    return None if entry is None else entry[0]
 
 
 def checks_of(stored: EligibilityRun, cadre_id: int) -> list[rules.Check]:
     """The checks of ``cadre_id`` that did not pass in a stored run ([] when none or absent)."""
-    result = (stored.results or {}).get(str(cadre_id)) or {}
-    return read_checks(stored, result.get("checks") or [])
+    entry = by_cadre(stored).get(cadre_id)
+    return read_checks(stored, entry[1]) if entry is not None else []
 
 
 def read_checks(stored: EligibilityRun, raw: list[int]) -> list[rules.Check]:
@@ -302,14 +354,14 @@ def run_rows(
     )
     if department_id is not None:
         stmt = stmt.where(Cadre.department_id == department_id)
-    results = stored.results or {}
+    results = by_cadre(stored)
     rows = []
     eligible = 0
     for cadre_id, staff_no, name, department in db.session.execute(stmt):
-        result = results.get(str(cadre_id))
+        result = results.get(cadre_id)
         if result is None:  # joined the roster after the run
             continue
-        if result["eligible"]:
+        if result[0]:
             eligible += 1
         elif eligible_only:
             continue
@@ -319,8 +371,8 @@ def run_rows(
                 "staff_no": staff_no,
                 "name": name,
                 "department": department,
-                "eligible": result["eligible"],
-                "checks": result["checks"],  # raw: read_checks for the page's rows
+                "eligible": result[0],
+                "checks": result[1],  # raw: read_checks for the page's rows
             }
         )
     total = len(rows)

@@ -305,7 +305,17 @@ class Evaluator:
     """The rules for one position on one date, with what does not depend on the cadre worked
     out once (the roster is evaluated with one Evaluator): ``evaluator(facts) -> Verdict``."""
 
-    def __init__(self, conditions: Conditions, on: date, settings: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        conditions: Conditions,
+        on: date,
+        settings: Mapping[str, Any] | None = None,
+        *,
+        keep_passed: bool = True,
+    ):
+        #: False: a verdict lists only the checks that failed or are checked by hand (the
+        #: roster's run stores no more), and a passed check is not even worded.
+        self.keep_passed = keep_passed
         self.conf = conf = _settings(settings)
         self.on = on
         self.conditions = c = effective_conditions(conditions, conf)
@@ -326,37 +336,70 @@ class Evaluator:
         # The rules that read one fact give one Check per value of it, made once: the
         # roster shares a handful of ranks, grades, 学历 and 政治面貌 (and storing the run
         # keeps each distinct check once).
-        self._memo: dict[tuple[str, Any], Any] = {}
+        self._memo: dict[tuple[str, Any], tuple[Check, ...]] = {}
+        # The rules read per cadre between 职级 and 学历, leaving out those the position
+        # does not ask for.
+        self._per_cadre = [self._years_in_rank]
+        if c.post_kind == "领导职务" and c.target_level in LEADERSHIP_LEVELS:
+            self._per_cadre.append(self._leading_post)
+        if c.min_years_work:
+            self._per_cadre.append(self._years_work)
+        if c.min_years_grassroots:
+            self._per_cadre.append(self._years_grassroots)
 
     def _once(
         self, rule: Callable[[CadreFacts], Any], name: str, value: Any, facts: CadreFacts
-    ) -> Any:
+    ) -> tuple[Check, ...]:
+        """The checks of ``rule`` for a cadre whose fact ``name`` is ``value`` (those kept)."""
         key = (name, value)
-        found = self._memo.get(key, _MISSING)
-        if found is _MISSING:
-            found = self._memo[key] = rule(facts)
+        found = self._memo.get(key)
+        if found is None:
+            made = rule(facts)
+            made = made if isinstance(made, list) else [made] if made is not None else []
+            found = self._memo[key] = tuple(
+                c for c in made if self.keep_passed or c.passed is not True
+            )
         return found
 
     def __call__(self, facts: CadreFacts) -> Verdict:
-        once = self._once
-        checks = [
-            once(self._grade, "grade", facts.grades.get(self.previous_year, _MISSING), facts),
-            self._discipline(facts),
-            self._political(facts),
-        ]
-        checks.extend(once(self._rank, "rank", facts.rank, facts))
-        for check in (
-            self._years_in_rank(facts),
-            self._leading_post(facts),
-            self._years_work(facts),
-            self._years_grassroots(facts),
-            once(self._education, "education", facts.education, facts),
-            once(self._party, "party", facts.political_status, facts),
-            self._age(facts),
-            self.other,
-        ):
-            if check is not None:
+        # Written for the roster's 20,000 cadres: the memoised checks looked up in place (an
+        # empty tuple is a hit: every check of that value passed and is not kept).
+        memo, keep = self._memo, self.keep_passed
+        grade = facts.grades.get(self.previous_year, _MISSING)
+        found = memo.get(("grade", grade))
+        checks = list(
+            found if found is not None else self._once(self._grade, "grade", grade, facts)
+        )
+        if facts.discipline:
+            check = self._discipline(facts)
+            if keep or check.passed is not True:
                 checks.append(check)
+        elif keep:
+            checks.append(NO_DISCIPLINE)
+        if facts.political_veto is not None:
+            checks.append(self._political(facts))
+        elif keep:
+            checks.append(NO_VETO)
+        found = memo.get(("rank", facts.rank))
+        checks += found if found is not None else self._once(self._rank, "rank", facts.rank, facts)
+        for rule in self._per_cadre:
+            check = rule(facts)
+            if check is not None and (keep or check.passed is not True):
+                checks.append(check)
+        education, status = facts.education, facts.political_status
+        found = memo.get(("education", education))
+        checks += (
+            found
+            if found is not None
+            else self._once(self._education, "education", education, facts)
+        )
+        found = memo.get(("party", status))
+        checks += found if found is not None else self._once(self._party, "party", status, facts)
+        check = self._age(facts)
+        if check is not None and (keep or check.passed is not True):
+            checks.append(check)
+        if self.other is not None:
+            checks.append(self.other)
         return Verdict(facts.cadre_id, tuple(checks), all(c.passed is not False for c in checks))
 
     def _grade(self, facts: CadreFacts) -> Check:
@@ -459,16 +502,20 @@ class Evaluator:
             )
         month_only = facts.rank_since_precision == "month"
         start = month_end(facts.rank_since) if month_only else facts.rank_since
-        excellent = sorted(
-            y for y, g in facts.grades.items() if g == "优秀" and start.year < y < on.year
+        excellent = (
+            sorted(y for y, g in facts.grades.items() if g == "优秀" and start.year < y < on.year)
+            if "优秀" in facts.grades.values()
+            else ()
         )
         needed = max(years * 12 - len(excellent) * self.shortening, 0)
+        passed = start <= latest_start(on, needed)
+        if passed and not self.keep_passed:
+            return None
         params: dict[str, Any] = {
             "served": months_between(start, on),
             "needed": needed,
             "since": _shown(facts.rank_since, facts.rank_since_precision),
         }
-        passed = start <= latest_start(on, needed)
         if excellent:
             params["excellent"] = "、".join(str(y) for y in excellent)
             message = (
@@ -520,6 +567,9 @@ class Evaluator:
             )
         month_only = facts.work_start_precision == "month"
         start = month_end(facts.work_start) if month_only else facts.work_start
+        passed = start <= latest_start(self.on, years * 12)
+        if passed and not self.keep_passed:
+            return None
         params = {
             "served": months_between(start, self.on),
             "years": years,
@@ -530,19 +580,20 @@ class Evaluator:
             if month_only
             else _("工作 %(served)s（%(since)s 参加工作），需满 %(years)s 年")
         )
-        return Check("years_work", start <= latest_start(self.on, years * 12), message, params)
+        return Check("years_work", passed, message, params)
 
     def _years_grassroots(self, facts: CadreFacts) -> Check | None:
         years = self.conditions.min_years_grassroots
         if not years:
             return None
-        params = {"served": facts.grassroots_days * 12 // 365, "years": years}
         if facts.grassroots_days >= years * 365:
+            if not self.keep_passed:
+                return None
             return Check(
                 "years_grassroots",
                 True,
                 _("基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，需满 %(years)s 年"),
-                params,
+                self._grassroots_params(facts, years),
             )
         return Check(
             "years_grassroots",
@@ -551,8 +602,12 @@ class Evaluator:
                 "基层工作经历按派往基层单位的挂职锻炼累计 %(served)s，"
                 "未达 %(years)s 年，需人工核对（简历）"
             ),
-            params,
+            self._grassroots_params(facts, years),
         )
+
+    @staticmethod
+    def _grassroots_params(facts: CadreFacts, years: int) -> dict[str, int]:
+        return {"served": facts.grassroots_days * 12 // 365, "years": years}
 
     def _education(self, facts: CadreFacts) -> Check | None:
         needed = self.min_education_index
@@ -591,6 +646,8 @@ class Evaluator:
         month_only = facts.birth_precision == "month"
         birth = facts.birth_date.replace(day=1) if month_only else facts.birth_date
         age = age_on(birth, stated)
+        if age <= limit and not self.keep_passed:
+            return None
         params = {"age": age, "on": stated.isoformat(), "max": limit}
         message = (
             _("%(on)s 时 %(age)s 周岁（出生日期仅知到月，按该月第一天计），需不超过 %(max)s 周岁")
