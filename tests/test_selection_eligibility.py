@@ -4,7 +4,7 @@ roster, decided evaluations, discipline records, political-quality conclusions, 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import openpyxl
 import sqlalchemy as sa
@@ -20,16 +20,28 @@ from cadre_app.models import (
     Position,
     Secondment,
     SecondmentState,
+    TalkState,
 )
 from cadre_app.services.assessments import results
+from cadre_app.services.selection.rules import add_months
 from tests import assessments_results_data as data
-from tests.factories import CadreFactory, EvaluationCycleFactory, EvaluationFactory
+from tests.factories import (
+    CadreFactory,
+    EvaluationCycleFactory,
+    EvaluationFactory,
+    TalkFactory,
+)
 
 ON = date(2026, 9, 1)
 
 
+def talked_on() -> date:
+    """The day a 诫勉谈话 was held, 30 days ago (in an app context)."""
+    return data.today() - timedelta(days=30)
+
+
 def _roster(app) -> dict[str, int]:
-    """Five cadres, each excluded by one rule but the first."""
+    """Six cadres, each excluded by one rule but the first."""
     with app.app_context():
         section = db.session.scalar(sa.select(Department).order_by(Department.id))
         common = {
@@ -49,6 +61,7 @@ def _roster(app) -> dict[str, int]:
             "young_in_rank": CadreFactory(
                 staff_no="E005", name="戊", **(common | {"rank_since": date(2025, 3, 1)})
             ),
+            "talked": CadreFactory(staff_no="E006", name="己", **common),
         }
         cycle = EvaluationCycleFactory(year=2025, state=CycleState.DECIDED)
         undecided = EvaluationCycleFactory(year=2024, state=CycleState.RANKED)
@@ -61,6 +74,16 @@ def _roster(app) -> dict[str, int]:
                 cadre_id=people["admonished"].id, kind="诫勉", decided_on=date(2026, 3, 14)
             )
         )
+        # a 诫勉谈话 held in the talks domain, never entered as a record here; and a 提醒谈话
+        # held the same day, which does not exclude
+        for kind in ("诫勉谈话", "提醒谈话"):
+            TalkFactory(
+                subject=people["talked"] if kind == "诫勉谈话" else people["ok"],
+                kind=kind,
+                source="考核排名",
+                state=TalkState.HELD,
+                held_at=datetime.combine(talked_on(), time(15, 30)),
+            )
         db.session.add(
             Secondment(
                 cadre_id=people["ok"].id,
@@ -126,6 +149,15 @@ def test_the_roster_is_judged_with_facts_from_every_domain(app, org):
         assert verdicts["vetoed"] is False
         assert any(t.startswith("政治素质考察结论为不合格") for t in texts["vetoed"])
         assert verdicts["young_in_rank"] is False
+        # the 诫勉谈话 of 30 days ago (talks) excludes for 6 months; the 提醒谈话 does not
+        assert eligibility.is_eligible(stored, ids["talked"]) is False
+        held = talked_on()
+        end = add_months(held, 6).isoformat()
+        talked = [c for c in by_cadre[ids["talked"]] if c.passed is False]
+        assert [eligibility.sentence(c) for c in talked] == [
+            f"诫勉谈话影响期至 {end}（{held.isoformat()} 谈话）"
+        ]
+        assert not any("诫勉" in t for t in texts["ok"])
         # grassroots: the 2-year 下派 to 基层单位 reaches the minimum of 2 years
         assert not any("基层" in t for t in texts["ok"])
         assert any("需人工核对（简历）" in t for t in texts["graded"])

@@ -293,3 +293,22 @@ def test_the_rosters_evaluator_keeps_only_what_did_not_pass_and_judges_alike():
         assert all(c.passed is not True for c in kept.checks)
     assert [lean(f).eligible for f in cadres] == [True, False, False, False, False, False]
     assert {c.rule for c in lean(cadres[0]).checks} == {"leading_post", "other"}
+
+
+def test_an_admonition_talk_held_counts_as_admonition_from_the_day_held():
+    """A 诫勉谈话 held (talks) excludes as a 诫勉 does, worded as a talk; the period and its
+    last day are those of a recorded 诫勉 (and of the talk's own page)."""
+    from cadre_app.services.selection.rules import ADMONITION_TALK
+    from cadre_app.services.talks.rules import admonition_effects
+
+    held = date(2026, 3, 14)
+    talked = facts(discipline=((ADMONITION_TALK, held),))
+    last = evaluate(talked, Conditions(), date(2026, 9, 14))
+    assert not last.eligible
+    assert check(last, "discipline").text == "诫勉谈话影响期至 2026-09-14（2026-03-14 谈话）"
+    assert evaluate(talked, Conditions(), date(2026, 9, 15)).eligible
+    assert admonition_effects(held)["no_promotion_until"] == date(2026, 9, 14)
+    # with a record of the same 诫勉 too, the later end is named once
+    both = facts(discipline=((ADMONITION_TALK, held), ("诫勉", date(2026, 4, 1))))
+    verdict = evaluate(both, Conditions(), date(2026, 9, 20))
+    assert check(verdict, "discipline").text == "诫勉影响期至 2026-10-01（2026-04-01 决定）"

@@ -245,9 +245,10 @@ def test_admonition_self_examination_5_days_and_follow_up_after_6_months(calenda
     assert talk.reply_due_date == date(2026, 10, 13)  # 8, 9, 10 (调休), 12, 13
     assert talk.follow_up_due_date == date(2027, 3, 30)
     effects = talks.admonition_effects(date(2026, 9, 30))
-    assert effects == {"no_excellence_year": 2026, "no_promotion_until": date(2027, 3, 29)}
+    # the last day of the effect period, as selection's eligibility counts it (民法典 201–202)
+    assert effects == {"no_excellence_year": 2026, "no_promotion_until": date(2027, 3, 30)}
     event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-    assert event.after["effects"]["no_promotion_until"] == "2027-03-29"
+    assert event.after["effects"]["no_promotion_until"] == "2027-03-30"
 
 
 def test_admonition_follow_up_rolls_past_a_holiday(calendar, org):

@@ -3,7 +3,8 @@ through the other domains' queries, the pure rules (services.selection.rules) ap
 result stored as an ``EligibilityRun`` with the rule set in force.
 
 Queries, whatever the roster's size (one each): the cadres (roster), their 诫勉 and 处分
-(this domain), the decided grades of the previous year and the 优秀 that may shorten a wait
+(this domain), the 诫勉谈话 held (``talks.queries.admonitions_held``), the decided grades of
+the previous year and the 优秀 that may shorten a wait
 (``evaluations.queries.decided_grades``), the 不合格 conclusions in force
 (``assessments.results.political_vetoes``), and the days at 基层单位
 (``secondments.queries.days_at_host_type``).
@@ -45,6 +46,7 @@ from cadre_app.services.evaluations import queries as evaluation_queries
 from cadre_app.services.secondments import queries as secondment_queries
 from cadre_app.services.selection import rules
 from cadre_app.services.selection.rules import CadreFacts, Conditions, Verdict
+from cadre_app.services.talks import queries as talk_queries
 
 settings.register_defaults(rules.SETTINGS_KEY, rules.DEFAULT_SETTINGS)
 
@@ -137,6 +139,12 @@ def gather_facts(
         )
     ):
         discipline.setdefault(cadre_id, []).append((kind, decided))
+    # A 诫勉谈话 held (talks) is a 诫勉 from the day it was held, whether or not HR also
+    # entered it as a record here.
+    for cadre_id, days in talk_queries.admonitions_held(
+        rules.add_months(on, -longest_effect - 1), on
+    ).items():
+        discipline.setdefault(cadre_id, []).extend((rules.ADMONITION_TALK, day) for day in days)
     vetoes = assessment_results.political_vetoes(on)
     grassroots = secondment_queries.days_at_host_type(GRASSROOTS, on)
     no_grades: dict[int, str | None] = {}

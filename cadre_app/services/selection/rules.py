@@ -71,6 +71,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "county_level": {"min_years_work": 5, "min_years_grassroots": 2, "min_education": "大学专科"},
 }
 
+#: A 诫勉谈话 held (the talks domain): a 诫勉 from the day held, worded as a talk.
+ADMONITION_TALK = "诫勉谈话"
+
 #: Rule keys, in the order they are listed.
 RULES = (
     "grade",
@@ -108,7 +111,8 @@ class CadreFacts(NamedTuple):
     political_status: str | None = None
     #: Decided final grades by year (``None``: 不定等次).
     grades: Mapping[int, str | None] = {}
-    #: (kind, decision date) of each 诫勉 and 处分.
+    #: (kind, decision date) of each 诫勉 and 处分, and (ADMONITION_TALK, the day held) of
+    #: each 诫勉谈话 held.
     discipline: tuple[tuple[str, date], ...] = ()
     #: The 不合格 conclusion that vetoes, as (title, concluded on), else None.
     political_veto: tuple[str, date] | None = None
@@ -425,7 +429,8 @@ class Evaluator:
         running = []
         for kind, decided in facts.discipline:
             if decided <= on:
-                end = add_months(decided, self.effect_months.get(kind, 0))
+                months = self.effect_months.get("诫勉" if kind == ADMONITION_TALK else kind, 0)
+                end = add_months(decided, months)
                 if on <= end:
                     running.append((end, kind, decided))
         if running:
@@ -433,7 +438,9 @@ class Evaluator:
             return Check(
                 "discipline",
                 False,
-                _("%(kind)s影响期至 %(end)s（%(decided)s 决定）"),
+                _("%(kind)s影响期至 %(end)s（%(decided)s 谈话）")
+                if kind == ADMONITION_TALK
+                else _("%(kind)s影响期至 %(end)s（%(decided)s 决定）"),
                 {"kind": kind, "end": end.isoformat(), "decided": decided.isoformat()},
             )
         return NO_DISCIPLINE

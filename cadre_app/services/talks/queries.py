@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Talk, TalkState
 from cadre_app.services.talks.operations import BEFORE_HELD, S, days_overdue
+from cadre_app.services.talks.rules import ADMONITION
 
 
 @dataclass(frozen=True)
@@ -214,3 +215,19 @@ def _of_subjects() -> sa.Select[Any]:
         .where(Talk.subject_id.in_(sa.bindparam("ids", expanding=True)))
         .order_by(Talk.created_at.desc(), Talk.id.desc())
     )
+
+
+def admonitions_held(since: date, on: date) -> dict[int, list[date]]:
+    """Per cadre, the days each 诫勉谈话 was held from ``since`` up to ``on`` (selection's
+    eligibility reads them as 诫勉 in their effect period). One query for the roster."""
+    talks: dict[int, list[date]] = {}
+    for subject_id, held_at in db.session.connection().execute(
+        sa.select(Talk.subject_id, Talk.held_at).where(
+            Talk.kind == ADMONITION,
+            Talk.held_at.is_not(None),
+            Talk.held_at >= datetime.combine(since, time()),
+            Talk.held_at < datetime.combine(on + timedelta(days=1), time()),
+        )
+    ):
+        talks.setdefault(subject_id, []).append(held_at.date())
+    return talks

@@ -6,7 +6,7 @@ unit-tested without an app; services.talks.operations applies them to rows.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from cadre_app.models import TalkState
@@ -149,8 +149,10 @@ def days_overdue(talk: Any, today: date) -> int:
 
 def admonition_effects(held_on: date) -> dict[str, Any]:
     """What a 诫勉谈话 held on ``held_on`` entails: no 评优 in that year's evaluation and no
-    promotion for 6 months (until the day before the same date 6 months later)."""
+    promotion for 6 months: the period counted as 民法典 arts. 201–202 count it (and as
+    selection's eligibility reads a held 诫勉谈话), the day held not counted, so the last day
+    of the effect period is the same date 6 months later (promotion possible the day after)."""
     return {
         "no_excellence_year": held_on.year,
-        "no_promotion_until": workdays.add_months(held_on, ADMONITION_MONTHS) - timedelta(days=1),
+        "no_promotion_until": workdays.add_months(held_on, ADMONITION_MONTHS),
     }
