@@ -154,6 +154,9 @@ class SelectionRound(db.Model):
     box_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("ballot_box.id", ondelete="SET NULL"), unique=True
     )
+    #: The candidates (RoundCandidate ids) listed on that ballot when it opened: the tally
+    #: counts exactly them, whoever is added or removed afterwards.
+    ballot_candidates: so.Mapped[list[int] | None] = so.mapped_column(sa.JSON)
     # 讨论决定
     meeting_on: so.Mapped[date | None] = so.mapped_column()
     members_entitled: so.Mapped[int | None] = so.mapped_column()  # 应到会成员

@@ -268,11 +268,11 @@ def min_ballots() -> int:
 
 def round_tally(selection_round: SelectionRound) -> tuple[Tally, dict[int, dict[str, Any]]]:
     """The tally of the round's box (closed or not: the caller decides what to show), and
-    the candidates by id (name, 处室, post, removed) for the page."""
+    the candidates by id (name, 处室, post, removed) for the page: those listed on the ballot
+    when it opened, not a candidate added afterwards, nor one removed before."""
     box = box_of(selection_round)
     if box is None:
         raise LookupError("no recommendation ballot")
-    listed = recommendation_kind.listed_candidates(selection_round.id)
     removed = db.session.scalars(
         sa.select(RoundCandidate)
         .where(
@@ -280,8 +280,17 @@ def round_tally(selection_round: SelectionRound) -> tuple[Tally, dict[int, dict[
         )
         .order_by(RoundCandidate.id)
     ).all()
-    people = {row["id"]: {**row, "removed": False} for row in listed}
-    for candidate in removed:  # taken off the list after ballots may have named them
+    on_ballot = selection_round.ballot_candidates
+    if on_ballot is None:  # (a box opened before the list was kept: the list could not
+        # change while it was open, so those removed since it was made were on it)
+        on_ballot = [row["id"] for row in recommendation_kind.listed_candidates(selection_round.id)]
+        on_ballot += [c.id for c in removed if c.removed_at >= box.created_at]
+    kept = set(on_ballot)
+    listed = recommendation_kind.listed_candidates(selection_round.id)
+    people = {row["id"]: {**row, "removed": False} for row in listed if row["id"] in kept}
+    for candidate in removed:
+        if candidate.id not in kept:
+            continue  # removed before the ballot opened: never on it
         cadre = candidate.cadre
         people[candidate.id] = {
             "id": candidate.id,
@@ -382,15 +391,16 @@ def open_recommendation(
     ballots.set_groups(box, [g for g in opening.groups if g.name])
     ballots.open_box(box)
     selection_round.box_id = box.id
+    selection_round.ballot_candidates = [
+        row["id"] for row in recommendation_kind.listed_candidates(selection_round.id)
+    ]
     db.session.flush()
     _record(
         selection_round,
         "发起民主推荐投票",
         {
             "box": box.id,
-            "candidates": [
-                row["id"] for row in recommendation_kind.listed_candidates(selection_round.id)
-            ],
+            "candidates": selection_round.ballot_candidates,
             "groups": [[g.name, g.weight, g.planned] for g in opening.groups],
             "opens_at": opening.opens_at.isoformat(),
             "closes_at": opening.closes_at.isoformat(),
