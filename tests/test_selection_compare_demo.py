@@ -47,3 +47,35 @@ def test_six_demo_cadres_compare_in_both_languages(app, demo_data):  # noqa: F81
     allowed = (data - translated) | {"中文"} | PUNCTUATION
     left = chinese_runs(english) - allowed
     assert not left, sorted(left)
+
+
+def test_the_demo_shortlist_holds_only_cadres_its_position_finds_eligible(app, demo_data):  # noqa: F811
+    """The open demo round's candidates come from its position's kept eligibility run (a
+    manager's first look at the demo must not show a cadre the post's conditions exclude),
+    and nobody is evaluated for a year before they started work."""
+    from cadre_app.models import EvaluationCycle
+    from cadre_app.models.selection import EligibilityRun, SelectionRound
+    from cadre_app.services.selection import eligibility
+    from cadre_app.services.selection.demo import OPEN_TITLE
+
+    with app.app_context():
+        round_ = db.session.scalar(
+            sa.select(SelectionRound).where(SelectionRound.title == OPEN_TITLE)
+        )
+        stored = db.session.scalar(
+            sa.select(EligibilityRun)
+            .where(EligibilityRun.position_id == round_.position_id)
+            .order_by(EligibilityRun.id.desc())
+            .limit(1)
+        )
+        assert stored is not None
+        candidates = [c.cadre_id for c in round_.candidates]
+        assert len(candidates) >= 4
+        assert all(eligibility.is_eligible(stored, cid) for cid in candidates)
+        early = db.session.execute(
+            sa.select(Cadre.name, EvaluationCycle.year)
+            .join(Evaluation, Evaluation.cadre_id == Cadre.id)
+            .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+            .where(sa.extract("year", Cadre.work_start_date) > EvaluationCycle.year)
+        ).all()
+        assert early == []

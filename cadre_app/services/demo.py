@@ -467,7 +467,8 @@ def working_day(day: date, calendar: dict[date, bool]) -> date:
 
 def _demo_evaluations(rng: random.Random, cadres: list[Cadre]) -> None:
     """Three years of scores: 2023 and 2024 decided (their reminder talks closed), 2025 ranked
-    and waiting for HR to confirm. Each cadre keeps a stable level plus yearly noise."""
+    and waiting for HR to confirm; a cadre is evaluated from the year they started work. Each
+    cadre keeps a stable level plus yearly noise."""
     from cadre_app.models import Talk, TalkState
     from cadre_app.services.evaluations import operations as evaluation
 
@@ -476,6 +477,8 @@ def _demo_evaluations(rng: random.Random, cadres: list[Cadre]) -> None:
         cycle, _created = evaluation.ensure_cycle(year, actor="seed-demo")
         rows = []
         for cadre in cadres:
+            if cadre.work_start_date is not None and cadre.work_start_date.year > year:
+                continue  # not yet at work that year: not in its evaluation
             base = level[cadre.id] + rng.uniform(-3, 3)
             rows.append(
                 (

@@ -31,7 +31,7 @@ from cadre_app.models.selection import (
     Stage,
 )
 from cadre_app.services.core import workdays
-from cadre_app.services.selection import shortlist
+from cadre_app.services.selection import eligibility, shortlist
 
 ACTOR = "seed-demo"
 OPEN_TITLE = "2026年预算处副处长选任"
@@ -65,16 +65,23 @@ def _later(day: date, n: int) -> date:
 
 
 def seed(young: Sequence[Cadre], *, own: Cadre | None, today: date) -> SelectionRound | None:
-    """Both demo rounds; returns the open one (None when no manager or too few cadres)."""
+    """Both demo rounds; returns the open one (None when no manager or too few cadres). The
+    open round's shortlist is drawn from the young cadres its position's eligibility run (kept,
+    as HR would have run it) finds eligible."""
     manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
     budget = db.session.scalar(sa.select(Department).where(Department.name == "预算处"))
-    chosen = sorted((c for c in young if own is None or c.id != own.id), key=lambda c: c.staff_no)[
-        :SHORTLIST_SIZE
-    ]
-    if manager is None or manager.role is not Role.MANAGER or len(chosen) < 4:
+    if manager is None or manager.role is not Role.MANAGER:
         return None
     _finished_round(today)
-    return _open_round(chosen, manager, budget, today)
+    position = _open_position(budget, today)
+    eligible = set(eligibility.eligible_ids(eligibility.run(position, today, actor=ACTOR)))
+    chosen = sorted(
+        (c for c in young if c.id in eligible and (own is None or c.id != own.id)),
+        key=lambda c: c.staff_no,
+    )[:SHORTLIST_SIZE]
+    if len(chosen) < 4:
+        return None
+    return _open_round(position, chosen, manager, today)
 
 
 def _event(
@@ -97,9 +104,7 @@ def _event(
     )
 
 
-def _open_round(
-    chosen: Sequence[Cadre], manager: User, budget: Department | None, today: date
-) -> SelectionRound:
+def _open_position(budget: Department | None, today: date) -> Position:
     position = Position(
         title="预算处副处长",
         department=budget,
@@ -112,6 +117,14 @@ def _open_round(
         other_conditions="熟悉预算编制和财政政策",
         created_by=ACTOR,
     )
+    db.session.add(position)
+    db.session.flush()
+    return position
+
+
+def _open_round(
+    position: Position, chosen: Sequence[Cadre], manager: User, today: date
+) -> SelectionRound:
     motion = _workday(today - timedelta(days=40))
     recommended = _later(motion, 10)
     listed = _later(recommended, 5)
