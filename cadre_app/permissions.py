@@ -28,15 +28,17 @@ def has_role(user: Any, *roles: Role) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role in roles
 
 
-def role_required(*roles: Role) -> Callable[[F], F]:
-    """Decorate a view: anonymous users go to the login page, other roles get 403."""
+def role_required(*roles: Role, hidden: bool = False) -> Callable[[F], F]:
+    """Decorate a view: anonymous users go to the login page, other roles get 403; with
+    ``hidden``, 404, as if there were nothing there (a selection round: nobody outside it
+    may learn that it exists, nor that a cadre was considered)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not has_role(current_user, *roles):
-                abort(403)
+                abort(404 if hidden else 403)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -476,7 +476,7 @@ def test_roster_to_appointment(app, make_user, csrf_on, office_day, tmp_path, ki
             cadre.get(url).status_code
             == cadre.get(url.replace(str(round_id), "999999")).status_code
         )
-        assert cadre.get(url).status_code in (403, 404), url
+        assert cadre.get(url).status_code in (403, 404), url  # 404 for the round's pages
     assert "选任" not in page(cadre, "/")
     assert other.get(round_url).status_code == other.get("/selection/rounds/999999").status_code
 

@@ -1,7 +1,8 @@
 """The managers' review (issue 14, points 3 and 10): an assigned manager sees the rounds they
 review, each shortlist with the score's parts (not the roster), and records a view of each
 candidate with a reason and their recommendation: one view per manager and candidate,
-changed in place, audited. A round they are not assigned to: 404; cadres: 403."""
+changed in place, audited. A round they are not assigned to: 404; cadres: 403 for the
+managers' page, 404 for a round."""
 
 from __future__ import annotations
 
@@ -131,7 +132,7 @@ def test_cadres_never_see_a_round(shared, cadre_client):
     """李晓明 is on the shortlist; their own account learns nothing of it."""
     assert cadre_client.get("/selection/reviews").status_code == 403
     assert cadre_client.post(f"/selection/reviews/{shared['own']}", data={}).status_code == 403
-    assert cadre_client.get(f"/selection/rounds/{shared['round']}/shortlist").status_code == 403
+    assert cadre_client.get(f"/selection/rounds/{shared['round']}/shortlist").status_code == 404
     for url in ("/", "/me"):
         html = cadre_client.get(url).get_data(as_text=True)
         assert "预算处副处长选任" not in html and "候选人" not in html

@@ -417,9 +417,12 @@ def test_a_rank_position_sets_rank_and_date_and_has_no_probation(app, hr_client,
 
 
 def test_only_hr_sees_rounds(app, ids, login_as, client):
+    """Anyone else gets 404 for a round that exists, as for one that does not (issue 14,
+    point 10: nobody outside learns of a round nor who was considered)."""
     url = f"/selection/rounds/{ids['round']}"
     for role in ("manager", "cadre", "admin", "auditor"):
-        assert login_as(role).get(url).status_code == 403
+        for page in (url, f"{url}/shortlist", f"{url}/recommendation"):
+            assert login_as(role).get(page).status_code == 404, (role, page)
     assert login_as("hr").get("/selection/rounds/999999").status_code == 404
     assert login_as("hr").get(url).status_code == 200
 

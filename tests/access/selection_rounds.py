@@ -1,10 +1,12 @@
 from tests.access import LOGIN
 
 # roles: anon, admin, hr, manager, cadre, auditor
-# Selection rounds are HR's: every page and step (others 403; a round that does not exist
-# 404). Managers reach a round through the shortlist part; cadres never see a round.
+# Selection rounds are HR's: every page and step of a round is 404 for everyone else, as for a
+# round that does not exist (nobody outside learns a round exists or who was considered;
+# tests/test_selection_rounds.py checks a real round). Managers reach a round through the
+# shortlist part; cadres never see a round.
 _ONE = "/selection/rounds/999999"
-_HR = (LOGIN, 403, 404, 403, 403, 403)
+_HR = (LOGIN, 404, 404, 404, 404, 404)
 EXPECTED = {
     "selection.rounds_index": ("GET", "/selection/rounds/", (LOGIN, 403, 200, 403, 403, 403)),
     "selection.round_new": ("GET", "/selection/rounds/new", (LOGIN, 403, 200, 403, 403, 403)),

@@ -1,11 +1,11 @@
 from tests.access import LOGIN
 
 # roles: anon, admin, hr, manager, cadre, auditor
-# The shortlist is HR's (a round that does not exist: 404 for HR, 403 for the others before it
-# is looked up); the review page is the managers' (an unassigned or unknown candidate: 404).
-# Cadres never see anything of a round: 403. tests/test_selection_reviews.py checks assigned
-# and unassigned managers on real rounds.
-_HR_ONLY = (LOGIN, 403, 404, 403, 403, 403)
+# The shortlist is HR's (a round's pages are 404 for everyone else, whether it exists or not);
+# the review page is the managers' (an unassigned or unknown candidate: 404). Cadres never
+# see anything of a round. tests/test_selection_reviews.py checks assigned and unassigned
+# managers on real rounds.
+_HR_ONLY = (LOGIN, 404, 404, 404, 404, 404)
 EXPECTED = {
     "selection.shortlist_page": ("GET", "/selection/rounds/999999/shortlist", _HR_ONLY),
     "selection.shortlist_add": ("POST", "/selection/rounds/999999/shortlist/add", _HR_ONLY),

@@ -134,14 +134,14 @@ def _page(
 
 
 @bp.get("/rounds/<int:round_id>/recommendation")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def recommendation(round_id: int) -> Any:
     """The round's 民主推荐: open it, print and void codes, follow turnout, close it."""
     return _page(_round(round_id))
 
 
 @bp.post("/rounds/<int:round_id>/recommendation/open")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def open_recommendation(round_id: int) -> Any:
     """Open the 民主推荐 ballot box with its groups and window (a form posted twice: once)."""
     selection_round = _round(round_id)
@@ -185,7 +185,7 @@ def open_recommendation(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/recommendation/codes/<int:group_id>/issue")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def issue_recommendation_codes(round_id: int, group_id: int) -> Any:
     """Issue ``count`` codes to the group; the response is their slips PDF (shown once)."""
     selection_round = _round(round_id)
@@ -219,7 +219,7 @@ def issue_recommendation_codes(round_id: int, group_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/recommendation/codes/<int:group_id>/void")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def void_recommendation_codes(round_id: int, group_id: int) -> Any:
     """Void every unused code of the group (lost slips, a batch printed twice)."""
     selection_round = _round(round_id)
@@ -231,7 +231,7 @@ def void_recommendation_codes(round_id: int, group_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/recommendation/close")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def close_recommendation(round_id: int) -> Any:
     """Close the box now (before the window's end: a reason and the confirmation box)."""
     selection_round = _round(round_id)
@@ -266,7 +266,7 @@ def close_recommendation(round_id: int) -> Any:
 
 
 @bp.get("/rounds/<int:round_id>/recommendation/results")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def recommendation_results(round_id: int) -> Any:
     """The tally: per candidate the ballots naming them and the share, whole and by group
     (small groups folded); only once the box is closed."""

@@ -284,7 +284,7 @@ def render_round(
 
 
 @bp.get("/rounds/<int:round_id>")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round(round_id: int) -> Any:  # noqa: A001  (the endpoint is ``selection.round``)
     """The round: its stage and history, the parts' sections, the stage's own forms and the
     step form."""
@@ -339,7 +339,7 @@ def _save(
 
 
 @bp.post("/rounds/<int:round_id>/step")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round_step(round_id: int) -> Any:
     """On to the next stage, or back one with a reason (recorded)."""
     round_ = round_or_404(round_id)
@@ -387,7 +387,7 @@ def round_step(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/candidates/<int:candidate_id>")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round_candidate(round_id: int, candidate_id: int) -> Any:
     """确定考察对象, the inspection team's notes and the 廉政意见 of one candidate."""
     round_ = round_or_404(round_id)
@@ -423,7 +423,7 @@ def round_candidate(round_id: int, candidate_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/meeting")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round_meeting(round_id: int) -> Any:
     """The 讨论决定 meeting: date, members entitled and present, votes for each 考察对象."""
     round_ = round_or_404(round_id)
@@ -480,7 +480,7 @@ def round_meeting(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/publicity")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round_publicity(round_id: int) -> Any:
     """The 任前公示 period (at least five working days)."""
     round_ = round_or_404(round_id)
@@ -508,7 +508,7 @@ def round_publicity(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/objections")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round_objection(round_id: int) -> Any:
     """An objection received during 任前公示."""
     round_ = round_or_404(round_id)
@@ -545,7 +545,7 @@ def round_objection(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/objections/<int:objection_id>")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round_objection_handle(round_id: int, objection_id: int) -> Any:
     """How an objection was handled."""
     round_ = round_or_404(round_id)
@@ -582,7 +582,7 @@ def round_objection_handle(round_id: int, objection_id: int) -> Any:
 
 
 @bp.get("/rounds/<int:round_id>/candidates/<int:candidate_id>/inspection.pdf")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def round_inspection_pdf(round_id: int, candidate_id: int) -> Any:
     """The 考察材料 of one 考察对象 as PDF (audited)."""
     from cadre_app.blueprints.records.routes import pdf_attachment

@@ -121,7 +121,7 @@ def _shortlist_page(round_: SelectionRound, *, status: int = 200, **section: Any
 
 
 @bp.get("/rounds/<int:round_id>/shortlist")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def shortlist_page(round_id: int) -> Any:
     """The round's shortlist on a page of its own (the same section as on the round's page)."""
     return _shortlist_page(_round_or_404(round_id))
@@ -132,7 +132,7 @@ def _messages(error: reviews.ShortlistError) -> list[str]:
 
 
 @bp.post("/rounds/<int:round_id>/shortlist/add")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def shortlist_add(round_id: int) -> Any:
     """Put a cadre on the shortlist with a reason."""
     round_ = _round_or_404(round_id)
@@ -161,7 +161,7 @@ def shortlist_add(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/shortlist/eligible")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def shortlist_add_eligible(round_id: int) -> Any:
     """Put the ticked cadres of the latest eligibility run on the shortlist."""
     round_ = _round_or_404(round_id)
@@ -182,7 +182,7 @@ def shortlist_add_eligible(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/shortlist/<int:candidate_id>/remove")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def shortlist_remove(round_id: int, candidate_id: int) -> Any:
     """Strike a candidate off with a reason (kept, shown struck)."""
     round_ = _round_or_404(round_id)
@@ -215,7 +215,7 @@ def shortlist_remove(round_id: int, candidate_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/shortlist/rescore")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def shortlist_rescore(round_id: int) -> Any:
     """Recompute the listed candidates' scores (new evaluations, new weights)."""
     round_ = _round_or_404(round_id)
@@ -230,7 +230,7 @@ def shortlist_rescore(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/reviewers")
-@role_required(Role.HR)
+@role_required(Role.HR, hidden=True)
 def shortlist_reviewers(round_id: int) -> Any:
     """Assign the managers who review the round (and so share the shortlist with them)."""
     round_ = _round_or_404(round_id)
