@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from cadre_app import clock
-from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Role, User
 from cadre_app.services.core import dates
+from cadre_app.services.dashboard import system
 from cadre_app.services.roster.operations import age_on
 
 
@@ -19,10 +20,21 @@ def for_user(user: User) -> dict[str, Any]:
         by_role = dict(
             db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all()
         )
-        locked = db.session.scalar(
-            sa.select(sa.func.count()).select_from(User).where(User.locked_until > utcnow())
-        )
-        return {"by_role": {role: by_role.get(role, 0) for role in Role}, "locked": locked}
+        locked = system.locked_users()
+        return {
+            "by_role": {role: by_role.get(role, 0) for role in Role},
+            "locked": len(locked),
+            "locked_users": locked,
+            "worker": system.worker(current_app),
+            "jobs": system.jobs(),
+            "chain": system.chain(),
+        }
+    if user.role is Role.AUDITOR:
+        return {
+            "chain": system.chain(),
+            "failed_logins": system.failed_logins(),
+            "locked": len(system.locked_users()),
+        }
     if user.role is Role.HR:
         return {
             "cadres": db.session.scalar(sa.select(sa.func.count()).select_from(Cadre)),

@@ -1,0 +1,50 @@
+"""Each role's first page in Chromium at 1280 and 390 px (issue 15, point 3), on the demo
+organisation: nothing wider than the screen, no console errors, the role's first answers
+visible. Screenshots in build/screenshots (dashboard-<role>-<width>.png)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cadre_app.extensions import db
+from cadre_app.services import demo
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+SIZES = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+PASSWORD = "Demo@2026"
+#: What each role must see first (data-testid on its dashboard).
+FIRST = {
+    "admin": ("locked-card", "worker-card", "chain-card"),
+    "auditor": ("failed-logins", "chain-card"),
+}
+
+
+@pytest.fixture
+def seeded(app, live_server):
+    with app.app_context():
+        demo.seed()
+        db.session.commit()
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+@pytest.mark.parametrize("role", sorted(FIRST))
+def test_each_roles_dashboard(app, seeded, live_server, browser, role, size):
+    context = browser.new_context(viewport=SIZES[size], locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/auth/login")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    for testid in FIRST[role]:
+        assert page.locator(f"[data-testid={testid}]").first.is_visible(), testid
+    assert page.locator("[data-testid=chain-state]").get_attribute("data-ok") == "1"
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= SIZES[size]["width"], wide
+    screenshot(page, f"dashboard-{role}-{size}")
+    assert errors == []
+    context.close()
