@@ -522,6 +522,10 @@ def _demo_evaluations(rng: random.Random, cadres: list[Cadre]) -> None:
             talk.held_at = datetime.combine(held, datetime.min.time()).replace(
                 hour=hour, minute=minute
             )
+            # opened when the year was decided, closed a month after it was held (naive UTC,
+            # as stored): the monthly statistics count them then, not on the seeding day
+            talk.created_at = datetime.combine(decided, datetime.min.time()).replace(hour=1)
+            talk.updated_at = talk.held_at + timedelta(days=30)
             talk.place = "局机关小会议室"
             talk.content = "指出考核中反映的不足，提出改进要求，本人表示接受。"
             talk.follow_up_result = "已按要求整改。"

@@ -295,3 +295,29 @@ def days_at_host_type(host_type: str, on: date) -> dict[int, int]:
         if end >= start:
             days[cadre_id] = days.get(cadre_id, 0) + (end - start).days + 1
     return days
+
+
+def monthly_counts(year: int) -> dict[str, dict[tuple[int | None, int], int]]:
+    """Secondments started (on their start date, once served) and ended (on their actual end,
+    else their planned end once back) in each month of ``year``, per section (the cadre's
+    section now): {"started": {(section, month): n}, "ended": {...}}."""
+    ended_states = (SecondmentState.RECALLED, SecondmentState.APPRAISAL, SecondmentState.ARCHIVED)
+    end = sa.func.coalesce(Secondment.actual_end, Secondment.planned_end)
+    counted: dict[str, dict[tuple[int | None, int], int]] = {}
+    for key, day, states in (
+        ("started", Secondment.start_date, SERVED_STATES),
+        ("ended", end, ended_states),
+    ):
+        month = sa.cast(sa.extract("month", day), sa.Integer)
+        rows = db.session.execute(
+            sa.select(Cadre.department_id, month, sa.func.count(Secondment.id))
+            .join(Cadre, Cadre.id == Secondment.cadre_id)
+            .where(
+                Secondment.state.in_(states),
+                day >= date(year, 1, 1),
+                day <= date(year, 12, 31),
+            )
+            .group_by(Cadre.department_id, month)
+        )
+        counted[key] = {(dept, int(m)): n for dept, m, n in rows}
+    return counted

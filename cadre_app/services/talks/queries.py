@@ -231,3 +231,28 @@ def admonitions_held(since: date, on: date) -> dict[int, list[date]]:
     ):
         talks.setdefault(subject_id, []).append(held_at.date())
     return talks
+
+
+def monthly_counts(year: int) -> dict[str, dict[tuple[int | None, int], int]]:
+    """Talks opened (created) and closed (办结: a closed talk's last change, as it cannot be
+    changed after) in each month of ``year`` on the office's calendar, per section (the
+    subject's section now): {"opened": {(section, month): n}, "closed": {...}}."""
+    zone = clock.zone()
+    start = datetime.combine(date(year, 1, 1), time(), zone).astimezone(UTC).replace(tzinfo=None)
+    stop = datetime.combine(date(year + 1, 1, 1), time(), zone).astimezone(UTC)
+    stop = stop.replace(tzinfo=None)
+    counted: dict[str, dict[tuple[int | None, int], int]] = {"opened": {}, "closed": {}}
+    for key, stamp, extra in (
+        ("opened", Talk.created_at, ()),
+        ("closed", Talk.updated_at, (Talk.state == TalkState.CLOSED,)),
+    ):
+        rows = db.session.execute(
+            sa.select(Cadre.department_id, stamp)
+            .join(Cadre, Cadre.id == Talk.subject_id)
+            .where(stamp >= start, stamp < stop, *extra)
+        )
+        bucket = counted[key]
+        for dept, at in rows:
+            month = at.replace(tzinfo=UTC).astimezone(zone).month
+            bucket[dept, month] = bucket.get((dept, month), 0) + 1
+    return counted

@@ -359,15 +359,16 @@ def _credit_sql(column: Any, credit: Any) -> Any:
     return sa.case({v: value(v) for v in versions}, value=column, else_=value(None))
 
 
-def _earned_by_year(
+def _earned_records(
     cadre_ids: Sequence[int] | None, first: int | None, last: int | None
 ) -> sa.Subquery:
-    """(cadre_id, year, 学时 by kind..., online), in tenths, earned in each calendar year from
-    ``first`` to ``last`` (None: every year) by those cadres (None: all), summed from the
-    records. The same rules as ``compute_from_records``: a course record by its course's end
-    date and category (online when its mode is 网络), a lecture's credits to its speaker and
-    to each attendee who is not the speaker, an essay graded 合格 or better to its author,
-    each credit by the settings version its lecture or essay recorded."""
+    """(cadre_id, day, 学时 by kind..., online), in tenths, one row per record earning 学时
+    from ``first`` to ``last`` (None: every year) by those cadres (None: all). The same rules
+    as ``compute_from_records``: a course record on its course's end date and by its
+    category (online when its mode is 网络), a lecture's credits to its speaker and to each
+    attendee who is not the speaker on the day held, an essay graded 合格 or better to its
+    author on the day submitted, each credit by the settings version its lecture or essay
+    recorded."""
 
     def scope(day: Any, cadre: Any) -> list[Any]:
         conditions = []
@@ -384,7 +385,7 @@ def _earned_by_year(
     def credit_row(cadre: Any, day: Any, kind: str, credit: Any) -> list[Any]:
         return [
             cadre.label("cadre_id"),
-            _year_of(day).label("year"),
+            day.label("day"),
             *(
                 (credit if k == kind else zero).label(c)
                 for k, c in zip(KINDS, HOURS_YEAR_COLUMNS, strict=True)
@@ -396,7 +397,7 @@ def _earned_by_year(
     courses = (
         sa.select(
             Enrolment.cadre_id.label("cadre_id"),
-            _year_of(TrainingCourse.end_date).label("year"),
+            TrainingCourse.end_date.label("day"),
             *(
                 sa.case((TrainingCourse.category == k, earned), else_=zero).label(c)
                 for k, c in zip(KINDS, HOURS_YEAR_COLUMNS, strict=True)
@@ -423,16 +424,40 @@ def _earned_by_year(
     essays = sa.select(*credit_row(Essay.author_id, Essay.submitted_on, "策论", essay)).where(
         Essay.final_grade.in_(("优秀", "良好", "合格")), *scope(Essay.submitted_on, Essay.author_id)
     )
-    every = sa.union_all(courses, given, attended, essays).subquery("records")
+    return sa.union_all(courses, given, attended, essays).subquery("records")
+
+
+def _earned_by_year(
+    cadre_ids: Sequence[int] | None, first: int | None, last: int | None
+) -> sa.Subquery:
+    """(cadre_id, year, 学时 by kind..., online), in tenths, earned in each calendar year from
+    ``first`` to ``last`` (None: every year) by those cadres (None: all), summed from the
+    records (``_earned_records``)."""
+    every = _earned_records(cadre_ids, first, last)
+    year = _year_of(every.c.day)
     return (
         sa.select(
             every.c.cadre_id,
-            every.c.year,
+            year.label("year"),
             *(sa.func.sum(every.c[c]).label(c) for c in SUMMARY_COLUMNS),
         )
-        .group_by(every.c.cadre_id, every.c.year)
+        .group_by(every.c.cadre_id, year)
         .subquery("earned")
     )
+
+
+def monthly_hours(year: int) -> dict[tuple[int | None, int], Decimal]:
+    """学时 earned in each month of ``year`` per section (the cadre's section now), every
+    kind together, by the rules of ``_earned_records`` (statistics' monthly table)."""
+    every = _earned_records(None, year, year)
+    month = sa.cast(sa.extract("month", every.c.day), sa.Integer)
+    total = sum((every.c[c] for c in HOURS_YEAR_COLUMNS), sa.literal(0, sa.Integer))
+    rows = db.session.execute(
+        sa.select(Cadre.department_id, month, sa.func.sum(total))
+        .join(Cadre, Cadre.id == every.c.cadre_id)
+        .group_by(Cadre.department_id, month)
+    )
+    return {(dept, int(m)): _dec(int(tenths or 0)) for dept, m, tenths in rows}
 
 
 def window_years() -> int:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,3 +76,24 @@ def _statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
         .group_by(LectureAttendee.cadre_id)
     )
     return essays, given, attended
+
+
+def monthly_counts(year: int) -> dict[str, dict[tuple[int | None, int], int]]:
+    """业务微讲座 held and 策论 submitted in each month of ``year`` per section (the speaker's
+    or the author's section now): {"lectures": {(section, month): n}, "essays": {...}}."""
+    from cadre_app.models import Cadre
+
+    counted: dict[str, dict[tuple[int | None, int], int]] = {}
+    for key, model, day, person in (
+        ("lectures", Lecture, Lecture.held_on, Lecture.speaker_id),
+        ("essays", Essay, Essay.submitted_on, Essay.author_id),
+    ):
+        month = sa.cast(sa.extract("month", day), sa.Integer)
+        rows = db.session.execute(
+            sa.select(Cadre.department_id, month, sa.func.count(model.id))
+            .join(Cadre, Cadre.id == person)
+            .where(day.between(date(year, 1, 1), date(year, 12, 31)))
+            .group_by(Cadre.department_id, month)
+        )
+        counted[key] = {(dept, int(m)): n for dept, m, n in rows}
+    return counted
