@@ -24,6 +24,13 @@ def register(app: Flask) -> None:
     contributions.add_object_types({"talk": "谈话", "holiday": "节假日"}, order=40)
     contributions.add_field_labels("talk", _talk_field_labels, values={"state": _talk_state_labels})
     contributions.add_field_labels("holiday", HOLIDAY_LABELS)
+    contributions.add_dashboard_panel(
+        "talks_conducted",
+        "talks/conducted_panel.html",
+        routes.conducted_panel,
+        (Role.MANAGER,),
+        order=35,
+    )
 
 
 #: Labels of a holiday's audit snapshot and of a calendar sync's (msgids).

@@ -496,3 +496,12 @@ def holiday_deadlines(day: str) -> Any:
         moves=talks.deadlines_on(parsed),
         form=EmptyForm(),
     ), status
+
+
+# --- the manager's dashboard -------------------------------------------------------------------
+
+
+def conducted_panel(user: Any) -> dict[str, Any] | None:
+    """The open talks the manager conducts, nearest deadline first (None: none)."""
+    rows, total = talks_query.conducted_open(user.cadre_id, clock.today())
+    return {"rows": rows, "total": total} if total else None

@@ -256,3 +256,38 @@ def monthly_counts(year: int) -> dict[str, dict[tuple[int | None, int], int]]:
             month = at.replace(tzinfo=UTC).astimezone(zone).month
             bucket[dept, month] = bucket.get((dept, month), 0) + 1
     return counted
+
+
+def conducted_open(
+    cadre_id: int | None, today: date, *, limit: int = 8
+) -> tuple[list[TalkRow], int]:
+    """The open talks ``cadre_id`` conducts (never those about them), the nearest running
+    deadline first, at most ``limit``; and how many there are (a manager's dashboard)."""
+    if cadre_id is None:
+        return [], 0
+    where = [*TalkScope(cadre_id=cadre_id).conditions(), Talk.state.not_in([S.CLOSED, S.ESCALATED])]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Talk).where(*where)) or 0
+    deadline = deadline_sql().label("deadline")
+    stmt = (
+        sa.select(
+            Talk.id,
+            Talk.kind,
+            Talk.source,
+            Talk.state,
+            Talk.subject_id,
+            Cadre.name,
+            Cadre.staff_no,
+            Talk.conductor_name,
+            Talk.reason,
+            Talk.due_date,
+            Talk.reply_due_date,
+            Talk.follow_up_due_date,
+            deadline,
+        )
+        .join(Cadre, Cadre.id == Talk.subject_id)
+        .where(*where)
+        .order_by(deadline.asc().nulls_last(), Talk.id)
+        .limit(limit)
+    )
+    rows = [TalkRow(*r[:12], deadline=r.deadline) for r in db.session.execute(stmt)]
+    return [replace(row, days_overdue=days_overdue(row, today)) for row in rows], total
