@@ -415,6 +415,7 @@ def seed(cadre_count: int = 120) -> SeedResult:
     from cadre_app.services.selection import demo as selection_demo  # issue 14
 
     selection_demo.seed(_young_cadres(cadres, today), own=young, today=today)
+    _demo_open_talks(sections[1], own=young, today=today)
     return SeedResult(
         created=True,
         cadres=len(cadres),
@@ -463,6 +464,37 @@ def working_day(day: date, calendar: dict[date, bool]) -> date:
     while day.weekday() >= 5 or not workdays.is_workday(day, calendar):
         day += timedelta(days=1)
     return day
+
+
+def _demo_open_talks(section: Department, *, own: Cadre, today: date) -> None:
+    """Two talks the demo manager (the 预算处 head) is to conduct: a 谈心谈话 opened ten days
+    ago (its due date already past) and a 提醒谈话 from 日常监督 opened today, through the talks
+    domain's door (the dashboard's 我主谈的谈话)."""
+    from cadre_app.services.talks import operations as talks
+
+    head = section.head
+    others = db.session.scalars(
+        sa.select(Cadre)
+        .where(Cadre.department_id == section.id, Cadre.id.not_in([own.id, getattr(head, "id", 0)]))
+        .order_by(Cadre.staff_no)
+    ).all()
+    if head is None or len(others) < 2:
+        return
+    for subject, kind, source, reason, opened in (
+        (
+            others[0],
+            "谈心谈话",
+            "其他",
+            "新任岗位后的思想和工作情况交流",
+            today - timedelta(days=40),
+        ),
+        (others[1], "提醒谈话", "日常监督", "近期工作中出现的苗头性问题", today),
+    ):
+        talks.open_talks(
+            [talks.TalkOpening(kind, source, subject.id, reason, conductor=head)],
+            actor="seed-demo",
+            today=opened,
+        )
 
 
 def _demo_evaluations(rng: random.Random, cadres: list[Cadre]) -> None:

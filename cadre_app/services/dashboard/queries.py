@@ -55,7 +55,9 @@ def for_user(user: User) -> dict[str, Any]:
             ]
         }
     if user.role is Role.CADRE:
-        return {"profile": own_profile(user) if user.cadre else None}
+        if not user.cadre:
+            return {"profile": None}
+        return {"profile": own_profile(user), "progress": own_progress(user.cadre_id)}
     return {}
 
 
@@ -77,4 +79,37 @@ def own_profile(user: User) -> dict[str, Any]:
         "department": cadre.department.name,
         "position_title": cadre.position_title,
         "rank": cadre.rank,
+    }
+
+
+def own_progress(cadre_id: int) -> dict[str, Any]:
+    """A cadre's first look at themselves: this year's 学时 against the requirement, the next
+    milestone of their plan in force, and the decided results of recent years."""
+    from cadre_app.models.training import MilestoneState, PlanState
+    from cadre_app.services.evaluations import queries as evaluations
+    from cadre_app.services.training import ledger, plans
+
+    today = clock.today()
+    hours = ledger.cadre_hours(cadre_id, today.year)
+    plan = plans.plan_for_profile(cadre_id, include_draft=False)
+    upcoming = (
+        sorted(
+            (
+                m
+                for m in plan.milestones
+                if m.state not in (MilestoneState.DONE, MilestoneState.DROPPED)
+            ),
+            key=lambda m: (m.due_date, m.id),
+        )
+        if plan is not None and plan.state is PlanState.ACTIVE
+        else []
+    )
+    milestone = upcoming[0] if upcoming else None
+    return {
+        "year": today.year,
+        "hours": hours,
+        "milestone": milestone,
+        "milestone_overdue": milestone is not None and milestone.due_date < today,
+        "plan_id": plan.id if plan is not None else None,
+        "results": evaluations.recent_results(cadre_id, today=today),
     }
