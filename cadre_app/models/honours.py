@@ -81,9 +81,7 @@ class HonourEntry(db.Model):
         sa.CheckConstraint(
             "(kind = 'individual') = (cadre_id IS NOT NULL)", name="cadre_iff_individual"
         ),
-        sa.CheckConstraint(
-            "(photo IS NULL) = (photo_type IS NULL)", name="photo_with_its_type"
-        ),
+        sa.CheckConstraint("(photo IS NULL) = (photo_type IS NULL)", name="photo_with_its_type"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

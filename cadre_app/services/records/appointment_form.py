@@ -23,6 +23,7 @@ from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Cadre, CadrePhoto
 from cadre_app.services.core import audit, pdf, photos
 from cadre_app.services.evaluations import queries as evaluation_query
+from cadre_app.services.honours import queries as honour_queries
 from cadre_app.services.roster.operations import age_on, printed_education
 
 TITLE = "干部任免审批表"
@@ -408,7 +409,8 @@ def form_data(
         f"max-height: {CONTINUATION_BOX[1]:.1f}mm"
     )
     page2 = {
-        "奖惩情况": _paragraphs(cadre.rewards),
+        # the honours the organisation chose to list there (services.honours) follow
+        "奖惩情况": _paragraphs(cadre.rewards) + honour_queries.reward_lines(cadre.id),
         "年度考核结果": evaluation_query.recent_results(cadre.id, today=today),
         "任免理由": _paragraphs(values["reason"]),
         "呈报单位": values["reporting_unit"],
