@@ -189,7 +189,7 @@ class Section:
     key: str
     title: str
     rows: list[Row] = field(default_factory=list)
-    #: Shown instead of the rows when the domain has no data at all (光荣榜尚未建立).
+    #: Shown instead of the rows when the domain has no data at all.
     missing: str | None = None
 
 
