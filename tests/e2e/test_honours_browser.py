@@ -16,7 +16,10 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
-DEEDS = "该同志工作勤恳踏实，在预算审核中严格把关、节约资金。\n面对任务重、时间紧的情况，主动加班加点，带头攻坚。"
+DEEDS = (
+    "该同志工作勤恳踏实，在预算审核中严格把关、节约资金。\n"
+    "面对任务重、时间紧的情况，主动加班加点，带头攻坚。"
+)
 
 
 def _sign_in(browser, live_server, username, viewport):
