@@ -42,6 +42,7 @@ def test_every_blueprint_package_registers_itself():
         "secondments",
         "assessments",
         "ballot",
+        "honours",
     } <= set(names)
     for name in names:
         package = _package(name)
@@ -82,6 +83,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         ("talks.index", "谈话管理"),
         ("selection.reviews_page", "候选人审阅"),
         ("statistics.monthly", "月度统计"),
+        ("honours.index", "光荣榜"),
         ("records.batch", "批量导出"),
         ("main.me", "我的档案"),
         ("admin.users", "账户管理"),
@@ -105,6 +107,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("position", "discipline_record", "selection_round"),
         *("talk", "holiday"),
         "statistics",
+        "honour_entry",
         *("audit_event", "appointment_draft"),
     ]
     assert list(whole.pdf_kinds) == ["appointment_form", "training_record"]

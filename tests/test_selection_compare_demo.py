@@ -35,7 +35,8 @@ def test_six_demo_cadres_compare_in_both_languages(app, demo_data):  # noqa: F81
     chinese = client.get(f"/selection/compare?{query}")
     assert chinese.status_code == 200
     html = chinese.get_data(as_text=True)
-    assert html.count("data-cadre-id=") == 6 and "光荣榜尚未建立" in html
+    assert html.count("data-cadre-id=") == 6 and 'data-section="honours"' in html
+    assert "光荣榜尚未建立" not in html
     pdf = client.get(f"/selection/compare.pdf?{query}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     client.post("/auth/language", data={"lang": "en", "next": "/"})

@@ -206,8 +206,9 @@ def test_hr_compares_three_cadres_side_by_side(app, hr_client, three):
     with app.app_context():
         year = clock.today().year
     assert "/ 90.0 学时" in " ".join(_cell_texts(html, f"{year} 年学时 / 要求")[0])
-    # honours: said in words, not left out
-    assert 'data-missing="honours"' in html and "光荣榜尚未建立" in html
+    # honours: read from the 光荣榜 (nobody here is on it yet), said in words, not left out
+    assert 'data-section="honours"' in html and "光荣榜尚未建立" not in html
+    assert _cell_texts(html, "光荣榜") == [["无"], ["无"], ["无"]]
     # the phone's stacked view carries the same rows
     assert 'data-testid="compare-stacked"' in html
     assert 'href="/selection/compare.pdf?cadre=' in html
@@ -329,7 +330,7 @@ def test_the_pdf_is_landscape_a4_in_chinese_and_audited(app, hr_client, users, t
         "乙二",
         "丙三",
         "连续上升",
-        "光荣榜尚未建立",
+        "表彰奖励",
         "预算处副处长选任",
     ):
         assert words in text, words
@@ -370,7 +371,7 @@ def test_the_page_in_english_shows_chinese_only_in_the_data(app, hr_client, thre
     hr_client.post("/auth/language", data={"lang": "en", "next": "/"})
     html = hr_client.get(_url([three["a"], three["b"], three["c"]])).get_data(as_text=True)
     assert 'lang="en"' in html
-    for words in ("Excellent", "Honour roll not set up yet", "Download PDF", "Reminder talk"):
+    for words in ("Excellent", "Honour roll", "Download PDF", "Reminder talk"):
         assert words in html, words
     with app.app_context():
         data = stored_text() | vocabulary() | set(chinese_runs(app.config["ORGANISATION_NAME"]))

@@ -24,6 +24,7 @@ from cadre_app.models.ballots import (
 )
 from cadre_app.models.calendar import Holiday, HolidaySource
 from cadre_app.models.evaluations import CycleState, Evaluation, EvaluationCycle, QuarterlyGrade
+from cadre_app.models.honours import HonourEntry, HonourKind, HonourState
 from cadre_app.models.lrmx_job import LrmxImportJob
 from cadre_app.models.organisation import Department, Organisation, department_manager
 from cadre_app.models.records import (
@@ -159,4 +160,7 @@ __all__ = [
     "Programme",
     "TrainingCourse",
     "cohort_member",
+    "HonourEntry",
+    "HonourKind",
+    "HonourState",
 ]

@@ -416,6 +416,9 @@ def seed(cadre_count: int = 120) -> SeedResult:
 
     selection_demo.seed(_young_cadres(cadres, today), own=young, today=today)
     _demo_open_talks(sections[1], own=young, today=today)
+    from cadre_app.services.honours import demo as honours_demo  # issue 15: the honour roll
+
+    honours_demo.seed(cadres, own=young, today=today)
     return SeedResult(
         created=True,
         cadres=len(cadres),

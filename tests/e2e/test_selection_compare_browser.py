@@ -46,7 +46,7 @@ def test_the_manager_compares_three_candidates_of_their_round(
     table = page.locator("[data-testid=compare-table]")
     assert table.is_visible()
     assert table.locator("thead th[data-cadre-id]").all_inner_texts()[0].startswith("甲一")
-    assert "光荣榜尚未建立" in table.inner_text()
+    assert "表彰奖励" in table.inner_text() and "光荣榜尚未建立" not in table.inner_text()
     assert table.locator("td.compare-best").count() >= 5
     assert table.locator("tr[data-differs] td.table-warning").count() >= 10
     sticky = page.evaluate(

@@ -11,20 +11,19 @@ split by ``split_resume`` (a pure function: the same record always gives the sam
 
 from __future__ import annotations
 
-import base64
 import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from flask import current_app
 
 from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Cadre, CadrePhoto
-from cadre_app.services.core import audit, pdf
+from cadre_app.services.core import audit, pdf, photos
 from cadre_app.services.evaluations import queries as evaluation_query
+from cadre_app.services.honours import queries as honour_queries
 from cadre_app.services.roster.operations import age_on, printed_education
 
 TITLE = "干部任免审批表"
@@ -299,32 +298,12 @@ def draft_values(
 def photo_data_uri(photo: CadrePhoto | None) -> str | None:
     """The photo as a ``data:`` URI, scaled down when it is larger than the form needs.
     A photo that does not decode is left out (and logged) rather than failing the form."""
-    if photo is None or photo.content_type not in ("image/jpeg", "image/png"):
+    if photo is None:
         return None
-    data, content_type = photo.data, photo.content_type
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(BytesIO(data)) as image:
-            if image.height > PHOTO_MAX_HEIGHT_PX:
-                data, content_type = _scaled_jpeg(image), "image/jpeg"
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        current_app.logger.warning("photo of cadre %s unreadable: %s", photo.cadre_id, error)
-        return None
-    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _scaled_jpeg(image: Any) -> bytes:
-    from PIL import Image
-
-    image.draft("RGB", (image.width, PHOTO_MAX_HEIGHT_PX))  # fast JPEG decode at lower size
-    size = (max(1, round(image.width * PHOTO_MAX_HEIGHT_PX / image.height)), PHOTO_MAX_HEIGHT_PX)
-    rgba = image.convert("RGBA").resize(size)
-    flat = Image.new("RGB", size, "white")  # transparent PNG areas print white
-    flat.paste(rgba, mask=rgba.getchannel("A"))
-    out = BytesIO()
-    flat.save(out, "JPEG", quality=88)
-    return out.getvalue()
+    uri = photos.data_uri(photo.data, photo.content_type, max_height=PHOTO_MAX_HEIGHT_PX)
+    if uri is None and photo.content_type in photos.PHOTO_TYPES.values():
+        current_app.logger.warning("photo of cadre %s unreadable", photo.cadre_id)
+    return uri
 
 
 def _education(
@@ -430,7 +409,8 @@ def form_data(
         f"max-height: {CONTINUATION_BOX[1]:.1f}mm"
     )
     page2 = {
-        "奖惩情况": _paragraphs(cadre.rewards),
+        # the honours the organisation chose to list there (services.honours) follow
+        "奖惩情况": _paragraphs(cadre.rewards) + honour_queries.reward_lines(cadre.id),
         "年度考核结果": evaluation_query.recent_results(cadre.id, today=today),
         "任免理由": _paragraphs(values["reason"]),
         "呈报单位": values["reporting_unit"],

@@ -22,7 +22,7 @@ from cadre_app.models import (
     ResumeEntry,
     enums,
 )
-from cadre_app.services.core import audit, conflicts, dates, idcard, settings
+from cadre_app.services.core import audit, conflicts, dates, idcard, photos, settings
 from cadre_app.services.roster.rules import (  # noqa: F401  (also read as operations.X)
     COMMON_DEGREES,
     DEGREE_LEVEL_ATTRS,
@@ -327,32 +327,20 @@ def delete_cadre(cadre: Cadre, *, actor: str | None) -> None:
 
 # --- parts of the record: photo, family, résumé ---------------------------------------------
 
-PHOTO_MAX_BYTES = 2 * 1024 * 1024
-_PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+PHOTO_MAX_BYTES = photos.PHOTO_MAX_BYTES
 
 
 def set_photo(cadre: Cadre, data: bytes, *, actor: str | None) -> None:
-    """Store a JPEG or PNG of at most 2 MB that really decodes as an image."""
-    from io import BytesIO
-
-    from PIL import Image, UnidentifiedImageError
-
-    if not data:
-        raise RosterError([FieldError("photo", _("照片文件为空。"))])
-    if len(data) > PHOTO_MAX_BYTES:
-        raise RosterError([FieldError("photo", _("照片不能超过 2 MB。"))])
+    """Store a JPEG or PNG of at most 2 MB that really decodes as an image
+    (services.core.photos.check_photo)."""
     try:
-        with Image.open(BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
-        kind = None
-    if kind not in _PHOTO_TYPES:
-        raise RosterError([FieldError("photo", _("照片须为 JPEG 或 PNG 图片。"))])
+        content_type = photos.check_photo(data)
+    except photos.PhotoRefused as refused:
+        raise RosterError([FieldError("photo", str(refused))]) from None
     if cadre.photo is None:
-        cadre.photo = CadrePhoto(content_type=_PHOTO_TYPES[kind], data=data)
+        cadre.photo = CadrePhoto(content_type=content_type, data=data)
     else:
-        cadre.photo.content_type = _PHOTO_TYPES[kind]
+        cadre.photo.content_type = content_type
         cadre.photo.data = data
     db.session.flush()
     audit.record(

@@ -7,8 +7,8 @@ the requirement, secondments with their appraisal grades, the 政治素质考察
 honours, talks, and essays (策论) and 业务微讲座. Every other domain is read through its
 queries, each once for all the cadres (one query or a few per domain, never one per cadre).
 
-Honours: there is no honours domain yet, so its section says 光荣榜尚未建立. When it exists,
-``honours_section`` is the one place to read it (``SECTIONS`` lists it).
+Honours: the published individual honours of the 光荣榜, read through
+``services.honours.queries.of_cadres`` in ``honours_section``.
 
 Marks (pure, ``mark_best`` and ``differs``): a row whose values rank candidates ("better"
 high or low) marks the best cell(s) when at least two candidates have a value and not all
@@ -36,6 +36,7 @@ from cadre_app.models import Cadre, Department, SecondmentState, TalkState, enum
 from cadre_app.models.selection import RoundCandidate, SelectionRound
 from cadre_app.services.assessments import results as assessment_results
 from cadre_app.services.evaluations import queries as evaluation_queries
+from cadre_app.services.honours import queries as honour_queries
 from cadre_app.services.roster import operations as roster
 from cadre_app.services.secondments import queries as secondment_queries
 from cadre_app.services.talks import queries as talk_queries
@@ -188,7 +189,7 @@ class Section:
     key: str
     title: str
     rows: list[Row] = field(default_factory=list)
-    #: Shown instead of the rows when the domain has no data at all (光荣榜尚未建立).
+    #: Shown instead of the rows when the domain has no data at all.
     missing: str | None = None
 
 
@@ -488,8 +489,23 @@ def political_section(g: Gathering) -> Section:
 
 
 def honours_section(g: Gathering) -> Section:
-    """Honours (光荣榜): the one place to read them once the honours domain exists."""
-    return Section("honours", _("表彰奖励"), missing=_("光荣榜尚未建立"))
+    """Honours (光荣榜): each cadre's published individual honours, newest first; more is
+    better."""
+    found = honour_queries.of_cadres(g.ids)
+    cells = []
+    for c in g.cadres:
+        lines = found.get(c.id, [])
+        cells.append(
+            Cell(
+                _("%(count)d 次", count=len(lines)) if lines else _("无"),
+                [
+                    _("%(quarter)s %(title)s", quarter=line.label, title=line.title)
+                    for line in lines
+                ],
+                value=len(lines),
+            )
+        )
+    return Section("honours", _("表彰奖励"), [_row(_("光荣榜"), cells, "high")])
 
 
 def talks_section(g: Gathering) -> Section:
@@ -546,7 +562,7 @@ def essays_lectures_section(g: Gathering) -> Section:
     )
 
 
-#: The comparison's sections in order; a new source (the honours roll) is one entry here.
+#: The comparison's sections in order; a new source is one entry here.
 SECTIONS: tuple[Callable[[Gathering], Section], ...] = (
     basics_section,
     evaluations_section,
