@@ -42,7 +42,7 @@ def test_the_manager_sees_the_assigned_shortlist_with_its_parts(shared, manager_
     page = manager_client.get("/selection/reviews").get_data(as_text=True)
     assert 'data-testid="review-round"' in page and "预算处副处长选任" in page
     assert "李晓明" in page and "王芳" in page  # 王芳 is in 国库处, outside the manager's section
-    assert "年度考核" in page and "荣誉表彰数据尚未建立" in page
+    assert "年度考核" in page and "近3年无光荣榜表彰" in page
     assert "2 名人选待您提出意见" in page
     dash = manager_client.get("/").get_data(as_text=True)
     assert 'data-testid="selection-review-panel"' in dash and 'href="/selection/reviews"' in dash

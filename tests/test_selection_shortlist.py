@@ -38,6 +38,8 @@ def test_every_part_is_shown_with_its_weight_and_note():
         secondments=[SecondmentFact("下派", "示例县财政局", True, "优秀")],
         conclusion="合格",
         conclusion_title="2025年度政治素质考察",
+        honours=[(2026, 1, "先进个人")],
+        year=2026,
     )
     s = score(facts, D)
     got = parts(s)
@@ -47,9 +49,9 @@ def test_every_part_is_shown_with_its_weight_and_note():
     assert got["training"].points == 90.0 and "已获81学时，要求90学时" in got["training"].note
     assert got["secondment"].points == 100.0 and "鉴定优秀" in got["secondment"].note
     assert got["political"].points == 100.0
-    assert got["honours"].points == 0 and "尚未建立" in got["honours"].note
-    # 86.7×40% + 90×20% + 100×20% + 100×20% = 34.7 + 18 + 20 + 20
-    assert s.total == pytest.approx(92.7)
+    assert got["honours"].points == 50 and got["honours"].note == "2026年第1季度先进个人"
+    # 86.7×40% + 90×20% + 100×15% + 100×15% + 50×10% = 34.7 + 18 + 15 + 15 + 5
+    assert s.total == pytest.approx(87.7)
     assert s.as_json()["total"] == s.total and len(s.as_json()["parts"]) == 5
 
 
@@ -61,6 +63,16 @@ def test_missing_data_counts_zero_and_says_so():
     assert got["training"].note == "无学时记录"
     assert got["secondment"].note == "无挂职锻炼经历"
     assert got["political"].note == "无政治素质考察结论"
+    assert got["honours"].note == "近3年无光荣榜表彰"
+
+
+def test_honours_of_the_recent_years_count_fifty_each_at_most_a_hundred():
+    old = (2022, 4, "先进个人")  # 2026 - 3 + 1 = 2024 is the first year counted
+    three = [(2026, 2, "先进个人"), (2025, 3, "优秀共产党员"), (2024, 1, "先进个人")]
+    assert parts(score(CandidateFacts(honours=[old], year=2026), D))["honours"].points == 0
+    one = parts(score(CandidateFacts(honours=[three[2], old], year=2026), D))["honours"]
+    assert one.points == 50 and one.note == "2024年第1季度先进个人"
+    assert parts(score(CandidateFacts(honours=three, year=2026), D))["honours"].points == 100
 
 
 def test_only_the_configured_number_of_recent_years_count():
@@ -93,7 +105,7 @@ def test_weights_come_from_the_settings_and_missing_keys_keep_defaults():
     only_grades = {"weights": {"grades": 100, "training": 0, "secondment": 0, "political": 0}}
     assert score(facts, only_grades).total == 100
     assert shortlist.merged_settings(only_grades)["grade_points"]["优秀"] == 100
-    assert shortlist.merged_settings(only_grades)["weights"]["honours"] == 0
+    assert shortlist.merged_settings(only_grades)["weights"]["honours"] == 10
 
 
 def test_order_is_by_total_then_staff_number_unscored_last():

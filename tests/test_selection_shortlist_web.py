@@ -78,7 +78,7 @@ def test_hr_finds_adds_and_sees_the_score_parts(app, org, hr_client):
     page = hr_client.get(f"/selection/rounds/{round_id}/shortlist").get_data(as_text=True)
     order = re.findall(r'data-staff-no="(T\d+)"', page)
     assert order == ["T0002", "T0001"]  # by score
-    assert "2024年优秀（处内第1名）" in page and "荣誉表彰数据尚未建立" in page
+    assert "2024年优秀（处内第1名）" in page and "近3年无光荣榜表彰" in page
     assert "群众公认度高" in page
     # search no longer offers who is listed
     again = hr_client.get(f"/selection/rounds/{round_id}/shortlist?q=T000").get_data(as_text=True)

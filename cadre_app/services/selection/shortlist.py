@@ -13,7 +13,8 @@ worth 0–100 before its weight:
   none: 0;
 - 政治素质: the latest conclusion of the 政治素质档案 (合格 100, 基本合格 60, 不合格 0, a veto
   named in the note); none yet: 0, with a note;
-- 荣誉表彰: no honours domain yet: 0, with a note saying so.
+- 荣誉表彰: the cadre's published 光荣榜 honours of the last ``honour_years`` years (3), each
+  worth ``honour_points`` (50), at most 100; none: 0.
 
 The total is the sum of ``points × weight / 100`` over the parts, with weights summing to
 100 by default (settings key ``selection_shortlist``), rounded to one decimal. Ties in the
@@ -21,7 +22,7 @@ order (``ordered``) are broken by 工号, so the list never moves between two re
 
 Gathering (``gather``) reads the other domains only through their queries:
 evaluations.queries.history_for, training.ledger.cadres_hours, secondments.queries.of_cadre,
-assessments.results.dossier.
+assessments.results.dossier, honours.queries.of_cadres.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ from typing import Any
 
 SETTINGS_KEY = "selection_shortlist"
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "weights": {"grades": 40, "training": 20, "secondment": 20, "political": 20, "honours": 0},
+    "weights": {"grades": 40, "training": 20, "secondment": 15, "political": 15, "honours": 10},
     "years": 3,
     "grade_points": {"优秀": 100, "称职": 80, "基本称职": 40, "不称职": 0},
     "appraisal_points": {"优秀": 100, "称职": 80, "基本称职": 40, "不称职": 0},
     "secondment_unappraised": 50,
     "conclusion_points": {"合格": 100, "基本合格": 60, "不合格": 0},
+    "honour_years": 3,
+    "honour_points": 50,
 }
 #: The parts in the order they are shown, with their msgids.
 PARTS: tuple[tuple[str, str], ...] = (
@@ -76,6 +79,10 @@ class CandidateFacts:
     secondments: Sequence[SecondmentFact] = ()
     conclusion: str | None = None  # the latest 政治素质 conclusion
     conclusion_title: str | None = None
+    #: Published 光荣榜 honours: (year, quarter, title), newest first.
+    honours: Sequence[tuple[int, int, str]] = ()
+    #: The year the score is read in (honours count over the years before and this one).
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,16 @@ def _political_part(facts: CandidateFacts, s: Mapping[str, Any]) -> tuple[float,
     return value, note
 
 
+def _honours_part(facts: CandidateFacts, s: Mapping[str, Any]) -> tuple[float, str]:
+    years = int(s["honour_years"])
+    first = (facts.year or 0) - years + 1
+    recent = [h for h in facts.honours if facts.year is None or h[0] >= first]
+    if not recent:
+        return 0.0, f"近{years}年无光荣榜表彰"
+    points = min(100.0, float(s["honour_points"]) * len(recent))
+    return points, "；".join(f"{y}年第{q}季度{title}" for y, q, title in recent)
+
+
 def score(
     facts: CandidateFacts, settings: Mapping[str, Any], *, version: int | None = None
 ) -> Score:
@@ -187,7 +204,7 @@ def score(
         "training": _training_part(facts),
         "secondment": _secondment_part(facts, s),
         "political": _political_part(facts, s),
-        "honours": (0.0, "荣誉表彰数据尚未建立，暂计 0 分"),
+        "honours": _honours_part(facts, s),
     }
     parts = tuple(
         Part(key, computed[key][0], float(weights.get(key, 0)), computed[key][1])
@@ -222,11 +239,13 @@ def gather(cadre_ids: Sequence[int], *, today: date) -> dict[int, CandidateFacts
     year's training hours, secondments, the latest political-quality conclusion."""
     from cadre_app.services.assessments import results as assessments
     from cadre_app.services.evaluations import queries as evaluations
+    from cadre_app.services.honours import queries as honours
     from cadre_app.services.secondments import queries as secondments
     from cadre_app.services.training import ledger
 
     training_year = today.year - 1
     hours = ledger.cadres_hours(list(cadre_ids), training_year)
+    honoured = honours.of_cadres(list(cadre_ids))
     facts = {}
     for cadre_id in cadre_ids:
         grades = [
@@ -255,6 +274,8 @@ def gather(cadre_ids: Sequence[int], *, today: date) -> dict[int, CandidateFacts
             secondments=seconded,
             conclusion=dossier[0].conclusion if dossier else None,
             conclusion_title=dossier[0].title if dossier else None,
+            honours=[(h.year, h.quarter, h.title) for h in honoured.get(cadre_id, ())],
+            year=today.year,
         )
     return facts
 
