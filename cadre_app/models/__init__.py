@@ -56,6 +56,7 @@ from cadre_app.models.selection import (
     Stage,
     round_reviewer,
 )
+from cadre_app.models.reminders import Notification
 from cadre_app.models.setting import Setting
 from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Talk, TalkState
 from cadre_app.models.training import (
@@ -79,6 +80,7 @@ from cadre_app.models.training import (
 from cadre_app.models.upload import ImportUpload
 
 __all__ = [
+    "Notification",
     "DISCIPLINE_KINDS",
     "POST_KINDS",
     "DisciplineRecord",
