@@ -42,6 +42,7 @@ def test_every_blueprint_package_registers_itself():
         "secondments",
         "assessments",
         "ballot",
+        "reminders",
     } <= set(names)
     for name in names:
         package = _package(name)
@@ -104,6 +105,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("position", "discipline_record", "selection_round"),
         *("talk", "holiday"),
         *("audit_event", "appointment_draft"),
+        "notification",
     ]
     assert list(whole.pdf_kinds) == ["appointment_form", "training_record"]
 

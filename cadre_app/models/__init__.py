@@ -33,6 +33,7 @@ from cadre_app.models.records import (
     ExportPart,
     JobState,
 )
+from cadre_app.models.reminders import Notification
 from cadre_app.models.roster import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.secondments import (
     APPRAISAL_GRADES,
@@ -56,7 +57,6 @@ from cadre_app.models.selection import (
     Stage,
     round_reviewer,
 )
-from cadre_app.models.reminders import Notification
 from cadre_app.models.setting import Setting
 from cadre_app.models.talks import TALK_KINDS, TALK_SOURCES, Talk, TalkState
 from cadre_app.models.training import (

@@ -71,11 +71,11 @@ def notify(warnings: Iterable[gather.Warning], users: Iterable[User], *, now: da
     for start in range(0, len(rows), 500):
         stmt = (
             _insert()
-            .values(rows[start : start + 500])  # one statement: its rowcount is what it added
+            .values(rows[start : start + 500])
             .on_conflict_do_nothing(index_elements=["user_id", "key"])
+            .returning(Notification.id)  # the rows this statement added, on both engines
         )
-        result = db.session.execute(stmt)
-        added += max(result.rowcount or 0, 0)
+        added += len(db.session.execute(stmt).all())
     db.session.flush()
     return added
 

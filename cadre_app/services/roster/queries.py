@@ -237,7 +237,7 @@ def sections_of(cadre_ids: list[int] | set[int]) -> dict[int, int | None]:
     rows = db.session.execute(
         sa.select(Cadre.id, Cadre.department_id).where(Cadre.id.in_(list(cadre_ids)))
     )
-    return dict(rows.tuples().all())
+    return {cadre_id: value for cadre_id, value in rows}
 
 
 def names_of(cadre_ids: list[int] | set[int]) -> dict[int, str]:
@@ -245,4 +245,4 @@ def names_of(cadre_ids: list[int] | set[int]) -> dict[int, str]:
     if not cadre_ids:
         return {}
     rows = db.session.execute(sa.select(Cadre.id, Cadre.name).where(Cadre.id.in_(list(cadre_ids))))
-    return dict(rows.tuples().all())
+    return {cadre_id: value for cadre_id, value in rows}
