@@ -63,7 +63,7 @@ def notify(warnings: Iterable[gather.Warning], users: Iterable[User], *, now: da
                     "kind": w.kind,
                     "key": w.key,
                     "title": w.title[:TITLE_LENGTH],
-                    "link": w.url()[:LINK_LENGTH],
+                    "link": w.url(user)[:LINK_LENGTH],
                     "created_at": now,
                 }
             )

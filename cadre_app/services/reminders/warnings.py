@@ -15,6 +15,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from cadre_app.i18n import term
 from cadre_app.services.assessments import queries as assessments
 from cadre_app.services.core import settings as core_settings
 from cadre_app.services.evaluations import operations as evaluation_rules
@@ -54,7 +55,11 @@ class Warning:
     department_id: int | None = None
     conductor_id: int | None = None
 
-    def url(self) -> str:
+    def url(self, user: Any = None) -> str:
+        """The record's address; for a cadre, their own page (``/me``) at the tab that holds
+        it (the plan and hours pages send a cadre there)."""
+        if str(getattr(user, "role", "")) == "cadre" and self.cadre_id == user.cadre_id:
+            return url_for("main.me", tab="training")
         return url_for(self.endpoint, **dict(self.values))
 
     @property
@@ -113,7 +118,7 @@ def talks_overdue(today: date) -> list[Warning]:
             _(
                 "%(name)s 的%(kind)s已逾期（期限 %(day)s）",
                 name=t["subject_name"],
-                kind=t["kind"],
+                kind=term(t["kind"]),
                 day=t["deadline"].isoformat(),
             ),
             "talks.detail",
