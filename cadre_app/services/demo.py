@@ -415,6 +415,9 @@ def seed(cadre_count: int = 120) -> SeedResult:
     from cadre_app.services.selection import demo as selection_demo  # issue 14
 
     selection_demo.seed(_young_cadres(cadres, today), own=young, today=today)
+    from cadre_app.services.reminders import demo as reminders_demo  # issue 15: reminders
+
+    reminders_demo.seed(young, today=today)
     return SeedResult(
         created=True,
         cadres=len(cadres),
