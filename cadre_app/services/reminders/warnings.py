@@ -116,7 +116,7 @@ def talks_overdue(today: date) -> list[Warning]:
             rules.TALK_OVERDUE,
             rules.key(rules.TALK_OVERDUE, t["id"], t["state"].value, t["deadline"]),
             _(
-                "%(name)s 的%(kind)s已逾期（期限 %(day)s）",
+                "%(name)s的%(kind)s已逾期（期限 %(day)s）",
                 name=t["subject_name"],
                 kind=term(t["kind"]),
                 day=t["deadline"].isoformat(),
@@ -145,7 +145,7 @@ def secondment_warnings(today: date) -> list[Warning]:
                 rules.SECONDMENT_ENDING,
                 rules.key(rules.SECONDMENT_ENDING, r.secondment_id, r.end),
                 _(
-                    "%(name)s 在%(host)s的挂职锻炼将于 %(day)s 期满",
+                    "%(name)s在%(host)s的挂职锻炼将于 %(day)s 期满",
                     name=r.name,
                     host=r.host_unit,
                     day=r.end.isoformat(),
@@ -163,7 +163,7 @@ def secondment_warnings(today: date) -> list[Warning]:
                 rules.APPRAISAL_OVERDUE,
                 rules.key(rules.APPRAISAL_OVERDUE, r.secondment_id, r.end),
                 _(
-                    "%(name)s 在%(host)s的挂职锻炼期满鉴定已逾期 %(n)d 天",
+                    "%(name)s在%(host)s的挂职锻炼期满鉴定已逾期 %(n)d 天",
                     name=r.name,
                     host=r.host_unit,
                     n=r.days,
@@ -190,7 +190,7 @@ def milestones(today: date, s: dict[str, Any]) -> list[Warning]:
                     rules.MILESTONE_OVERDUE,
                     rules.key(rules.MILESTONE_OVERDUE, m["id"], m["due"]),
                     _(
-                        "%(name)s 的培养计划节点“%(title)s”已逾期（应于 %(day)s 完成）",
+                        "%(name)s的培养计划节点“%(title)s”已逾期（应于 %(day)s 完成）",
                         name=m["cadre_name"],
                         title=m["title"],
                         day=m["due"].isoformat(),
@@ -214,7 +214,7 @@ def milestones(today: date, s: dict[str, Any]) -> list[Warning]:
                 rules.MILESTONE_NEXT,
                 rules.key(rules.MILESTONE_NEXT, m["id"], m["due"]),
                 _(
-                    "%(name)s 的下一个培养节点“%(title)s”应于 %(day)s 完成",
+                    "%(name)s的下一个培养节点“%(title)s”应于 %(day)s 完成",
                     name=m["cadre_name"],
                     title=m["title"],
                     day=m["due"].isoformat(),
