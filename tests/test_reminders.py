@@ -261,3 +261,32 @@ def test_each_notification_is_mailed_once(app, users, org, smtp_sink):
     sender, recipients, body = smtp_sink.messages[0]
     assert recipients == ["li@example.gov"]
     assert "https://cadre.example/" in body
+
+
+# --- the daily task and the command ---------------------------------------------------------
+
+
+def test_the_daily_task_is_declared_on_the_queue():
+    from cadre_app.services.core import queue
+
+    names = {task.__name__ for task in queue.huey._registry._periodic_tasks}  # noqa: SLF001
+    assert "daily_reminders" in names
+
+
+@pytest.mark.committed
+def test_the_task_and_the_command_notify_once(app, users, org, runner):
+    from cadre_app.services.core import queue
+    from cadre_app.services.reminders.operations import daily_reminders
+
+    with app.test_request_context():
+        build(org)
+        db.session.commit()
+    result = runner.invoke(args=["reminders", "run", "--date", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "added 14, mailed 0"
+    result = runner.invoke(args=["reminders", "run", "--date", TODAY.isoformat()])
+    assert result.output.strip() == "added 0, mailed 0"
+    queue.bind(app)
+    daily_reminders.call_local()  # what the consumer runs every morning (today's date)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) >= 14

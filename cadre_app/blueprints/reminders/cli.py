@@ -1,7 +1,5 @@
 """``flask reminders run``: what the daily task does, now."""
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
@@ -18,6 +16,3 @@ def run_command(day: object) -> None:
     today = day.date() if day is not None else None  # type: ignore[attr-defined]
     added, sent = operations.run_and_mail(today, actor="cli")
     click.echo(f"added {added}, mailed {sent}")
-
-
-__all__ = ["reminders_group", "date"]
