@@ -73,6 +73,17 @@ class Config:
     PDF_WORKER_NICE = 10
 
     ORGANISATION_NAME = "示例市财政局"
+    # Reminders by e-mail (off while MAIL_SERVER is empty): an SMTP server of the
+    # organisation's, e.g. CADRE_MAIL_SERVER=mail.example.gov, CADRE_MAIL_PORT=25.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_FROM = "cadre-app@localhost"
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_TIMEOUT = 10.0
+    # The address people open the app at, put before the links in e-mails.
+    PUBLIC_URL = ""
     #: At most this many rows in one audit-log export (about 9 s for 50,000 on 2 cores).
     AUDIT_EXPORT_CAP = 50_000
     # Behind a reverse proxy, trust this many X-Forwarded-* hops (0 = none).

@@ -43,6 +43,7 @@ def test_every_blueprint_package_registers_itself():
         "assessments",
         "ballot",
         "honours",
+        "reminders",
     } <= set(names)
     for name in names:
         package = _package(name)
@@ -109,6 +110,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         "statistics",
         "honour_entry",
         *("audit_event", "appointment_draft"),
+        "notification",
     ]
     assert list(whole.pdf_kinds) == ["appointment_form", "training_record"]
 

@@ -34,6 +34,7 @@ from cadre_app.models.records import (
     ExportPart,
     JobState,
 )
+from cadre_app.models.reminders import Notification
 from cadre_app.models.roster import Cadre, CadrePhoto, FamilyMember, ResumeEntry
 from cadre_app.models.secondments import (
     APPRAISAL_GRADES,
@@ -80,6 +81,7 @@ from cadre_app.models.training import (
 from cadre_app.models.upload import ImportUpload
 
 __all__ = [
+    "Notification",
     "DISCIPLINE_KINDS",
     "POST_KINDS",
     "DisciplineRecord",

@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     #: The person's name (姓名), shown in the menu and printed as 填表人; empty on accounts
     #: made before names were kept, which then show the login name.
     real_name: so.Mapped[str] = so.mapped_column(sa.String(50), default="", server_default="")
+    #: Where reminders are mailed when the organisation configures a mail server (optional).
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     role: so.Mapped[Role] = so.mapped_column(
         sa.Enum(

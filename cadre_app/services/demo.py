@@ -419,6 +419,9 @@ def seed(cadre_count: int = 120) -> SeedResult:
     from cadre_app.services.honours import demo as honours_demo  # issue 15: the honour roll
 
     honours_demo.seed(cadres, own=young, today=today)
+    from cadre_app.services.reminders import demo as reminders_demo  # issue 15: reminders
+
+    reminders_demo.seed(young, today=today)
     return SeedResult(
         created=True,
         cadres=len(cadres),

@@ -314,3 +314,15 @@ def sections() -> list[tuple[int, str]]:
             sa.select(Department).order_by(Department.sort_order, Department.name)
         )
     ]
+
+
+def closing_between(start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Open assessments whose ballot box closes between ``start`` and ``end`` (both
+    included), for the reminders: id, title and the closing time (UTC), soonest first."""
+    rows = db.session.execute(
+        sa.select(Assessment.id, Assessment.title, BallotBox.closes_at)
+        .join(BallotBox, BallotBox.id == Assessment.box_id)
+        .where(Assessment.state == S.OPEN, BallotBox.closes_at.between(start, end))
+        .order_by(BallotBox.closes_at, Assessment.id)
+    )
+    return [{"id": r.id, "title": r.title, "closes_at": r.closes_at} for r in rows]

@@ -228,3 +228,21 @@ def list_cadres(filters: RosterFilters, *, visible_departments: list[int] | None
         )
         rows.append(data)
     return RosterPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def sections_of(cadre_ids: list[int] | set[int]) -> dict[int, int | None]:
+    """cadre id -> section (department) id, for some cadres in one query."""
+    if not cadre_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Cadre.id, Cadre.department_id).where(Cadre.id.in_(list(cadre_ids)))
+    )
+    return {cadre_id: value for cadre_id, value in rows}
+
+
+def names_of(cadre_ids: list[int] | set[int]) -> dict[int, str]:
+    """cadre id -> 姓名, for some cadres in one query."""
+    if not cadre_ids:
+        return {}
+    rows = db.session.execute(sa.select(Cadre.id, Cadre.name).where(Cadre.id.in_(list(cadre_ids))))
+    return {cadre_id: value for cadre_id, value in rows}

@@ -773,3 +773,17 @@ def probation_due(today: date, *, days: int = PROBATION_WARN_DAYS) -> list[Selec
             .limit(50)
         )
     )
+
+
+def publicity_ending(today: date, until: date) -> list[dict[str, Any]]:
+    """Rounds in 任前公示 whose publicity ends between ``today`` and ``until`` (both
+    included): the objections must be answered before the 任职. Soonest first."""
+    rows = db.session.execute(
+        sa.select(SelectionRound.id, SelectionRound.title, SelectionRound.publicity_end)
+        .where(
+            SelectionRound.stage == Stage.PUBLICITY,
+            SelectionRound.publicity_end.between(today, until),
+        )
+        .order_by(SelectionRound.publicity_end, SelectionRound.id)
+    )
+    return [{"id": r.id, "title": r.title, "end": r.publicity_end} for r in rows]

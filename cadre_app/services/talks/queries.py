@@ -291,3 +291,37 @@ def conducted_open(
     )
     rows = [TalkRow(*r[:12], deadline=r.deadline) for r in db.session.execute(stmt)]
     return [replace(row, days_overdue=days_overdue(row, today)) for row in rows], total
+
+
+def overdue_talks(today: date) -> list[dict[str, Any]]:
+    """Every talk past its deadline (``overdue_sql``), for the reminders: id, kind, state,
+    subject (id, name, section), conductor and the deadline; the longest overdue first."""
+    deadline = deadline_sql()
+    rows = db.session.execute(
+        sa.select(
+            Talk.id,
+            Talk.kind,
+            Talk.state,
+            Talk.subject_id,
+            Cadre.name,
+            Cadre.department_id,
+            Talk.conductor_id,
+            deadline.label("deadline"),
+        )
+        .join(Cadre, Cadre.id == Talk.subject_id)
+        .where(overdue_sql(today))
+        .order_by(deadline, Talk.id)
+    )
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "state": TalkState(r.state),
+            "subject_id": r.subject_id,
+            "subject_name": r.name,
+            "department_id": r.department_id,
+            "conductor_id": r.conductor_id,
+            "deadline": r.deadline,
+        }
+        for r in rows
+    ]

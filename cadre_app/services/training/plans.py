@@ -1003,3 +1003,44 @@ def add_comment(plan: DevelopmentPlan, author: Any, content: str | None) -> Plan
         actor_name=author.username,
     )
     return comment
+
+
+def open_milestones_due(until: date) -> list[dict[str, Any]]:
+    """The unsettled milestones of plans in force due on or before ``until`` (overdue ones
+    included), for the reminders: milestone and plan ids, the cadre, their section, the
+    title, the due day and the states ``plan_rules.milestone_overdue`` reads; soonest first."""
+    rows = db.session.execute(
+        sa.select(
+            PlanMilestone.id,
+            PlanMilestone.plan_id,
+            PlanMilestone.title,
+            PlanMilestone.due_date,
+            PlanMilestone.state,
+            DevelopmentPlan.state.label("plan_state"),
+            DevelopmentPlan.cadre_id,
+            Cadre.name,
+            Cadre.department_id,
+        )
+        .join(DevelopmentPlan, DevelopmentPlan.id == PlanMilestone.plan_id)
+        .join(Cadre, Cadre.id == DevelopmentPlan.cadre_id)
+        .where(
+            DevelopmentPlan.state == P.ACTIVE,
+            PlanMilestone.due_date <= until,
+            PlanMilestone.state.not_in(plan_rules.SETTLED),
+        )
+        .order_by(PlanMilestone.due_date, PlanMilestone.id)
+    )
+    return [
+        {
+            "id": r.id,
+            "plan_id": r.plan_id,
+            "title": r.title,
+            "due": r.due_date,
+            "state": MilestoneState(r.state),
+            "plan_state": PlanState(r.plan_state),
+            "cadre_id": r.cadre_id,
+            "cadre_name": r.name,
+            "department_id": r.department_id,
+        }
+        for r in rows
+    ]
