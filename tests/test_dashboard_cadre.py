@@ -56,7 +56,7 @@ def test_the_cadre_sees_hours_next_milestone_and_results(app, org, users, login_
     milestone = progress.split('data-testid="my-milestone">')[1].split("</dd>")[0]
     assert "完成预算业务轮岗" in milestone and "已逾期" in milestone
     results = progress.split('data-testid="my-results">')[1].split("</dd>")[0]
-    assert f"{today.year - 1}年度考核优秀" in results
+    assert f"{today.year - 1} 年度：优秀" in results
 
 
 def test_a_cadre_with_nothing_yet_gets_words_not_errors(app, org, users, login_as):

@@ -111,5 +111,5 @@ def own_progress(cadre_id: int) -> dict[str, Any]:
         "milestone": milestone,
         "milestone_overdue": milestone is not None and milestone.due_date < today,
         "plan_id": plan.id if plan is not None else None,
-        "results": evaluations.recent_results(cadre_id, today=today),
+        "results": evaluations.recent_grades(cadre_id, today=today),
     }

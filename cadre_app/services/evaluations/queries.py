@@ -207,6 +207,17 @@ def recent_results(cadre_id: int, *, today: date, years: int = RESULT_YEARS) -> 
     """``2023年度考核称职；2024年度考核优秀；2025年度考核称职``: the final grades of the cycles
     decided (or archived) among the last ``years`` years before ``today``, oldest first;
     ``不定等次`` for a year without a grade. The one rule for the PDF form and .lrmx."""
+    return "；".join(
+        f"{year}年度考核{grade}"
+        for year, grade in recent_grades(cadre_id, today=today, years=years)
+    )
+
+
+def recent_grades(
+    cadre_id: int, *, today: date, years: int = RESULT_YEARS
+) -> list[tuple[int, str]]:
+    """(year, final grade or 不定等次) of ``recent_results``, oldest first (the cadre's
+    dashboard shows them in the reader's language)."""
     decided = [
         row
         for row in history_for(cadre_id)
@@ -214,10 +225,7 @@ def recent_results(cadre_id: int, *, today: date, years: int = RESULT_YEARS) -> 
         and row["year"] >= today.year - years
         and (row["final_grade"] or row["no_grade"])
     ][:years]
-    return "；".join(
-        f"{row['year']}年度考核{row['final_grade'] or ranking.NO_GRADE}"
-        for row in reversed(decided)
-    )
+    return [(row["year"], row["final_grade"] or ranking.NO_GRADE) for row in reversed(decided)]
 
 
 def section_sizes(cycle_ids: list[int]) -> dict[tuple[int, int], int]:
