@@ -373,3 +373,44 @@ def decided_grades(
     for cadre_id, year, grade in db.session.connection().execute(stmt):
         grades.setdefault(cadre_id, {})[year] = grade
     return grades
+
+
+def decided_years(*, up_to: int, count: int) -> list[int]:
+    """The newest ``count`` years up to ``up_to`` whose cycle is decided (or archived),
+    oldest first (the structure report's grade trend)."""
+    stmt = (
+        sa.select(EvaluationCycle.year)
+        .where(EvaluationCycle.state.in_(DECIDED_STATES), EvaluationCycle.year <= up_to)
+        .order_by(EvaluationCycle.year.desc())
+        .limit(count)
+    )
+    return sorted(db.session.scalars(stmt))
+
+
+def grade_counts(
+    years: list[int], *, department_ids: list[int] | None = None
+) -> dict[int, dict[str | None, int]]:
+    """Per decided year of ``years``: final grade (None for 不定等次) -> how many cadres,
+    counted in the section they were evaluated in (``department_ids``: only those; None:
+    all). One GROUP BY query."""
+    if not years:
+        return {}
+    stmt = (
+        sa.select(
+            EvaluationCycle.year, Evaluation.final_grade, Evaluation.no_grade, sa.func.count()
+        )
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .where(
+            EvaluationCycle.state.in_(DECIDED_STATES),
+            EvaluationCycle.year.in_(years),
+            sa.or_(Evaluation.final_grade.is_not(None), Evaluation.no_grade.is_(True)),
+        )
+        .group_by(EvaluationCycle.year, Evaluation.final_grade, Evaluation.no_grade)
+    )
+    if department_ids is not None:
+        stmt = stmt.where(Evaluation.department_id.in_(department_ids or [-1]))
+    out: dict[int, dict[str | None, int]] = {year: {} for year in years}
+    for year, final, no_grade, n in db.session.execute(stmt):
+        key = None if no_grade else final
+        out[year][key] = out[year].get(key, 0) + n
+    return out
