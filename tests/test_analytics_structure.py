@@ -15,55 +15,17 @@ import pytest
 
 from cadre_app import clock
 from cadre_app.extensions import db
-from cadre_app.models import CycleState, Department
+from cadre_app.models import Department
 from cadre_app.services.analytics import queries, rules
-from cadre_app.services.core import idcard
 from tests import analytics_org as hand
-from tests.factories import CadreFactory, EvaluationCycleFactory, EvaluationFactory
 
 PANEL = 'data-testid="structure-panel"'
 
 
 @pytest.fixture
 def pool(app, org):
-    """The hand-counted cadres in 预算处 and 国库处, and their decided grades (a 2026 cycle
-    still collecting is not counted)."""
-    with app.app_context():
-        section = {1: org["budget"], 2: org["treasury"]}
-        made = {}
-        for name, (f, precision) in hand.CADRES.items():
-            id_number = None
-            if name != "H1":  # H1: month-only, no ID; H2: month-only, the ID gives the 20th
-                id_number = idcard.make("310101", f.birth_date, 100 + len(made) * 2 + (f.gender == "男"))
-            made[name] = CadreFactory(
-                name=f"结构{name}",
-                gender=f.gender,
-                birth_date=f.birth_date,
-                birth_date_precision=precision,
-                id_number=id_number,
-                department_id=section[f.department_id],
-                rank=f.rank,
-                leadership_level=f.leadership_level,
-                ft_education=f.ft_education,
-                pt_education=f.pt_education,
-                political_status=f.political_status,
-            )
-        cycles = {
-            year: EvaluationCycleFactory(year=year, state=CycleState.DECIDED)
-            for year in (2024, 2025)
-        }
-        collecting = EvaluationCycleFactory(year=2026, state=CycleState.COLLECTING)
-        for name, by_year in hand.GRADES.items():
-            for year, grade in by_year.items():
-                EvaluationFactory(
-                    cycle=cycles[year],
-                    cadre=made[name],
-                    final_grade=grade,
-                    no_grade=grade is None,
-                )
-            EvaluationFactory(cycle=collecting, cadre=made[name], final_grade="优秀")
-        db.session.commit()
-    return org
+    """The hand-counted cadres in 预算处 and 国库处 and their decided grades."""
+    return hand.make_pool(app, org)
 
 
 def _fixture_cadres_added(counts: dict[str, int], **extra: int) -> dict[str, int]:
@@ -103,7 +65,9 @@ def test_the_sql_and_the_pure_rule_agree_cadre_by_cadre(app, pool):
             key = (section[g.department_id], g.gender, g.band, g.young)
             expected[key] = expected.get(key, 0) + 1
         expected[(pool["budget"], "男", 1, True)] += 1  # 李晓明
-        expected[(pool["treasury"], "女", 1, True)] = expected.get((pool["treasury"], "女", 1, True), 0) + 1
+        expected[(pool["treasury"], "女", 1, True)] = (
+            expected.get((pool["treasury"], "女", 1, True), 0) + 1
+        )
         assert {(g.department_id, g.gender, g.band, g.young): g.count for g in groups} == expected
 
 
@@ -137,7 +101,9 @@ def test_hr_page_states_the_date_and_every_figure(pool, hr_client):
 
 
 def test_a_section_chosen(pool, hr_client):
-    html = hr_client.get(f"/analytics/structure?as_of=2026-06-15&section={pool['treasury']}").get_data(as_text=True)
+    html = hr_client.get(
+        f"/analytics/structure?as_of=2026-06-15&section={pool['treasury']}"
+    ).get_data(as_text=True)
     assert "国库处，统计日期 2026-06-15" in html
 
 
@@ -172,7 +138,16 @@ def test_workbook_holds_every_table(pool, hr_client):
     response = hr_client.get("/analytics/structure.xlsx?as_of=2026-06-15")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["概况", "年龄性别", "学历", "职级", "领导职务", "政治面貌", "年轻干部", "考核等次"]
+    assert book.sheetnames == [
+        "概况",
+        "年龄性别",
+        "学历",
+        "职级",
+        "领导职务",
+        "政治面貌",
+        "年轻干部",
+        "考核等次",
+    ]
     trend = list(book["考核等次"].iter_rows(values_only=True))
     assert trend[0] == ("年度", "优秀", "称职", "基本称职", "不称职", "不定等次", "合计")
     assert trend[1] == (2024, 1, 3, 0, 0, 1, 5)
@@ -183,12 +158,16 @@ def test_pdf_report_is_a4_with_the_figures_in_chinese(pool, hr_client, tmp_path)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "structure.pdf"
     path.write_bytes(response.data)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "干部队伍结构分析报告" in text and "预算处" in text and "2026-06-15" in text
     assert "年龄与性别结构" in text and "近五年年度考核等次" in text
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert "(A4)" in info
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     assert len([line for line in fonts.splitlines()[2:] if line.strip()]) == 1  # one CJK face
 
 

@@ -193,15 +193,14 @@ def stacked_rows(
     return {"rows": drawn, "width": width, "height": top + len(rows) * row + 2, "left": left}
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 2.5, 5 × 10^k not below ``value`` (an axis's top)."""
-    if value <= 0:
-        return 1
+def _nice_step(value: int, steps: int = 4) -> int:
+    """A whole step of 1, 2 or 5 × 10^k such that ``steps`` of them reach ``value``: the
+    grid of a count axis (0, 5, 10, 15, 20), never a fraction of a person."""
     step = 1
     while True:
-        for m in (1, 2, 2.5, 5):
-            if m * step >= value:
-                return int(m * step) if m * step >= 1 else 1
+        for m in (1, 2, 5):
+            if m * step * steps >= value:
+                return m * step
         step *= 10
 
 
@@ -220,7 +219,8 @@ def line_chart(
     left, right, top = 40, 16, 12
     plot_h = height - top - 28
     plot_w = width - left - right
-    peak = _nice_ceiling(max((v for values in series.values() for v in values), default=0))
+    step = _nice_step(max((v for values in series.values() for v in values), default=0))
+    peak = step * 4
     n = len(x_labels)
 
     def x_at(i: int) -> float:
