@@ -194,14 +194,16 @@ def stacked_rows(
 
 
 def _nice_step(value: int, steps: int = 4) -> int:
-    """A whole step of 1, 2 or 5 × 10^k such that ``steps`` of them reach ``value``: the
-    grid of a count axis (0, 5, 10, 15, 20), never a fraction of a person."""
-    step = 1
+    """The smallest whole step of 1, 2, 2.5 or 5 × 10^k (2.5 only from 25 up) such that
+    ``steps`` of them reach ``value``: the grid of a count axis (0, 25, 50, 75, 100), never a
+    fraction of a person."""
+    scale = 1
     while True:
-        for m in (1, 2, 5):
-            if m * step * steps >= value:
-                return m * step
-        step *= 10
+        candidates = (scale, 2 * scale, 25 * scale // 10, 5 * scale) if scale >= 10 else (1, 2, 5)
+        for step in candidates:
+            if step * steps >= value:
+                return step
+        scale *= 10
 
 
 def line_chart(
