@@ -180,3 +180,12 @@ def test_downloads_are_audited(app, pool, hr_client):
         assert event.object_type == "structure_report"
         assert "干部队伍结构分析报告" in event.summary and "2026-06-15" in event.summary
         assert db.session.get(Department, pool["budget"]) is not None
+
+
+def test_the_panel_counts_leave_out_ranks_only(app, pool):
+    with app.app_context():
+        whole = queries.structure(hand.ON, None)
+        panel = queries.structure(hand.ON, None, ranks=False)
+        for figure in ("pyramid", "education", "party", "young_by_section", "trend"):
+            assert getattr(panel, figure) == getattr(whole, figure), figure
+        assert panel.ranks == {**dict.fromkeys(whole.ranks, 0), "未填": whole.total}

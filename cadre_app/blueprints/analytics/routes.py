@@ -178,5 +178,5 @@ def structure_panel(user: Any) -> dict[str, Any] | None:
     visible = visible_department_ids(user)
     if visible is not None and not visible:
         return None
-    figures = queries.structure(clock.today(), visible)
+    figures = queries.structure(clock.today(), visible, ranks=False)
     return {"s": figures, "charts": report.chart_set(figures, term), "grades": rules.GRADES}

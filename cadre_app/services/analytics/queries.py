@@ -36,10 +36,13 @@ def age_groups(
     on: date, lines: dict[str, int], department_ids: list[int] | None
 ) -> list[rules.AgeGroup]:
     """Cadres per section, gender, age band at ``on`` and young-cadre status (the roster's
-    SQL form of ``is_young_cadre``); the band by ``rules.band_cutoffs``."""
-    band = sum(
-        (sa.case((Cadre.birth_date <= cutoff, 1), else_=0) for cutoff in rules.band_cutoffs(on)),
-        sa.literal(0),
+    SQL form of ``is_young_cadre``); the band by ``rules.band_cutoffs``: born after the
+    first cutoff, band 0; else after the second, band 1; and so on. Counted from the index
+    ``ix_cadre_structure``."""
+    cutoffs = rules.band_cutoffs(on)  # the oldest band's cutoff is the earliest date
+    band = sa.case(
+        *((Cadre.birth_date > cutoff, i) for i, cutoff in enumerate(cutoffs)),
+        else_=len(cutoffs),
     )
     young = sa.case((roster.young_cadre_condition(on, lines), 1), else_=0)
     inner = (
@@ -74,14 +77,28 @@ def profile_groups(department_ids: list[int] | None) -> list[rules.ProfileGroup]
     return [rules.ProfileGroup(*row) for row in db.session.execute(stmt)]
 
 
-def structure(on: date, department_ids: list[int] | None = None) -> rules.Structure:
+def education_party_groups(department_ids: list[int] | None) -> list[rules.ProfileGroup]:
+    """Cadres per 学历 (全日制, 在职) and 政治面貌 only: the dashboard panel shows no ranks or
+    posts, and these few groups cost a fraction of ``profile_groups``."""
+    columns = (Cadre.ft_education, Cadre.pt_education, Cadre.political_status)
+    stmt = sa.select(*columns, sa.func.count()).where(*_scope(department_ids)).group_by(*columns)
+    return [
+        rules.ProfileGroup(ft, pt, None, None, party, n)
+        for ft, pt, party, n in db.session.execute(stmt)
+    ]
+
+
+def structure(
+    on: date, department_ids: list[int] | None = None, *, ranks: bool = True
+) -> rules.Structure:
     """Every figure for the sections ``department_ids`` (None: the whole organisation) at the
-    stated date ``on``, under the young-cadre age lines in force."""
+    stated date ``on``, under the young-cadre age lines in force. Without ``ranks`` (the
+    dashboard panel) 职级 and 领导职务 are left uncounted (all 未填, all 无领导职务)."""
     lines = dict(settings.value("young_cadre_age_lines"))
     years = evaluations.decided_years(up_to=on.year, count=rules.TREND_YEARS)
     return rules.structure(
         age_groups(on, lines, department_ids),
-        profile_groups(department_ids),
+        profile_groups(department_ids) if ranks else education_party_groups(department_ids),
         sections=sections(department_ids),
         grades=evaluations.grade_counts(years, department_ids=department_ids),
         on=on,
