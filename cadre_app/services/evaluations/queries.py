@@ -392,25 +392,31 @@ def grade_counts(
 ) -> dict[int, dict[str | None, int]]:
     """Per decided year of ``years``: final grade (None for 不定等次) -> how many cadres,
     counted in the section they were evaluated in (``department_ids``: only those; None:
-    all). One GROUP BY query."""
+    all). The decided cycles are looked up first, so the count runs over the index
+    ``ix_evaluation_cycle_grade`` alone (no join over every evaluation)."""
     if not years:
         return {}
+    cycles = dict(
+        db.session.execute(
+            sa.select(EvaluationCycle.id, EvaluationCycle.year).where(
+                EvaluationCycle.state.in_(DECIDED_STATES), EvaluationCycle.year.in_(years)
+            )
+        ).all()
+    )
+    out: dict[int, dict[str | None, int]] = {year: {} for year in cycles.values()}
+    if not cycles:
+        return out
     stmt = (
-        sa.select(
-            EvaluationCycle.year, Evaluation.final_grade, Evaluation.no_grade, sa.func.count()
-        )
-        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
-        .where(
-            EvaluationCycle.state.in_(DECIDED_STATES),
-            EvaluationCycle.year.in_(years),
-            sa.or_(Evaluation.final_grade.is_not(None), Evaluation.no_grade.is_(True)),
-        )
-        .group_by(EvaluationCycle.year, Evaluation.final_grade, Evaluation.no_grade)
+        sa.select(Evaluation.cycle_id, Evaluation.final_grade, Evaluation.no_grade, sa.func.count())
+        .where(Evaluation.cycle_id.in_(list(cycles)))
+        .group_by(Evaluation.cycle_id, Evaluation.final_grade, Evaluation.no_grade)
     )
     if department_ids is not None:
         stmt = stmt.where(Evaluation.department_id.in_(department_ids or [-1]))
-    out: dict[int, dict[str | None, int]] = {year: {} for year in years}
-    for year, final, no_grade, n in db.session.execute(stmt):
+    for cycle_id, final, no_grade, n in db.session.execute(stmt):
+        if final is None and not no_grade:
+            continue  # not graded (yet)
         key = None if no_grade else final
-        out[year][key] = out[year].get(key, 0) + n
+        year = out[cycles[cycle_id]]
+        year[key] = year.get(key, 0) + n
     return out
