@@ -44,6 +44,7 @@ def test_every_blueprint_package_registers_itself():
         "ballot",
         "honours",
         "reminders",
+        "analytics",
     } <= set(names)
     for name in names:
         package = _package(name)
@@ -76,6 +77,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
     assert [(e.endpoint, e.label) for e in whole.menu] == [
         ("main.index", "工作台"),
         ("roster.index", "干部名册"),
+        ("analytics.structure", "队伍结构"),
         ("evaluations.index", "年度考核"),
         ("training.index", "教育培训"),
         ("secondments.index", "挂职锻炼"),
@@ -103,6 +105,7 @@ def test_the_menu_audit_types_and_pdf_kinds_are_as_before(app):
         *("user", "cadre", "cadre_photo", "family_member", "resume_entry", "department"),
         *("evaluation_cycle", "evaluation", "quarterly_grade"),
         *("course", "enrolment", "lecture", "essay", "plan", "programme"),
+        "structure_report",
         "secondment",
         *("assessment", "checklist", "ballot_box"),
         *("position", "discipline_record", "selection_round"),

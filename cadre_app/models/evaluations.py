@@ -115,6 +115,10 @@ class Evaluation(db.Model):
         sa.UniqueConstraint("cycle_id", "cadre_id", name="uq_evaluation_cycle_cadre"),
         sa.Index("ix_evaluation_cycle_department", "cycle_id", "department_id"),
         sa.Index("ix_evaluation_cycle_overall_rank", "cycle_id", "overall_rank"),
+        # The grade trend (services.evaluations.queries.grade_counts) counted from the index.
+        sa.Index(
+            "ix_evaluation_cycle_grade", "cycle_id", "final_grade", "no_grade", "department_id"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

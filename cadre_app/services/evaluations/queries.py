@@ -405,18 +405,6 @@ def decided_totals(
     return totals, sections
 
 
-def decided_years(count: int = RESULT_YEARS) -> list[int]:
-    """The newest ``count`` decided (or archived) cycle years, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(EvaluationCycle.year)
-            .where(EvaluationCycle.state.in_(DECIDED_STATES))
-            .order_by(EvaluationCycle.year.desc())
-            .limit(count)
-        )
-    )
-
-
 def publicity_ending(today: date, until: date) -> list[dict[str, Any]]:
     """Cycles in 公示 (``PUBLICISED``) whose publicity ends between ``today`` and ``until``
     (both included): year and end day, soonest first."""
@@ -429,3 +417,51 @@ def publicity_ending(today: date, until: date) -> list[dict[str, Any]]:
         .order_by(EvaluationCycle.publicity_end)
     )
     return [{"id": r.id, "year": r.year, "end": r.publicity_end} for r in rows]
+
+
+def decided_years(*, count: int, up_to: int | None = None) -> list[int]:
+    """The newest ``count`` years (up to ``up_to`` when given) whose cycle is decided (or
+    archived), oldest first (the structure report's grade trend, the reminders' decline)."""
+    until = [] if up_to is None else [EvaluationCycle.year <= up_to]
+    stmt = (
+        sa.select(EvaluationCycle.year)
+        .where(EvaluationCycle.state.in_(DECIDED_STATES), *until)
+        .order_by(EvaluationCycle.year.desc())
+        .limit(count)
+    )
+    return sorted(db.session.scalars(stmt))
+
+
+def grade_counts(
+    years: list[int], *, department_ids: list[int] | None = None
+) -> dict[int, dict[str | None, int]]:
+    """Per decided year of ``years``: final grade (None for 不定等次) -> how many cadres,
+    counted in the section they were evaluated in (``department_ids``: only those; None:
+    all). The decided cycles are looked up first, so the count runs over the index
+    ``ix_evaluation_cycle_grade`` alone (no join over every evaluation)."""
+    if not years:
+        return {}
+    cycles = dict(
+        db.session.execute(
+            sa.select(EvaluationCycle.id, EvaluationCycle.year).where(
+                EvaluationCycle.state.in_(DECIDED_STATES), EvaluationCycle.year.in_(years)
+            )
+        ).all()
+    )
+    out: dict[int, dict[str | None, int]] = {year: {} for year in cycles.values()}
+    if not cycles:
+        return out
+    stmt = (
+        sa.select(Evaluation.cycle_id, Evaluation.final_grade, Evaluation.no_grade, sa.func.count())
+        .where(Evaluation.cycle_id.in_(list(cycles)))
+        .group_by(Evaluation.cycle_id, Evaluation.final_grade, Evaluation.no_grade)
+    )
+    if department_ids is not None:
+        stmt = stmt.where(Evaluation.department_id.in_(department_ids or [-1]))
+    for cycle_id, final, no_grade, n in db.session.execute(stmt):
+        if final is None and not no_grade:
+            continue  # not graded (yet)
+        key = None if no_grade else final
+        year = out[cycles[cycle_id]]
+        year[key] = year.get(key, 0) + n
+    return out

@@ -246,10 +246,10 @@ def probation(today: date, s: dict[str, Any]) -> list[Warning]:
 
 
 def evaluation_decline() -> list[Warning]:
-    years = evaluations.decided_years(3)
+    years = evaluations.decided_years(count=3)
     if len(years) < 3:
         return []
-    latest = years[0]
+    latest = years[-1]
     totals, sections = evaluations.decided_totals(latest - 2, latest)
     declining = [c for c, by_year in totals.items() if evaluation_rules.declining(by_year)]
     names = roster.names_of(declining)
