@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from cadre_app.extensions import db
-from cadre_app.models import CycleState
+from cadre_app.models import CycleState, HonourEntry, HonourKind, HonourState
 from cadre_app.models.training import Enrolment, MilestoneState, TrainingCourse
 from cadre_app.services.training import ledger
 from tests.conftest import office_today
@@ -46,6 +46,18 @@ def test_the_cadre_sees_hours_next_milestone_and_results(app, org, users, login_
         db.session.add(Enrolment(course_id=course.id, cadre_id=own, hours_earned=Decimal(24)))
         db.session.flush()
         ledger.refresh_course(course.id, [today.year])  # as the training writers keep it
+        db.session.add(
+            HonourEntry(
+                year=today.year - 1,
+                quarter=4,
+                kind=HonourKind.INDIVIDUAL,
+                department_id=org["budget"],
+                cadre_id=own,
+                title="攻坚克难标兵",
+                deeds="事迹",
+                state=HonourState.PUBLISHED,
+            )
+        )
         cycle = EvaluationCycleFactory(year=today.year - 1, state=CycleState.DECIDED)
         EvaluationFactory(cycle=cycle, cadre_id=own, final_grade="优秀", total=92)
         db.session.commit()
@@ -57,6 +69,8 @@ def test_the_cadre_sees_hours_next_milestone_and_results(app, org, users, login_
     assert "完成预算业务轮岗" in milestone and "已逾期" in milestone
     results = progress.split('data-testid="my-results">')[1].split("</dd>")[0]
     assert f"{today.year - 1} 年度：优秀" in results
+    honours = progress.split('data-testid="my-honours">')[1].split("</dd>")[0]
+    assert f"{today.year - 1}年第四季度 攻坚克难标兵" in honours
 
 
 def test_a_cadre_with_nothing_yet_gets_words_not_errors(app, org, users, login_as):

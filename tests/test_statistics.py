@@ -11,7 +11,14 @@ from io import BytesIO
 import openpyxl
 
 from cadre_app.extensions import db
-from cadre_app.models import Secondment, SecondmentState, TalkState
+from cadre_app.models import (
+    HonourEntry,
+    HonourKind,
+    HonourState,
+    Secondment,
+    SecondmentState,
+    TalkState,
+)
 from cadre_app.models.training import Enrolment, LectureAttendee, TrainingCourse
 from cadre_app.services.statistics import queries, rules
 from cadre_app.services.training import settings_ops
@@ -79,6 +86,23 @@ def _figures(org) -> None:
         updated_at=datetime(YEAR, 9, 30, 17, 0),  # 01:00 on 1 October in Beijing
     )
     TalkFactory(subject_id=other, created_at=datetime(YEAR - 1, 12, 31, 17, 0))  # 2025-01-01
+    for published, state in (
+        (datetime(YEAR, 4, 2, 2, 0), HonourState.PUBLISHED),  # 10:00 on 2 April in Beijing
+        (None, HonourState.APPROVED),  # not published: not counted
+    ):
+        db.session.add(
+            HonourEntry(
+                year=YEAR,
+                quarter=1,
+                kind=HonourKind.SECTION if published else HonourKind.INDIVIDUAL,
+                department_id=org["budget"],
+                cadre_id=None if published else own,
+                title="先进处室" if published else "先进个人",
+                deeds="事迹",
+                state=state,
+                published_at=published,
+            )
+        )
     db.session.flush()
 
 
@@ -107,6 +131,7 @@ def test_each_domains_figures_land_in_their_section_and_month(app, org):
         # on the office's calendar: opened 2025-01-01 and 07-02, closed 10-01
         assert cell("talks_opened", treasury, 1) == 1 and cell("talks_opened", treasury, 7) == 1
         assert cell("talks_closed", treasury, 10) == 1 and cell("talks_closed", treasury, 9) == 0
+        assert cell("honours", budget, 4) == 1 and tables["honours"].total == 1
         assert [t.measure.key for t in queries.tables(YEAR, [budget], unassigned="-")] == [
             m.key for m in rules.MEASURES
         ]

@@ -84,9 +84,11 @@ def own_profile(user: User) -> dict[str, Any]:
 
 def own_progress(cadre_id: int) -> dict[str, Any]:
     """A cadre's first look at themselves: this year's 学时 against the requirement, the next
-    milestone of their plan in force, and the decided results of recent years."""
+    milestone of their plan in force, the decided results of recent years and their newest
+    光荣榜 honours."""
     from cadre_app.models.training import MilestoneState, PlanState
     from cadre_app.services.evaluations import queries as evaluations
+    from cadre_app.services.honours import queries as honours
     from cadre_app.services.training import ledger, plans
 
     today = clock.today()
@@ -112,4 +114,5 @@ def own_progress(cadre_id: int) -> dict[str, Any]:
         "milestone_overdue": milestone is not None and milestone.due_date < today,
         "plan_id": plan.id if plan is not None else None,
         "results": evaluations.recent_grades(cadre_id, today=today),
+        "honours": honours.of_cadres([cadre_id]).get(cadre_id, [])[:3],
     }

@@ -10,6 +10,7 @@ individuals by 姓氏笔画 (services.core.names.stroke_key), as official lists 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -213,3 +214,24 @@ def reward_lines(cadre_id: int) -> list[str]:
 def pending_count(visible_departments: list[int] | None) -> int:
     """Nominations waiting for HR (已提名), in the reader's sections."""
     return state_counts(visible_departments).get(S.NOMINATED, 0)
+
+
+def monthly_counts(year: int) -> dict[tuple[int | None, int], int]:
+    """Entries published in each month of ``year`` on the office's calendar, per section (the
+    entry's own section: for an individual, theirs when nominated): statistics' table."""
+    from cadre_app import clock
+
+    zone = clock.zone()
+    start = datetime.combine(date(year, 1, 1), time(), zone).astimezone(UTC).replace(tzinfo=None)
+    stop = datetime.combine(date(year + 1, 1, 1), time(), zone).astimezone(UTC)
+    counted: dict[tuple[int | None, int], int] = {}
+    for section, at in db.session.execute(
+        sa.select(HonourEntry.department_id, HonourEntry.published_at).where(
+            HonourEntry.state == S.PUBLISHED,
+            HonourEntry.published_at >= start,
+            HonourEntry.published_at < stop.replace(tzinfo=None),
+        )
+    ):
+        month = at.replace(tzinfo=UTC).astimezone(zone).month
+        counted[section, month] = counted.get((section, month), 0) + 1
+    return counted

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import Department
+from cadre_app.services.honours import queries as honour_queries
 from cadre_app.services.secondments import queries as secondment_queries
 from cadre_app.services.statistics import rules
 from cadre_app.services.statistics.rules import Cells, Table
@@ -32,6 +33,7 @@ def cells(year: int) -> dict[str, Cells]:
         "secondments_ended": secondments["ended"],
         "talks_opened": talks["opened"],
         "talks_closed": talks["closed"],
+        "honours": honour_queries.monthly_counts(year),
     }
 
 

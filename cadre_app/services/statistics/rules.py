@@ -7,6 +7,8 @@ Choices where the issue is silent (each tested):
 - Sections with nothing in the year still get their row of zeros (a section that did nothing
   is a finding); cadres with no section fall under "未分配处室" only when they have figures.
 - 学时 are shown to one decimal; counts as whole numbers.
+- An honour counts in the month its quarter's roll was published, under its own section (an
+  individual's section when nominated).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ MEASURES = (
     Measure("secondments_ended", _("挂职锻炼结束"), _("人次")),
     Measure("talks_opened", _("谈话发起"), _("次")),
     Measure("talks_closed", _("谈话办结"), _("次")),
+    Measure("honours", _("光荣榜表彰"), _("项")),
 )
 BY_KEY = {m.key: m for m in MEASURES}
 
