@@ -100,6 +100,25 @@ def _search(q: str) -> sa.ColumnElement[bool]:
     )
 
 
+def _rows_select(deadline: sa.Label[Any]) -> sa.Select[Any]:
+    """The columns of ``TalkRow`` (the list, the manager's dashboard)."""
+    return sa.select(
+        Talk.id,
+        Talk.kind,
+        Talk.source,
+        Talk.state,
+        Talk.subject_id,
+        Cadre.name,
+        Cadre.staff_no,
+        Talk.conductor_name,
+        Talk.reason,
+        Talk.due_date,
+        Talk.reply_due_date,
+        Talk.follow_up_due_date,
+        deadline,
+    ).join(Cadre, Cadre.id == Talk.subject_id)
+
+
 def list_talks(filters: TalkFilters, *, scope: TalkScope, today: date) -> TalkPage:
     """One page of talks, latest running deadline first (closed ones last, newest first), with
     the count per state and of overdue talks under the same filters. Three small queries; only
@@ -124,22 +143,7 @@ def list_talks(filters: TalkFilters, *, scope: TalkScope, today: date) -> TalkPa
     total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
     deadline = deadline_sql().label("deadline")
     stmt = (
-        sa.select(
-            Talk.id,
-            Talk.kind,
-            Talk.source,
-            Talk.state,
-            Talk.subject_id,
-            Cadre.name,
-            Cadre.staff_no,
-            Talk.conductor_name,
-            Talk.reason,
-            Talk.due_date,
-            Talk.reply_due_date,
-            Talk.follow_up_due_date,
-            deadline,
-        )
-        .join(Cadre, Cadre.id == Talk.subject_id)
+        _rows_select(deadline)
         .where(*where)
         .order_by(deadline.desc().nulls_last(), Talk.id.desc())
         .limit(filters.per_page)
@@ -269,22 +273,7 @@ def conducted_open(
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Talk).where(*where)) or 0
     deadline = deadline_sql().label("deadline")
     stmt = (
-        sa.select(
-            Talk.id,
-            Talk.kind,
-            Talk.source,
-            Talk.state,
-            Talk.subject_id,
-            Cadre.name,
-            Cadre.staff_no,
-            Talk.conductor_name,
-            Talk.reason,
-            Talk.due_date,
-            Talk.reply_due_date,
-            Talk.follow_up_due_date,
-            deadline,
-        )
-        .join(Cadre, Cadre.id == Talk.subject_id)
+        _rows_select(deadline)
         .where(*where)
         .order_by(deadline.asc().nulls_last(), Talk.id)
         .limit(limit)
