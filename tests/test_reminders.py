@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import CycleState, Notification, User
+from cadre_app.models import AuditEvent, CycleState, Notification, User
 from cadre_app.services.reminders import operations, rules
 from cadre_app.services.reminders import warnings as gather
 from tests.factories import (
@@ -290,3 +290,31 @@ def test_the_task_and_the_command_notify_once(app, users, org, runner):
     daily_reminders.call_local()  # what the consumer runs every morning (today's date)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) >= 14
+
+
+def test_the_dashboards_keep_the_warnings_until_something_is_written(app, users, org):
+    """``collect_cached`` (the panels): the same list while nothing is written; a write in
+    this process (a flush) or in another one (a newer audited write) gathers afresh."""
+    from cadre_app.services.core import audit
+
+    with app.test_request_context():
+        build(org)
+        first = gather.collect_cached(TODAY)
+        assert gather.collect_cached(TODAY) is first  # kept
+        TalkFactory(subject_id=org["own_cadre"], due_date=TODAY - timedelta(days=3))
+        db.session.flush()  # a write here
+        second = gather.collect_cached(TODAY)
+        assert second is not first
+        assert len([w for w in second if w.kind == rules.TALK_OVERDUE]) == 2
+        # another process's write: no flush here, but a newer audit event of a write
+        before = gather._generation  # noqa: SLF001
+        with db.session.no_autoflush:
+            connection = db.session.connection()
+            connection.execute(
+                sa.insert(AuditEvent.__table__).values(
+                    action="update", prev_hash="0" * 64, hash="f" * 64, result="ok"
+                )
+            )
+        assert gather._generation == before  # noqa: SLF001 - not seen by the session hooks
+        assert audit.last_write_id() is not None
+        assert gather.collect_cached(TODAY) is not second

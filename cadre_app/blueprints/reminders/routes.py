@@ -83,7 +83,7 @@ def warnings_page() -> Any:
 
 def warnings_panel(user: Any) -> dict[str, Any] | None:
     """The dashboard's card: the user's warnings by kind (a few each); nothing when none."""
-    found = gather.for_user(user, gather.collect(clock.today()))
+    found = gather.for_user(user, gather.collect_cached(clock.today()))
     if not found:
         return None
     return {"groups": gather.grouped(found), "total": len(found), "rows": PANEL_ROWS}

@@ -37,6 +37,9 @@ from cadre_app.models import AuditEvent
 from cadre_app.services.core import idcard
 
 GENESIS = "0" * 64
+#: Actions that change no data (sign-ins, downloads, exports, reveals): caches keyed on the
+#: newest write (``last_write_id``) ignore them.
+READ_ONLY_ACTIONS = ("login", "logout", "login_failed", "export", "download", "reveal")
 #: Keys whose values are masked in before/after snapshots.
 MASKED_KEYS = frozenset({"id_number"})
 _CHAIN_LOCK = 720_2026  # pg_advisory_xact_lock key: one writer extends the chain at a time
@@ -270,4 +273,16 @@ def verify_tail(count: int = 500) -> ChainTail:
         checked=min(len(events), count),
         newest_at=events[-1].occurred_at if events else None,
         problems=problems,
+    )
+
+
+def last_write_id() -> int | None:
+    """The id of the newest audit event of a write (not one of ``READ_ONLY_ACTIONS``): every
+    write through the app, in any process, is audited, so a cache keyed on it sees them all.
+    An index lookup, newest first."""
+    return db.session.scalar(
+        sa.select(AuditEvent.id)
+        .where(AuditEvent.action.not_in(READ_ONLY_ACTIONS))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
     )

@@ -55,6 +55,7 @@ from cadre_app.models.training import (
     TrainingCourse,
     TrainingHoursYear,
 )
+from cadre_app.services.core import audit
 from cadre_app.services.core import settings as settings_store
 from cadre_app.services.roster import operations as roster
 from cadre_app.services.training import rules, settings_ops
@@ -930,9 +931,9 @@ def _bump() -> None:
     _generation += 1
 
 
-#: Audit actions that change nothing (sign-ins, downloads, exports): they leave the kept
-#: table alone, so HR exporting the workbook or someone signing in costs no recomputation.
-READ_ONLY_ACTIONS = ("login", "logout", "login_failed", "export", "download", "reveal")
+#: Audit actions that change nothing: they leave the kept table alone, so HR exporting the
+#: workbook or someone signing in costs no recomputation.
+READ_ONLY_ACTIONS = audit.READ_ONLY_ACTIONS
 
 
 def _fingerprint() -> tuple[Any, ...]:
