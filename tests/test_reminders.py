@@ -295,7 +295,7 @@ def test_the_task_and_the_command_notify_once(app, users, org, runner):
 def test_the_dashboards_keep_the_warnings_until_something_is_written(app, users, org):
     """``collect_cached`` (the panels): the same list while nothing is written; a write in
     this process (a flush) or in another one (a newer audited write) gathers afresh."""
-    from cadre_app.services.core import audit
+    from cadre_app.services.core import audit, kept
 
     with app.test_request_context():
         build(org)
@@ -307,7 +307,7 @@ def test_the_dashboards_keep_the_warnings_until_something_is_written(app, users,
         assert second is not first
         assert len([w for w in second if w.kind == rules.TALK_OVERDUE]) == 2
         # another process's write: no flush here, but a newer audit event of a write
-        before = gather._generation  # noqa: SLF001
+        before = kept.generation()
         with db.session.no_autoflush:
             connection = db.session.connection()
             connection.execute(
@@ -315,6 +315,6 @@ def test_the_dashboards_keep_the_warnings_until_something_is_written(app, users,
                     action="update", prev_hash="0" * 64, hash="f" * 64, result="ok"
                 )
             )
-        assert gather._generation == before  # noqa: SLF001 - not seen by the session hooks
+        assert kept.generation() == before  # not seen by this process's session hooks
         assert audit.last_write_id() is not None
         assert gather.collect_cached(TODAY) is not second

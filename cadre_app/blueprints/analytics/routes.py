@@ -28,6 +28,7 @@ from cadre_app.permissions import role_required, visible_department_ids
 from cadre_app.services.analytics import excel, queries, report, rules
 from cadre_app.services.analytics import pdf as structure_pdf
 from cadre_app.services.core import audit, dates, pdf
+from cadre_app.services.core.kept import kept
 
 READERS = (Role.HR, Role.MANAGER)
 FIRST_DAY = date(1950, 1, 1)
@@ -178,5 +179,11 @@ def structure_panel(user: Any) -> dict[str, Any] | None:
     visible = visible_department_ids(user)
     if visible is not None and not visible:
         return None
-    figures = queries.structure(clock.today(), visible, ranks=False)
+    today = clock.today()
+    sections = tuple(visible) if visible is not None else None
+    figures = kept(  # kept while nothing is written: 50–90 ms at 20,000 cadres
+        "structure-panel",
+        (today, sections),
+        lambda: queries.structure(today, visible, ranks=False),
+    )
     return {"s": figures, "charts": report.chart_set(figures, term), "grades": rules.GRADES}

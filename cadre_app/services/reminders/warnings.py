@@ -6,24 +6,20 @@ Links are endpoint and values (``Warning.url()`` builds the address when shown o
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from cadre_app.extensions import db
 from cadre_app.i18n import term
 from cadre_app.services.assessments import queries as assessments
-from cadre_app.services.core import audit
 from cadre_app.services.core import settings as core_settings
+from cadre_app.services.core.kept import kept
 from cadre_app.services.evaluations import operations as evaluation_rules
 from cadre_app.services.evaluations import queries as evaluations
 from cadre_app.services.reminders import rules
@@ -380,46 +376,11 @@ def grouped(warnings: Iterable[Warning]) -> list[Group]:
     return [g for g in groups.values() if g.warnings]
 
 
-# --- the dashboards' cache ---------------------------------------------------------------------
-#
-# Gathering every warning costs 20,000 cadres about 0.4 s (the hours behind and the three-year
-# declines), too much for each look at a dashboard. The panels read ``collect_cached``: the
-# result kept per (database, day, language, data generation, newest write). The generation
-# counts every write flushed or executed in this process; the newest write is the newest
-# audit event of a write, which another process's write changes (every write through the app
-# is audited). The warnings page and the daily task gather afresh (``collect``).
-
-_CACHE: dict[tuple[Any, ...], list[Warning]] = {}
-_CACHE_SIZE = 4
-_CACHE_LOCK = threading.Lock()
-_generation = 0
-
-
-def _bump() -> None:
-    global _generation
-    _generation += 1
-
-
-@sa.event.listens_for(so.Session, "after_flush")
-def _after_flush(session: so.Session, _context: Any) -> None:
-    if session.new or session.dirty or session.deleted:
-        _bump()
-
-
-@sa.event.listens_for(so.Session, "do_orm_execute")
-def _after_statement(state: so.ORMExecuteState) -> None:
-    if not state.is_select:
-        _bump()
+# --- the dashboards' copy -----------------------------------------------------------------------
 
 
 def collect_cached(today: date) -> list[Warning]:
-    """``collect(today)``, kept while nothing is written (see above)."""
-    key = (str(db.engine.url), today, str(get_locale()), _generation, audit.last_write_id())
-    found = _CACHE.get(key)
-    if found is None:
-        found = collect(today)
-        with _CACHE_LOCK:  # threads of one worker share the cache
-            while len(_CACHE) >= _CACHE_SIZE:
-                _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = found
-    return found
+    """``collect(today)`` kept while nothing is written (services.core.kept): gathering every
+    warning costs 20,000 cadres about 0.4 s (the hours behind, the three-year declines), too
+    much for each look at a dashboard. The warnings page and the daily task gather afresh."""
+    return kept("warnings", (today, str(get_locale())), lambda: collect(today))
