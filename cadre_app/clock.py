@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -28,3 +28,14 @@ def today() -> date:
     dated, ages counted and deadlines set on that calendar: on a server kept in UTC,
     ``date.today()`` is the day before from midnight to 08:00 in Beijing."""
     return datetime.now(zone()).date()
+
+
+def utc_midnight(day: date) -> datetime:
+    """The start of ``day`` on the office's calendar, as a naive UTC datetime (to compare
+    with stored timestamps)."""
+    return datetime.combine(day, time.min, zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_month(stamp: datetime) -> int:
+    """The month, on the office's calendar, of a stored (naive UTC) timestamp."""
+    return stamp.replace(tzinfo=UTC).astimezone(zone()).month

@@ -10,7 +10,7 @@ individuals by 姓氏笔画 (services.core.names.stroke_key), as official lists 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -221,17 +221,15 @@ def monthly_counts(year: int) -> dict[tuple[int | None, int], int]:
     entry's own section: for an individual, theirs when nominated): statistics' table."""
     from cadre_app import clock
 
-    zone = clock.zone()
-    start = datetime.combine(date(year, 1, 1), time(), zone).astimezone(UTC).replace(tzinfo=None)
-    stop = datetime.combine(date(year + 1, 1, 1), time(), zone).astimezone(UTC)
+    start, stop = clock.utc_midnight(date(year, 1, 1)), clock.utc_midnight(date(year + 1, 1, 1))
     counted: dict[tuple[int | None, int], int] = {}
     for section, at in db.session.execute(
         sa.select(HonourEntry.department_id, HonourEntry.published_at).where(
             HonourEntry.state == S.PUBLISHED,
             HonourEntry.published_at >= start,
-            HonourEntry.published_at < stop.replace(tzinfo=None),
+            HonourEntry.published_at < stop,
         )
     ):
-        month = at.replace(tzinfo=UTC).astimezone(zone).month
+        month = clock.local_month(at)
         counted[section, month] = counted.get((section, month), 0) + 1
     return counted

@@ -241,10 +241,7 @@ def monthly_counts(year: int) -> dict[str, dict[tuple[int | None, int], int]]:
     """Talks opened (created) and closed (办结: a closed talk's last change, as it cannot be
     changed after) in each month of ``year`` on the office's calendar, per section (the
     subject's section now): {"opened": {(section, month): n}, "closed": {...}}."""
-    zone = clock.zone()
-    start = datetime.combine(date(year, 1, 1), time(), zone).astimezone(UTC).replace(tzinfo=None)
-    stop = datetime.combine(date(year + 1, 1, 1), time(), zone).astimezone(UTC)
-    stop = stop.replace(tzinfo=None)
+    start, stop = clock.utc_midnight(date(year, 1, 1)), clock.utc_midnight(date(year + 1, 1, 1))
     counted: dict[str, dict[tuple[int | None, int], int]] = {"opened": {}, "closed": {}}
     for key, stamp, extra in (
         ("opened", Talk.created_at, ()),
@@ -257,7 +254,7 @@ def monthly_counts(year: int) -> dict[str, dict[tuple[int | None, int], int]]:
         )
         bucket = counted[key]
         for dept, at in rows:
-            month = at.replace(tzinfo=UTC).astimezone(zone).month
+            month = clock.local_month(at)
             bucket[dept, month] = bucket.get((dept, month), 0) + 1
     return counted
 
