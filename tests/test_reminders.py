@@ -132,6 +132,8 @@ def test_the_list_marks_read_and_the_menu_counts(app, users, org, login_as):
     cadre = login_as("cadre")
     page = cadre.get("/").get_data(as_text=True)
     assert 'data-testid="unread-count">3<' in page
+    # on a phone the menu is folded: the count also stands beside its button
+    assert 'data-testid="unread-count-compact">3<' in page
     assert 'data-testid="reminders-panel"' in page or "预警" in page
     listed = cadre.get("/reminders/").get_data(as_text=True)
     assert listed.count('data-testid="notification"') == 3
@@ -150,6 +152,7 @@ def test_the_list_marks_read_and_the_menu_counts(app, users, org, login_as):
     assert cadre.post("/reminders/read-all").status_code == 302
     page = cadre.get("/reminders/").get_data(as_text=True)
     assert 'data-testid="unread-count"' not in page
+    assert "reminder-badge-compact" not in page  # nothing unread: the phone's bar stays calm
     assert page.count('data-read="yes"') == 3
     with app.app_context():
         assert operations.unread_count(users["hr"].id) == 14 - 3 - 4  # HR's untouched
