@@ -4,6 +4,7 @@ in-app list and the unread count in the menu, and the e-mails through a local SM
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from datetime import date, timedelta
@@ -170,6 +171,17 @@ def test_the_warnings_page_groups_by_kind_with_links(app, users, org, login_as):
     assert f'href="/talks/{ids["talk"]}"' in html
     manager = login_as("manager").get("/reminders/warnings").get_data(as_text=True)
     assert 'data-kind="talk_overdue"' not in manager  # 国库处's talk, not theirs
+    # the list is kept between looks, and gathered again after a write
+    hr = login_as("hr")
+    links = set(re.findall(r'href="(/[^"]+)"', html))
+    assert (
+        set(re.findall(r'href="(/[^"]+)"', hr.get("/reminders/warnings").get_data(True))) == links
+    )
+    with app.app_context():
+        later = TalkFactory(subject_id=org["other_cadre"], due_date=TODAY - timedelta(days=3))
+        db.session.commit()
+        later_id = later.id
+    assert f'href="/talks/{later_id}"' in hr.get("/reminders/warnings").get_data(as_text=True)
 
 
 # --- two runs racing ------------------------------------------------------------------------

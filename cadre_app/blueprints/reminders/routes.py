@@ -75,9 +75,10 @@ def read_all() -> Any:
 @bp.get("/warnings", endpoint="warnings")
 @role_required(*READERS)
 def warnings_page() -> Any:
-    """The warnings in force that concern the user, grouped by kind."""
+    """The warnings in force that concern the user, grouped by kind (the list the dashboards
+    keep: it is gathered again after any write)."""
     today = clock.today()
-    found = gather.for_user(current_user, gather.collect(today))
+    found = gather.for_user(current_user, gather.collect_cached(today))
     return render_template(
         "reminders/warnings.html", groups=gather.grouped(found), total=len(found), today=today
     )
