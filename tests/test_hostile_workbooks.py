@@ -27,6 +27,7 @@ from cadre_app.services.core.sheet_reader import ReadStats
 from cadre_app.services.evaluations import excel as evaluation_excel
 from cadre_app.services.roster import excel as roster_excel
 from tests import workbooks
+from tests.conftest import office_today
 from tests.evaluation_workbooks import OTHER, OWN, build_scores, score_row
 
 SHEET_XML = "xl/worksheets/sheet1.xml"
@@ -303,3 +304,26 @@ def test_cli_imports_refuse_quickly(
     assert result.exit_code == 1
     assert "的行数超过 50000 行（空行也计在内），已拒绝处理" in result.output
     assert _count(app, Evaluation) == 0
+
+
+def test_training_and_secondment_imports_use_the_same_guard(app_ctx, org):
+    """The other two workbook imports: a header, then 400,000 empty rows far right."""
+    from cadre_app.services.secondments import excel as secondment_excel
+    from cadre_app.services.training import excel as training_excel
+
+    readers = {
+        training_excel.SHEET: (
+            training_excel.HEADER,
+            lambda content: training_excel.read_records(content, "培训.xlsx"),
+        ),
+        secondment_excel.SHEET: (
+            secondment_excel.HEADER,
+            lambda content: secondment_excel.read_rows(content, "挂职.xlsx", today=office_today()),
+        ),
+    }
+    for sheet, (header, read) in readers.items():
+        content = empty_rows_far_right(workbooks.build(header=header, sheet=sheet))
+        started = time.perf_counter()
+        with deadline(20), pytest.raises(workbook.WorkbookError, match="行数超过 50000 行"):
+            read(content)
+        assert time.perf_counter() - started < QUICK_SECONDS, sheet
