@@ -1,7 +1,8 @@
 """``flask`` commands that belong to no one domain: seed-demo (all domains' demo rows),
-doctor and worker (the task queue's consumer); the helpers every domain's commands share
-(``cli_actor``, ``import_errors``). Domain commands live in their blueprint packages'
-cli.py (``flask users`` in the admin package, ``flask holidays`` in the talks package)."""
+doctor, worker (the task queue's consumer) and photos normalise (the photos of two
+domains); the helpers every domain's commands share (``cli_actor``, ``import_errors``).
+Domain commands live in their blueprint packages' cli.py (``flask users`` in the admin
+package, ``flask holidays`` in the talks package)."""
 
 from __future__ import annotations
 
@@ -207,7 +208,40 @@ def worker_command(workers: int | None, threads: bool) -> None:
     consumer.run()
 
 
+@click.group("photos")
+def photos_group() -> None:
+    """Photos kept in the database (cadres' and the honour roll's)."""
+
+
+@photos_group.command("normalise")
+@with_appcontext
+def photos_normalise_command() -> None:
+    """Store every photo kept before photos were normalised as a form-size JPEG without
+    metadata, as uploads are stored now; photos already normal are left byte for byte, so it
+    may run any number of times. Photos over the pixel limit are not decoded: they are listed
+    for re-upload (PDFs leave them out). Exit status 1 when any is listed."""
+    from cadre_app.services.honours import operations as honours
+    from cadre_app.services.roster import operations as roster
+
+    actor = cli_actor()
+    sweeps = {
+        "干部照片": roster.normalise_stored_photos(actor=actor),
+        "光荣榜照片": honours.normalise_stored_photos(actor=actor),
+    }
+    db.session.commit()
+    for kind, sweep in sweeps.items():
+        click.echo(
+            f"{kind}：规范化 {len(sweep.changed)} 张，原已规范 {sweep.unchanged} 张，"
+            f"未处理 {len(sweep.refused)} 张"
+        )
+        for label, reason in sweep.refused:
+            click.echo(f"  未处理（须重新上传）：{label}：{reason}", err=True)
+    if any(sweep.refused for sweep in sweeps.values()):
+        sys.exit(1)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(photos_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(doctor_command)

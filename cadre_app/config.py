@@ -51,6 +51,20 @@ class Config:
     #: Largest request body (uploads); bigger ones get 413. Routes may set tighter limits.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
+    #: Workbook imports (roster, scores, training, secondments) read through one guarded
+    #: reader that refuses, with a message, a sheet passing any of these: data rows below the
+    #: header; the column a value may stand in; <row> and <c> elements visited (empty ones
+    #: included: a 5 KB file can hold 400,000 empty rows); the sheet's uncompressed XML.
+    IMPORT_MAX_DATA_ROWS = 20_000
+    IMPORT_MAX_COLUMNS = 60
+    IMPORT_MAX_SHEET_ROWS = 50_000
+    IMPORT_MAX_CELLS = 1_500_000
+    IMPORT_MAX_SHEET_XML_BYTES = 40 * 1024 * 1024
+    #: Photos (cadre, honour roll, inside an .lrmx): larger images are refused before they are
+    #: decoded; every photo is stored as a JPEG of at most PHOTO_STORED_SIZE (width, height).
+    PHOTO_MAX_PIXELS = 25_000_000
+    PHOTO_STORED_SIZE = (600, 800)
+
     #: CJK font families a PDF may use, first installed wins; none installed: PDFs refused.
     PDF_REQUIRE_FONT_FAMILIES = (
         "Noto Serif CJK SC",
