@@ -56,9 +56,7 @@ def _rewrite_from(app, event_id: int, digest: Callable[[AuditEvent], str]) -> No
             rows.append((event.id, event.summary, event.prev_hash, event.hash))
         for row_id, summary, prev_hash, new_hash in rows:
             db.session.execute(
-                sa.text(
-                    "UPDATE audit_event SET summary=:s, prev_hash=:p, hash=:h WHERE id=:id"
-                ),
+                sa.text("UPDATE audit_event SET summary=:s, prev_hash=:p, hash=:h WHERE id=:id"),
                 {"s": summary, "p": prev_hash, "h": new_hash, "id": row_id},
             )
         db.session.commit()
@@ -229,9 +227,8 @@ def test_the_auditors_dashboard_shows_the_anchor_state(app, auditor_client):
 def test_the_database_refuses_update_and_delete(app, app_ctx, statement):
     event = audit.record("create", object_type="cadre", object_id=1, summary="原文")
     db.session.commit()
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-        with db.session.begin_nested():
-            db.session.execute(sa.text(statement), {"id": event.id, "h": "0" * 64})
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(sa.text(statement), {"id": event.id, "h": "0" * 64})
     db.session.expire_all()
     assert db.session.get(AuditEvent, event.id).summary == "原文"
 
@@ -241,9 +238,8 @@ def test_postgresql_refuses_truncate(app, app_ctx):
         pytest.skip("TRUNCATE is PostgreSQL's")
     audit.record("create", object_type="cadre", object_id=1)
     db.session.commit()
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-        with db.session.begin_nested():
-            db.session.execute(sa.text("TRUNCATE audit_event"))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(sa.text("TRUNCATE audit_event"))
 
 
 @pytest.mark.committed

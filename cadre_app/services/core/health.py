@@ -88,9 +88,13 @@ def rate_limit_storage(app: Flask) -> tuple[str, str, str]:
 
     uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     if uri.startswith("memory://"):
-        return "warn", "内存", (
-            "每个 Web 工作进程各自计数，实际上限为设定值乘以进程数；"
-            "多进程或多主机时设置 REDIS_URL（CADRE_REDIS_URL），限速即存入 Redis 共用"
+        return (
+            "warn",
+            "内存",
+            (
+                "每个 Web 工作进程各自计数，实际上限为设定值乘以进程数；"
+                "多进程或多主机时设置 REDIS_URL（CADRE_REDIS_URL），限速即存入 Redis 共用"
+            ),
         )
     shown = _hide_password(uri)
     try:

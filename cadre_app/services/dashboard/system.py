@@ -1,6 +1,7 @@
 """The admin's and the auditor's first look: accounts and who is locked out, whether the
 background worker runs, how the queued jobs fare, whether the newest part of the audit
-chain holds and agrees with its checkpoints outside the database. Figures only: no personnel data, no log contents."""
+chain holds and agrees with its checkpoints outside the database. Figures only: no
+personnel data, no log contents."""
 
 from __future__ import annotations
 
