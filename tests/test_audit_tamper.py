@@ -355,3 +355,15 @@ def test_the_migration_will_not_launder_a_broken_chain(tmp_path: Path, monkeypat
         assert list(audit.verify()) == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_unreadable_anchor_file_fails_verify_and_the_dashboard_says_so(
+    app, runner, auditor_client, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_PATH", str(tmp_path))  # a folder, not a file
+    _record(app, 1)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"锚点：锚点文件 {tmp_path} 无法读取" in result.output
+    page = auditor_client.get("/").get_data(as_text=True)
+    assert 'data-testid="anchor-state" data-ok="0"' in page

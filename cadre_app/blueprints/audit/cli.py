@@ -30,7 +30,8 @@ def verify_command() -> None:
     anchors, bad = audit_anchors.read()
     for anchor_problem in audit_anchors.problems(anchors) + bad:
         problems += 1
-        click.echo(f"锚点第 {anchor_problem.line} 行：{anchor_problem.message}")
+        where = f"锚点第 {anchor_problem.line} 行" if anchor_problem.line else "锚点"
+        click.echo(f"{where}：{anchor_problem.message}")
     total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0
     if problems:
         click.echo(f"共 {total} 条记录，发现 {problems} 处问题：审计日志可能被篡改。", err=True)

@@ -111,36 +111,42 @@ def checkpoint() -> Anchor:
 
 def read() -> tuple[list[Anchor], list[AnchorProblem]]:
     """Every anchor in the file, oldest first, and the lines that are not valid anchors (a
-    wrong HMAC: edited, or written with another key). No file: no anchors."""
+    wrong HMAC: edited, or written with another key). No file: no anchors. A file that
+    cannot be read is one problem on line 0."""
     path = anchor_path()
     if not path.exists():
         return [], []
+    try:
+        with path.open(encoding="utf-8") as lines:
+            return _parse(lines)
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [AnchorProblem(0, f"锚点文件 {path} 无法读取（{type(error).__name__}）")]
+
+
+def _parse(lines: Any) -> tuple[list[Anchor], list[AnchorProblem]]:
     anchors: list[Anchor] = []
     bad: list[AnchorProblem] = []
-    with path.open(encoding="utf-8") as lines:
-        for number, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-                fields = {k: record[k] for k in ("id", "hash", "count", "at")}
-                valid = hmac.compare_digest(_mac(fields), str(record.get("mac", "")))
-            except (ValueError, KeyError, TypeError):
-                valid = False
-            if not valid:
-                bad.append(
-                    AnchorProblem(number, "锚点校验失败：该行被改动或不是用本系统的密钥写入")
-                )
-                continue
-            anchors.append(
-                Anchor(
-                    event_id=fields["id"],
-                    hash=fields["hash"],
-                    count=int(fields["count"]),
-                    at=datetime.fromisoformat(fields["at"].removesuffix("Z")),
-                    line=number,
-                )
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+            fields = {k: record[k] for k in ("id", "hash", "count", "at")}
+            valid = hmac.compare_digest(_mac(fields), str(record.get("mac", "")))
+        except (ValueError, KeyError, TypeError):
+            valid = False
+        if not valid:
+            bad.append(AnchorProblem(number, "锚点校验失败：该行被改动或不是用本系统的密钥写入"))
+            continue
+        anchors.append(
+            Anchor(
+                event_id=fields["id"],
+                hash=fields["hash"],
+                count=int(fields["count"]),
+                at=datetime.fromisoformat(fields["at"].removesuffix("Z")),
+                line=number,
             )
+        )
     return anchors, bad
 
 
