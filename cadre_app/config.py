@@ -10,6 +10,8 @@ from datetime import timedelta
 
 #: The placeholder that start-up refuses outside development and tests.
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value start-up refuses
+#: The audit chain's placeholder key, refused outside development and tests like the above.
+DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key"  # noqa: S105 - the value start-up refuses
 
 
 class Config:
@@ -98,6 +100,15 @@ class Config:
     MAIL_TIMEOUT = 10.0
     # The address people open the app at, put before the links in e-mails.
     PUBLIC_URL = ""
+    #: The secret that keys the audit log's hash chain (HMAC-SHA256). Kept outside the
+    #: database (instance/config.py, written by make setup, or CADRE_AUDIT_CHAIN_KEY), so a
+    #: row rewritten in the database cannot be given a matching hash. Changing it makes
+    #: every earlier event fail ``flask audit verify``: keep it with the backups' keys.
+    AUDIT_CHAIN_KEY = DEV_AUDIT_CHAIN_KEY
+    #: The append-only file of the chain's checkpoints (newest id, its hash, count, time):
+    #: ``<instance>/audit-anchors.jsonl`` unless set. Point it at another disk or a WORM
+    #: share so that whoever can write to the database cannot rewrite it too.
+    AUDIT_ANCHOR_PATH: str | None = None
     #: At most this many rows in one audit-log export (about 9 s for 50,000 on 2 cores).
     AUDIT_EXPORT_CAP = 50_000
     # Behind a reverse proxy, trust this many X-Forwarded-* hops (0 = none).
