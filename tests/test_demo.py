@@ -188,3 +188,13 @@ def test_the_probation_and_publicity_rounds_read_as_real_ones(seeded):
     assert procedure.check_publicity(start, end, calendar) is None
     assert procedure.earliest_publicity_end(start, calendar) == end
     assert seeded <= end <= seeded + timedelta(days=2) or calendar.get(seeded) is False
+
+
+def test_the_demos_audit_chain_holds(seeded):
+    """Seeding writes through every domain's audited operations: an unbroken chain (the
+    copy of tests/demo_snapshot.py too, row for row)."""
+    from cadre_app.models import AuditEvent
+    from cadre_app.services.core import audit
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) > 500
+    assert list(audit.verify()) == []
