@@ -59,6 +59,9 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": None,
         "QUEUE_PATH": str(Path(_TMP) / "queue.sqlite"),
+        # Two-factor sign-in is optional for every role here, so the suite signs in with the
+        # password; tests/test_two_factor.py switches the production rule on.
+        "TOTP_REQUIRED_ROLES": [],
     }
     config.update(overrides)
     return config

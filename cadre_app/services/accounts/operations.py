@@ -64,6 +64,8 @@ class LoginResult:
     user: User | None
     #: True when this failure locked the account (for the audit trail; never shown differently).
     locked_now: bool = False
+    #: The password was right, and a code of the second factor must follow before signing in.
+    needs_code: bool = False
 
 
 def authenticate(
@@ -84,26 +86,43 @@ def authenticate(
         check_password_hash(_DUMMY_HASH, password)
         return LoginResult(None)
     if not check_password_hash(user.password_hash, password) or not user.is_enabled:
-        # An UPDATE with an expression, so that two workers counting at once both count.
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .execution_options(synchronize_session=False)
+        locked_now = count_failed_login(
+            user, max_failures=max_failures, lock_minutes=lock_minutes, now=now
         )
-        db.session.refresh(user)
-        locked_now = False
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            locked_now = True
-        db.session.flush()
         return LoginResult(None, locked_now=locked_now)
+    if user.has_two_factor:
+        # The password is right and the code is still to come (two_factor): nothing is
+        # cleared yet, so guessing codes behind a known password still locks the account.
+        return LoginResult(user, needs_code=True)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     db.session.flush()
     return LoginResult(user)
+
+
+def count_failed_login(
+    user: User, *, max_failures: int, lock_minutes: int, now: datetime | None = None
+) -> bool:
+    """Count one failed login of ``user`` (a wrong password or a wrong code); the
+    ``max_failures``-th in a row locks the account for ``lock_minutes``. Returns whether this
+    failure locked it."""
+    now = now or utcnow()
+    # An UPDATE with an expression, so that two workers counting at once both count.
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    locked_now = False
+    if user.failed_logins >= max_failures:
+        user.locked_until = now + timedelta(minutes=lock_minutes)
+        user.failed_logins = 0
+        locked_now = True
+    db.session.flush()
+    return locked_now
 
 
 def _token_hash(token: str) -> str:

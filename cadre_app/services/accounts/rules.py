@@ -175,8 +175,12 @@ FIELD_LABELS = {
     "is_enabled": _l("账户状态"),
     "head_of": _l("任处长的处室"),
     "oversees": _l("分管的处室"),
+    "two_factor": _l("两步验证"),
 }
-VALUE_LABELS = {"is_enabled": {True: _l("启用"), False: _l("停用")}}
+VALUE_LABELS = {
+    "is_enabled": {True: _l("启用"), False: _l("停用")},
+    "two_factor": {True: _l("已启用"), False: _l("未启用")},
+}
 
 
 def role_labels() -> dict[str, str]:
