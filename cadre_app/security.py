@@ -172,6 +172,5 @@ def register(app: Flask) -> None:
         if request.endpoint not in _ALLOWED_BEFORE_ENROLMENT and two_factor.must_enrol(
             current_user, two_factor.required_roles(app.config["TOTP_REQUIRED_ROLES"])
         ):
-            flash(_("您的角色须启用两步验证：请先用手机验证器应用完成设置。"), "warning")
-            return redirect(url_for("auth.two_factor"))
+            return redirect(url_for("auth.two_factor"))  # the page says why
         return None
