@@ -176,6 +176,17 @@ def doctor_command() -> None:
         "SECRET_KEY",
         "已设置" if key_ok else "未设置：在 instance/config.py 写入随机 SECRET_KEY",
     )
+    from cadre_app.services.accounts import two_factor
+
+    required = two_factor.required_roles(app.config["TOTP_REQUIRED_ROLES"])
+    line(
+        bool(required),
+        "两步验证",
+        f"必须启用的角色：{', '.join(sorted(required))}"
+        if required
+        else "所有角色均为可选：生产环境应设 TOTP_REQUIRED_ROLES（admin, hr, auditor）",
+        warning=True,
+    )
     if failures:
         sys.exit(1)
 

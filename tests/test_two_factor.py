@@ -436,3 +436,11 @@ def test_the_code_and_recovery_pages_speak_english(app, make_user):
     assert set(CJK.findall(text)) <= {"中文", app.config["ORGANISATION_NAME"]}, text
     wrong = client.post("/auth/code", data={"code": "000000"}).get_data(as_text=True)
     assert "Wrong or already used code" in wrong
+
+
+def test_doctor_says_which_roles_must_use_it(app, runner, monkeypatch):
+    result = runner.invoke(args=["doctor"])
+    assert "WARN 两步验证: 所有角色均为可选" in result.output  # the tests' configuration
+    monkeypatch.setitem(app.config, "TOTP_REQUIRED_ROLES", list(Config.TOTP_REQUIRED_ROLES))
+    result = runner.invoke(args=["doctor"])
+    assert "OK   两步验证: 必须启用的角色：admin, auditor, hr" in result.output
