@@ -50,6 +50,7 @@ def build(events: int) -> object:
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            "TOTP_REQUIRED_ROLES": [],
         }
     )
     rng = random.Random(7)

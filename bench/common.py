@@ -42,6 +42,7 @@ def bench_app(prefix: str) -> Flask:
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            "TOTP_REQUIRED_ROLES": [],  # pages are measured here; bench_login measures 2FA
         }
     )
     with app.app_context():

@@ -190,6 +190,17 @@ def doctor_command() -> None:
         _doctor_anchors(line)
     status, where, detail = health.rate_limit_storage(app)
     line(status == "ok", "登录限速存储", f"{where}：{detail}", warning=status == "warn")
+    from cadre_app.services.accounts import two_factor
+
+    required = two_factor.required_roles(app.config["TOTP_REQUIRED_ROLES"])
+    line(
+        bool(required),
+        "两步验证",
+        f"必须启用的角色：{', '.join(sorted(required))}"
+        if required
+        else "所有角色均为可选：生产环境应设 TOTP_REQUIRED_ROLES（admin, hr, auditor）",
+        warning=True,
+    )
     if failures:
         sys.exit(1)
 

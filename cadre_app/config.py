@@ -40,6 +40,15 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 30
     LOGIN_RATE_LIMIT = "20 per minute"
+    #: Two-factor sign-in (TOTP): the roles that must enrol an authenticator app before doing
+    #: anything else; every other role may. A list here or in instance/config.py, JSON in the
+    #: environment (``CADRE_TOTP_REQUIRED_ROLES='["admin","hr","auditor"]'``); [] = optional
+    #: for all (the test configuration).
+    TOTP_REQUIRED_ROLES: tuple[str, ...] | list[str] | str = ("admin", "hr", "auditor")
+    #: The name the authenticator app shows beside the account (default: ORGANISATION_NAME).
+    TOTP_ISSUER: str | None = None
+    #: How long the code page waits for the code after a right password.
+    TOTP_PENDING_SECONDS = 300
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -1,5 +1,5 @@
 """The security baseline that applies to every request: headers, cookie flags, safe redirects,
-idle sessions and the forced password change."""
+idle sessions, the forced password change and the forced two-factor enrolment."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 _ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset(
     {"auth.password", "auth.logout", "auth.language", "main.healthz", "static"}
 )
+#: Endpoints a user of a role that requires two-factor sign-in may reach before enrolling.
+_ALLOWED_BEFORE_ENROLMENT = _ALLOWED_BEFORE_PASSWORD_CHANGE | {
+    "auth.two_factor",
+    "auth.session_status",
+    "auth.keepalive",
+}
 
 
 def passive_session(view: Any) -> Any:
@@ -144,6 +150,9 @@ def set_security_headers(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
+    from cadre_app.services.accounts import two_factor
+
+    two_factor.required_roles(app.config["TOTP_REQUIRED_ROLES"])  # a typo stops the start
     app.session_interface = HttpsAwareSessionInterface()
     app.after_request(set_security_headers)
 
@@ -160,4 +169,8 @@ def register(app: Flask) -> None:
         ):
             flash(_("首次登录请先修改密码。"), "warning")
             return redirect(url_for("auth.password"))
+        if request.endpoint not in _ALLOWED_BEFORE_ENROLMENT and two_factor.must_enrol(
+            current_user, two_factor.required_roles(app.config["TOTP_REQUIRED_ROLES"])
+        ):
+            return redirect(url_for("auth.two_factor"))  # the page says why
         return None

@@ -64,6 +64,9 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         "QUEUE_PATH": str(Path(_TMP) / "queue.sqlite"),
         "AUDIT_CHAIN_KEY": AUDIT_CHAIN_KEY,
         "AUDIT_ANCHOR_PATH": str(ANCHOR_PATH),
+        # Two-factor sign-in is optional for every role here, so the suite signs in with the
+        # password; tests/test_two_factor.py switches the production rule on.
+        "TOTP_REQUIRED_ROLES": [],
     }
     config.update(overrides)
     return config

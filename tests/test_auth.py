@@ -190,8 +190,8 @@ def test_forced_password_change_at_first_login(app, make_user, org):
         "/auth/password",
         data={
             "current_password": PASSWORD,
-            "new_password": "N3w-Passw0rd",
-            "confirm_password": "N3w-Passw0rd",
+            "new_password": "N3w-kettle-Orbit",
+            "confirm_password": "N3w-kettle-Orbit",
         },
     )
     assert ok.status_code == 302

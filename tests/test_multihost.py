@@ -70,6 +70,7 @@ def environment() -> dict[str, str]:
         CADRE_REDIS_URL=REDIS_URL,
         CADRE_LOGIN_RATE_LIMIT="8 per minute",
         CADRE_PDF_WORKERS="2",
+        CADRE_TOTP_REQUIRED_ROLES="[]",  # signs in with the password, as the suite does
         FLASK_APP="wsgi.py",
     )
     return env

@@ -1,6 +1,6 @@
 """All models, imported here so that Alembic sees every table."""
 
-from cadre_app.models.accounts import Role, SectionHead, User, UserSession
+from cadre_app.models.accounts import RecoveryCode, Role, SectionHead, User, UserSession
 from cadre_app.models.assessments import (
     ASPECTS,
     CONCLUSIONS,
@@ -140,6 +140,7 @@ __all__ = [
     "LrmxImportJob",
     "Organisation",
     "ResumeEntry",
+    "RecoveryCode",
     "Role",
     "SectionHead",
     "Setting",

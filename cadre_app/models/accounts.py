@@ -75,6 +75,15 @@ class User(UserMixin, db.Model):
     locked_until: so.Mapped[datetime | None] = so.mapped_column()
     last_login_at: so.Mapped[datetime | None] = so.mapped_column()
     password_changed_at: so.Mapped[datetime | None] = so.mapped_column()
+    #: Two-factor sign-in (TOTP, RFC 6238). The base32 secret of the authenticator app: read
+    #: and written only through ``services.accounts.two_factor`` (``totp_secret`` and
+    #: ``set_totp_secret``), so that encrypting it at rest is a change in one place. Set and
+    #: not yet confirmed while the user enrols; in use once ``totp_enabled_at`` is set.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column()
+    #: The time step (Unix time // 30) of the last code accepted: a code of that step or an
+    #: earlier one is refused, so a code seen over a shoulder cannot be used again.
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     cadre: so.Mapped[Cadre | None] = so.relationship()
@@ -99,11 +108,28 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.is_enabled
 
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether sign-in asks this user for a code after the password."""
+        return self.totp_enabled_at is not None
+
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (a lost phone): given once at
+    enrolment, stored as its SHA-256 (the codes are random, 50 bits each), used at most once."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    used_at: so.Mapped[datetime | None] = so.mapped_column()
 
 
 class UserSession(db.Model):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from cadre_app.cli import cli_actor
 from cadre_app.extensions import db
-from cadre_app.models import Role
+from cadre_app.models import Role, User
 from cadre_app.services.accounts import operations as accounts
+from cadre_app.services.accounts import two_factor
 from cadre_app.services.core import audit
 
 
@@ -52,3 +54,17 @@ def users_create_command(
     )
     db.session.commit()
     click.echo(f"已创建账户 {user.username}（{user.role.value}），首次登录须修改密码。")
+
+
+@users_group.command("reset-two-factor")
+@click.argument("username")
+@with_appcontext
+def users_reset_two_factor_command(username: str) -> None:
+    """Forget an account's authenticator and recovery codes (the only admin lost the phone);
+    it sets the second factor up again at the next sign-in. Audited."""
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    if user is None:
+        raise click.ClickException(f"找不到账户 {username}。")
+    two_factor.reset(user, actor_name=cli_actor())
+    db.session.commit()
+    click.echo(f"已重置 {user.username} 的两步验证；其下次登录时重新设置。")

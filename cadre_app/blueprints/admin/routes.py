@@ -19,6 +19,7 @@ from cadre_app.models import Role, User
 from cadre_app.permissions import role_required
 from cadre_app.services.accounts import operations as accounts
 from cadre_app.services.accounts import queries as account_queries
+from cadre_app.services.accounts import two_factor
 from cadre_app.services.core import audit
 
 
@@ -163,6 +164,19 @@ def reset_password(user_id: int) -> Any:
     password = accounts.reset_password(user)
     db.session.commit()
     return _password_page(user, password, new=False)
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_two_factor(user_id: int) -> Any:
+    """Forget the account's authenticator and recovery codes (a lost phone); its sessions end
+    and it sets the second factor up again at the next sign-in. Audited."""
+    user = db.get_or_404(User, user_id)
+    _checked_post()
+    two_factor.reset(user)
+    db.session.commit()
+    flash(_("已重置 %(name)s 的两步验证，其登录会话已结束。", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])

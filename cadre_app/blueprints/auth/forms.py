@@ -33,3 +33,12 @@ class PasswordChangeForm(FlaskForm):
 class LanguageForm(FlaskForm):
     lang = SelectField(choices=[])  # filled from LANGUAGES
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    """A 6-digit code of the authenticator app, or (at sign-in) a recovery code."""
+
+    code = StringField(
+        _l("验证码"), validators=[DataRequired(_l("请输入验证码。")), Length(max=32)]
+    )
+    submit = SubmitField(_l("验证"))

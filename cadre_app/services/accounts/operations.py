@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from cadre_app.models import Cadre, Department, Role, SectionHead, User, UserSes
 from cadre_app.services.accounts import rules
 from cadre_app.services.core import audit
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = rules.MIN_PASSWORD_LENGTH
 #: A hash to check against when the user does not exist, so both paths cost the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
@@ -31,28 +30,29 @@ class AccountError(ValueError):
     """A rule about accounts was broken; ``str(error)`` is a message for the user."""
 
 
-def password_problems(password: str, username: str | None = None) -> list[str]:
-    """What is wrong with ``password`` under the policy (empty when it is acceptable).
+def password_problems(
+    password: str, username: str | None = None, real_name: str | None = None
+) -> list[str]:
+    """What is wrong with ``password`` for the account ``username`` of the person
+    ``real_name`` (empty when it is acceptable); the policy is ``rules.password_problems``."""
+    return rules.password_problems(password, rules.personal_words(username, real_name))
 
-    Policy: at least 8 characters drawn from at least 3 of the 4 classes
-    (lower-case, upper-case, digits, other characters), and not the user name.
-    """
-    problems: list[str] = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(_("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))
-    classes = sum(
-        (
-            any(c in string.ascii_lowercase for c in password),
-            any(c in string.ascii_uppercase for c in password),
-            any(c in string.digits for c in password),
-            any(not c.isascii() or not c.isalnum() for c in password),
-        )
-    )
-    if classes < 3:
-        problems.append(_("密码须包含小写字母、大写字母、数字、符号中的至少三类。"))
-    if username and password.lower() == username.lower():
-        problems.append(_("密码不能与用户名相同。"))
-    return problems
+
+def user_password_problems(user: User, password: str) -> list[str]:
+    """``password_problems`` for an existing account: its login, real name and the name of
+    its linked cadre."""
+    personal = rules.personal_words(user.username, user.real_name)
+    if user.cadre is not None:
+        personal += rules.personal_words(None, user.cadre.name)
+    return rules.password_problems(password, personal)
+
+
+def temporary_password_for(user: User) -> str:
+    """A temporary password that meets the policy for ``user`` (their names not in it)."""
+    personal = rules.personal_words(user.username, user.real_name)
+    if user.cadre is not None:
+        personal += rules.personal_words(None, user.cadre.name)
+    return rules.temporary_password(personal=personal)
 
 
 def hash_password(password: str) -> str:
@@ -64,6 +64,8 @@ class LoginResult:
     user: User | None
     #: True when this failure locked the account (for the audit trail; never shown differently).
     locked_now: bool = False
+    #: The password was right, and a code of the second factor must follow before signing in.
+    needs_code: bool = False
 
 
 def authenticate(
@@ -84,26 +86,43 @@ def authenticate(
         check_password_hash(_DUMMY_HASH, password)
         return LoginResult(None)
     if not check_password_hash(user.password_hash, password) or not user.is_enabled:
-        # An UPDATE with an expression, so that two workers counting at once both count.
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .execution_options(synchronize_session=False)
+        locked_now = count_failed_login(
+            user, max_failures=max_failures, lock_minutes=lock_minutes, now=now
         )
-        db.session.refresh(user)
-        locked_now = False
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            locked_now = True
-        db.session.flush()
         return LoginResult(None, locked_now=locked_now)
+    if user.has_two_factor:
+        # The password is right and the code is still to come (two_factor): nothing is
+        # cleared yet, so guessing codes behind a known password still locks the account.
+        return LoginResult(user, needs_code=True)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     db.session.flush()
     return LoginResult(user)
+
+
+def count_failed_login(
+    user: User, *, max_failures: int, lock_minutes: int, now: datetime | None = None
+) -> bool:
+    """Count one failed login of ``user`` (a wrong password or a wrong code); the
+    ``max_failures``-th in a row locks the account for ``lock_minutes``. Returns whether this
+    failure locked it."""
+    now = now or utcnow()
+    # An UPDATE with an expression, so that two workers counting at once both count.
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    locked_now = False
+    if user.failed_logins >= max_failures:
+        user.locked_until = now + timedelta(minutes=lock_minutes)
+        user.failed_logins = 0
+        locked_now = True
+    db.session.flush()
+    return locked_now
 
 
 def _token_hash(token: str) -> str:
@@ -215,7 +234,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
         raise AccountError(_("两次输入的新密码不一致。"))
     if check_password_hash(user.password_hash, new):
         raise AccountError(_("新密码不能与当前密码相同。"))
-    problems = password_problems(new, user.username)
+    problems = user_password_problems(user, new)
     if problems:
         raise AccountError(" ".join(problems))
     user.password_hash = hash_password(new)
@@ -244,10 +263,14 @@ def create_user(
     real_name = _real_name(real_name)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise AccountError(_("用户名 %(name)s 已存在。", name=username))
-    problems = password_problems(password, username)
+    cadre = _cadre_to_link(cadre_staff_no, role, real_name, user=None)
+    problems = rules.password_problems(
+        password,
+        rules.personal_words(username, real_name)
+        + (rules.personal_words(None, cadre.name) if cadre is not None else []),
+    )
     if problems:
         raise AccountError(" ".join(problems))
-    cadre = _cadre_to_link(cadre_staff_no, role, real_name, user=None)
     _check_separation(role, real_name, cadre, user=None)
     user = User(
         username=username,
@@ -395,7 +418,8 @@ def open_account(
     """The admin opens an account with a temporary password (shown once). Raises AccountError."""
     if not rules.normalise_name(real_name):
         raise AccountError(_("请填写使用人的真实姓名。"))
-    password = rules.temporary_password()
+    personal = rules.personal_words(username, real_name)
+    password = rules.temporary_password(personal=personal)
     user = create_user(username, role, password, real_name=real_name, cadre_staff_no=cadre_staff_no)
     _record("create", user, "创建账户", None)
     return NewAccount(user, password)
@@ -440,7 +464,7 @@ def reset_password(user: User) -> str:
     """A new temporary password for ``user`` (returned to be shown once): the old one stops
     working, every session ends, a lockout is lifted, and the user must change it at the
     next login."""
-    password = rules.temporary_password()
+    password = temporary_password_for(user)
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.password_changed_at = utcnow()
