@@ -64,6 +64,9 @@ class Config:
     #: or ``<instance>/queue.sqlite``.
     REDIS_URL: str | None = None
     QUEUE_PATH: str | None = None
+    #: Folders (relative to the instance folder) whose files ``flask backup`` carries beside
+    #: the database. Today every upload and job result is kept in the database, so none.
+    BACKUP_FILE_DIRS: tuple[str, ...] = ()
     #: Batches (ZIP or merged PDF) of at least this many forms are cut into parts that
     #: several workers lay out at once.
     PDF_PARALLEL_FROM = 40
