@@ -263,7 +263,7 @@ def read_archive(source: IO[bytes]) -> tuple[dict[str, Any], dict[str, bytes]]:
                 if not info.isfile():
                     raise BackupError(f"备份文件损坏：成员 {info.name} 不是普通文件")
                 handle = tar.extractfile(info)
-                assert handle is not None  # noqa: S101 - a regular file always has one
+                assert handle is not None  # noqa: S101 - a regular file always has one  # nosec B101
                 contents[info.name] = handle.read()
     except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
         raise BackupError(f"备份文件损坏，无法读取：{error}") from error
