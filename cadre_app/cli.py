@@ -124,6 +124,9 @@ def backup_command(path: str) -> None:
     except backup.BackupError as error:
         partial.unlink(missing_ok=True)
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # no such folder, disk full, no permission
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"无法写入 {target}：{error.strerror or error}") from None
     rows = sum(summary.tables.values())
     click.echo(
         f"已备份到 {target}：结构版本 {summary.revision}，{len(summary.tables)} 张表 {rows} 行，"

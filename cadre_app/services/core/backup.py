@@ -5,8 +5,8 @@ A backup is one ``.tar.gz`` holding
 - ``manifest.json``: format, the schema version (Alembic revision), the database engine it
   came from, the time, and every other member with its size and SHA-256;
 - ``tables/<table>.jsonl``: every row of every table, one JSON object a line, read in one
-  snapshot (PostgreSQL: one REPEATABLE READ, read-only transaction; SQLite: one read
-  transaction, which sees one state of the file whatever is written meanwhile);
+  snapshot (PostgreSQL: one REPEATABLE READ, read-only transaction; SQLite: a
+  copy taken with SQLite's backup API, in one step under one read lock);
 - ``files/<dir>/...``: the files of the directories named in ``BACKUP_FILE_DIRS`` (relative
   to the instance folder). Today every upload (import workbooks, photos, course files) and
   every job result (export chunks, ``.lrmx`` imports) lives in the database, so the default
@@ -34,7 +34,9 @@ import enum
 import hashlib
 import io
 import json
+import sqlite3
 import tarfile
+import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -175,18 +177,22 @@ def _snapshot_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
         ):
             yield connection
         return
-    with engine.connect() as connection:
-        driver = connection.connection.driver_connection
-        saved = driver.isolation_level
-        driver.isolation_level = None  # pysqlite: our own BEGIN, not its implicit ones
+    # SQLite: the backup API copies the file's pages in one step under one read lock (a
+    # consistent copy in well under a second), then the copy is read at leisure, so
+    # writers wait for the copy only, never for the whole backup.
+    with tempfile.TemporaryDirectory(prefix="cadre-backup-") as folder:
+        copy = sqlite3.connect(Path(folder) / "snapshot.sqlite")
         try:
-            connection.exec_driver_sql("BEGIN")
-            try:
-                yield connection
-            finally:
-                connection.exec_driver_sql("ROLLBACK")
+            with engine.connect() as source:
+                source.connection.driver_connection.backup(copy)
         finally:
-            driver.isolation_level = saved
+            copy.close()
+        snapshot = sa.create_engine(f"sqlite:///{Path(folder) / 'snapshot.sqlite'}")
+        try:
+            with snapshot.connect() as connection:
+                yield connection
+        finally:
+            snapshot.dispose()
 
 
 def _add_member(tar: tarfile.TarFile, name: str, data: bytes, members: dict[str, Any]) -> None:
