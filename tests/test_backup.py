@@ -180,3 +180,17 @@ def test_a_small_backup_restores_with_the_files_of_backup_file_dirs(app, runner,
         for path in sorted(folder.rglob("*"), reverse=True):
             path.rmdir() if path.is_dir() else path.unlink()
         folder.rmdir()
+
+
+def test_a_backup_reads_one_snapshot_beside_an_open_write(app, runner, org, tmp_path):
+    """A writer in the middle of its transaction neither blocks the backup nor shows in it:
+    the backup holds what was committed when it began."""
+    with app.app_context(), db.engine.connect() as writer:
+        writer.begin()
+        writer.execute(sa.insert(Organisation.__table__).values(name="尚未提交的单位"))
+        path = tmp_path / "during.tar.gz"
+        result = runner.invoke(args=["backup", str(path)])
+        writer.rollback()
+    assert result.exit_code == 0, result.output
+    organisations = _members(path)["tables/organisation.jsonl"].decode()
+    assert "测试财政局" in organisations and "尚未提交的单位" not in organisations
