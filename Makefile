@@ -15,15 +15,22 @@ export FLASK_APP := wsgi.py
 # (CJK PDFs ~35x faster than fontTools subsetting) and the Pango stack WeasyPrint loads.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig
 
+# Every package pinned with its hashes (runtime and the dev extra), so a fresh machine gets what
+# was tested: written by `make lock` (uv), installed by plain pip.
+LOCK := requirements.lock
+LOCK_PYTHON := 3.11
+
 PO_FILES := $(wildcard cadre_app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test setup system-deps database lint format clean help
+.PHONY: run test setup system-deps database lint security lock lock-upgrade format clean help
 
 help:
 	@echo "make run    set up, migrate, load demo data on first run, serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up, then run the whole test suite (DATABASE_URL selects PostgreSQL)"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check and bandit (make security)"
+	@echo "make lock   refresh requirements.lock after a change to pyproject.toml (pins kept)"
+	@echo "make lock-upgrade   the same, every package to its newest allowed version"
 
 # gunicorn and one task-queue worker (flask worker); Ctrl+C stops both, and so does either
 # one ending.
@@ -47,10 +54,23 @@ $(BIN)/python:
 	    else echo "缺少 python3-venv：请运行 sudo apt-get install python3-venv" >&2; exit 1; fi; fi
 	$(PYTHON) -m venv $(VENV)
 
-$(BIN)/.installed: $(BIN)/python pyproject.toml
+$(BIN)/.installed: $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[dev]'
+	$(BIN)/python -m pip install -qq --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install -qq --no-deps -e .
 	@touch $@
+
+# After adding or changing a dependency in pyproject.toml: the pins already in the lock are
+# kept, new packages get their newest allowed version. Then `make setup` installs it.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	--python-version $(LOCK_PYTHON) --custom-compile-command "make lock" -o $(LOCK)
+lock: $(BIN)/python
+	@$(BIN)/python -m pip show -qq uv 2>/dev/null || $(BIN)/python -m pip install -qq uv
+	$(UV_COMPILE) --quiet
+
+lock-upgrade: $(BIN)/python
+	@$(BIN)/python -m pip show -qq uv 2>/dev/null || $(BIN)/python -m pip install -qq uv
+	$(UV_COMPILE) --quiet --upgrade
 
 %.mo: %.po $(BIN)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
@@ -85,9 +105,14 @@ FORCE:
 database: setup
 	@$(BIN)/flask db upgrade
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed security
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# bandit over the application code (settings in pyproject.toml); each finding is fixed or
+# marked `# nosec BXXX - reason` where it is reviewed.
+security: $(BIN)/.installed
+	$(BIN)/bandit -q -c pyproject.toml -r cadre_app wsgi.py gunicorn.conf.py
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 #: The placeholder that start-up refuses outside development and tests.
-DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value start-up refuses
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value start-up refuses  # nosec B105
 #: The audit chain's placeholder key, refused outside development and tests like the above.
 DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key"  # noqa: S105 - the value start-up refuses
 
@@ -89,6 +89,9 @@ class Config:
     #: or ``<instance>/queue.sqlite``.
     REDIS_URL: str | None = None
     QUEUE_PATH: str | None = None
+    #: Folders (relative to the instance folder) whose files ``flask backup`` carries beside
+    #: the database. Today every upload and job result is kept in the database, so none.
+    BACKUP_FILE_DIRS: tuple[str, ...] = ()
     #: Batches (ZIP or merged PDF) of at least this many forms are cut into parts that
     #: several workers lay out at once.
     PDF_PARALLEL_FROM = 40
@@ -105,7 +108,7 @@ class Config:
     MAIL_FROM = "cadre-app@localhost"
     MAIL_USE_TLS = False  # STARTTLS after connecting
     MAIL_USERNAME = ""
-    MAIL_PASSWORD = ""
+    MAIL_PASSWORD = ""  # noqa: S105 - empty: no SMTP login unless configured  # nosec B105
     MAIL_TIMEOUT = 10.0
     # The address people open the app at, put before the links in e-mails.
     PUBLIC_URL = ""

@@ -68,16 +68,75 @@ def crawl(app, client, on_page=None) -> dict[str, int]:
     return seen
 
 
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+POSTS = re.compile(r"""method\s*=\s*["']?post""", re.I)
+CSRF_INPUT = re.compile(
+    r"""<input\b[^>]*\bname\s*=\s*["']csrf_token["'][^>]*\bvalue\s*=\s*["'][^"']+"""
+)
+
+
+def forms_without_csrf(html: str) -> list[str]:
+    """The opening tags of the POST forms of a page that carry no filled-in csrf_token."""
+    return [
+        f"<form{attrs}>"
+        for attrs, body in FORM.findall(html)
+        if POSTS.search(attrs) and not CSRF_INPUT.search(body)
+    ]
+
+
+def _csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_on(app):
+    """CSRF checked as in production (the other tests switch it off): forms render their
+    token, and a POST without it is refused."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_role_reaches_by_links_renders(app, demo_data, role):
-    """In both languages, on one seeding of the demo (it is most of the time)."""
+def test_every_page_a_role_reaches_by_links_renders(app, demo_data, csrf_on, role):
+    """In both languages, on one seeding of the demo (it is most of the time). With CSRF
+    on, as in production: every POST form of every page reached carries its token."""
+    unprotected: dict[str, list[str]] = {}
+    post_forms = 0
+
+    def check_forms(endpoint: str, html: str) -> None:
+        nonlocal post_forms
+        post_forms += len(POSTS.findall(html))
+        if bad := forms_without_csrf(html):
+            unprotected[endpoint] = bad
+
     for lang in ("zh_Hans_CN", "en"):
         client = app.test_client()
-        assert login(client, role, DEMO_PASSWORD).status_code == 302
-        client.post("/auth/language", data={"lang": lang, "next": "/"})
-        seen = crawl(app, client)
+        token = _csrf_token(client.get("/auth/login").get_data(as_text=True))
+        assert login(client, role, DEMO_PASSWORD, csrf_token=token).status_code == 302
+        token = _csrf_token(client.get("/").get_data(as_text=True))
+        switched = client.post("/auth/language", data={"lang": lang, "csrf_token": token})
+        assert switched.status_code == 302
+        seen = crawl(app, client, on_page=check_forms)
         assert len(seen) > 3, seen  # the crawl really went somewhere
+        assert not unprotected, unprotected  # a form that would be refused, or unguarded
+        assert post_forms > 0  # the check saw forms (the 退出 form is on every page)
         broken = {url: status for url, status in seen.items() if status >= 500}
         assert not broken, (lang, broken)
         missing = {url: status for url, status in seen.items() if status == 404}
         assert not missing, (lang, missing)  # a link the app itself offers leads nowhere
+
+
+def test_a_post_form_without_its_token_is_found():
+    page = """
+      <form method="get" action="/cadres/"><input name="q"></form>
+      <form method="post" action="/talks/1/close"><button>办结</button></form>
+      <form action="/auth/logout" method="POST">
+        <input type="hidden" name="csrf_token" value="IjVh.Zx"><button>退出</button></form>
+      <form method=post action="/x"><input type="hidden" name="csrf_token" value=""></form>"""
+    assert forms_without_csrf(page) == [
+        '<form method="post" action="/talks/1/close">',
+        '<form method=post action="/x">',
+    ]

@@ -38,3 +38,12 @@ EXPECTED["roster.departments_page"] = (
     "/cadres/departments",
     (LOGIN, 403, 200, 403, 403, 403),
 )
+#: The same page with one section open (its second URL).
+MORE = [
+    (
+        "roster.departments_page",
+        "GET",
+        "/cadres/departments/{budget}",
+        (LOGIN, 403, 200, 403, 403, 403),
+    ),
+]

@@ -17,7 +17,7 @@ import base64
 import binascii
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # writes XML; parsing is defusedxml's  # nosec B405
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
