@@ -70,6 +70,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             "SECRET_KEY = '<随机字符串>'，或设置环境变量 SECRET_KEY "
             "（make run 会自动生成）。"
         )
+    from cadre_app.services.core import crypto
+
+    crypto.init_app(app)  # the keys of 身份证号 and 手机号: malformed or (in production) missing
     try:
         ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError

@@ -43,6 +43,8 @@ from tests.factories import CadreFactory, DepartmentFactory, OrganisationFactory
 from tests.queue_worker import queue_worker  # noqa: E402,F401  (a fixture for every module)
 
 PASSWORD = "Test@2026pw"
+TEST_DATA_KEYS = {"t1": "dGVzdC1kYXRhLWtleS0xLW5vdC1mb3ItcHJvZHVjdCE="}
+TEST_BLIND_INDEX_KEY = "dGVzdC1ibGluZC1pbmRleC1rZXktbm90LXByb2QhISE="
 _TMP = tempfile.mkdtemp(prefix="cadre-tests-")
 
 
@@ -59,6 +61,9 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": None,
         "QUEUE_PATH": str(Path(_TMP) / "queue.sqlite"),
+        # Fixed test keys for the personal data encrypted at rest (services.core.crypto).
+        "DATA_ENCRYPTION_KEYS": dict(TEST_DATA_KEYS),
+        "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY,
     }
     config.update(overrides)
     return config
