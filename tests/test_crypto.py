@@ -5,6 +5,8 @@ key fails loudly, and migration 0024 encrypts and decrypts existing rows."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,13 +15,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from cadre_app import create_app
+from cadre_app import create_app, normalise_database_url
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre
 from cadre_app.models.roster import ID_NUMBER_CONTEXT
 from cadre_app.services.core import crypto, idcard
 from cadre_app.services.roster import operations as roster
-from tests.conftest import TEST_BLIND_INDEX_KEY, TEST_DATA_KEYS, base_config
+from tests.conftest import TEST_BLIND_INDEX_KEY, TEST_DATA_KEYS, base_config, database_url
 from tests.factories import CadreFactory
 
 NUMBER = idcard.make("110105", date(1991, 5, 17), 31)
@@ -225,8 +227,34 @@ def test_doctor_reports_the_keys(app: Flask, runner, cadre: Cadre, monkeypatch):
     assert "FAIL 数据加密密钥" in output and "没有该密钥" in output
 
 
+@contextmanager
+def _scratch_database(tmp_path: Path) -> Iterator[str]:
+    """A new empty database beside the tests' own: a SQLite file, or on the PostgreSQL server
+    of DATABASE_URL a database of its own, dropped afterwards."""
+    url = database_url()
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
+        return
+    server = sa.make_url(normalise_database_url(url))
+    name = f"{server.database}_m0024"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def test_migration_0024_encrypts_existing_rows_and_its_downgrade_decrypts(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    with _scratch_database(tmp_path) as url:
+        _migration_round_trip(url)
+
+
+def _migration_round_trip(url: str) -> None:
     app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url))
     with app.app_context():
         upgrade(revision="0019_structure")
@@ -274,3 +302,19 @@ def test_migration_0024_encrypts_existing_rows_and_its_downgrade_decrypts(tmp_pa
         upgrade()  # and up again: the round trip is repeatable
         assert db.session.get(Cadre, 2).phone == "13700000000"
         db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_row_written_around_the_model_is_caught_by_doctor_and_repaired_by_reindex(
+    runner, cadre: Cadre
+):
+    db.session.execute(
+        sa.text("UPDATE cadre SET id_number_index = NULL WHERE id = :id"), {"id": cadre.id}
+    )
+    db.session.commit()
+    output = runner.invoke(args=["doctor"]).output
+    assert "FAIL 数据加密密钥: cadre.id_number 有 1 个值没有盲索引" in output
+    result = runner.invoke(args=["crypto", "reindex"])
+    assert "cadre.id_number_index: reindexed 1" in result.output
+    assert db.session.scalar(sa.select(Cadre.id).where(Cadre.id_number_is(NUMBER))) == cadre.id
+    assert "OK   数据加密密钥" in runner.invoke(args=["doctor"]).output

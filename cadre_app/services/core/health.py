@@ -110,6 +110,17 @@ def encryption_keys(app: Flask, *, check_data: bool) -> tuple[bool, str]:
             except crypto.DecryptionError as error:
                 return False, str(error)
             older += key_id != keys.newest
+    for table, index_column, source, _normalise in crypto.blind_index_columns(db.metadata):
+        unindexed = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(table)
+            .where(source.is_not(None), index_column.is_(None))
+        )
+        if unindexed:
+            return False, (
+                f"{table.name}.{source.name} 有 {unindexed} 个值没有盲索引"
+                "（绕过模型写入？）：运行 flask crypto reindex"
+            )
     if older:
         detail += "；仍有旧密钥加密的值：运行 flask crypto rotate"
     return True, detail
