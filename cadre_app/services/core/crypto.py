@@ -159,23 +159,27 @@ def init_app(app: Flask) -> None:
             + "、CADRE_".join(missing)
             + "。"
         )
-    app.extensions[_EXTENSION] = (_fingerprint(app.config), keys)
+    app.extensions[_EXTENSION] = _cached(app.config, keys)
 
 
-def _fingerprint(config: Mapping[str, Any]) -> str:
-    return repr((config.get("DATA_ENCRYPTION_KEYS"), config.get("BLIND_INDEX_KEY")))
+def _cached(config: Mapping[str, Any], keys: Keys) -> tuple[Any, Any, Keys]:
+    return (config.get("DATA_ENCRYPTION_KEYS"), config.get("BLIND_INDEX_KEY"), keys)
 
 
 def current_keys() -> Keys:
     """The keys of the current app (re-read when its settings were changed, as tests do)."""
     if not has_app_context():
         raise CryptoConfigError("加密字段只能在应用上下文中读写（缺少 Flask app context）。")
-    app = current_app
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
     cached = app.extensions.get(_EXTENSION)
-    if cached is None or cached[0] != _fingerprint(app.config):
-        cached = (_fingerprint(app.config), load_keys(app.config))
-        app.extensions[_EXTENSION] = cached
-    return cached[1]
+    if cached is not None:
+        ring, index = config.get("DATA_ENCRYPTION_KEYS"), config.get("BLIND_INDEX_KEY")
+        if (ring is cached[0] or ring == cached[0]) and (index is cached[1] or index == cached[1]):
+            return cached[2]
+    cached = _cached(config, load_keys(config))
+    app.extensions[_EXTENSION] = cached
+    return cached[2]
 
 
 def _require_ring(keys: Keys) -> None:
