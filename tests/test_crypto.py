@@ -139,6 +139,7 @@ def test_rotation_re_encrypts_with_the_newest_key_and_the_old_one_can_go(
     monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEYS", {**TEST_DATA_KEYS, "t2": NEW_KEY})
     CadreFactory(phone="13800000000")  # written after the new key came: already t2
     db.session.commit()
+    updated_at = cadre.updated_at
 
     result = runner.invoke(args=["crypto", "rotate"])
     assert result.exit_code == 0, result.output
@@ -147,6 +148,8 @@ def test_rotation_re_encrypts_with_the_newest_key_and_the_old_one_can_go(
     assert "unchanged 1" in result.output  # the phone written with t2
     stored = _stored(cadre.id)
     assert stored.id_number.startswith("t2:") and stored.phone.startswith("t2:")
+    db.session.expire_all()
+    assert db.session.get(Cadre, cadre.id).updated_at == updated_at  # not an edit of the record
     event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert "密钥轮换" in event.summary and event.actor_name.startswith("cli:")
 

@@ -346,6 +346,12 @@ def blind_index_columns(
                 yield table, column, table.c[source], column.info.get("normalise", str)
 
 
+def _kept_as_they_are(table: sa.Table) -> dict[str, Any]:
+    """Columns with an ``onupdate`` (``updated_at``) keep their value: re-sealing a value is
+    not an edit of the record."""
+    return {c.name: c for c in table.columns if c.onupdate is not None}
+
+
 def _raw(column: sa.Column[Any]) -> Any:
     return sa.type_coerce(column, sa.String())
 
@@ -374,7 +380,9 @@ def rotate(session: Any, metadata: sa.MetaData, *, batch: int = 500) -> list[Col
         stmt = (
             sa.update(table)
             .where(pk == sa.bindparam("_pk"))
-            .values({column.name: sa.bindparam("_value", type_=sa.String())})
+            .values(
+                {column.name: sa.bindparam("_value", type_=sa.String()), **_kept_as_they_are(table)}
+            )
         )
         for start in range(0, len(updates), batch):
             session.connection().execute(stmt, updates[start : start + batch])
@@ -403,7 +411,7 @@ def reindex(session: Any, metadata: sa.MetaData, *, batch: int = 500) -> list[Co
         stmt = (
             sa.update(table)
             .where(pk == sa.bindparam("_pk"))
-            .values({index_column.name: sa.bindparam("_index")})
+            .values({index_column.name: sa.bindparam("_index"), **_kept_as_they_are(table)})
         )
         for start in range(0, len(updates), batch):
             session.connection().execute(stmt, updates[start : start + batch])
