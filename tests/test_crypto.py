@@ -321,3 +321,34 @@ def test_a_row_written_around_the_model_is_caught_by_doctor_and_repaired_by_rein
     assert "cadre.id_number_index: reindexed 1" in result.output
     assert db.session.scalar(sa.select(Cadre.id).where(Cadre.id_number_is(NUMBER))) == cadre.id
     assert "OK   数据加密密钥" in runner.invoke(args=["doctor"]).output
+
+
+def test_the_audit_log_keeps_no_plain_phone_or_id_number(app_ctx: None, org: dict[str, int]):
+    """What the roster keeps encrypted must not sit in plain text in the log's snapshots."""
+    cadre = roster.create_cadre(
+        {
+            "name": "赵明远",
+            "gender": "男",
+            "birth_date": date(1991, 5, 17),
+            "id_number": NUMBER,
+            "phone": PHONE,
+            "department_id": org["budget"],
+            "rank": "一级科员",
+        },
+        actor="hr",
+        today=date(2026, 12, 1),
+    )
+    roster.update_cadre(
+        cadre,
+        {"phone": "13698765432"},
+        expected_version=cadre.version,
+        actor="hr",
+        today=date(2026, 12, 1),
+    )
+    logged = " ".join(
+        str(row)
+        for row in db.session.execute(sa.text("SELECT before, after FROM audit_event")).all()
+    )
+    assert "139****5678" in logged and "136****5432" in logged
+    for plain in (PHONE, "13698765432", NUMBER):
+        assert plain not in logged
