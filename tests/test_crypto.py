@@ -17,7 +17,7 @@ from flask_migrate import downgrade, upgrade
 
 from cadre_app import create_app, normalise_database_url
 from cadre_app.extensions import db
-from cadre_app.models import AuditEvent, Cadre
+from cadre_app.models import AuditEvent, Cadre, ImportUpload
 from cadre_app.models.roster import ID_NUMBER_CONTEXT
 from cadre_app.services.core import crypto, idcard
 from cadre_app.services.roster import operations as roster
@@ -281,7 +281,25 @@ def _migration_round_trip(url: str) -> None:
                     {"i": i, "no": f"M{i}", "number": number, "phone": phone},
                 )
 
+            connection.execute(
+                sa.text(
+                    'INSERT INTO "user" (id, username, password_hash, role, created_at)'
+                    " VALUES (1, 'hr', 'x', 'hr', '2026-01-01')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO import_upload (id, token, kind, user_id, filename, content,"
+                    " created_at) VALUES (1, :token, 'roster', 1, 'a.xlsx', :content,"
+                    " '2026-01-01')"
+                ),
+                {"token": "u" * 43, "content": b"PK " + NUMBER.encode()},
+            )
+
         upgrade()
+        raw = db.session.execute(sa.text("SELECT content FROM import_upload")).scalar_one()
+        assert bytes(raw).startswith(b"t1:") and NUMBER.encode() not in bytes(raw)
+        assert db.session.get(ImportUpload, 1).content == b"PK " + NUMBER.encode()
         assert _stored(1).id_number.startswith("t1:") and PHONE not in _stored(1).phone
         assert _stored(2).id_number is None and _stored(2).id_number_index is None
         assert db.session.get(Cadre, 1).phone == PHONE
@@ -301,6 +319,8 @@ def _migration_round_trip(url: str) -> None:
             (2, None, "13700000000"),
             (3, NUMBER[:-1] + "X", None),
         ]
+        raw = db.session.execute(sa.text("SELECT content FROM import_upload")).scalar_one()
+        assert bytes(raw) == b"PK " + NUMBER.encode()
         db.session.remove()
         upgrade()  # and up again: the round trip is repeatable
         assert db.session.get(Cadre, 2).phone == "13700000000"
@@ -352,3 +372,31 @@ def test_the_audit_log_keeps_no_plain_phone_or_id_number(app_ctx: None, org: dic
     assert "139****5678" in logged and "136****5432" in logged
     for plain in (PHONE, "13698765432", NUMBER):
         assert plain not in logged
+
+
+def test_an_uploaded_workbook_is_kept_encrypted_and_rotates_too(
+    app: Flask, runner, users, app_ctx: None, monkeypatch: pytest.MonkeyPatch
+):
+    workbook = b"PK\x03\x04 roster " + NUMBER.encode() + b" " + PHONE.encode()
+    upload = ImportUpload(
+        token="t" * 43,
+        kind="roster",
+        user_id=users["hr"].id,
+        filename="名册.xlsx",
+        content=workbook,
+    )
+    db.session.add(upload)
+    db.session.commit()
+    raw = db.session.execute(
+        sa.text("SELECT content FROM import_upload WHERE id = :id"), {"id": upload.id}
+    ).scalar_one()
+    assert bytes(raw).startswith(b"t1:") and NUMBER.encode() not in bytes(raw)
+    db.session.expire_all()
+    assert db.session.get(ImportUpload, upload.id).content == workbook
+
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEYS", {**TEST_DATA_KEYS, "t2": NEW_KEY})
+    result = runner.invoke(args=["crypto", "rotate"])
+    assert "import_upload.content: re-encrypted 1" in result.output, result.output
+    monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEYS", {"t2": NEW_KEY})
+    db.session.expire_all()
+    assert db.session.get(ImportUpload, upload.id).content == workbook

@@ -1,7 +1,8 @@
 """encrypted ID numbers and phones: 身份证号 and 手机号 sealed with AES-GCM, a blind index
 
 Issue 16, point 11 (services.core.crypto). ``cadre.id_number`` and ``cadre.phone`` become
-ciphertext (``<key id>:<base64url>``, wider columns); ``cadre.id_number_index`` holds the
+ciphertext (``<key id>:<base64url>``, wider columns), and so do uploaded workbooks
+waiting for confirmation (``import_upload.content``); ``cadre.id_number_index`` holds the
 HMAC of the number under BLIND_INDEX_KEY and carries the uniqueness that ``id_number`` had.
 Existing values are encrypted with the keys of the running app's configuration
 (``DATA_ENCRYPTION_KEYS``, ``BLIND_INDEX_KEY``); the downgrade decrypts them back (and needs
@@ -28,6 +29,7 @@ depends_on = None
 # Frozen here: each is bound into the ciphertext or the HMAC (models.roster uses the same).
 ID_CONTEXT = "cadre.id_number"
 PHONE_CONTEXT = "cadre.phone"
+UPLOAD_CONTEXT = "import_upload.content"
 
 cadre = sa.table(
     "cadre",
@@ -35,6 +37,10 @@ cadre = sa.table(
     sa.column("id_number", sa.String),
     sa.column("phone", sa.String),
     sa.column("id_number_index", sa.String),
+)
+
+upload = sa.table(
+    "import_upload", sa.column("id", sa.Integer), sa.column("content", sa.LargeBinary)
 )
 
 
@@ -128,10 +134,30 @@ def upgrade():
 
     with op.batch_alter_table("cadre") as batch_op:
         batch_op.create_unique_constraint("uq_cadre_id_number_index", ["id_number_index"])
+    _convert_uploads(bind, crypto.encrypt_bytes)
+
+
+def _convert_uploads(bind: sa.Connection, convert) -> None:
+    """Uploaded workbooks waiting for confirmation (at most a day old) hold full numbers too."""
+    rows = bind.execute(sa.select(upload.c.id, upload.c.content).order_by(upload.c.id)).all()
+    if not rows:
+        return
+    keys = _keys(need_index=False)
+    stmt = sa.update(upload).where(upload.c.id == sa.bindparam("_id"))
+    for row in rows:
+        stored = bytes(row.content)
+        sealed = crypto.bytes_key_id(stored) in keys.ring
+        if sealed == (convert is crypto.encrypt_bytes):
+            continue  # already as wanted
+        bind.execute(
+            stmt.values(content=sa.bindparam("_content")),
+            {"_id": row.id, "_content": convert(stored, UPLOAD_CONTEXT, keys=keys)},
+        )
 
 
 def downgrade():
     bind = op.get_bind()
+    _convert_uploads(bind, crypto.decrypt_bytes)
     rows = bind.execute(
         sa.select(cadre.c.id, cadre.c.id_number, cadre.c.phone)
         .where(sa.or_(cadre.c.id_number.is_not(None), cadre.c.phone.is_not(None)))

@@ -235,6 +235,40 @@ def decrypt(stored: str, context: str, *, keys: Keys | None = None) -> str:
         ) from None
 
 
+def encrypt_bytes(plain: bytes, context: str, *, keys: Keys | None = None) -> bytes:
+    """``encrypt`` for files (an uploaded workbook): ``<key id>:`` then nonce and sealed bytes."""
+    keys = keys or current_keys()
+    _require_ring(keys)
+    key_id = keys.newest
+    nonce = os.urandom(NONCE_BYTES)
+    return (
+        key_id.encode() + b":" + nonce + keys.cipher(key_id).encrypt(nonce, plain, context.encode())
+    )
+
+
+def bytes_key_id(stored: bytes) -> str | None:
+    key_id, sep, _ = bytes(stored[:17]).partition(b":")
+    return key_id.decode("ascii", "replace") if sep else None
+
+
+def decrypt_bytes(stored: bytes, context: str, *, keys: Keys | None = None) -> bytes:
+    keys = keys or current_keys()
+    _require_ring(keys)
+    key_id = bytes_key_id(stored)
+    if key_id is None or key_id not in keys.ring:
+        raise DecryptionError(
+            f"{context} 的文件用密钥 {key_id!r} 加密或未加密，但 DATA_ENCRYPTION_KEYS 中没有该密钥"
+            f"（现有：{', '.join(keys.ring)}）。"
+        )
+    body = bytes(stored)[len(key_id) + 1 :]
+    try:
+        return keys.cipher(key_id).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], context.encode())
+    except (InvalidTag, ValueError):
+        raise DecryptionError(
+            f"{context} 的文件无法用密钥 {key_id!r} 解密：密钥与加密时不同，或数据已被篡改。"
+        ) from None
+
+
 def blind_index(value: str | None, context: str, *, keys: Keys | None = None) -> str | None:
     """HMAC-SHA256 of ``value`` (already normalised) under BLIND_INDEX_KEY, as 32 hex digits;
     None for an empty value."""
@@ -303,6 +337,27 @@ class EncryptedText(sa.TypeDecorator[str]):
             return super().operate(op, *other, **kwargs)
 
 
+class EncryptedBytes(sa.TypeDecorator[bytes]):
+    """A binary column (a file) stored encrypted, like ``EncryptedText``."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return encrypt_bytes(bytes(value), self.context)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return decrypt_bytes(value, self.context)
+
+
 def index_default(source: str, context: str, normalise: Callable[[str], str] = str) -> Any:
     """A column default that fills a blind index from ``source`` in the same INSERT, also
     for Core ``insert(Model)`` with plain dicts (imports, bench, demo)."""
@@ -328,9 +383,10 @@ class ColumnReport:
 
 
 def encrypted_columns(metadata: sa.MetaData) -> Iterator[tuple[sa.Table, sa.Column[Any]]]:
+    """Every ``EncryptedText`` and ``EncryptedBytes`` column."""
     for table in metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, EncryptedText):
+            if isinstance(column.type, EncryptedText | EncryptedBytes):
                 yield table, column
 
 
@@ -352,10 +408,6 @@ def _kept_as_they_are(table: sa.Table) -> dict[str, Any]:
     return {c.name: c for c in table.columns if c.onupdate is not None}
 
 
-def _raw(column: sa.Column[Any]) -> Any:
-    return sa.type_coerce(column, sa.String())
-
-
 def rotate(session: Any, metadata: sa.MetaData, *, batch: int = 500) -> list[ColumnReport]:
     """Re-encrypt every value not sealed with the newest key. Idempotent: a second run
     changes nothing. Flushes; the caller commits."""
@@ -365,23 +417,30 @@ def rotate(session: Any, metadata: sa.MetaData, *, batch: int = 500) -> list[Col
     reports = []
     for table, column in encrypted_columns(metadata):
         context = column.type.context
+        binary = isinstance(column.type, EncryptedBytes)
+        raw_type = sa.LargeBinary() if binary else sa.String()
+        key_of, unseal, seal = (
+            (bytes_key_id, decrypt_bytes, encrypt_bytes)
+            if binary
+            else (key_id_of, decrypt, encrypt)
+        )
         report = ColumnReport(table.name, column.name)
         pk = next(iter(table.primary_key.columns))
         rows = session.execute(
-            sa.select(pk, _raw(column)).where(column.is_not(None)).order_by(pk)
+            sa.select(pk, sa.type_coerce(column, raw_type)).where(column.is_not(None)).order_by(pk)
         ).all()
         updates = []
         for key, stored in rows:
-            if key_id_of(stored) == newest:
+            if key_of(stored) == newest:
                 report.unchanged += 1
                 continue
-            plain = decrypt(stored, context, keys=keys)
-            updates.append({"_pk": key, "_value": encrypt(plain, context, keys=keys)})
+            plain = unseal(stored, context, keys=keys)
+            updates.append({"_pk": key, "_value": seal(plain, context, keys=keys)})
         stmt = (
             sa.update(table)
             .where(pk == sa.bindparam("_pk"))
             .values(
-                {column.name: sa.bindparam("_value", type_=sa.String()), **_kept_as_they_are(table)}
+                {column.name: sa.bindparam("_value", type_=raw_type), **_kept_as_they_are(table)}
             )
         )
         for start in range(0, len(updates), batch):

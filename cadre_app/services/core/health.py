@@ -91,6 +91,8 @@ def encryption_keys(app: Flask, *, check_data: bool) -> tuple[bool, str]:
         return True, detail
     older = 0
     for _table, column in crypto.encrypted_columns(db.metadata):
+        if not isinstance(column.type, crypto.EncryptedText):
+            continue  # files (uploads) are short-lived; rotate covers them
         raw = sa.type_coerce(column, sa.String())
         sealed_with = {k: raw.startswith(f"{k}:", autoescape=True) for k in keys.ring}
         unknown = db.session.scalar(
