@@ -82,7 +82,7 @@ class Cadre(db.Model):
     # ``insert(Cadre)`` with dicts through the column default.
     id_number: so.Mapped[str | None] = so.mapped_column(EncryptedText(ID_NUMBER_CONTEXT))
     id_number_index: so.Mapped[str | None] = so.mapped_column(
-        sa.String(32),
+        sa.String(22),
         unique=True,
         default=index_default("id_number", ID_NUMBER_CONTEXT, idcard.normalise),
         info={"blind_index_of": "id_number", "normalise": idcard.normalise},

@@ -84,7 +84,7 @@ def _update(bind: sa.Connection, values: dict[str, str], rows: list[dict]) -> No
 
 def upgrade():
     with op.batch_alter_table("cadre") as batch_op:
-        batch_op.add_column(sa.Column("id_number_index", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("id_number_index", sa.String(length=22), nullable=True))
         batch_op.drop_constraint("uq_cadre_id_number", type_="unique")
         batch_op.alter_column(
             "id_number", existing_type=sa.String(length=18), type_=sa.String(length=255)
