@@ -23,7 +23,7 @@ LOCK_PYTHON := 3.11
 PO_FILES := $(wildcard cadre_app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test setup system-deps database lint security lock lock-upgrade format clean help
+.PHONY: run test setup system-deps instance-keys database lint security lock lock-upgrade format clean help
 
 help:
 	@echo "make run    set up, migrate, load demo data on first run, serve on http://$(HOST):$(PORT)"
@@ -46,7 +46,7 @@ run: setup database
 test: setup
 	$(BIN)/pytest
 
-setup: system-deps $(BIN)/.installed $(MO_FILES) instance/config.py
+setup: system-deps $(BIN)/.installed $(MO_FILES) instance/config.py instance-keys
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
@@ -101,6 +101,17 @@ instance/config.py: FORCE
 
 .PHONY: FORCE
 FORCE:
+
+# The keys of 身份证号 and 手机号 encrypted at rest (services.core.crypto), written once into
+# instance/config.py (also an older one without them); they never enter the database, and a
+# lost key means lost numbers: back up instance/config.py separately from the database.
+instance-keys: instance/config.py
+	@grep -q '^DATA_ENCRYPTION_KEYS' instance/config.py || { $(PYTHON) -c "import secrets, base64; \
+	    print('DATA_ENCRYPTION_KEYS = ' + repr({'k1': base64.b64encode(secrets.token_bytes(32)).decode()}))" \
+	    >> instance/config.py; echo "已在 instance/config.py 中生成 DATA_ENCRYPTION_KEYS"; }
+	@grep -q '^BLIND_INDEX_KEY' instance/config.py || { $(PYTHON) -c "import secrets, base64; \
+	    print('BLIND_INDEX_KEY = ' + repr(base64.b64encode(secrets.token_bytes(32)).decode()))" \
+	    >> instance/config.py; echo "已在 instance/config.py 中生成 BLIND_INDEX_KEY"; }
 
 database: setup
 	@$(BIN)/flask db upgrade

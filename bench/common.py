@@ -43,6 +43,9 @@ def bench_app(prefix: str) -> Flask:
             "WTF_CSRF_ENABLED": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
             "TOTP_REQUIRED_ROLES": [],  # pages are measured here; bench_login measures 2FA
+            # Bench-only keys of the personal data encrypted at rest (services.core.crypto).
+            "DATA_ENCRYPTION_KEYS": {"b1": "YmVuY2gtb25seS1kYXRhLWtleS1ub3Qtc2VjcmV0ISE="},
+            "BLIND_INDEX_KEY": "YmVuY2gtb25seS1ibGluZC1pbmRleC1ub3Qtc2VjcnQ=",
         }
     )
     with app.app_context():

@@ -81,6 +81,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             "环境变量 CADRE_AUDIT_CHAIN_KEY（make setup 会自动生成）。已有审计记录时，"
             "设置后运行 flask db upgrade。"
         )
+    from cadre_app.services.core import crypto
+
+    crypto.init_app(app)  # the keys of 身份证号 and 手机号: malformed or (in production) missing
     try:
         ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError

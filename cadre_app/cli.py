@@ -246,6 +246,8 @@ def doctor_command() -> None:
         else "所有角色均为可选：生产环境应设 TOTP_REQUIRED_ROLES（admin, hr, auditor）",
         warning=True,
     )
+    crypto_ok, crypto_detail = health.encryption_keys(app, check_data=db_ok and mig_ok)
+    line(crypto_ok, "数据加密密钥", crypto_detail)
     if failures:
         sys.exit(1)
 
@@ -289,6 +291,58 @@ def _doctor_anchors(line: Any) -> None:
             + ("" if fresh else "：后台任务进程是否在运行？"),
             warning=not fresh,
         )  # fmt: skip
+
+
+@click.group("crypto")
+def crypto_group() -> None:
+    """Keys of the personal data encrypted at rest (身份证号, 手机号): rotation and reindexing."""
+
+
+def _report_crypto(verb: str, reports: list[Any]) -> str:
+    for report in reports:
+        click.echo(
+            f"{report.table}.{report.column}: {verb} {report.changed}, unchanged {report.unchanged}"
+        )
+    return "，".join(f"{r.table}.{r.column} {r.changed} 个" for r in reports)
+
+
+@crypto_group.command("rotate")
+@with_appcontext
+def crypto_rotate_command() -> None:
+    """Re-encrypt every value not sealed with the newest key of DATA_ENCRYPTION_KEYS (the
+    last listed). Idempotent; afterwards the older keys may leave the ring."""
+    from cadre_app.services.core import audit, crypto
+
+    try:
+        reports = crypto.rotate(db.session, db.metadata)
+    except (crypto.CryptoConfigError, crypto.DecryptionError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    detail = _report_crypto("re-encrypted", reports)
+    newest = crypto.current_keys().newest
+    audit.record(
+        "update",
+        summary=f"加密密钥轮换：改用密钥 {newest} 重新加密 {detail}",
+        actor_name=cli_actor(),
+    )
+    db.session.commit()
+
+
+@crypto_group.command("reindex")
+@with_appcontext
+def crypto_reindex_command() -> None:
+    """Recompute every blind index (the lookup of 身份证号) under the current BLIND_INDEX_KEY,
+    after changing that key. Idempotent."""
+    from cadre_app.services.core import audit, crypto
+
+    try:
+        reports = crypto.reindex(db.session, db.metadata)
+    except (crypto.CryptoConfigError, crypto.DecryptionError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    detail = _report_crypto("reindexed", reports)
+    audit.record("update", summary=f"重建盲索引：{detail}", actor_name=cli_actor())
+    db.session.commit()
 
 
 @click.command("worker")
@@ -357,3 +411,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(crypto_group)

@@ -52,6 +52,15 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 
+    #: Keys of the personal data encrypted at rest (身份证号, 手机号; services.core.crypto),
+    #: kept outside the database: ``{"key id": "<32 bytes, base64>"}``, the last one listed
+    #: encrypts, all decrypt (``flask crypto rotate`` moves every value to the last one); and
+    #: the key of the blind index that finds a cadre by 身份证号 (``flask crypto reindex`` after
+    #: changing it). ``make setup`` writes both into instance/config.py; start-up refuses to run
+    #: without them outside development and tests.
+    DATA_ENCRYPTION_KEYS: dict[str, str] | str | None = None
+    BLIND_INDEX_KEY: str | None = None
+
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
     WTF_I18N_ENABLED = True
 

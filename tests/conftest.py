@@ -43,6 +43,8 @@ from tests.factories import CadreFactory, DepartmentFactory, OrganisationFactory
 from tests.queue_worker import queue_worker  # noqa: E402,F401  (a fixture for every module)
 
 PASSWORD = "Test@2026pw"
+TEST_DATA_KEYS = {"t1": "dGVzdC1kYXRhLWtleS0xLW5vdC1mb3ItcHJvZHVjdCE="}
+TEST_BLIND_INDEX_KEY = "dGVzdC1ibGluZC1pbmRleC1rZXktbm90LXByb2QhISE="
 _TMP = tempfile.mkdtemp(prefix="cadre-tests-")
 AUDIT_CHAIN_KEY = "test-audit-chain-key-not-for-production"
 #: The audit anchors' file; removed after every test (its anchors name that test's events).
@@ -67,6 +69,9 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         # Two-factor sign-in is optional for every role here, so the suite signs in with the
         # password; tests/test_two_factor.py switches the production rule on.
         "TOTP_REQUIRED_ROLES": [],
+        # Fixed test keys for the personal data encrypted at rest (services.core.crypto).
+        "DATA_ENCRYPTION_KEYS": dict(TEST_DATA_KEYS),
+        "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY,
     }
     config.update(overrides)
     return config

@@ -256,7 +256,14 @@ def test_production_refuses_a_missing_or_default_chain_key(monkeypatch, tmp_path
     from cadre_app.config import DEV_AUDIT_CHAIN_KEY
 
     monkeypatch.delenv("CADRE_AUDIT_CHAIN_KEY", raising=False)
-    base = {"SECRET_KEY": "s" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"}
+    from tests.conftest import TEST_BLIND_INDEX_KEY, TEST_DATA_KEYS
+
+    base = {
+        "SECRET_KEY": "s" * 32,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
+        "DATA_ENCRYPTION_KEYS": dict(TEST_DATA_KEYS),
+        "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY,
+    }
     with pytest.raises(RuntimeError, match="AUDIT_CHAIN_KEY"):
         create_app(base)
     with pytest.raises(RuntimeError, match="AUDIT_CHAIN_KEY"):

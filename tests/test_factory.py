@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cadre_app import create_app, normalise_database_url
@@ -44,9 +46,11 @@ def test_environment_overrides_instance_config(monkeypatch, tmp_path):
     instance.mkdir()
     (instance / "config.py").write_text(
         "SECRET_KEY = 'from-instance-file-0123456789'\nORGANISATION_NAME = '实例单位'\n"
-        "LOGIN_MAX_FAILURES = 7\nAUDIT_CHAIN_KEY = 'audit-key-from-instance-file'\n",
+        "LOGIN_MAX_FAILURES = 7\nAUDIT_CHAIN_KEY = 'audit-key-from-instance-file'\n"
+        f"DATA_ENCRYPTION_KEYS = {{'k1': {'11' * 32!r}}}\nBLIND_INDEX_KEY = {'22' * 32!r}\n",
         encoding="utf-8",
     )
+    monkeypatch.setenv("CADRE_DATA_ENCRYPTION_KEYS", json.dumps({"k1": "11" * 32, "k2": "33" * 32}))
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/cadre")
     monkeypatch.setenv("CADRE_LOGIN_MAX_FAILURES", "9")
     monkeypatch.delenv("SECRET_KEY", raising=False)
@@ -64,6 +68,11 @@ def test_environment_overrides_instance_config(monkeypatch, tmp_path):
     assert app.config["AUDIT_CHAIN_KEY"] == "audit-key-from-instance-file"
     assert app.config["ORGANISATION_NAME"] == "实例单位"
     assert app.config["LOGIN_MAX_FAILURES"] == 9  # environment beats the instance file
+    from cadre_app.services.core import crypto
+
+    with app.app_context():  # keys from the file, the ring from the environment (JSON)
+        assert list(crypto.current_keys().ring) == ["k1", "k2"]
+        assert crypto.current_keys().index_key == bytes.fromhex("22" * 32)
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/cadre"
 
 

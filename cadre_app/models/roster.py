@@ -10,6 +10,11 @@ import sqlalchemy.orm as so
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models.organisation import Department
+from cadre_app.services.core import idcard
+from cadre_app.services.core.crypto import EncryptedText, blind_index, index_default
+
+#: The blind index's context (services.core.crypto): the HMAC of a 身份证号 is this label's.
+ID_NUMBER_CONTEXT = "cadre.id_number"
 
 
 class Cadre(db.Model):
@@ -72,7 +77,16 @@ class Cadre(db.Model):
         sa.String(5), default="day", server_default="day"
     )
     health: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 健康状况
-    id_number: so.Mapped[str | None] = so.mapped_column(sa.String(18), unique=True)  # 身份证号
+    # 身份证号, encrypted at rest; looked up and kept unique through its blind index
+    # (``id_number_is``), which every write fills: ORM through ``_index_id_number``, Core
+    # ``insert(Cadre)`` with dicts through the column default.
+    id_number: so.Mapped[str | None] = so.mapped_column(EncryptedText(ID_NUMBER_CONTEXT))
+    id_number_index: so.Mapped[str | None] = so.mapped_column(
+        sa.String(22),
+        unique=True,
+        default=index_default("id_number", ID_NUMBER_CONTEXT, idcard.normalise),
+        info={"blind_index_of": "id_number", "normalise": idcard.normalise},
+    )
     # 学历学位: 全日制教育 (full-time) and 在职教育 (in-service)
     ft_education: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     ft_degree: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # as written: 经济学学士
@@ -94,7 +108,7 @@ class Cadre(db.Model):
         sa.String(5), default="day", server_default="day"
     )
     leadership_level: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 领导职务
-    phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # 手机号
+    phone: so.Mapped[str | None] = so.mapped_column(EncryptedText("cadre.phone"))  # 手机号
     rewards: so.Mapped[str | None] = so.mapped_column(sa.Text)  # 奖惩情况
     version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -132,6 +146,24 @@ class Cadre(db.Model):
             keys.initials,
         )
         return name
+
+    @so.validates("id_number")
+    def _index_id_number(self, _key: str, number: str | None) -> str | None:
+        """Every way an ID number is set keeps its blind index (services.core.crypto)."""
+        self.id_number_index = blind_index(idcard.normalise(number), ID_NUMBER_CONTEXT)
+        return number
+
+    @classmethod
+    def id_number_is(cls, number: str) -> sa.ColumnElement[bool]:
+        """``WHERE`` the cadre's 身份证号 is ``number`` (through the blind index)."""
+        return cls.id_number_index == blind_index(idcard.normalise(number), ID_NUMBER_CONTEXT)
+
+    @classmethod
+    def id_number_in(cls, numbers: list[str]) -> sa.ColumnElement[bool]:
+        """``WHERE`` the cadre's 身份证号 is one of ``numbers``."""
+        return cls.id_number_index.in_(
+            [blind_index(idcard.normalise(n), ID_NUMBER_CONTEXT) for n in numbers if n]
+        )
 
     def __repr__(self) -> str:
         return f"<Cadre {self.staff_no} {self.name}>"

@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
+from cadre_app.services.core.crypto import EncryptedBytes
 
 
 class ImportUpload(db.Model):
@@ -24,7 +25,8 @@ class ImportUpload(db.Model):
         sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
     )
     filename: so.Mapped[str] = so.mapped_column(sa.String(255))
-    content: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    # the workbook as uploaded (full 身份证号 and 手机号): encrypted at rest like the roster
+    content: so.Mapped[bytes] = so.mapped_column(EncryptedBytes("import_upload.content"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     #: Set when the upload was applied, so a confirmation posted twice applies once.
     applied_at: so.Mapped[datetime | None] = so.mapped_column()

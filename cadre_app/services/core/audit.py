@@ -47,8 +47,9 @@ GENESIS = "0" * 64
 #: Actions that change no data (sign-ins, downloads, exports, reveals): caches keyed on the
 #: newest write (``last_write_id``) ignore them.
 READ_ONLY_ACTIONS = ("login", "logout", "login_failed", "export", "download", "reveal")
-#: Keys whose values are masked in before/after snapshots.
-MASKED_KEYS = frozenset({"id_number"})
+#: Keys whose values are masked in before/after snapshots: the log must not keep in plain
+#: text what the roster keeps encrypted (services.core.crypto).
+MASKED_KEYS = frozenset({"id_number", "phone"})
 _CHAIN_LOCK = 720_2026  # pg_advisory_xact_lock key: one writer extends the chain at a time
 
 #: Action codes and their Chinese names (for the audit page and its export).
@@ -83,9 +84,18 @@ def mask_snapshot(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
     return {
-        key: (idcard.mask(value) if key in MASKED_KEYS and value else _plain(value))
+        key: (_masked(key, str(value)) if key in MASKED_KEYS and value else _plain(value))
         for key, value in values.items()
     }
+
+
+def _masked(key: str, value: str) -> str:
+    """身份证号 ``110105********0023``; 手机号 ``139****5678``."""
+    if key == "phone":
+        return (
+            value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+        )
+    return idcard.mask(value)
 
 
 def chain_key() -> bytes:

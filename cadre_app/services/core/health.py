@@ -106,6 +106,66 @@ def rate_limit_storage(app: Flask) -> tuple[str, str, str]:
     return "ok", shown, "所有进程与主机共用"
 
 
+def encryption_keys(app: Flask, *, check_data: bool) -> tuple[bool, str]:
+    """Are DATA_ENCRYPTION_KEYS and BLIND_INDEX_KEY set and well formed, and (``check_data``)
+    do they open the stored values: one sample per key id in use, and no value sealed with a
+    key that left the ring?"""
+    import sqlalchemy as sa
+
+    from cadre_app.extensions import db
+    from cadre_app.services.core import crypto
+
+    try:
+        keys = crypto.load_keys(app.config)
+    except crypto.CryptoConfigError as error:
+        return False, str(error)
+    missing = crypto.missing_settings(keys)
+    if missing:
+        return False, (
+            f"{'、'.join(missing)} 未设置：在 instance/config.py 中写入（make setup 会生成）"
+        )
+    detail = f"密钥环 {', '.join(keys.ring)}（加密用 {keys.newest}），盲索引密钥已设置"
+    if not check_data:
+        return True, detail
+    older = 0
+    for _table, column in crypto.encrypted_columns(db.metadata):
+        if not isinstance(column.type, crypto.EncryptedText):
+            continue  # files (uploads) are short-lived; rotate covers them
+        raw = sa.type_coerce(column, sa.String())
+        sealed_with = {k: raw.startswith(f"{k}:", autoescape=True) for k in keys.ring}
+        unknown = db.session.scalar(
+            sa.select(raw).where(column.is_not(None), ~sa.or_(*sealed_with.values())).limit(1)
+        )
+        if unknown is not None:  # sealed with a key no longer in the ring, or not sealed
+            try:
+                crypto.decrypt(unknown, column.type.context, keys=keys)
+            except crypto.DecryptionError as error:
+                return False, str(error)
+        for key_id, condition in sealed_with.items():
+            sample = db.session.scalar(sa.select(raw).where(condition).limit(1))
+            if sample is None:
+                continue
+            try:
+                crypto.decrypt(sample, column.type.context, keys=keys)
+            except crypto.DecryptionError as error:
+                return False, str(error)
+            older += key_id != keys.newest
+    for table, index_column, source, _normalise in crypto.blind_index_columns(db.metadata):
+        unindexed = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(table)
+            .where(source.is_not(None), index_column.is_(None))
+        )
+        if unindexed:
+            return False, (
+                f"{table.name}.{source.name} 有 {unindexed} 个值没有盲索引"
+                "（绕过模型写入？）：运行 flask crypto reindex"
+            )
+    if older:
+        detail += "；仍有旧密钥加密的值：运行 flask crypto rotate"
+    return True, detail
+
+
 def holiday_calendar(year: int) -> tuple[bool, str]:
     """Does the working-day calendar hold ``year``? Without it, deadlines in that year run
     through public holidays. The fix is a sync when the installed chinese_calendar package

@@ -336,7 +336,7 @@ def matching_cadre(record: LrmxRecord) -> Cadre | None:
     """The cadre with the file's 身份证号, if any."""
     if not record.id_number:
         return None
-    return db.session.scalar(sa.select(Cadre).where(Cadre.id_number == record.id_number))
+    return db.session.scalar(sa.select(Cadre).where(Cadre.id_number_is(record.id_number)))
 
 
 def _check_record(cadre: Cadre | None, preview: LrmxPreview, *, today: date) -> dict[str, Any]:

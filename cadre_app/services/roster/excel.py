@@ -481,7 +481,7 @@ def preview_import(
     id_owner: dict[str, Any] = {}
     for chunk in chunks(numbers):
         stmt = sa.select(Cadre.id_number, Cadre.staff_no, Cadre.name).where(
-            Cadre.id_number.in_(chunk)
+            Cadre.id_number_in(chunk)
         )
         id_owner.update({r.id_number: r for r in db.session.execute(stmt)})
 

@@ -71,11 +71,14 @@ def young_cadre_condition(on: date, lines: dict[str, int]) -> sa.ColumnElement[b
 def uniqueness_problems(values: dict[str, Any], *, cadre_id: int | None) -> list[FieldError]:
     """工号 and 身份证号 must each belong to one cadre."""
     errors = []
-    for attr, column in (("staff_no", Cadre.staff_no), ("id_number", Cadre.id_number)):
+    for attr, match in (
+        ("staff_no", lambda v: Cadre.staff_no == v),
+        ("id_number", Cadre.id_number_is),  # through the blind index: the column is encrypted
+    ):
         value = values.get(attr)
         if not value:
             continue
-        stmt = sa.select(Cadre.staff_no, Cadre.name).where(column == value)
+        stmt = sa.select(Cadre.staff_no, Cadre.name).where(match(value))
         if cadre_id is not None:
             stmt = stmt.where(Cadre.id != cadre_id)
         other = db.session.execute(stmt).first()
