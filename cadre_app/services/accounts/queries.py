@@ -13,6 +13,11 @@ def accounts() -> list[User]:
     return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
 
 
+def account_id(username: str) -> int | None:
+    """The id of the account called ``username`` (as the login form matches it), or None."""
+    return db.session.scalar(sa.select(User.id).where(User.username == username.strip()))
+
+
 def section_choices() -> list[tuple[int, str]]:
     """Every section (处室) as (id, name), in the organisation's order."""
     rows = db.session.execute(

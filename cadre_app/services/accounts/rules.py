@@ -8,6 +8,8 @@ three roles, and nobody grants that separation away, the admin included.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 
@@ -51,6 +53,20 @@ def temporary_password(length: int = TEMPORARY_PASSWORD_LENGTH) -> str:
     chars += [secrets.choice(pool) for _ in range(max(length, len(classes)) - len(classes))]
     secrets.SystemRandom().shuffle(chars)
     return "".join(chars)
+
+
+def masked_unknown_username(typed: str, key: str | bytes) -> str:
+    """What the log keeps of a username that matches no account: its first character, its
+    length and a short keyed tag (HMAC-SHA256 under ``key``, the app's secret), never the rest.
+    A password typed into the username field so never reaches the auditor; the tag still lets
+    them see that the same unknown name was tried again, and nobody can reverse it without the
+    key. Known usernames are logged as they are (their account is named anyway)."""
+    text = typed.strip()
+    if not text:
+        return "（空）"
+    secret = key.encode() if isinstance(key, str) else key
+    tag = hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:8]
+    return f"{text[0]}***（{len(text)} 字符，#{tag}）"
 
 
 def normalise_name(name: str | None) -> str:
