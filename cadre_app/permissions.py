@@ -70,6 +70,28 @@ def may_read_cadre(user: Any, cadre: Cadre) -> bool:
     return False
 
 
+def sees_as_cadre(user: Any, cadre: Cadre | int | None) -> bool:
+    """Whether ``user`` sees ``cadre``'s record as a cadre sees their own: a cadre account,
+    and anyone looking at their own record (the cadre linked to the account), whatever their
+    role. A section head or an HR officer who is a cadre never reads, through that role, HR's
+    material about themselves: the 拟任/拟免 proposal and 任免理由, unconfirmed scores and
+    rank, the talks about them, their place on a shortlist (issue 16, finding 3)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role is Role.CADRE:
+        return True
+    cadre_id = cadre if isinstance(cadre, int) or cadre is None else cadre.id
+    return user.cadre_id is not None and user.cadre_id == cadre_id
+
+
+def is_own_record(user: Any, cadre: Cadre | int | None) -> bool:
+    """Whether ``cadre`` is the cadre linked to ``user`` (their own record)."""
+    if not getattr(user, "is_authenticated", False) or user.cadre_id is None:
+        return False
+    cadre_id = cadre if isinstance(cadre, int) or cadre is None else cadre.id
+    return user.cadre_id == cadre_id
+
+
 def may_edit_roster(user: Any) -> bool:
     return has_role(user, Role.HR)
 
@@ -176,4 +198,6 @@ def register_template_helpers(app: Any) -> None:
         nav_active=nav_active,
         Role=Role,
         may_edit_roster=may_edit_roster,
+        sees_as_cadre=sees_as_cadre,
+        is_own_record=is_own_record,
     )

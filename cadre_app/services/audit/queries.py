@@ -10,7 +10,8 @@ The stored before/after snapshots stay as they are (the chain covers them); only
 shown, each by the label its domain registered for the object type
 (``services.core.registry.add_field_labels``): “职务、手机号”. A summary of a personal object type
 (``add_personal_object_types``: a talk, a relative, a score) is shown only up to the record's
-label (“T0001 李晓明”), the rest (a talk's reason, a relative's name) left out; a failed sign-in
+label (“T0001 李晓明”) when the event is about one record, the rest (a talk's reason, a relative's
+name) left out; a failed sign-in
 with a name that matches no account is shown masked even when it was stored as typed before the
 login started masking it. ``Describer.changes`` still words values (old → new) for code that
 is entitled to them; the page and the export use ``Describer.fields``. No list of domains lives
@@ -439,8 +440,8 @@ class _Summaries:
         return (summary or "").removesuffix(_LOCKED_NOTE).strip()
 
     def shown(self, action: str, object_type: str | None, object_id: Any, summary: Any) -> Any:
-        if object_type in self.personal:
-            return record_label(summary)
+        if object_type in self.personal and object_id is not None:
+            return record_label(summary)  # one person's record (not an import or export)
         if action == "login_failed" and object_id is None and summary:
             if _MASKED_NAME.match(summary):
                 return summary
