@@ -92,6 +92,25 @@ def is_own_record(user: Any, cadre: Cadre | int | None) -> bool:
     return user.cadre_id == cadre_id
 
 
+def own_row_hidden(user: Any, cycle: Any) -> int | None:
+    """The cadre whose row ``user`` may not see in ``cycle``'s ranking: their own while the
+    year's results are not confirmed (a cadre sees their result once the committee has
+    confirmed it), whatever their role; None otherwise."""
+    from cadre_app.services.evaluations.operations import EDITABLE_STATES
+
+    cadre_id = getattr(user, "cadre_id", None)
+    if cadre_id is None or cycle.state not in EDITABLE_STATES:
+        return None
+    return int(cadre_id)
+
+
+def own_record_404(cadre: Cadre | int) -> None:
+    """404 for the user's own record on a page a cadre never reaches (HR's forms about a
+    cadre: the appointment proposal, the scores): nobody works on their own file."""
+    if is_own_record(current_user, cadre):
+        abort(404)
+
+
 def may_edit_roster(user: Any) -> bool:
     return has_role(user, Role.HR)
 
@@ -124,10 +143,11 @@ def may_use_talks(user: Any) -> bool:
 
 
 def talk_scope(user: Any) -> TalkScope:
-    """The talks ``user`` may see in lists: every talk for HR; else those their cadre
-    conducts, never those about them."""
+    """The talks ``user`` may see in lists: every talk for HR (but those about HR's own
+    cadre, when the account is linked to one); else those their cadre conducts, never those
+    about them."""
     if has_role(user, Role.HR):
-        return TalkScope(everyone=True)
+        return TalkScope(everyone=True, not_about=user.cadre_id)
     return TalkScope(cadre_id=user.cadre_id)
 
 
@@ -137,9 +157,11 @@ def talk_or_404(talk_id: int) -> Talk:
     talk = db.session.get(Talk, talk_id)
     if talk is None:
         abort(404)
-    if has_role(current_user, Role.HR):
-        return talk
     mine = current_user.cadre_id
+    if has_role(current_user, Role.HR):
+        if mine is not None and talk.subject_id == mine:
+            abort(404)  # HR who is a cadre: never the talks about themselves
+        return talk
     if mine is None or talk.conductor_id != mine or talk.subject_id == mine:
         abort(404)
     return talk

@@ -1,5 +1,6 @@
 """``flask roster import FILE [--dry-run] [--create-section NAME ...]``,
-``flask roster export FILE [--full-ids --reason TEXT]`` and ``flask roster staff-no-scheme [--prefix P --width N]``."""
+``flask roster export FILE [--full-ids --reason TEXT]`` and
+``flask roster staff-no-scheme [--prefix P --width N]``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,180 @@
+"""Issue 16, finding 3: a user's own record (the cadre linked to the account) is always seen
+as a cadre sees it, whatever the role: a section head, or an HR officer who is a cadre, never
+reads HR's 拟任/拟免 proposal and 任免理由 about themselves (PDF, .lrmx), their own scores and
+rank before the results are confirmed, the talks about them, or their own assessment results
+through the manager's or HR's pages."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from cadre_app.extensions import db
+from cadre_app.models import Cadre, CycleState, Department, Role
+from cadre_app.services.evaluations import operations as evaluation
+from cadre_app.services.talks import operations as talks
+from tests.conftest import login
+from tests.factories import CadreFactory
+
+PROPOSAL = "预算处副处长（拟）"
+REASON = "工作需要，拟提拔"
+DRAFT = {
+    "proposed_post": PROPOSAL,
+    "post_to_remove": "",
+    "reason": REASON,
+    "reporting_unit": "测试财政局",
+    "age_date": "2026-11-26",
+    "filled_by": "人事处",
+    "fill_date": "2026-11-26",
+}
+
+
+@pytest.fixture
+def head_cadre(app, org) -> int:
+    """赵明远 (T0003), a cadre of 预算处 and its head."""
+    with app.app_context():
+        cadre = CadreFactory(
+            staff_no="T0003",
+            name="赵明远",
+            gender="男",
+            birth_date=date(1980, 6, 1),
+            department=db.session.get(Department, org["budget"]),
+            rank="一级调研员",
+        )
+        db.session.commit()
+        return cadre.id
+
+
+@pytest.fixture
+def head(app, make_user, org, users, head_cadre):
+    """The head of 预算处, who is the cadre 赵明远 (T0003) of that section: a client."""
+    make_user("head1", Role.MANAGER, cadre_id=head_cadre, section_ids=(org["budget"],))
+    client = app.test_client()
+    assert login(client, "head1").status_code == 302
+    return client
+
+
+@pytest.fixture
+def hr_cadre(app, make_user, org, users):
+    """An HR officer who is the cadre 王芳 (T0002): a client."""
+    make_user("hr2", Role.HR, cadre_id=org["other_cadre"])
+    client = app.test_client()
+    assert login(client, "hr2").status_code == 302
+    return client
+
+
+def _pdf_text(client, cadre_id: int) -> str:
+    response = client.get(f"/records/{cadre_id}/appointment-form.pdf")
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.data))
+    return "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+
+
+def test_a_section_head_does_not_see_hrs_proposal_about_themselves(hr_client, head, head_cadre):
+    own = head_cadre
+    assert hr_client.post(f"/records/{own}/appointment-form", data=DRAFT).status_code == 302
+    assert "预算处副处长" in _pdf_text(hr_client, own)
+    mine = _pdf_text(head, own)
+    assert "预算处副处长" not in mine and "工作需要" not in mine and "赵明远" in mine
+    lrmx = head.get(f"/records/{own}/appointment-form.lrmx").data
+    assert "预算处副处长".encode() not in lrmx and "工作需要".encode() not in lrmx
+
+
+def test_an_hr_officer_who_is_a_cadre_sees_their_own_form_as_a_cadre(hr_client, hr_cadre, org):
+    own = org["other_cadre"]
+    assert hr_client.post(f"/records/{own}/appointment-form", data=DRAFT).status_code == 302
+    assert hr_cadre.get(f"/records/{own}/appointment-form").status_code == 404
+    assert hr_cadre.post(f"/records/{own}/appointment-form", data=DRAFT).status_code == 404
+    mine = _pdf_text(hr_cadre, own)
+    assert "预算处副处长" not in mine and "工作需要" not in mine
+    assert "预算处副处长".encode() not in hr_cadre.get(f"/records/{own}/appointment-form.lrmx").data
+    # another cadre's form is HR's work as before
+    assert hr_cadre.get(f"/records/{org['own_cadre']}/appointment-form").status_code == 200
+
+
+@pytest.fixture
+def scored(app, org, head_cadre):
+    """2025's scores for the three cadres, ranked but not confirmed."""
+    with app.app_context():
+        cycle, _created = evaluation.ensure_cycle(2025, actor="hr1")
+        marks = ((org["own_cadre"], 85.5), (org["other_cadre"], 93.75), (head_cadre, 71.25))
+        for cadre_id, scores in marks:
+            cadre = db.session.get(Cadre, cadre_id)
+            evaluation.set_scores(
+                cycle, cadre, ordinary=scores, democratic=scores, leader=scores, actor="hr1"
+            )
+        evaluation.rank_cycle(cycle, actor="hr1")
+        db.session.commit()
+        assert cycle.state is CycleState.RANKED
+        return cycle.id
+
+
+def test_a_section_head_does_not_see_their_own_unconfirmed_row(scored, head, manager_client):
+    mine = head.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert "T0003" not in mine and "71.25" not in mine and "T0001" in mine
+    # another manager of the section sees it
+    assert "T0003" in manager_client.get("/evaluations/2025/ranking").get_data(as_text=True)
+    workbook = head.get("/evaluations/2025/ranking.xlsx")
+    assert workbook.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.data)).active
+    staff_nos = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "T0001" in staff_nos and "T0003" not in staff_nos
+
+
+def test_a_section_head_does_not_see_their_own_unconfirmed_result_on_their_profile(
+    scored, head, manager_client, head_cadre
+):
+    url = f"/cadres/{head_cadre}?tab=evaluation"
+    assert "71.25" in manager_client.get(url).get_data(as_text=True)
+    mine = head.get(url)
+    assert mine.status_code == 200 and "71.25" not in mine.get_data(as_text=True)
+
+
+def test_an_hr_officer_who_is_a_cadre_does_not_see_or_enter_their_own_scores(scored, hr_cadre, org):
+    page = hr_cadre.get("/evaluations/2025/ranking").get_data(as_text=True)
+    assert "T0002" not in page and "93.75" not in page and "T0001" in page
+    assert hr_cadre.get(f"/evaluations/2025/scores/{org['other_cadre']}").status_code == 404
+    assert hr_cadre.get(f"/evaluations/2025/scores/{org['own_cadre']}").status_code == 200
+
+
+def test_once_confirmed_the_own_row_is_shown(app, scored, head):
+    with app.app_context():
+        cycle = evaluation.get_cycle(2025)
+        cycle.state = CycleState.CONFIRMED
+        db.session.commit()
+    assert "T0003" in head.get("/evaluations/2025/ranking").get_data(as_text=True)
+
+
+def test_an_hr_officer_who_is_a_cadre_does_not_see_the_talks_about_them(app, hr_cadre, org):
+    with app.app_context():
+        about_me = talks.create_talk(
+            {
+                "kind": "提醒谈话",
+                "source": "信访举报",
+                "subject_id": org["other_cadre"],
+                "reason": "反映其作风问题",
+            },
+            actor="hr1",
+            today=date(2026, 9, 1),
+        )
+        other = talks.create_talk(
+            {
+                "kind": "提醒谈话",
+                "source": "信访举报",
+                "subject_id": org["own_cadre"],
+                "reason": "反映迟到早退",
+            },
+            actor="hr1",
+            today=date(2026, 9, 1),
+        )
+        db.session.commit()
+        about_me_id, other_id = about_me.id, other.id
+    listing = hr_cadre.get("/talks/").get_data(as_text=True)
+    assert "反映其作风问题" not in listing and "李晓明" in listing
+    assert hr_cadre.get(f"/talks/{about_me_id}").status_code == 404
+    assert hr_cadre.get(f"/records/talks/{about_me_id}.pdf").status_code == 404
+    assert hr_cadre.get(f"/talks/{other_id}").status_code == 200
