@@ -178,3 +178,25 @@ def test_an_hr_officer_who_is_a_cadre_does_not_see_the_talks_about_them(app, hr_
     assert hr_cadre.get(f"/talks/{about_me_id}").status_code == 404
     assert hr_cadre.get(f"/records/talks/{about_me_id}.pdf").status_code == 404
     assert hr_cadre.get(f"/talks/{other_id}").status_code == 200
+
+
+def test_an_hr_officer_who_is_a_cadre_reads_their_own_results_only_in_their_dossier(
+    app, hr_client, hr_cadre
+):
+    from tests import assessments_results_data as data
+
+    with app.app_context():
+        built = data.standard({"own_cadre": _id("T0001"), "other_cadre": _id("T0002")})
+    results = f"/assessments/{built.assessment_id}/results"
+    assert "王芳" in hr_client.get(results).get_data(as_text=True)
+    page = hr_cadre.get(results).get_data(as_text=True)
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]  # (the menu names hr2: 王芳)
+    assert "李晓明" in main and "王芳" not in main  # 王芳 is hr2's own cadre
+    assert hr_cadre.get(f"{results}/{built.subject_ids[1]}").status_code == 404
+    assert hr_cadre.get(f"{results}/{built.subject_ids[0]}").status_code == 200
+
+
+def _id(staff_no: str) -> int:
+    import sqlalchemy as sa
+
+    return db.session.scalar(sa.select(Cadre.id).where(Cadre.staff_no == staff_no))
