@@ -200,3 +200,25 @@ def _id(staff_no: str) -> int:
     import sqlalchemy as sa
 
     return db.session.scalar(sa.select(Cadre.id).where(Cadre.staff_no == staff_no))
+
+
+def test_an_hr_officer_who_is_a_cadre_does_not_batch_export_their_own_form(
+    hr_client, hr_cadre, org
+):
+    own, other = org["other_cadre"], org["own_cadre"]
+    assert hr_client.post(f"/records/{own}/appointment-form", data=DRAFT).status_code == 302
+    data = {"kind": "appointment_form", "output": "pdf", "scope": "selected"}
+    both = hr_cadre.post("/records/batch", data={**data, "cadre_ids": [str(own), str(other)]})
+    assert both.status_code == 200 and both.mimetype == "application/pdf"
+    pages = ["".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(both.data)).pages]
+    text = "".join(pages)
+    assert "李晓明" in text and "预算处副处长" not in text and "工作需要" not in text
+    assert len(pages) == len(
+        PdfReader(io.BytesIO(_batch_of(hr_client, data, other).data)).pages
+    )  # 李晓明's form alone
+    alone = hr_cadre.post("/records/batch", data={**data, "cadre_ids": [str(own)]})
+    assert alone.status_code == 400
+
+
+def _batch_of(client, data, cadre_id):
+    return client.post("/records/batch", data={**data, "cadre_ids": [str(cadre_id)]})

@@ -278,6 +278,11 @@ def batch() -> Any:
     except batch_export.BatchError as error:
         flash(str(error), "danger")
         return _batch_page(form, 400)
+    if current_user.cadre_id in cadre_ids:  # one's own file is not one's work (issue 16)
+        cadre_ids = [i for i in cadre_ids if i != current_user.cadre_id]
+        flash(_("您本人的材料不由您导出，已从本次导出中略去。"), "info")
+        if not cadre_ids:
+            return _batch_page(form, 400)
     today = clock.today()
     params = {"today": today.isoformat(), "filled_by": user_display_name(current_user)}
     if len(cadre_ids) <= batch_export.SYNC_LIMIT:
