@@ -11,10 +11,11 @@ from datetime import date
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, CycleState, Department, Role
+from cadre_app.models import Cadre, CycleState, Department, Role, User
 from cadre_app.services.evaluations import operations as evaluation
 from cadre_app.services.talks import operations as talks
 from tests.conftest import login
@@ -197,8 +198,6 @@ def test_an_hr_officer_who_is_a_cadre_reads_their_own_results_only_in_their_doss
 
 
 def _id(staff_no: str) -> int:
-    import sqlalchemy as sa
-
     return db.session.scalar(sa.select(Cadre.id).where(Cadre.staff_no == staff_no))
 
 
@@ -222,3 +221,26 @@ def test_an_hr_officer_who_is_a_cadre_does_not_batch_export_their_own_form(
 
 def _batch_of(client, data, cadre_id):
     return client.post("/records/batch", data={**data, "cadre_ids": [str(cadre_id)]})
+
+
+def test_a_reviewing_manager_does_not_see_or_judge_their_own_candidacy(
+    app, hr_client, head, head_cadre, org, users
+):
+    from tests.test_selection_shortlist_web import add, candidates, make_round
+
+    round_id = make_round(app, org)
+    for cadre_id in (org["own_cadre"], org["other_cadre"], head_cadre):
+        assert add(hr_client, round_id, cadre_id).status_code == 302
+    with app.app_context():
+        head_id = db.session.scalar(sa.select(User.id).where(User.username == "head1"))
+    url = f"/selection/rounds/{round_id}/reviewers"
+    assert hr_client.post(url, data={"reviewers": [str(head_id)]}).status_code == 302
+    main = head.get("/selection/reviews").get_data(as_text=True).split("<main", 1)[1]
+    assert "李晓明" in main and "王芳" in main and "赵明远" not in main
+    mine = candidates(app, round_id)[head_cadre]
+    saved = head.post(f"/selection/reviews/{mine.id}", data={"view": "同意", "reason": "x"})
+    assert saved.status_code == 404
+    both = f"round={round_id}&cadre={org['own_cadre']}&cadre={head_cadre}"
+    assert head.get(f"/selection/compare?{both}").status_code == 404
+    others = f"round={round_id}&cadre={org['own_cadre']}&cadre={org['other_cadre']}"
+    assert head.get(f"/selection/compare?{others}").status_code == 200
