@@ -68,11 +68,19 @@ system-deps:
 	    fi; \
 	fi
 
-# A random secret key, written once; instance/ is never committed.
-instance/config.py:
+# Random secret keys, written once; instance/ is never committed. A key missing from an
+# existing file (one written before the key existed) is added, the others kept.
+instance/config.py: FORCE
 	@mkdir -p instance
-	@$(PYTHON) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
-	@echo "已生成 instance/config.py（随机 SECRET_KEY）"
+	@touch -a $@
+	@for key in SECRET_KEY AUDIT_CHAIN_KEY; do \
+	    grep -q "^$$key *=" $@ || { \
+	        $(PYTHON) -c "import secrets; print('$$key = ' + repr(secrets.token_hex(32)))" >> $@; \
+	        echo "已在 instance/config.py 写入随机 $$key"; }; \
+	done
+
+.PHONY: FORCE
+FORCE:
 
 database: setup
 	@$(BIN)/flask db upgrade

@@ -340,6 +340,7 @@ def _python_load(port: int, path: str, cookie: str | None, seconds: int) -> floa
 def under_gunicorn(app: Flask, cases: list[tuple[str, str, str]], seconds: int) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" * 6, FLASK_APP="wsgi.py")
+    env["CADRE_AUDIT_CHAIN_KEY"] = app.config["AUDIT_CHAIN_KEY"]  # the chain the bench wrote
     env["PYTHONPATH"] = str(ROOT / "bench")
     app_port, bare_port = _free_port(), _free_port()
     load = _wrk if shutil.which("wrk") else _python_load

@@ -38,6 +38,7 @@ def bench_app(prefix: str) -> Flask:
         {
             "TESTING": True,
             "SECRET_KEY": "bench" * 4,
+            "AUDIT_CHAIN_KEY": "bench-audit-chain-key-0123456789",
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
@@ -131,6 +132,7 @@ def start_worker(app: Flask, *, workers: int = 2, nice: int = 10) -> subprocess.
     env.update(
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
         SECRET_KEY=app.config["SECRET_KEY"],
+        CADRE_AUDIT_CHAIN_KEY=app.config["AUDIT_CHAIN_KEY"],
         CADRE_PDF_WORKER_NICE=str(nice),
         FLASK_APP="wsgi.py",
     )

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cadre_app.config import DEV_SECRET_KEY, Config
+from cadre_app.config import DEV_AUDIT_CHAIN_KEY, DEV_SECRET_KEY, Config
 from cadre_app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -69,6 +69,17 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             "SECRET_KEY 未设置或仍为开发默认值：请在 instance/config.py 中写入 "
             "SECRET_KEY = '<随机字符串>'，或设置环境变量 SECRET_KEY "
             "（make run 会自动生成）。"
+        )
+    if not (app.debug or app.testing) and app.config.get("AUDIT_CHAIN_KEY") in (
+        None,
+        "",
+        DEV_AUDIT_CHAIN_KEY,
+    ):
+        raise RuntimeError(
+            "AUDIT_CHAIN_KEY 未设置或仍为开发默认值：审计日志的哈希链需要一个不在数据库中的"
+            "密钥。请在 instance/config.py 中写入 AUDIT_CHAIN_KEY = '<随机字符串>'，或设置"
+            "环境变量 CADRE_AUDIT_CHAIN_KEY（make setup 会自动生成）。已有审计记录时，"
+            "设置后运行 flask db upgrade。"
         )
     try:
         ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])

@@ -1,7 +1,8 @@
 """``flask`` commands that belong to no one domain: seed-demo (all domains' demo rows),
-doctor and worker (the task queue's consumer); the helpers every domain's commands share
-(``cli_actor``, ``import_errors``). Domain commands live in their blueprint packages'
-cli.py (``flask users`` in the admin package, ``flask holidays`` in the talks package)."""
+doctor, worker (the task queue's consumer) and photos normalise (the photos of two
+domains); the helpers every domain's commands share (``cli_actor``, ``import_errors``).
+Domain commands live in their blueprint packages' cli.py (``flask users`` in the admin
+package, ``flask holidays`` in the talks package)."""
 
 from __future__ import annotations
 
@@ -176,8 +177,62 @@ def doctor_command() -> None:
         "SECRET_KEY",
         "已设置" if key_ok else "未设置：在 instance/config.py 写入随机 SECRET_KEY",
     )
+    chain_key_ok = health.audit_chain_key_ok(app)
+    line(
+        chain_key_ok,
+        "AUDIT_CHAIN_KEY",
+        "已设置（审计日志哈希链的密钥，不在数据库中）"
+        if chain_key_ok
+        else "未设置、过短或为开发默认值：在 instance/config.py 写入随机 AUDIT_CHAIN_KEY"
+        "（至少 16 个字符），然后运行 flask db upgrade",
+    )
+    if mig_ok:
+        _doctor_anchors(line)
+    status, where, detail = health.rate_limit_storage(app)
+    line(status == "ok", "登录限速存储", f"{where}：{detail}", warning=status == "warn")
     if failures:
         sys.exit(1)
+
+
+#: An anchor older than this is reported (they are written every hour by flask worker).
+ANCHOR_STALE_HOURS = 26
+
+
+def _doctor_anchors(line: Any) -> None:
+    """The audit chain's anchors: where they go, the newest one's age, whether the log still
+    agrees with them (a quick look; flask audit verify walks the whole chain)."""
+    import os
+
+    from cadre_app.services.core import audit_anchors
+
+    path = audit_anchors.anchor_path()
+    folder = next((p for p in (path, *path.parents) if p.exists()), path)
+    if not os.access(folder, os.W_OK):
+        line(False, "审计锚点", f"{path} 不可写：检查 AUDIT_ANCHOR_PATH 与目录权限")
+        return
+    try:
+        anchor_state = audit_anchors.state()
+    except RuntimeError as error:  # no chain key
+        line(False, "审计锚点", str(error))
+        return
+    newest = anchor_state.newest
+    if anchor_state.problems:
+        line(False, "审计锚点", f"{path}：与数据库不符，运行 flask audit verify 查看")
+    elif newest is None:
+        line(
+            False, "审计锚点",
+            f"{path} 尚无锚点：运行 flask audit checkpoint（flask worker 每小时写入）",
+            warning=True,
+        )  # fmt: skip
+    else:
+        hours = (clock.utcnow() - newest.at).total_seconds() / 3600
+        fresh = hours <= ANCHOR_STALE_HOURS
+        line(
+            fresh, "审计锚点",
+            f"{path}，最新一个 {hours:.0f} 小时前（记录 {newest.event_id or '无'}）"
+            + ("" if fresh else "：后台任务进程是否在运行？"),
+            warning=not fresh,
+        )  # fmt: skip
 
 
 @click.command("worker")
@@ -207,7 +262,40 @@ def worker_command(workers: int | None, threads: bool) -> None:
     consumer.run()
 
 
+@click.group("photos")
+def photos_group() -> None:
+    """Photos kept in the database (cadres' and the honour roll's)."""
+
+
+@photos_group.command("normalise")
+@with_appcontext
+def photos_normalise_command() -> None:
+    """Store every photo kept before photos were normalised as a form-size JPEG without
+    metadata, as uploads are stored now; photos already normal are left byte for byte, so it
+    may run any number of times. Photos over the pixel limit are not decoded: they are listed
+    for re-upload (PDFs leave them out). Exit status 1 when any is listed."""
+    from cadre_app.services.honours import operations as honours
+    from cadre_app.services.roster import operations as roster
+
+    actor = cli_actor()
+    sweeps = {
+        "干部照片": roster.normalise_stored_photos(actor=actor),
+        "光荣榜照片": honours.normalise_stored_photos(actor=actor),
+    }
+    db.session.commit()
+    for kind, sweep in sweeps.items():
+        click.echo(
+            f"{kind}：规范化 {len(sweep.changed)} 张，原已规范 {sweep.unchanged} 张，"
+            f"未处理 {len(sweep.refused)} 张"
+        )
+        for label, reason in sweep.refused:
+            click.echo(f"  未处理（须重新上传）：{label}：{reason}", err=True)
+    if any(sweep.refused for sweep in sweeps.values()):
+        sys.exit(1)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(photos_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(doctor_command)

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 #: The placeholder that start-up refuses outside development and tests.
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value start-up refuses
+#: The audit chain's placeholder key, refused outside development and tests like the above.
+DEV_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key"  # noqa: S105 - the value start-up refuses
 
 
 class Config:
@@ -51,6 +53,20 @@ class Config:
     #: Largest request body (uploads); bigger ones get 413. Routes may set tighter limits.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
+    #: Workbook imports (roster, scores, training, secondments) read through one guarded
+    #: reader that refuses, with a message, a sheet passing any of these: data rows below the
+    #: header; the column a value may stand in; <row> and <c> elements visited (empty ones
+    #: included: a 5 KB file can hold 400,000 empty rows); the sheet's uncompressed XML.
+    IMPORT_MAX_DATA_ROWS = 20_000
+    IMPORT_MAX_COLUMNS = 60
+    IMPORT_MAX_SHEET_ROWS = 50_000
+    IMPORT_MAX_CELLS = 1_500_000
+    IMPORT_MAX_SHEET_XML_BYTES = 40 * 1024 * 1024
+    #: Photos (cadre, honour roll, inside an .lrmx): larger images are refused before they are
+    #: decoded; every photo is stored as a JPEG of at most PHOTO_STORED_SIZE (width, height).
+    PHOTO_MAX_PIXELS = 25_000_000
+    PHOTO_STORED_SIZE = (600, 800)
+
     #: CJK font families a PDF may use, first installed wins; none installed: PDFs refused.
     PDF_REQUIRE_FONT_FAMILIES = (
         "Noto Serif CJK SC",
@@ -84,6 +100,15 @@ class Config:
     MAIL_TIMEOUT = 10.0
     # The address people open the app at, put before the links in e-mails.
     PUBLIC_URL = ""
+    #: The secret that keys the audit log's hash chain (HMAC-SHA256). Kept outside the
+    #: database (instance/config.py, written by make setup, or CADRE_AUDIT_CHAIN_KEY), so a
+    #: row rewritten in the database cannot be given a matching hash. Changing it makes
+    #: every earlier event fail ``flask audit verify``: keep it with the backups' keys.
+    AUDIT_CHAIN_KEY = DEV_AUDIT_CHAIN_KEY
+    #: The append-only file of the chain's checkpoints (newest id, its hash, count, time):
+    #: ``<instance>/audit-anchors.jsonl`` unless set. Point it at another disk or a WORM
+    #: share so that whoever can write to the database cannot rewrite it too.
+    AUDIT_ANCHOR_PATH: str | None = None
     #: At most this many rows in one audit-log export (about 9 s for 50,000 on 2 cores).
     AUDIT_EXPORT_CAP = 50_000
     # Behind a reverse proxy, trust this many X-Forwarded-* hops (0 = none).

@@ -44,6 +44,9 @@ from tests.queue_worker import queue_worker  # noqa: E402,F401  (a fixture for e
 
 PASSWORD = "Test@2026pw"
 _TMP = tempfile.mkdtemp(prefix="cadre-tests-")
+AUDIT_CHAIN_KEY = "test-audit-chain-key-not-for-production"
+#: The audit anchors' file; removed after every test (its anchors name that test's events).
+ANCHOR_PATH = Path(_TMP) / "audit-anchors.jsonl"
 
 
 def database_url() -> str:
@@ -59,6 +62,8 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": None,
         "QUEUE_PATH": str(Path(_TMP) / "queue.sqlite"),
+        "AUDIT_CHAIN_KEY": AUDIT_CHAIN_KEY,
+        "AUDIT_ANCHOR_PATH": str(ANCHOR_PATH),
     }
     config.update(overrides)
     return config
@@ -109,12 +114,37 @@ def _database(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     and then wiped."""
     with app.app_context():
         limiter.reset()
-    if _needs_commits(request):
+    try:
+        if _needs_commits(request):
+            yield
+            _empty_tables(app)
+            return
+        with _rolled_back(app):
+            yield
+    finally:
+        ANCHOR_PATH.unlink(missing_ok=True)
+
+
+@contextmanager
+def audit_triggers_off(connection: sa.Connection) -> Iterator[None]:
+    """Within the connection's transaction, the database's refusal of UPDATE, DELETE and
+    TRUNCATE on audit_event (migration 0022) lifted, and restored after: what an insider
+    with the owner's rights can do, and what wiping the tables needs."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
         yield
-        _empty_tables(app)
-        return
-    with _rolled_back(app):
+        connection.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER USER")
+        return  # (a failure rolls the transaction back, and the triggers' state with it)
+    triggers = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+    ).all()
+    for name, _sql in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
         yield
+    finally:
+        for _name, sql in triggers:
+            connection.exec_driver_sql(sql)
 
 
 @contextmanager
@@ -157,14 +187,15 @@ def _empty_tables(app: Flask) -> None:
     with app.app_context():
         db.session.rollback()
         tables = db.metadata.sorted_tables
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            # section heads point at cadres and cadres at sections: check keys at commit only
-            db.session.execute(sa.text("PRAGMA defer_foreign_keys=ON"))
-            for table in reversed(tables):
-                db.session.execute(table.delete())
+        with audit_triggers_off(db.session.connection()):
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                # section heads point at cadres and cadres at sections: check keys at commit
+                db.session.execute(sa.text("PRAGMA defer_foreign_keys=ON"))
+                for table in reversed(tables):
+                    db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
 

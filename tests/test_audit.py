@@ -15,7 +15,7 @@ from cadre_app.models import AuditEvent
 from cadre_app.services.audit import queries as audit_query
 from cadre_app.services.audit.queries import AuditFilters
 from cadre_app.services.core import audit
-from tests.conftest import login
+from tests.conftest import audit_triggers_off, login
 
 FULL_ID = "110105199001010023"
 MASKED_ID = "110105********0023"
@@ -78,7 +78,7 @@ def test_an_empty_log_verifies(runner):
 
 def test_a_row_edited_with_sql_is_detected(app, runner):
     ids = _record_three(app)
-    with app.app_context():
+    with app.app_context(), audit_triggers_off(db.session.connection()):
         db.session.execute(
             sa.text("UPDATE audit_event SET summary='x' WHERE id=:id"), {"id": ids[1]}
         )
@@ -94,7 +94,7 @@ def test_a_row_edited_with_sql_is_detected(app, runner):
 
 def test_a_row_deleted_with_sql_is_detected(app, runner):
     ids = _record_three(app)
-    with app.app_context():
+    with app.app_context(), audit_triggers_off(db.session.connection()):
         db.session.execute(sa.text("DELETE FROM audit_event WHERE id=:id"), {"id": ids[1]})
         db.session.commit()
         problems = list(audit.verify())

@@ -29,10 +29,10 @@ BATCH = 3
 BATCHES = RECORDS // 10
 
 
-def _append(url: str, barrier: Any, worker: int) -> None:
+def _append(url: str, barrier: Any, worker: int, key: str) -> None:
     """One process: ``RECORDS`` appends, each committed on its own, as web requests do."""
     app = Flask("cadre_app")
-    load_config(app, {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    load_config(app, {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "AUDIT_CHAIN_KEY": key})
     db.init_app(app)
     with app.app_context():
         db.session.execute(sa.select(1))  # connected before the start
@@ -74,7 +74,8 @@ def test_concurrent_appends_keep_one_chain(app):
     context.set_forkserver_preload([__name__])
     barrier = context.Barrier(PROCESSES)
     workers = [
-        context.Process(target=_append, args=(url, barrier, worker)) for worker in range(PROCESSES)
+        context.Process(target=_append, args=(url, barrier, worker, app.config["AUDIT_CHAIN_KEY"]))
+        for worker in range(PROCESSES)
     ]
     for process in workers:
         process.start()

@@ -136,6 +136,7 @@ def test_gunicorns_access_and_error_logs_hold_no_code(app, box, tmp_path):
     env.update(
         DATABASE_URL=database_url(),
         SECRET_KEY=app.config["SECRET_KEY"],  # the key the codes were hashed under
+        CADRE_AUDIT_CHAIN_KEY=app.config["AUDIT_CHAIN_KEY"],  # production start-up needs one
         FLASK_APP="wsgi.py",
     )
     log_path = tmp_path / "gunicorn.log"

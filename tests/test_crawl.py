@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from cadre_app.extensions import db
-from cadre_app.services import demo
+from tests import demo_snapshot
 from tests.conftest import login
 
 DEMO_PASSWORD = "Demo@2026"
@@ -32,7 +32,7 @@ NEVER = ("/auth/logout",)
 @pytest.fixture
 def demo_data(app):
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
 
 

@@ -14,6 +14,7 @@ from cadre_app.models import ExportJob, User
 from cadre_app.models.records import JobState
 from cadre_app.services.core import audit, queue
 from cadre_app.services.dashboard import system
+from tests.conftest import audit_triggers_off
 
 
 def _events(n: int) -> list[int]:
@@ -27,16 +28,18 @@ def test_the_chains_newest_links_hold_and_a_change_or_a_gap_shows(app, org):
         tail = audit.verify_tail(5)
         assert tail.problems == [] and tail.checked == 5
         assert tail.total >= 6 and tail.newest_at is not None
-        # a row rewritten in the database: its hash no longer matches
-        db.session.execute(
-            sa.text("UPDATE audit_event SET summary='改过了' WHERE id=:id"), {"id": ids[3]}
-        )
+        # a row rewritten in the database (its triggers dropped): its hash no longer matches
+        with audit_triggers_off(db.session.connection()):
+            db.session.execute(
+                sa.text("UPDATE audit_event SET summary='改过了' WHERE id=:id"), {"id": ids[3]}
+            )
         db.session.expire_all()
         assert [(p.event_id, "哈希" in p.message) for p in audit.verify_tail(5).problems] == [
             (ids[3], True)
         ]
         # a row deleted: the next one's link is broken
-        db.session.execute(sa.text("DELETE FROM audit_event WHERE id=:id"), {"id": ids[4]})
+        with audit_triggers_off(db.session.connection()):
+            db.session.execute(sa.text("DELETE FROM audit_event WHERE id=:id"), {"id": ids[4]})
         db.session.expire_all()
         problems = audit.verify_tail(4).problems
         assert (ids[5], True) in [(p.event_id, "链接断开" in p.message) for p in problems]

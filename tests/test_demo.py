@@ -5,6 +5,8 @@ holiday. Each check runs over the whole seeded demo (``flask seed-demo``)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -13,6 +15,7 @@ from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, EvaluationCycle, FamilyMember, Secondment, Talk
 from cadre_app.services import demo
 from cadre_app.services.roster.rules import age_on
+from tests import demo_snapshot
 
 PARENTS = ("父亲", "母亲")
 CHILDREN = ("儿子", "女儿")
@@ -23,7 +26,7 @@ SCHOOL_AGE = ("学龄前", "某幼儿园", "某小学学生", "某中学学生",
 @pytest.fixture
 def seeded(app):
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
         yield clock.today()
 
@@ -135,3 +138,63 @@ def test_no_talk_or_publicity_on_a_weekend_or_public_holiday(seeded):
         assert day.weekday() < 5 and calendar.get(day, True), day
     times = {t.held_at.time() for t in db.session.scalars(sa.select(Talk)) if t.held_at}
     assert len(times) > 1  # not every talk at the same minute
+
+
+def test_the_demo_raises_every_warning_and_fills_every_chart(seeded):
+    """Issue 15, point 6: each of the reminders' warning kinds is in force on seeding day,
+    with its link, and every structure chart has data: five decided years for the trend."""
+    from cadre_app.services.analytics import queries as analytics
+    from cadre_app.services.reminders import rules as reminder_rules
+    from cadre_app.services.reminders import warnings
+
+    found = warnings.collect(seeded)
+    kinds = {w.kind for w in found}
+    assert kinds == set(reminder_rules.KINDS), set(reminder_rules.KINDS) - kinds
+    for kind in ("probation_ending", "publicity_ending", "assessment_closing"):
+        [warning] = [w for w in found if w.kind == kind]
+        assert warning.due is not None and warning.due <= seeded + timedelta(days=30)
+    decline = [w for w in found if w.kind == "evaluation_decline"]
+    assert 5 <= len(decline) <= 40  # some, as noise around a level gives, not everyone
+
+    s = analytics.structure(seeded)
+    assert [year["year"] for year in s.trend] == [2020, 2021, 2022, 2023, 2024]
+    assert all(sum(year["counts"].values()) > 100 for year in s.trend)
+    assert all(r["male"] + r["female"] for r in s.pyramid[1:-1])
+    for figure in (s.education, s.party, s.ranks, s.leadership):
+        assert sum(1 for n in figure.values() if n) >= 2, figure
+    assert all(r["young"] for r in s.young_by_section)
+
+
+def test_the_probation_and_publicity_rounds_read_as_real_ones(seeded):
+    """The 试用期 round's cadre took the post on the day their 简历 line starts, after a
+    year in the 职级 line before; the 公示 is five working days, start included."""
+    from cadre_app.models.selection import SelectionRound, Stage
+    from cadre_app.services.selection import procedure
+
+    rounds = {r.stage: r for r in db.session.scalars(sa.select(SelectionRound))}
+    probation = rounds[Stage.PROBATION]
+    [candidate] = probation.candidates
+    cadre = db.session.get(Cadre, candidate.cadre_id)
+    lines = career(cadre)
+    assert lines[-1].start == probation.appointed_on and lines[-1].end is None
+    assert lines[-2].end == probation.appointed_on
+    assert (lines[-2].end - lines[-2].start).days >= 365
+    assert cadre.position_title and lines[-1].description.endswith(cadre.position_title)
+    assert [e.to_stage for e in probation.events][-1] is Stage.PROBATION
+
+    publicity = rounds[Stage.PUBLICITY]
+    calendar = demo.national_calendar(seeded.year) | demo.national_calendar(seeded.year - 1)
+    start, end = publicity.publicity_start, publicity.publicity_end
+    assert procedure.check_publicity(start, end, calendar) is None
+    assert procedure.earliest_publicity_end(start, calendar) == end
+    assert seeded <= end <= seeded + timedelta(days=2) or calendar.get(seeded) is False
+
+
+def test_the_demos_audit_chain_holds(seeded):
+    """Seeding writes through every domain's audited operations: an unbroken chain (the
+    copy of tests/demo_snapshot.py too, row for row)."""
+    from cadre_app.models import AuditEvent
+    from cadre_app.services.core import audit
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) > 500
+    assert list(audit.verify()) == []

@@ -44,7 +44,7 @@ def test_environment_overrides_instance_config(monkeypatch, tmp_path):
     instance.mkdir()
     (instance / "config.py").write_text(
         "SECRET_KEY = 'from-instance-file-0123456789'\nORGANISATION_NAME = '实例单位'\n"
-        "LOGIN_MAX_FAILURES = 7\n",
+        "LOGIN_MAX_FAILURES = 7\nAUDIT_CHAIN_KEY = 'audit-key-from-instance-file'\n",
         encoding="utf-8",
     )
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/cadre")
@@ -61,6 +61,7 @@ def test_environment_overrides_instance_config(monkeypatch, tmp_path):
     monkeypatch.setattr(flask.Flask, "__init__", init)
     app = create_app()
     assert app.config["SECRET_KEY"] == "from-instance-file-0123456789"
+    assert app.config["AUDIT_CHAIN_KEY"] == "audit-key-from-instance-file"
     assert app.config["ORGANISATION_NAME"] == "实例单位"
     assert app.config["LOGIN_MAX_FAILURES"] == 9  # environment beats the instance file
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/cadre"

@@ -24,7 +24,7 @@ from cadre_app.models import (
     ImportUpload,
     ResumeEntry,
 )
-from cadre_app.services.core import idcard
+from cadre_app.services.core import idcard, photos
 from cadre_app.services.records import lrmx, lrmx_import
 from cadre_app.services.roster import operations as roster
 from tests.factories import (
@@ -43,6 +43,11 @@ def _png(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
     buffer = BytesIO()
     Image.new("RGB", (30, 40), colour).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def _stored_photo() -> bytes:
+    """The photo as the app stores it (normalised: a form-size JPEG without metadata)."""
+    return photos.normalise(_png())
 
 
 def _count(app, model, *where) -> int:
@@ -75,7 +80,7 @@ def _fill(cadre: Cadre) -> None:
         "rewards": "2022年度嘉奖\n2023年度嘉奖",
     }.items():
         setattr(cadre, attr, value)
-    cadre.photo = CadrePhoto(content_type="image/png", data=_png())
+    cadre.photo = CadrePhoto(content_type="image/jpeg", data=_stored_photo())
     cadre.resume = [
         ResumeEntry(start=date(2013, 9, 1), end=date(2017, 7, 1), description="中央财经大学学习"),
         ResumeEntry(start=date(2017, 7, 1), end=date(2020, 6, 1), description="预算处科员"),
@@ -179,7 +184,7 @@ def test_export_writes_every_element_of_the_form(app, filled):
     assert "2020.06--        预算处一级科员</JianLi>" in text
     assert text.count("<Item>") == 2 and "<ChuShengRiQi>196503</ChuShengRiQi>" in text
     record = _parse(app, content)
-    assert record.photo == _png()
+    assert record.photo == _stored_photo()
     assert record.text("QuanRiZhiJiaoYu_XueWei_BiYeYuanXiaoXi") == "中央财经大学会计学院会计学专业"
 
 
@@ -378,7 +383,7 @@ def test_matching_by_id_number_updates_and_the_preview_lists_changes(app, hr_cli
     with app.app_context():
         cadre = db.session.get(Cadre, filled)
         assert cadre.staff_no == "T0001" and cadre.position_title == "预算处副处长"
-        assert cadre.ethnicity == "汉族" and cadre.photo.data == _png()
+        assert cadre.ethnicity == "汉族" and cadre.photo.data == _stored_photo()
         assert [e.description for e in cadre.resume] == ["中央财经大学学习", "预算处工作"]
         assert len(cadre.family) == 2  # unchanged: not replaced
         assert db.session.get(AppointmentDraft, filled).proposed_post == "国库处处长"

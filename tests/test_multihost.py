@@ -33,7 +33,7 @@ from pypdf import PdfReader
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, ExportPart, Role
-from tests.conftest import PASSWORD, database_url
+from tests.conftest import AUDIT_CHAIN_KEY, PASSWORD, database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.committed]  # other processes read its rows
 
@@ -66,6 +66,7 @@ def environment() -> dict[str, str]:
     env.update(
         DATABASE_URL=database_url(),
         SECRET_KEY="multihost-test-secret-key-0123456789",
+        CADRE_AUDIT_CHAIN_KEY=AUDIT_CHAIN_KEY,  # one chain with the test process's events
         CADRE_REDIS_URL=REDIS_URL,
         CADRE_LOGIN_RATE_LIMIT="8 per minute",
         CADRE_PDF_WORKERS="2",

@@ -4,6 +4,7 @@ in-app list and the unread count in the menu, and the e-mails through a local SM
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from datetime import date, timedelta
@@ -132,6 +133,8 @@ def test_the_list_marks_read_and_the_menu_counts(app, users, org, login_as):
     cadre = login_as("cadre")
     page = cadre.get("/").get_data(as_text=True)
     assert 'data-testid="unread-count">3<' in page
+    # on a phone the menu is folded: the count also stands beside its button
+    assert 'data-testid="unread-count-compact">3<' in page
     assert 'data-testid="reminders-panel"' in page or "预警" in page
     listed = cadre.get("/reminders/").get_data(as_text=True)
     assert listed.count('data-testid="notification"') == 3
@@ -150,6 +153,7 @@ def test_the_list_marks_read_and_the_menu_counts(app, users, org, login_as):
     assert cadre.post("/reminders/read-all").status_code == 302
     page = cadre.get("/reminders/").get_data(as_text=True)
     assert 'data-testid="unread-count"' not in page
+    assert "reminder-badge-compact" not in page  # nothing unread: the phone's bar stays calm
     assert page.count('data-read="yes"') == 3
     with app.app_context():
         assert operations.unread_count(users["hr"].id) == 14 - 3 - 4  # HR's untouched
@@ -167,6 +171,17 @@ def test_the_warnings_page_groups_by_kind_with_links(app, users, org, login_as):
     assert f'href="/talks/{ids["talk"]}"' in html
     manager = login_as("manager").get("/reminders/warnings").get_data(as_text=True)
     assert 'data-kind="talk_overdue"' not in manager  # 国库处's talk, not theirs
+    # the list is kept between looks, and gathered again after a write
+    hr = login_as("hr")
+    links = set(re.findall(r'href="(/[^"]+)"', html))
+    assert (
+        set(re.findall(r'href="(/[^"]+)"', hr.get("/reminders/warnings").get_data(True))) == links
+    )
+    with app.app_context():
+        later = TalkFactory(subject_id=org["other_cadre"], due_date=TODAY - timedelta(days=3))
+        db.session.commit()
+        later_id = later.id
+    assert f'href="/talks/{later_id}"' in hr.get("/reminders/warnings").get_data(as_text=True)
 
 
 # --- two runs racing ------------------------------------------------------------------------

@@ -284,8 +284,12 @@ def test_photo_upload_checks_type_and_size(app, hr_client, manager_client, cadre
     ok = hr_client.post(url, data={"photo": (io.BytesIO(png), "c.png")})
     assert ok.status_code == 302
     served = cadre_client.get(url)
-    assert served.status_code == 200 and served.data == png
-    assert served.headers["Content-Type"] == "image/png"
+    assert served.status_code == 200  # stored normalised: a JPEG of the same size
+    assert served.headers["Content-Type"] == "image/jpeg"
+    from PIL import Image
+
+    with Image.open(io.BytesIO(served.data)) as stored:
+        assert stored.format == "JPEG" and stored.size == (30, 40)
     assert manager_client.get(f"/cadres/{org['other_cadre']}/photo").status_code == 404
     assert f"/cadres/{own}/photo" in hr_client.get(f"/cadres/{own}").get_data(as_text=True)
 

@@ -20,6 +20,7 @@ from cadre_app.models import Cadre, ResumeEntry, Secondment, SecondmentState, Us
 from cadre_app.services.core import settings
 from cadre_app.services.secondments import operations, overview, rules
 from cadre_app.services.secondments.rules import Step
+from tests import demo_snapshot
 from tests.factories import CadreFactory
 
 S = SecondmentState
@@ -389,10 +390,9 @@ def test_the_overview_lists_the_warnings(hr_client, app, org, monkeypatch):
 
 
 def test_the_demo_has_every_state_warnings_and_the_cadres_appraisal(app):
-    from cadre_app.services import demo
 
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
         today = clock.today()
         states = dict(

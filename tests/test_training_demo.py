@@ -26,6 +26,7 @@ from cadre_app.services import demo
 from cadre_app.services.training import demo as training_demo
 from cadre_app.services.training import pdf as training_pdf
 from cadre_app.services.training import rules
+from tests import demo_snapshot
 from tests.conftest import login
 from tests.test_training_pdf import pdf_text
 
@@ -33,7 +34,7 @@ from tests.test_training_pdf import pdf_text
 @pytest.fixture
 def seeded(app):
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
         yield clock.today()
 
@@ -43,7 +44,7 @@ def seeded_outside(app):
     """Seeded, with no app context left open: each request then has its own (a shared one
     would keep the first login's user in ``g`` for the next client)."""
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
         return clock.today()
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models.training import DevelopmentPlan
-from cadre_app.services import demo
+from tests import demo_snapshot
 from tests.conftest import login
 from tests.test_crawl import DEMO_PASSWORD, LINK, NEVER
 from tests.test_english_ui import PUNCTUATION, chinese_runs, stored_text, vocabulary
@@ -27,7 +27,7 @@ def demo_with_plans(app):
     """The demo organisation: it holds the 五航工程 programme, a cohort and plans (the demo
     cadre's mentored by the demo manager, overdue milestones among them)."""
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DevelopmentPlan)) > 0
         db.session.commit()
 

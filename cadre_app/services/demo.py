@@ -453,7 +453,9 @@ def _demo_calendar() -> tuple[int, ...]:
     return years
 
 
-DEMO_YEARS = (2023, 2024, 2025)
+#: Six years of scores: five decided (the structure report's five-year grade trend, the
+#: reminders' three-year decline) and the newest ranked, waiting for HR to confirm.
+DEMO_YEARS = (2020, 2021, 2022, 2023, 2024, 2025)
 
 
 def national_calendar(year: int) -> dict[date, bool]:
@@ -504,7 +506,7 @@ def _demo_open_talks(section: Department, *, own: Cadre, today: date) -> None:
 
 
 def _demo_evaluations(rng: random.Random, cadres: list[Cadre]) -> None:
-    """Three years of scores: 2023 and 2024 decided (their reminder talks closed), 2025 ranked
+    """Six years of scores: 2020 to 2024 decided (their reminder talks closed), 2025 ranked
     and waiting for HR to confirm; a cadre is evaluated from the year they started work. Each
     cadre keeps a stable level plus yearly noise."""
     from cadre_app.models import Talk, TalkState

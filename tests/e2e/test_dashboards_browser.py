@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from cadre_app.extensions import db
-from cadre_app.services import demo
+from tests import demo_snapshot
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ FIRST = {
 
 def test_each_roles_dashboard(app, live_server, browser):
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
     for role, first in FIRST.items():
         for size, viewport in SIZES.items():

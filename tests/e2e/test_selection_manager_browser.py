@@ -21,6 +21,7 @@ from cadre_app.models import User
 from cadre_app.models.selection import ReviewerView, RoundCandidate
 from cadre_app.services import demo
 from cadre_app.services.selection.demo import OPEN_TITLE, SHORTLIST_SIZE
+from tests import demo_snapshot
 from tests.e2e.conftest import SCREENSHOTS, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +33,7 @@ REASON = "有基层挂职经历，任现职级时间较长，同意列为考察�
 @pytest.fixture
 def seeded(app, live_server):
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
 
 

@@ -13,6 +13,7 @@ from cadre_app.models import User
 from cadre_app.models.selection import ReviewerView, RoundCandidate
 from cadre_app.services import demo
 from cadre_app.services.selection.demo import OPEN_TITLE
+from tests import demo_snapshot
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +24,7 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "hei
 @pytest.fixture
 def seeded(app, live_server):
     with app.app_context():
-        demo.seed()
+        demo_snapshot.seed()
         db.session.commit()
 
 

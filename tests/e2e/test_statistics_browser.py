@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from cadre_app.extensions import db
-from cadre_app.services import demo
+from tests import demo_snapshot
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +18,7 @@ SIZES = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height":
 
 def test_hr_reads_the_monthly_statistics(app, live_server, browser):
     with app.app_context():
-        demo.seed()  # once for both widths
+        demo_snapshot.seed()  # once for both widths
         db.session.commit()
     for size in SIZES:
         _read(live_server, browser, size)

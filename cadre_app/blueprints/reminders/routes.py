@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -75,9 +75,10 @@ def read_all() -> Any:
 @bp.get("/warnings", endpoint="warnings")
 @role_required(*READERS)
 def warnings_page() -> Any:
-    """The warnings in force that concern the user, grouped by kind."""
+    """The warnings in force that concern the user, grouped by kind (the list the dashboards
+    keep: it is gathered again after any write)."""
     today = clock.today()
-    found = gather.for_user(current_user, gather.collect(today))
+    found = gather.for_user(current_user, gather.collect_cached(today))
     return render_template(
         "reminders/warnings.html", groups=gather.grouped(found), total=len(found), today=today
     )
@@ -100,11 +101,16 @@ def warnings_panel(user: Any) -> dict[str, Any] | None:
     return kept("warnings-panel", reader, panel)
 
 
-def reminder_badge(user: Any) -> Markup:
-    """The navigation bar's 提醒 link with the unread count (one COUNT query), for the roles
-    that get reminders; nothing for the others."""
+def reminder_badge(user: Any, *, compact: bool = False) -> Markup:
+    """The navigation bar's 提醒 link with the unread count (one COUNT query a request), for
+    the roles that get reminders; nothing for the others. ``compact``: the count beside the
+    menu button on a phone, where the menu itself is folded (nothing when none is unread)."""
     if not getattr(user, "is_authenticated", False) or not has_role(user, *READERS):
         return Markup("")
-    count = operations.unread_count(user.id)
-    html = render_template("reminders/_badge.html", count=count)  # autoescaped template
+    if "unread_count" not in g:
+        g.unread_count = operations.unread_count(user.id)
+    count = g.unread_count
+    if compact and not count:
+        return Markup("")
+    html = render_template("reminders/_badge.html", count=count, compact=compact)  # autoescaped
     return Markup(html)  # noqa: S704

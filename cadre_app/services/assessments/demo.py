@@ -6,9 +6,10 @@
   apart, so its ballot is folded), answers drawn from one seeded ``random.Random``; one
   subject has a negative item ticked by more than a third of the raters, so closing opened a
   提醒谈话; conclusions recorded for most subjects (one 基本合格), two left for HR;
-- an open 年度 assessment (window now → +14 days) of five other young cadres with codes
-  issued and none used: the codes are shown once, so ``seed`` returns three of them for the
-  seed command to print (``DemoAssessments.codes``).
+- an open 年度 assessment (from now to 18:00 three days ahead, within the reminders'
+  closing warning) of five other young cadres with codes issued and none used: the codes
+  are shown once, so ``seed`` returns three of them for the seed command to print
+  (``DemoAssessments.codes``).
 
 The builders make rows directly (same domain) and go through the ballot machinery
 (``ballots.operations``) for boxes, codes and casting, so the demo's ballots are anonymous
@@ -273,7 +274,7 @@ def seed(young: Sequence[Cadre], *, own: Cadre, today: date) -> DemoAssessments:
         open_cadres,
         checklist=checklist,
         opens_at=now - timedelta(minutes=5),
-        closes_at=now + timedelta(days=14),
+        closes_at=_at(today + timedelta(days=3), 18),  # within the closing warning's days
     )
     open_assessment(current, at=now)
     codes: list[str] = []

@@ -1,8 +1,14 @@
-"""The audit trail: append-only events chained by SHA-256.
+"""The audit trail: append-only events chained by HMAC-SHA256.
 
 Each event's ``hash`` covers its own content and the previous event's hash, so editing a row
-changes its hash and deleting one breaks the link of the next (``verify``). Values that are
-personal identifiers are masked before they are written.
+changes its hash and deleting one breaks the link of the next (``verify``). The hash is keyed
+with ``AUDIT_CHAIN_KEY``, a secret kept outside the database (instance/config.py or
+``CADRE_AUDIT_CHAIN_KEY``): someone who can write to the database but does not hold the key
+cannot recompute the hashes of rows they rewrite. Cutting the newest rows breaks no link; the
+checkpoints written outside the database (``audit_anchors``) show that. The database itself
+refuses UPDATE and DELETE on the table (triggers, migration 0022). README, "审计日志的防篡改",
+says what an insider can and cannot hide. Values that are personal identifiers are masked
+before they are written.
 
 ``record`` flushes and never commits: the event lands in the same transaction as the change it
 describes, so a rolled-back change leaves no event and a kept change always has one. Events that
@@ -22,6 +28,7 @@ and holds that lock. Other transactions stay deferred, so reads remain concurren
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +36,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
@@ -81,8 +88,19 @@ def mask_snapshot(values: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def digest(event: AuditEvent) -> str:
-    """SHA-256 over the event's content and the previous hash, in canonical JSON."""
+def chain_key() -> bytes:
+    """The current app's ``AUDIT_CHAIN_KEY`` (start-up refuses a missing one in production)."""
+    key = current_app.config.get("AUDIT_CHAIN_KEY")
+    if not key:
+        raise RuntimeError(
+            "AUDIT_CHAIN_KEY 未设置：在 instance/config.py 写入随机 AUDIT_CHAIN_KEY"
+            "（make setup 会自动生成），或设置环境变量 CADRE_AUDIT_CHAIN_KEY。"
+        )
+    return key if isinstance(key, bytes) else str(key).encode("utf-8")
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The event's content and the previous hash as canonical JSON (what the hash covers)."""
     content = {
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
@@ -98,8 +116,13 @@ def digest(event: AuditEvent) -> str:
         "result": event.result,
         "prev_hash": event.prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def digest(event: AuditEvent, key: bytes | None = None) -> str:
+    """HMAC-SHA256 over ``canonical(event)`` with ``key`` (default: ``chain_key()``)."""
+    return hmac.new(key or chain_key(), canonical(event), hashlib.sha256).hexdigest()
 
 
 def _request_actor() -> tuple[int | None, str | None, str | None, str | None]:
@@ -175,6 +198,7 @@ def record_many(events: list[dict[str, Any]], *, actor_name: str | None = None) 
     _lock_chain()
     prev = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev = prev or GENESIS
+    key = chain_key()
     rows = []
     now = utcnow()
     for spec in events:
@@ -193,7 +217,7 @@ def record_many(events: list[dict[str, Any]], *, actor_name: str | None = None) 
             result=spec.get("result", "ok"),
             prev_hash=prev,
         )
-        event.hash = prev = digest(event)
+        event.hash = prev = digest(event, key)
         rows.append({column: getattr(event, column) for column in _COLUMNS})
     db.session.execute(sa.insert(AuditEvent), rows)
     return len(rows)
@@ -224,13 +248,15 @@ class ChainProblem:
 
 
 def verify(batch: int = 1000) -> Iterator[ChainProblem]:
-    """Walk the chain in id order and report every row whose content or link is wrong."""
+    """Walk the chain in id order and report every row whose content or link is wrong (the
+    newest rows cut off break no link: ``audit_anchors.problems`` checks that)."""
     prev = GENESIS
+    key = chain_key()
     stmt = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
     for event in db.session.scalars(stmt):
         if event.prev_hash != prev:
             yield ChainProblem(event.id, "与前一条记录的链接断开（其前的记录被删除或改动）")
-        if digest(event) != event.hash:
+        if not hmac.compare_digest(digest(event, key), event.hash or ""):
             yield ChainProblem(event.id, "内容与哈希不符（记录被改动）")
         prev = event.hash
 
@@ -258,6 +284,7 @@ def verify_tail(count: int = 500) -> ChainTail:
         )
     )
     problems = []
+    key = chain_key()
     # the first read only lends its hash (unless it is the very first event of the chain)
     prev = events[0].hash if len(events) > count else GENESIS
     for event in events[1:] if len(events) > count else events:
@@ -265,7 +292,7 @@ def verify_tail(count: int = 500) -> ChainTail:
             problems.append(
                 ChainProblem(event.id, "与前一条记录的链接断开（其前的记录被删除或改动）")
             )
-        if digest(event) != event.hash:
+        if not hmac.compare_digest(digest(event, key), event.hash or ""):
             problems.append(ChainProblem(event.id, "内容与哈希不符（记录被改动）"))
         prev = event.hash
     return ChainTail(

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from cadre_app.config import DEV_SECRET_KEY
+from cadre_app.config import DEV_AUDIT_CHAIN_KEY, DEV_SECRET_KEY
 from cadre_app.extensions import db
 
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
@@ -66,6 +66,44 @@ def harfbuzz_subset_available() -> bool:
 def secret_key_ok(app: Flask) -> bool:
     key = app.config.get("SECRET_KEY")
     return bool(key) and key != DEV_SECRET_KEY and len(str(key)) >= 16
+
+
+def audit_chain_key_ok(app: Flask) -> bool:
+    """Is the audit chain keyed with a real secret (not the development placeholder)?"""
+    key = app.config.get("AUDIT_CHAIN_KEY")
+    return bool(key) and key != DEV_AUDIT_CHAIN_KEY and len(str(key)) >= 16
+
+
+def _hide_password(uri: str) -> str:
+    try:
+        return sa.engine.make_url(uri).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:  # not URL-shaped (memory://)
+        return uri
+
+
+def rate_limit_storage(app: Flask) -> tuple[str, str, str]:
+    """("ok" | "warn" | "fail", where the login rate limit counts, what to do). In memory,
+    each worker process counts alone: with N web workers an address gets N times the limit."""
+    from limits.storage import storage_from_string
+
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if uri.startswith("memory://"):
+        return (
+            "warn",
+            "内存",
+            (
+                "每个 Web 工作进程各自计数，实际上限为设定值乘以进程数；"
+                "多进程或多主机时设置 REDIS_URL（CADRE_REDIS_URL），限速即存入 Redis 共用"
+            ),
+        )
+    shown = _hide_password(uri)
+    try:
+        reachable = storage_from_string(uri).check()
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        return "fail", shown, f"无法访问（{type(error).__name__}）：登录将出错，检查 Redis"
+    if not reachable:
+        return "fail", shown, "无法访问：登录将出错，检查 Redis"
+    return "ok", shown, "所有进程与主机共用"
 
 
 def holiday_calendar(year: int) -> tuple[bool, str]:

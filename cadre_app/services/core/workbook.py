@@ -4,7 +4,9 @@ vocabulary, chunked IN (...) look-ups and the formula-safe text cell.
 
 ``check_upload`` refuses macro-enabled and legacy files, zip bombs (entry count and declared
 expanded size) and anything that is not an Office Open XML spreadsheet, with a reason in
-Chinese (WorkbookError). Nothing here touches the database.
+Chinese (WorkbookError). ``sheet_rows`` is the one guarded reader every workbook import goes
+through: only cells holding a value are read, and the limits (``import_limits``, settings
+``IMPORT_MAX_*``) stop a hostile sheet early with a reason. Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from io import BytesIO
 from typing import Any
 
 from defusedxml import ElementTree
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
@@ -31,7 +34,12 @@ MAX_EXPANDED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 100
 #: The header must be within the first rows; data rows beyond this many are refused.
 HEADER_SCAN_ROWS = 20
+#: Defaults of the reading limits; each can be set per installation (Config ``IMPORT_MAX_*``).
 MAX_DATA_ROWS = 20_000
+MAX_COLUMNS = 60
+MAX_SHEET_ROWS = 50_000
+MAX_CELLS = 1_500_000
+MAX_SHEET_XML_BYTES = 40 * 1024 * 1024
 #: Bulk look-ups use ``IN (...)`` lists of at most this many values (SQLite's variable limit).
 LOOKUP_CHUNK = 1000
 
@@ -259,10 +267,83 @@ def write_text(cell: Any, text: str) -> None:
         cell.quotePrefix = True
 
 
-def sheet_rows(content: bytes, sheet: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _setting(name: str, default: int) -> int:
+    if has_app_context():
+        return int(current_app.config.get(name, default))
+    return default
+
+
+def max_data_rows() -> int:
+    """Data rows (below the header) one import may hold (``IMPORT_MAX_DATA_ROWS``)."""
+    return _setting("IMPORT_MAX_DATA_ROWS", MAX_DATA_ROWS)
+
+
+def too_many_rows() -> WorkbookError:
+    return WorkbookError(_("数据行过多（上限 %(limit)d 行），请分批导入。", limit=max_data_rows()))
+
+
+def import_limits() -> Any:
+    """The reading limits in force (sheet_reader.Limits), from the settings."""
+    from cadre_app.services.core.sheet_reader import Limits
+
+    return Limits(
+        max_rows=max_data_rows() + HEADER_SCAN_ROWS,
+        max_columns=_setting("IMPORT_MAX_COLUMNS", MAX_COLUMNS),
+        max_sheet_rows=_setting("IMPORT_MAX_SHEET_ROWS", MAX_SHEET_ROWS),
+        max_cells=_setting("IMPORT_MAX_CELLS", MAX_CELLS),
+        max_sheet_bytes=_setting("IMPORT_MAX_SHEET_XML_BYTES", MAX_SHEET_XML_BYTES),
+    )
+
+
+def _limit_error(error: Any, sheet: str) -> WorkbookError:
+    """The reader's SheetLimitError as the message the user reads."""
+    if error.kind == "bytes":
+        return WorkbookError(
+            _(
+                "工作表“%(sheet)s”解压后达 %(size)s，超过了 %(limit)s 的上限，已拒绝处理。",
+                sheet=sheet,
+                size=_megabytes(error.size),
+                limit=_megabytes(error.limit),
+            )
+        )
+    if error.kind == "columns":
+        return WorkbookError(
+            _(
+                "单元格 %(cell)s 有内容，超出了 %(limit)d 列的上限：请删除多余的列后再上传。",
+                cell=f"{get_column_letter(error.column + 1)}{error.row}",
+                limit=error.limit,
+            )
+        )
+    if error.kind == "rows":
+        return too_many_rows()
+    if error.kind == "sheet_rows":
+        return WorkbookError(
+            _(
+                "工作表“%(sheet)s”的行数超过 %(limit)d 行（空行也计在内），已拒绝处理："
+                "请删除多余的空行，或分批导入。",
+                sheet=sheet,
+                limit=error.limit,
+            )
+        )
+    return WorkbookError(
+        _(
+            "工作表“%(sheet)s”的单元格超过 %(limit)d 个（空单元格也计在内），已拒绝处理："
+            "请删除多余的行和列，或分批导入。",
+            sheet=sheet,
+            limit=error.limit,
+        )
+    )
+
+
+def sheet_rows(
+    content: bytes, sheet: str, *, dates: bool = False, stats: Any = None
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(Excel row number, cell values) of the worksheet ``sheet``, read by the streaming
     reader (services.core.sheet_reader: values only, several times faster than openpyxl on
-    20,000 rows). A damaged file or a missing sheet is a ``WorkbookError`` saying which."""
+    20,000 rows), within ``import_limits()``; rows without a value are skipped. With
+    ``dates`` a date-formatted number comes as a ``datetime``. A damaged file, a missing
+    sheet or a passed limit is a ``WorkbookError`` saying which. ``stats`` (a
+    sheet_reader.ReadStats) counts what was visited."""
     from cadre_app.services.core import sheet_reader
 
     damaged = _("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")
@@ -279,8 +360,12 @@ def sheet_rows(content: bytes, sheet: str) -> Iterator[tuple[int, tuple[Any, ...
             )
         )
     try:
-        yield from sheet_reader.read_rows(content, sheet)
+        yield from sheet_reader.read_rows(
+            content, sheet, limits=import_limits(), dates=dates, stats=stats
+        )
     except GeneratorExit:
         raise
+    except sheet_reader.SheetLimitError as error:
+        raise _limit_error(error, sheet) from None
     except Exception:
         raise WorkbookError(damaged) from None

@@ -28,10 +28,12 @@ def for_user(user: User) -> dict[str, Any]:
             "worker": system.worker(current_app),
             "jobs": system.jobs(),
             "chain": system.chain(),
+            "anchors": system.anchors(),
         }
     if user.role is Role.AUDITOR:
         return {
             "chain": system.chain(),
+            "anchors": system.anchors(),
             "failed_logins": system.failed_logins(),
             "locked": len(system.locked_users()),
         }

@@ -1,6 +1,7 @@
 """The admin's and the auditor's first look: accounts and who is locked out, whether the
-background worker runs, how the queued jobs fare, and whether the newest part of the audit
-chain holds. Figures only: no personnel data, no log contents."""
+background worker runs, how the queued jobs fare, whether the newest part of the audit
+chain holds and agrees with its checkpoints outside the database. Figures only: no
+personnel data, no log contents."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, ExportJob, LrmxImportJob, User
 from cadre_app.models.records import JobState
-from cadre_app.services.core import audit, queue
+from cadre_app.services.core import audit, audit_anchors, queue
 
 #: Jobs are summed over this many days.
 JOB_DAYS = 7
@@ -127,3 +128,9 @@ def failed_logins(hours: int = 24, now: datetime | None = None) -> int:
 
 def chain() -> audit.ChainTail:
     return audit.verify_tail(TAIL)
+
+
+def anchors() -> audit_anchors.AnchorState:
+    """The newest checkpoint of the chain kept outside the database, and whether the log
+    still agrees with every checkpoint (events cut off or rewritten since)."""
+    return audit_anchors.state()

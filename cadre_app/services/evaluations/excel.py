@@ -40,7 +40,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, CycleState, Department, Evaluation, EvaluationCycle
-from cadre_app.services.core import audit
+from cadre_app.services.core import audit, workbook
 from cadre_app.services.core.workbook import (
     HEADER_SCAN_ROWS,
     MAX_DATA_ROWS,
@@ -122,28 +122,9 @@ def _as_text(value: Any) -> str:
 
 
 def _rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(Excel row number, raw cell values) of the score sheet, one pass in read-only mode."""
-    try:
-        book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a damaged file; all mean the same here
-        raise WorkbookError(_("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")) from None
-    try:
-        if SHEET not in book.sheetnames:
-            raise WorkbookError(
-                _(
-                    "工作簿中没有名为“%(sheet)s”的工作表（现有：%(sheets)s）。",
-                    sheet=SHEET,
-                    sheets="、".join(book.sheetnames) or "—",
-                )
-            )
-        sheet = book[SHEET]
-        sheet.reset_dimensions()  # some writers store a wrong size; read what is there
-        try:
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-        except Exception:
-            raise WorkbookError(_("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")) from None
-    finally:
-        book.close()
+    """(Excel row number, raw cell values) of the score sheet, read by the one guarded reader
+    (workbook.sheet_rows); date-formatted cells come as datetimes, as openpyxl reads them."""
+    return workbook.sheet_rows(content, SHEET, dates=True)
 
 
 def _blank(value: Any) -> bool:
@@ -209,6 +190,7 @@ def read_scores(content: bytes, filename: str) -> ParsedScores:
     warnings: list[str] = []
     columns: dict[str, int] | None = None
     rows: list[ScoreRow] = []
+    limit = workbook.max_data_rows()
     with closing(_rows(content)) as sheet_rows:
         for number, cells in sheet_rows:
             if columns is None:
@@ -221,10 +203,8 @@ def read_scores(content: bytes, filename: str) -> ParsedScores:
             picked = {label: cells[i] if i < len(cells) else None for label, i in columns.items()}
             if all(_blank(v) for v in picked.values()):
                 continue  # an empty row
-            if len(rows) >= MAX_DATA_ROWS:
-                raise WorkbookError(
-                    _("数据行过多（上限 %(limit)d 行），请分批导入。", limit=MAX_DATA_ROWS)
-                )
+            if len(rows) >= limit:
+                raise workbook.too_many_rows()
             rows.append(_parse_row(number, picked))
     if columns is None:
         raise WorkbookError(

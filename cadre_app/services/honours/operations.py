@@ -138,9 +138,42 @@ def _checked_photo(data: bytes | None) -> tuple[bytes, str] | None:
     if data is None:
         return None
     try:
-        return data, photos.check_photo(data)
+        return photos.normalise(data), "image/jpeg"
     except photos.PhotoRefused as refused:
         raise HonourError([("photo", str(refused))]) from None
+
+
+def normalise_stored_photos(*, actor: str | None) -> photos.Sweep:
+    """Re-store every honour roll photo stored before photos were normalised (``flask photos
+    normalise``), one at a time, without touching the entry's version; each one changed is
+    audited. Flushes."""
+    sweep = photos.Sweep()
+    ids = db.session.scalars(
+        sa.select(HonourEntry.id).where(HonourEntry.photo.is_not(None)).order_by(HonourEntry.id)
+    ).all()
+    for entry_id in ids:
+        entry = db.session.get(HonourEntry, entry_id)
+        assert entry is not None and entry.photo is not None
+        label = f"{entry.year}年第{entry.quarter}季度 {entry.honoured_name} {entry.title}"
+        stored = entry.photo
+        normal = sweep.add(label, stored)
+        db.session.expire(entry, ["photo"])  # keep one photo in memory at a time
+        if normal is None:
+            continue
+        db.session.execute(
+            sa.update(HonourEntry)
+            .where(HonourEntry.id == entry_id)
+            .values(photo=normal, photo_type="image/jpeg")
+        )
+        audit.record(
+            "update",
+            object_type=OBJECT_TYPE,
+            object_id=entry_id,
+            summary=f"光荣榜照片规范化：{label}（{len(stored)} → {len(normal)} 字节）",
+            actor_name=actor,
+        )
+    db.session.flush()
+    return sweep
 
 
 def existing(year: int, quarter: int, kind: HonourKind, who: int) -> HonourEntry | None:

@@ -20,7 +20,6 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -28,7 +27,7 @@ from defusedxml import ElementTree as SafeET
 from flask_babel import gettext as _
 
 from cadre_app.models import AppointmentDraft, Cadre, enums
-from cadre_app.services.core import dates, idcard
+from cadre_app.services.core import dates, idcard, photos
 from cadre_app.services.evaluations.queries import recent_results as annual_results
 from cadre_app.services.roster import operations as roster
 
@@ -351,18 +350,24 @@ def _photo(value: str, errors: list[str]) -> bytes | None:
     if len(data) > MAX_PHOTO_BYTES:
         errors.append(_("%(element)s超过 2 MB。", element=element_label("ZhaoPian")))
         return None
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        with Image.open(BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
-        kind = None
-    if kind not in ("JPEG", "PNG"):
-        errors.append(_("%(element)s须为 JPEG 或 PNG 图片。", element=element_label("ZhaoPian")))
+        # The pixel limit is read from the header, before any decoding; the photo is kept as
+        # it will be stored, so the preview compares like with like.
+        return photos.normalise(data)
+    except photos.PhotoRefused as refused:
+        if refused.kind == "pixels":
+            errors.append(
+                _(
+                    "%(element)s：%(problem)s",
+                    element=element_label("ZhaoPian"),
+                    problem=str(refused),
+                )
+            )
+        else:
+            errors.append(
+                _("%(element)s须为 JPEG 或 PNG 图片。", element=element_label("ZhaoPian"))
+            )
         return None
-    return data
 
 
 def _resume(text: str, errors: list[str]) -> tuple[ResumeLine, ...]:

@@ -1,5 +1,7 @@
 """What the demo organisation needs beyond the other domains' demo data to show the
-reminders: the demo cadre's plan gets a milestone due next week (their "next milestone").
+reminders: the demo cadre's plan gets a milestone due next week (their "next milestone"),
+and the day's run has made its notifications, so each demo login opens with unread ones
+(the worker's daily run adds the next day's).
 
 The other domains' demo data already produce: cadres behind on 学时, an overdue talk,
 secondments ending soon and an appraisal overdue, overdue milestones (HR, the manager's
@@ -11,6 +13,7 @@ import contextlib
 from datetime import date, timedelta
 
 from cadre_app.models import Cadre
+from cadre_app.services.reminders import operations
 from cadre_app.services.training import plans
 
 ACTOR = "demo"
@@ -18,9 +21,10 @@ NEXT_MILESTONE = "提交季度学习心得"
 
 
 def seed(own: Cadre, *, today: date) -> None:
-    """A milestone seven days ahead on the demo cadre's plan in force (none: nothing)."""
+    """A milestone seven days ahead on the demo cadre's plan in force (if any), then the
+    day's notifications."""
     plan = plans.plan_for_profile(own.id, include_draft=False)
-    if plan is None:
-        return
-    with contextlib.suppress(plans.AlreadyDone, plans.PlanError):
-        plans.add_milestone(plan, NEXT_MILESTONE, today + timedelta(days=7), None, actor=ACTOR)
+    if plan is not None:
+        with contextlib.suppress(plans.AlreadyDone, plans.PlanError):
+            plans.add_milestone(plan, NEXT_MILESTONE, today + timedelta(days=7), None, actor=ACTOR)
+    operations.run(today, actor="seed-demo")

@@ -382,5 +382,5 @@ def grouped(warnings: Iterable[Warning]) -> list[Group]:
 def collect_cached(today: date) -> list[Warning]:
     """``collect(today)`` kept while nothing is written (services.core.kept): gathering every
     warning costs 20,000 cadres about 0.4 s (the hours behind, the three-year declines), too
-    much for each look at a dashboard. The warnings page and the daily task gather afresh."""
+    much for each look at a dashboard or the warnings page. The daily task gathers afresh."""
     return kept("warnings", (today, str(get_locale())), lambda: collect(today))

@@ -6,11 +6,12 @@ The flow is the same for the web and the CLI:
 1. ``workbook.check_upload`` looks at the bytes before any parser does: size, macros, zip
    bombs, that it is an Office Open XML spreadsheet at all (shared with the score workbook,
    as are the cell cleaning, header location and formula-safe cells).
-2. ``read_roster`` finds the sheet and the header row and reads every cell as **text** first
-   (pandas with ``dtype=str``), so an 18-digit 身份证号 is never turned into a float. Cells that
-   the workbook itself stored as numbers in the ID and date columns are looked at once more in
-   their raw form (openpyxl), because only there can we tell ``1990.10`` from ``1990.1`` or see
-   that Excel already rounded an ID number.
+2. ``read_roster`` reads the sheet through the one guarded reader (``workbook.sheet_rows``:
+   only cells holding a value, within the import limits), finds the header row and takes every
+   cell as **text**, so an 18-digit 身份证号 is never turned into a float. Cells that the
+   workbook itself stored as numbers in the ID and date columns are looked at once more in
+   their raw form, because only there can we tell ``1990.10`` from ``1990.1`` or see that
+   Excel already rounded an ID number.
 3. ``preview_import`` checks every row with ``services.roster.operations.validate`` and checks
    uniqueness in bulk (one query for the 工号 and one for the 身份证号 of the whole file).
 4. ``apply_import`` writes only when no row has an error, through ``roster.create_cadre`` and
@@ -24,13 +25,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
 from typing import Any
 
 import openpyxl
-import pandas as pd
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
@@ -40,10 +41,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Organisation, enums
-from cadre_app.services.core import audit, dates, idcard
+from cadre_app.services.core import audit, dates, idcard, workbook
 from cadre_app.services.core.workbook import (
     HEADER_SCAN_ROWS,
-    MAX_DATA_ROWS,
     Change,
     ImportRejected,
     PreviewRows,
@@ -185,8 +185,11 @@ class ParsedRoster:
     warnings: list[str]
 
 
-def _find_header(grid: list[list[str]]) -> int:
-    for index, cells in enumerate(grid[:HEADER_SCAN_ROWS]):
+def _find_header(grid: list[tuple[int, list[str], dict[int, int | float]]]) -> int:
+    """The position in ``grid`` of the header row (within the first HEADER_SCAN_ROWS rows)."""
+    for index, (number, cells, _numbers) in enumerate(grid):
+        if number > HEADER_SCAN_ROWS:
+            break
         texts = {header_text(v) for v in cells}
         if "工号" in texts and "姓名" in texts:
             return index
@@ -209,84 +212,49 @@ def _map_header(cells: list[str], warnings: list[str]) -> dict[int, Column]:
     return {index: _COLUMN_BY_LABEL[label] for label, index in located.items()}
 
 
-def _numeric_cells(sheet: Any) -> dict[tuple[int, int], int | float]:
-    """(row, column) -> raw value of every cell stored as a number (not a date), 1-based.
-    Also bounds the number of rows with content before pandas reads them all."""
-    numbers: dict[tuple[int, int], int | float] = {}
-    filled = 0
-    for row in sheet.iter_rows():
-        has_value = False
-        for cell in row:
-            if cell.value is None:
-                continue
-            has_value = True
-            if cell.data_type == "n":
-                numbers[(cell.row, cell.column)] = cell.value
-        filled += has_value
-        if filled > MAX_DATA_ROWS + HEADER_SCAN_ROWS:
-            raise WorkbookError(
-                _("数据行过多（上限 %(limit)d 行），请分批导入。", limit=MAX_DATA_ROWS)
-            )
-    return numbers
+def _as_text(value: Any) -> str:
+    """A cell as the text it shows (as pandas with ``dtype=str`` gave it): whole numbers
+    without ``.0``, a date as ``1990-10-01 00:00:00``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
-def _load(content: bytes) -> tuple[list[list[str]], dict[tuple[int, int], int | float]]:
-    """The sheet as a grid of text (row 0 is Excel row 1) and its numeric cells."""
-    try:
-        book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a damaged file; all mean the same here
-        raise WorkbookError(_("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")) from None
-    try:
-        if SHEET not in book.sheetnames:
-            raise WorkbookError(
-                _(
-                    "工作簿中没有名为“%(sheet)s”的工作表（现有：%(sheets)s）。",
-                    sheet=SHEET,
-                    sheets="、".join(book.sheetnames) or "—",
-                )
-            )
-        numbers = _numeric_cells(book[SHEET])
-        # Every column as text: pandas must not infer numbers (an 18-digit ID would be rounded)
-        # nor missing values ("NA" is text). pandas closes the workbook when done.
-        frame = pd.read_excel(
-            book,
-            sheet_name=SHEET,
-            header=None,
-            dtype=str,
-            na_filter=False,
-            keep_default_na=False,
-            engine="openpyxl",
-        )
-    except WorkbookError:
-        raise
-    except Exception:
-        raise WorkbookError(_("无法读取工作簿：文件已损坏或不是有效的 .xlsx 文件。")) from None
-    finally:
-        book.close()
-    return frame.to_numpy(dtype=object, na_value="").tolist(), numbers
+def _load(content: bytes) -> list[tuple[int, list[str], dict[int, int | float]]]:
+    """The rows holding a value: (Excel row number, cells as text, column index -> raw value
+    of every cell stored as a number, not a date)."""
+    grid = []
+    with closing(workbook.sheet_rows(content, SHEET, dates=True)) as rows:
+        for number, cells in rows:
+            numbers = {i: v for i, v in enumerate(cells) if type(v) in (int, float)}
+            grid.append((number, [_as_text(v) for v in cells], numbers))
+    return grid
 
 
 def read_roster(content: bytes, filename: str) -> ParsedRoster:
     """Check the bytes, then read the sheet ``干部名册`` into rows of values; raises
     WorkbookError for a file that cannot be a roster at all. Row problems are kept per row."""
     check_upload(content, filename)
-    grid, numbers = _load(content)
+    grid = _load(content)
     header_index = _find_header(grid)
     warnings: list[str] = []
-    by_index = _map_header(grid[header_index], warnings)
+    by_index = _map_header(grid[header_index][1], warnings)
     columns = sorted(by_index.items())
     rows = []
     numeric_ids = []
-    for index in range(header_index + 1, len(grid)):
-        cells = grid[index]
-        excel_row = index + 1
+    limit = workbook.max_data_rows()
+    for excel_row, cells, numbers in grid[header_index + 1 :]:
         if not any(clean_text(cells[i]) for i, _c in columns if i < len(cells)):
             continue  # an empty row
+        if len(rows) >= limit:
+            raise workbook.too_many_rows()
         values: dict[str, Any] = {}
         errors: list[tuple[str, str]] = []
         for i, column in columns:
             text = cells[i] if i < len(cells) else ""
-            raw = numbers.get((excel_row, i + 1))
+            raw = numbers.get(i)
             try:
                 value = _cell_value(column, text, raw)
             except ValueError as error:  # also dates.DateFormatError

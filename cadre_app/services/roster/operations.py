@@ -331,12 +331,13 @@ PHOTO_MAX_BYTES = photos.PHOTO_MAX_BYTES
 
 
 def set_photo(cadre: Cadre, data: bytes, *, actor: str | None) -> None:
-    """Store a JPEG or PNG of at most 2 MB that really decodes as an image
-    (services.core.photos.check_photo)."""
+    """Store a JPEG or PNG of at most 2 MB and the pixel limit, normalised to a form-size
+    JPEG without metadata (services.core.photos.normalise)."""
     try:
-        content_type = photos.check_photo(data)
+        data = photos.normalise(data)
     except photos.PhotoRefused as refused:
         raise RosterError([FieldError("photo", str(refused))]) from None
+    content_type = "image/jpeg"
     if cadre.photo is None:
         cadre.photo = CadrePhoto(content_type=content_type, data=data)
     else:
@@ -350,6 +351,37 @@ def set_photo(cadre: Cadre, data: bytes, *, actor: str | None) -> None:
         summary=f"{cadre.staff_no} {cadre.name}：照片（{len(data)} 字节）",
         actor_name=actor,
     )
+
+
+def normalise_stored_photos(*, actor: str | None) -> photos.Sweep:
+    """Re-store every cadre photo stored before photos were normalised (``flask photos
+    normalise``), one at a time; each one changed is audited. Flushes."""
+    sweep = photos.Sweep()
+    ids = db.session.scalars(sa.select(CadrePhoto.cadre_id).order_by(CadrePhoto.cadre_id)).all()
+    for cadre_id in ids:
+        row = db.session.execute(
+            sa.select(CadrePhoto.data, Cadre.staff_no, Cadre.name)
+            .join(Cadre, Cadre.id == CadrePhoto.cadre_id)
+            .where(CadrePhoto.cadre_id == cadre_id)
+        ).one()
+        normal = sweep.add(f"{row.staff_no} {row.name}", row.data)
+        if normal is None:
+            continue
+        db.session.execute(
+            sa.update(CadrePhoto)
+            .where(CadrePhoto.cadre_id == cadre_id)
+            .values(data=normal, content_type="image/jpeg")
+        )
+        audit.record(
+            "update",
+            object_type="cadre_photo",
+            object_id=cadre_id,
+            summary=f"{row.staff_no} {row.name}：照片规范化"
+            f"（{len(row.data)} → {len(normal)} 字节）",
+            actor_name=actor,
+        )
+    db.session.flush()
+    return sweep
 
 
 def _family_errors(values: dict[str, Any], today: date) -> list[FieldError]:

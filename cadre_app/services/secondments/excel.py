@@ -64,7 +64,6 @@ from cadre_app.models.secondments import HOST_TYPES, SECONDMENT_KINDS
 from cadre_app.services.core import audit, dates, sheet_reader, workbook
 from cadre_app.services.core.workbook import (
     HEADER_SCAN_ROWS,
-    MAX_DATA_ROWS,
     Change,
     ImportRejected,
     PreviewRows,
@@ -245,6 +244,7 @@ def read_rows(content: bytes, filename: str, *, today: date) -> ParsedRows:
     warnings: list[str] = []
     columns: dict[str, int] | None = None
     rows: list[SecondmentRow] = []
+    limit = workbook.max_data_rows()
     with closing(_rows(content)) as sheet_rows:
         for number, cells in sheet_rows:
             if columns is None:
@@ -257,10 +257,8 @@ def read_rows(content: bytes, filename: str, *, today: date) -> ParsedRows:
             picked = {label: cells[i] if i < len(cells) else None for label, i in columns.items()}
             if all(_blank(v) for v in picked.values()):
                 continue
-            if len(rows) >= MAX_DATA_ROWS:
-                raise WorkbookError(
-                    _("数据行过多（上限 %(limit)d 行），请分批导入。", limit=MAX_DATA_ROWS)
-                )
+            if len(rows) >= limit:
+                raise workbook.too_many_rows()
             rows.append(_parse_row(number, picked, conf, today))
     if columns is None:
         raise WorkbookError(

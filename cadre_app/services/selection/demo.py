@@ -7,7 +7,12 @@ organisation, after the evaluations, training, secondments and assessments they 
 - a finished round: a deputy post filled about two years ago, every stage recorded from 动议
   to 转正 (RoundEvent rows, dated on working days), the 讨论决定 meeting, the 任前公示 of five
   working days and the appointed cadre (the deputy who holds the post now, appointed on the
-  day their 简历 line starts).
+  day their 简历 line starts);
+- a round in 试用期: a deputy appointed to a first leading post 350 days ago, whose year of
+  probation ends within the reminders' 30 days (their 简历 gains the line of the post they
+  held before);
+- a round in 任前公示: a 职级 promotion whose five working days of publicity end today or on
+  the next working day (the reminders' 公示 ending).
 
 Rows are built directly (this domain's own); scores are read through the other domains'
 queries. Deterministic: no randomness, the cadres chosen by 工号.
@@ -21,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from cadre_app.extensions import db
-from cadre_app.models import Cadre, Department, Role, User
+from cadre_app.models import Cadre, Department, ResumeEntry, Role, User
 from cadre_app.models.selection import (
     Position,
     ReviewerView,
@@ -72,7 +77,9 @@ def seed(young: Sequence[Cadre], *, own: Cadre | None, today: date) -> Selection
     budget = db.session.scalar(sa.select(Department).where(Department.name == "预算处"))
     if manager is None or manager.role is not Role.MANAGER:
         return None
-    _finished_round(today)
+    finished = _finished_round(today)
+    used = {c.cadre_id for c in finished.candidates} if finished else set()
+    _probation_round(today, exclude=used)
     position = _open_position(budget, today)
     eligible = set(eligibility.eligible_ids(eligibility.run(position, today, actor=ACTOR)))
     chosen = sorted(
@@ -81,7 +88,10 @@ def seed(young: Sequence[Cadre], *, own: Cadre | None, today: date) -> Selection
     )[:SHORTLIST_SIZE]
     if len(chosen) < 4:
         return None
-    return _open_round(position, chosen, manager, today)
+    round_ = _open_round(position, chosen, manager, today)
+    taken = {c.id for c in chosen} | ({own.id} if own else set())
+    _publicity_round([c for c in young if c.id not in taken], today)
+    return round_
 
 
 def _event(
@@ -238,6 +248,154 @@ def _finished_round(today: date) -> SelectionRound | None:
             integrity_received=True,
             votes_for=7,
             appointed=True,
+        )
+    )
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+def _steps(
+    round_: SelectionRound, days: Sequence[date], outcomes: Sequence[tuple[str, str | None]]
+) -> None:
+    """The procedure's events from 动议 on, one per day in ``days``, in order."""
+    order = list(Stage)
+    for n, (day, (outcome, documents)) in enumerate(zip(days, outcomes, strict=False)):
+        _event(round_, order[n - 1] if n else None, order[n], day, outcome, documents)
+
+
+_HISTORY = (
+    ("党组会议同意启动选任工作", "党组会议纪要"),
+    ("会议推荐，发出推荐票 40 张", None),
+    ("确定考察对象 1 名", None),
+    ("考察组个别谈话 15 人，民主测评", None),
+    ("应到 9 人，实到 9 人，同意 8 票", None),
+    ("公示期内未收到反映", "任前公示"),
+    ("印发任职通知，进行任职谈话", "任职通知"),
+    ("试用期一年", None),
+)
+
+
+def _probation_round(today: date, *, exclude: set[int]) -> SelectionRound | None:
+    """A deputy whose first leading post began 350 days ago: the round waits in 试用期 for
+    the 转正 decision, due within the month. The cadre's last 简历 line is split at the
+    appointment: the 职级 they held before, then the post."""
+    appointed = _workday(today - timedelta(days=350))
+    deputies = db.session.scalars(
+        sa.select(Cadre)
+        .where(Cadre.leadership_level == "县处级副职", Cadre.id.not_in(exclude or {0}))
+        .order_by(Cadre.staff_no)
+    ).all()
+    year_before = appointed - timedelta(days=365)  # the 职级 line before lasts a year at least
+    fitting = [c for c in deputies if c.resume and c.resume[-1].start <= year_before]
+    if not fitting:
+        return None
+    cadre = max(fitting, key=lambda c: c.resume[-1].start)
+    post = cadre.resume[-1]
+    cadre.resume.insert(
+        len(cadre.resume) - 1,
+        ResumeEntry(
+            start=post.start,
+            end=appointed,
+            description=f"示例市财政局{cadre.department.name}一级主任科员",
+        ),
+    )
+    post.start = appointed
+    motion = _workday(appointed - timedelta(days=70))
+    days = [motion]
+    for gap in (8, 5, 10, 5, 2, 5):
+        days.append(_later(days[-1], gap))
+    days += [appointed, appointed]
+    title = cadre.position_title or f"{cadre.department.name}副处长"
+    position = Position(
+        title=title,
+        department=cadre.department,
+        post_kind="领导职务",
+        target_level="县处级副职",
+        places=1,
+        min_years_work=5,
+        created_by=ACTOR,
+    )
+    round_ = SelectionRound(
+        position=position,
+        title=f"{appointed.year}年{title}选任",
+        reason=f"{title}职位空缺",
+        stage=Stage.PROBATION,
+        meeting_on=days[4],
+        members_entitled=9,
+        members_present=9,
+        publicity_start=days[5],
+        publicity_end=days[6],
+        appointed_on=appointed,
+        probation_end=workdays.add_months(appointed, 12),
+        created_at=_at(motion),
+        created_by=ACTOR,
+    )
+    _steps(round_, [*days[:6], appointed, appointed], _HISTORY)
+    round_.candidates.append(
+        RoundCandidate(
+            cadre_id=cadre.id,
+            added_reason="民主推荐得票第一",
+            inspected=True,
+            inspection_notes="政治坚定，敢于担当，实绩突出",
+            integrity_received=True,
+            votes_for=8,
+            appointed=True,
+        )
+    )
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+def _publicity_round(young: Sequence[Cadre], today: date) -> SelectionRound | None:
+    """A 职级 promotion to 一级主任科员 in 任前公示: five working days that end today or on
+    the next working day (the reminders' 公示 ending warning)."""
+    chosen = next(
+        (c for c in sorted(young, key=lambda c: c.staff_no) if c.rank == "二级主任科员"), None
+    )
+    if chosen is None:
+        return None
+    start = _workday(today - timedelta(days=10))
+    while _later(start, 4) < today:
+        start = _later(start, 1)
+    end = _later(start, 4)  # five working days, the first one included
+    days = [_workday(start - timedelta(days=50))]
+    for gap in (8, 5, 10, 5):
+        days.append(_later(days[-1], gap))
+    days.append(start)
+    position = Position(
+        title=f"{chosen.department.name}一级主任科员",
+        department=chosen.department,
+        post_kind="职级",
+        target_level="一级主任科员",
+        places=1,
+        min_rank="二级主任科员",
+        min_years_in_rank=2,
+        created_by=ACTOR,
+    )
+    round_ = SelectionRound(
+        position=position,
+        title=f"{today.year}年{chosen.department.name}一级主任科员晋升",
+        reason="一级主任科员职数空缺，按规定开展职级晋升",
+        stage=Stage.PUBLICITY,
+        meeting_on=days[4],
+        members_entitled=9,
+        members_present=8,
+        publicity_start=start,
+        publicity_end=end,
+        created_at=_at(days[0]),
+        created_by=ACTOR,
+    )
+    _steps(round_, days, (*_HISTORY[:5], ("在单位内部公示栏和内网公示", "任前公示")))
+    round_.candidates.append(
+        RoundCandidate(
+            cadre_id=chosen.id,
+            added_reason="任二级主任科员满两年，年度考核均为称职以上",
+            inspected=True,
+            inspection_notes="工作认真，业务熟练",
+            integrity_received=True,
+            votes_for=8,
         )
     )
     db.session.add(round_)

@@ -196,6 +196,7 @@ def read_records(content: bytes, filename: str) -> ParsedRecords:
     warnings: list[str] = []
     columns: dict[str, int] | None = None
     rows: list[RecordRow] = []
+    limit = workbook.max_data_rows()
     with closing(_rows(content)) as sheet_rows:
         for number, cells in sheet_rows:
             if columns is None:
@@ -208,10 +209,8 @@ def read_records(content: bytes, filename: str) -> ParsedRecords:
             picked = {label: cells[i] if i < len(cells) else None for label, i in columns.items()}
             if all(_blank(v) for v in picked.values()):
                 continue
-            if len(rows) >= MAX_DATA_ROWS:
-                raise WorkbookError(
-                    _("数据行过多（上限 %(limit)d 行），请分批导入。", limit=MAX_DATA_ROWS)
-                )
+            if len(rows) >= limit:
+                raise workbook.too_many_rows()
             rows.append(_parse_row(number, picked, course_settings))
     if columns is None:
         raise WorkbookError(
