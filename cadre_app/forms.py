@@ -6,13 +6,34 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
+from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
 
 class EmptyForm(FlaskForm):
     """For POST-only actions (log out, unlock): carries the CSRF token and nothing else."""
+
+
+class FullIdExportForm(FlaskForm):
+    """An export with full ID numbers (the roster workbook or one .lrmx): an explicit choice
+    with a reason, every ID in it audited as a reveal (issue 16, finding 6)."""
+
+    reason = TextAreaField(
+        _l("导出完整身份证号的理由"),
+        validators=[
+            DataRequired(_l("请填写导出完整身份证号的理由。")),
+            Length(min=4, max=200, message=_l("理由应为 4 至 200 个字。")),
+        ],
+    )
+    confirm = BooleanField(
+        _l("我确认需要完整身份证号，并知悉每个号码都将记入审计日志"),
+        validators=[DataRequired(_l("请勾选确认。"))],
+    )
+    submit = SubmitField(_l("导出"))
 
 
 def select_choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:

@@ -70,6 +70,47 @@ def may_read_cadre(user: Any, cadre: Cadre) -> bool:
     return False
 
 
+def sees_as_cadre(user: Any, cadre: Cadre | int | None) -> bool:
+    """Whether ``user`` sees ``cadre``'s record as a cadre sees their own: a cadre account,
+    and anyone looking at their own record (the cadre linked to the account), whatever their
+    role. A section head or an HR officer who is a cadre never reads, through that role, HR's
+    material about themselves: the 拟任/拟免 proposal and 任免理由, unconfirmed scores and
+    rank, the talks about them, their place on a shortlist (issue 16, finding 3)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role is Role.CADRE:
+        return True
+    cadre_id = cadre if isinstance(cadre, int) or cadre is None else cadre.id
+    return user.cadre_id is not None and user.cadre_id == cadre_id
+
+
+def is_own_record(user: Any, cadre: Cadre | int | None) -> bool:
+    """Whether ``cadre`` is the cadre linked to ``user`` (their own record)."""
+    if not getattr(user, "is_authenticated", False) or user.cadre_id is None:
+        return False
+    cadre_id = cadre if isinstance(cadre, int) or cadre is None else cadre.id
+    return user.cadre_id == cadre_id
+
+
+def own_row_hidden(user: Any, cycle: Any) -> int | None:
+    """The cadre whose row ``user`` may not see in ``cycle``'s ranking: their own while the
+    year's results are not confirmed (a cadre sees their result once the committee has
+    confirmed it), whatever their role; None otherwise."""
+    from cadre_app.services.evaluations.operations import EDITABLE_STATES
+
+    cadre_id = getattr(user, "cadre_id", None)
+    if cadre_id is None or cycle.state not in EDITABLE_STATES:
+        return None
+    return int(cadre_id)
+
+
+def own_record_404(cadre: Cadre | int) -> None:
+    """404 for the user's own record on a page a cadre never reaches (HR's forms about a
+    cadre: the appointment proposal, the scores): nobody works on their own file."""
+    if is_own_record(current_user, cadre):
+        abort(404)
+
+
 def may_edit_roster(user: Any) -> bool:
     return has_role(user, Role.HR)
 
@@ -102,10 +143,11 @@ def may_use_talks(user: Any) -> bool:
 
 
 def talk_scope(user: Any) -> TalkScope:
-    """The talks ``user`` may see in lists: every talk for HR; else those their cadre
-    conducts, never those about them."""
+    """The talks ``user`` may see in lists: every talk for HR (but those about HR's own
+    cadre, when the account is linked to one); else those their cadre conducts, never those
+    about them."""
     if has_role(user, Role.HR):
-        return TalkScope(everyone=True)
+        return TalkScope(everyone=True, not_about=user.cadre_id)
     return TalkScope(cadre_id=user.cadre_id)
 
 
@@ -115,9 +157,11 @@ def talk_or_404(talk_id: int) -> Talk:
     talk = db.session.get(Talk, talk_id)
     if talk is None:
         abort(404)
-    if has_role(current_user, Role.HR):
-        return talk
     mine = current_user.cadre_id
+    if has_role(current_user, Role.HR):
+        if mine is not None and talk.subject_id == mine:
+            abort(404)  # HR who is a cadre: never the talks about themselves
+        return talk
     if mine is None or talk.conductor_id != mine or talk.subject_id == mine:
         abort(404)
     return talk
@@ -176,4 +220,6 @@ def register_template_helpers(app: Any) -> None:
         nav_active=nav_active,
         Role=Role,
         may_edit_roster=may_edit_roster,
+        sees_as_cadre=sees_as_cadre,
+        is_own_record=is_own_record,
     )

@@ -629,7 +629,7 @@ def test_download_is_audited_and_named_after_the_cadre(app, hr_client, filled):
     assert disposition.startswith("attachment;")
     assert f"filename*=UTF-8''{quote('李晓明.lrmx')}" in disposition
     assert response.headers["Cache-Control"] == "no-store"
-    assert _parse(app, response.data).id_number == OWN_ID
+    assert OWN_ID.encode() not in response.data  # masked by default, HR too (issue 16)
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "download"))
         assert event.object_id == str(filled) and event.actor_name == "hr1"
@@ -657,12 +657,17 @@ def test_download_access_per_role(app, login_as, client, org):
 
 
 def test_only_hr_gets_the_full_id_number_in_the_lrmx(hr_client, manager_client, cadre_client, org):
+    """...and only by asking with a reason (issue 16; tests/test_exposure_id_export.py)."""
     from cadre_app.services.core import idcard as _idcard
 
     own = org["own_cadre"]
     full = _idcard.make("110105", __import__("datetime").date(1995, 3, 8), 11)
-    assert full.encode() in hr_client.get(f"/records/{own}/appointment-form.lrmx").data
+    asked = {"reason": "报送上级组织部门", "confirm": "y"}
+    url = f"/records/{own}/appointment-form-full-id.lrmx"
+    assert full.encode() in hr_client.post(url, data=asked).data
     for client in (manager_client, cadre_client):
+        assert client.post(url, data=asked).status_code == 403
+    for client in (hr_client, manager_client, cadre_client):
         data = client.get(f"/records/{own}/appointment-form.lrmx").data
         assert full.encode() not in data and _idcard.mask(full).encode() in data
 

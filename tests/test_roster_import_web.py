@@ -258,7 +258,8 @@ def _give_ids(app):
         return dict(db.session.execute(sa.select(Cadre.staff_no, Cadre.id_number)).all())
 
 
-def test_hr_exports_everyone_with_full_id_numbers(app, hr_client):
+def test_hr_exports_everyone_with_masked_id_numbers(app, hr_client):
+    """Full numbers only by asking with a reason (issue 16: tests/test_exposure_id_export.py)."""
     numbers = _give_ids(app)
     response = hr_client.get("/cadres/export.xlsx")
     assert response.status_code == 200
@@ -266,10 +267,12 @@ def test_hr_exports_everyone_with_full_id_numbers(app, hr_client):
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
     rows = _rows(response)
-    assert {r["工号"]: r["身份证号"] for r in rows} == numbers
+    assert {r["工号"]: r["身份证号"] for r in rows} == {
+        k: idcard.mask(v) for k, v in numbers.items()
+    }
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export"))
-        assert event.actor_name == "hr1" and "2 人" in event.summary and "完整" in event.summary
+        assert event.actor_name == "hr1" and "2 人" in event.summary and "已脱敏" in event.summary
 
 
 def test_manager_exports_led_sections_with_masked_id_numbers(app, manager_client):
@@ -373,10 +376,12 @@ def test_cli_refuses_a_file_that_is_not_a_workbook(app, runner, org, tmp_path):
     assert result.exit_code == 1 and "启用宏" in result.output
 
 
-def test_cli_export_writes_full_id_numbers(app, runner, org, tmp_path):
+def test_cli_export_writes_full_id_numbers_when_asked_with_a_reason(app, runner, org, tmp_path):
     numbers = _give_ids(app)
     path = tmp_path / "out.xlsx"
-    result = runner.invoke(args=["roster", "export", str(path)])
+    result = runner.invoke(
+        args=["roster", "export", str(path), "--full-ids", "--reason", "移交档案室存档"]
+    )
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(path)
     exported = {
@@ -386,7 +391,7 @@ def test_cli_export_writes_full_id_numbers(app, runner, org, tmp_path):
     assert exported == numbers
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export"))
-        assert event.actor_name.startswith("cli:")
+        assert event.actor_name.startswith("cli:") and "移交档案室存档" in event.summary
     again = runner.invoke(args=["roster", "import", str(path), "--dry-run"])
     assert again.output.splitlines()[0] == "imported 0, updated 0, rejected 0"
 

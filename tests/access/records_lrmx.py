@@ -9,6 +9,11 @@ EXPECTED = {
         "/records/{own_cadre}/appointment-form.lrmx",
         (LOGIN, 403, 200, 200, 200, 403),
     ),
+    "records.appointment_form_lrmx_full": (
+        "GET",
+        "/records/{own_cadre}/appointment-form-full-id.lrmx",
+        (LOGIN, 403, 200, 403, 403, 403),
+    ),
     "records.lrmx_upload": ("GET", "/records/lrmx/import", (LOGIN, 403, 200, 403, 403, 403)),
     "records.lrmx_preview": (
         "GET",

@@ -11,5 +11,6 @@ EXPECTED = {
         (LOGIN, 403, 404, 403, 403, 403),
     ),
     "roster.export_xlsx": ("GET", "/cadres/export.xlsx", (LOGIN, 403, 200, 200, 403, 403)),
+    "roster.export_full": ("GET", "/cadres/export-full", (LOGIN, 403, 200, 403, 403, 403)),
     "roster.template_xlsx": ("GET", "/cadres/template.xlsx", (LOGIN, 403, 200, 403, 403, 403)),
 }

@@ -52,6 +52,7 @@ def register(app: Flask) -> None:
         section=("assessments.",),
     )
     contributions.add_object_types({"assessment": "政治素质测评", "checklist": "测评表"}, order=38)
+    contributions.add_personal_object_types("assessment")
     contributions.add_profile_tab(
         "political", "政治素质档案", "assessments/profile_tab.html", profile_tab, order=57
     )

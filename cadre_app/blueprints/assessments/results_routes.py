@@ -42,7 +42,12 @@ from cadre_app.blueprints.records.routes import pdf_attachment
 from cadre_app.errors import render_error
 from cadre_app.extensions import db
 from cadre_app.models import RATINGS, Assessment, AssessmentSubject, Role
-from cadre_app.permissions import has_role, role_required, visible_department_ids
+from cadre_app.permissions import (
+    has_role,
+    role_required,
+    sees_as_cadre,
+    visible_department_ids,
+)
 from cadre_app.services.assessments import excel, results
 from cadre_app.services.assessments import pdf as results_pdf
 from cadre_app.services.core import audit, pdf
@@ -74,10 +79,17 @@ def _readable(assessment_id: int) -> tuple[Assessment, list[AssessmentSubject]]:
         if sections is None:
             _not_ready()
         abort(404)
-    subjects = results.visible_subjects(assessment, sections)
+    subjects = _not_own(results.visible_subjects(assessment, sections), current_user)
     if sections is not None and not subjects:
         abort(404)
     return assessment, subjects
+
+
+def _not_own(subjects: list[AssessmentSubject], user: Any) -> list[AssessmentSubject]:
+    """``subjects`` without the reader's own: their own results they read as a cadre does,
+    in their 政治素质档案 once concluded, whatever their role (issue 16)."""
+    mine = getattr(user, "cadre_id", None)
+    return subjects if mine is None else [s for s in subjects if s.cadre_id != mine]
 
 
 def _subject_of(assessment_id: int, subject_id: int) -> tuple[Assessment, AssessmentSubject]:
@@ -310,7 +322,7 @@ def page_section(assessment: Assessment, user: Any) -> dict[str, Any] | None:
         return None
     sections = visible_department_ids(user)
     if results.results_ready(assessment):
-        subjects = results.visible_subjects(assessment, sections)
+        subjects = _not_own(results.visible_subjects(assessment, sections), user)
         if not subjects:
             return None
         figures = results.subject_tallies(assessment, [s.id for s in subjects])
@@ -338,6 +350,8 @@ def profile_section(cadre: Any, user: Any) -> dict[str, Any] | None:
     entries = results.dossier(cadre.id)
     if not entries:
         return None
+    if sees_as_cadre(user, cadre):  # one's own, whatever the role: as a cadre reads it
+        return {"entries": entries, "may_open": False, "is_hr": False}
     sections = visible_department_ids(user)
     may_open = has_role(user, Role.HR, Role.MANAGER) and (
         sections is None or cadre.department_id in sections

@@ -32,7 +32,9 @@ from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import User
 from cadre_app.security import is_safe_next, passive_session, return_path
 from cadre_app.services.accounts import operations as accounts
+from cadre_app.services.accounts import queries as account_queries
 from cadre_app.services.accounts import two_factor
+from cadre_app.services.accounts.rules import masked_unknown_username
 from cadre_app.services.core import audit
 
 
@@ -59,11 +61,15 @@ def login() -> Any:
         lock_minutes=config["LOGIN_LOCK_MINUTES"],
     )
     if result.user is None:
+        typed = form.username.data or ""
+        known = account_queries.account_id(typed)
+        # an unknown name may be a password typed in the wrong field: never logged as typed
+        shown = typed.strip() if known else masked_unknown_username(typed, config["SECRET_KEY"])
         audit.record(
             "login_failed",
             object_type="user",
-            summary=(form.username.data or "")[:64]
-            + ("（账户已锁定）" if result.locked_now else ""),
+            object_id=known,
+            summary=shown[:64] + ("（账户已锁定）" if result.locked_now else ""),
             result="fail",
         )
         db.session.commit()  # keep the failure count and the audit event

@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
         {"evaluation_cycle": "年度考核", "evaluation": "考核成绩", "quarterly_grade": "平时考核"},
         order=30,
     )
+    contributions.add_personal_object_types("evaluation", "quarterly_grade")
     from cadre_app.services.evaluations import rules as evaluation_rules
 
     contributions.add_field_labels("evaluation", evaluation_rules.EVALUATION_AUDIT_LABELS)

@@ -28,7 +28,13 @@ from cadre_app.models import (
     Role,
     TalkState,
 )
-from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
+from cadre_app.permissions import (
+    cadre_or_404,
+    own_record_404,
+    own_row_hidden,
+    role_required,
+    visible_department_ids,
+)
 from cadre_app.services.core import audit, charts, dates
 from cadre_app.services.evaluations import operations as evaluation
 from cadre_app.services.evaluations import queries as evaluation_query
@@ -81,7 +87,13 @@ def _visible_rows(
     section = request.args.get("section", type=int)
     if section is not None and visible is not None and section not in visible:
         abort(404)
-    rows = evaluation_query.ranking_rows(cycle, department_ids=visible, section=section)
+    # the reader's own row is theirs to see only once confirmed, as a cadre sees it
+    rows = evaluation_query.ranking_rows(
+        cycle,
+        department_ids=visible,
+        section=section,
+        hidden_cadre_id=own_row_hidden(current_user, cycle),
+    )
     return rows, section, visible
 
 
@@ -343,6 +355,7 @@ def scores(year: int, cadre_id: int) -> Any:
     """Enter or correct one cadre's scores and proposed grade, or mark 不定等次."""
     cycle = _cycle_or_404(year)
     cadre = cadre_or_404(cadre_id)
+    own_record_404(cadre)  # nobody enters or reads their own unconfirmed scores here
     current = db.session.scalar(
         db.select(Evaluation).where(
             Evaluation.cycle_id == cycle.id, Evaluation.cadre_id == cadre.id
@@ -398,6 +411,7 @@ def quarterly(year: int, cadre_id: int) -> Any:
     if not 2000 <= year <= 2100:
         abort(404)
     cadre = cadre_or_404(cadre_id)
+    own_record_404(cadre)
     form = QuarterlyForm()
     if request.method == "GET":
         for quarter, grade in evaluation_query.quarterly_grades(cadre.id, year).items():

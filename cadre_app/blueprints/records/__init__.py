@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
     # A cadre's printed forms are opened from the cadre's page, under 干部名册.
     contributions.add_to_section("roster.index", "records.appointment_form", "records.lrmx")
     contributions.add_object_types({"appointment_draft": "任免审批表"}, order=60)
+    contributions.add_personal_object_types("appointment_draft")
     from cadre_app.services.records.appointment_form import DRAFT_FIELDS
 
     contributions.add_field_labels("appointment_draft", DRAFT_FIELDS)

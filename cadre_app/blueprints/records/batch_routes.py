@@ -42,7 +42,13 @@ from cadre_app.blueprints.records.routes import user_display_name
 from cadre_app.errors import render_error
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, ExportJob, JobState, Organisation, Role, Talk
-from cadre_app.permissions import has_role, role_required, visible_department_ids
+from cadre_app.permissions import (
+    has_role,
+    own_row_hidden,
+    role_required,
+    sees_as_cadre,
+    visible_department_ids,
+)
 from cadre_app.services.core import audit, pdf
 from cadre_app.services.evaluations import operations as evaluation
 from cadre_app.services.records import batch as batch_export
@@ -95,14 +101,16 @@ def annual_evaluation_pdf(cadre_id: int, year: int) -> Any:
     found = record_data.evaluation_for(cadre_id, year) if cadre else None
     if found is None:
         abort(404)
-    if has_role(current_user, Role.MANAGER):
+    if sees_as_cadre(current_user, cadre):  # one's own, whatever the role: once confirmed
+        if (
+            current_user.cadre_id != cadre.id
+            or found.cycle.state not in record_data.CONFIRMED_STATES
+        ):
+            abort(404)
+    elif has_role(current_user, Role.MANAGER):
         led = set(visible_department_ids(current_user) or [])
         if not led & {cadre.department_id, found.department_id}:
             abort(404)
-    elif has_role(current_user, Role.CADRE) and (
-        current_user.cadre_id != cadre.id or found.cycle.state not in record_data.CONFIRMED_STATES
-    ):
-        abort(404)
     return _pdf_download(
         "annual_evaluation_form.html",
         lambda: record_data.annual_evaluation_data(found, today=clock.today()),
@@ -125,8 +133,12 @@ def talk_record_pdf(talk_id: int) -> Any:
     talk = db.session.get(Talk, talk_id)
     if talk is None:
         abort(404)
-    if not has_role(current_user, Role.HR):
-        mine = current_user.cadre_id if has_role(current_user, Role.MANAGER) else None
+    mine = current_user.cadre_id
+    if has_role(current_user, Role.HR):
+        if mine is not None and talk.subject_id == mine:
+            abort(404)  # never the talk about oneself, whatever the role
+    else:
+        mine = mine if has_role(current_user, Role.MANAGER) else None
         if mine is None or talk.conductor_id != mine or talk.subject_id == mine:
             abort(404)
     subject = talk.subject
@@ -176,12 +188,14 @@ def ranking_report_pdf(year: int) -> Any:
         scope = "、".join(names) or "—"
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     organisation = _organisation()
+    hidden = own_row_hidden(current_user, cycle)
 
     def build() -> dict[str, Any]:
         return record_data.ranking_report_data(
             cycle,
             department_ids=visible,
             section=section,
+            hidden_cadre_id=hidden,
             scope=scope,
             organisation=organisation,
             generated_at=datetime.now(zone),
@@ -264,6 +278,11 @@ def batch() -> Any:
     except batch_export.BatchError as error:
         flash(str(error), "danger")
         return _batch_page(form, 400)
+    if current_user.cadre_id in cadre_ids:  # one's own file is not one's work (issue 16)
+        cadre_ids = [i for i in cadre_ids if i != current_user.cadre_id]
+        flash(_("您本人的材料不由您导出，已从本次导出中略去。"), "info")
+        if not cadre_ids:
+            return _batch_page(form, 400)
     today = clock.today()
     params = {"today": today.isoformat(), "filled_by": user_display_name(current_user)}
     if len(cadre_ids) <= batch_export.SYNC_LIMIT:

@@ -23,11 +23,12 @@ from cadre_app import clock, uploads
 from cadre_app.blueprints.records import bp
 from cadre_app.blueprints.records.lrmx_forms import LrmxConfirmForm, LrmxUploadForm
 from cadre_app.extensions import db
-from cadre_app.forms import select_choices
+from cadre_app.forms import FullIdExportForm, select_choices
 from cadre_app.models import AppointmentDraft, Department, ImportUpload, Role, enums
-from cadre_app.permissions import cadre_or_404, role_required
+from cadre_app.permissions import cadre_or_404, role_required, sees_as_cadre
 from cadre_app.services.core import audit
 from cadre_app.services.records import lrmx, lrmx_batch, lrmx_import
+from cadre_app.services.roster import operations as roster
 
 UPLOAD_KIND = "lrmx"
 BATCH_KIND = "lrmx_batch"
@@ -40,19 +41,51 @@ uploads.limit_request_body(bp, "records.lrmx_upload", lrmx_batch.MAX_UPLOAD_BYTE
 @role_required(Role.HR, Role.MANAGER, Role.CADRE)
 def appointment_form_lrmx(cadre_id: int) -> Any:
     """One cadre's 干部任免审批表 as ``.lrmx`` for exchange with other personnel software: HR any
-    cadre, a manager the sections they lead, a cadre their own (404 otherwise). Audited."""
+    cadre, a manager the sections they lead, a cadre their own (404 otherwise). The ID number
+    is masked for everyone (HR's full-ID file is ``appointment_form_lrmx_full``). Audited."""
     cadre = cadre_or_404(cadre_id)
-    # HR's proposal (拟任/拟免职务, 任免理由) is not for the cadre's eyes before the decision
-    draft = None if current_user.role is Role.CADRE else db.session.get(AppointmentDraft, cadre.id)
-    full_id = current_user.role is Role.HR  # masked for everyone else, as on every page
-    content = lrmx.export_lrmx(cadre, draft, today=clock.today(), mask_id=not full_id)
     audit.record(
         "download",
         object_type="cadre",
         object_id=cadre.id,
-        summary=f"{cadre.staff_no} {cadre.name}：干部任免审批表（.lrmx，"
-        + ("含完整身份证号）" if full_id else "身份证号已脱敏）"),
+        summary=f"{cadre.staff_no} {cadre.name} 干部任免审批表 .lrmx 身份证号已脱敏",
     )
+    return _lrmx_file(cadre, mask_id=True)
+
+
+@bp.route("/<int:cadre_id>/appointment-form-full-id.lrmx", methods=["GET", "POST"])
+@role_required(Role.HR)
+def appointment_form_lrmx_full(cadre_id: int) -> Any:
+    """HR's ``.lrmx`` with the full ID number: an explicit choice with a reason, audited as a
+    reveal of the number (issue 16, finding 6)."""
+    cadre = cadre_or_404(cadre_id)
+    form = FullIdExportForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "roster/export_full.html",
+            form=form,
+            title=_("导出含完整身份证号的 .lrmx：%(name)s", name=cadre.name),
+            back=url_for("roster.profile", cadre_id=cadre.id),
+        ), (400 if form.is_submitted() else 200)
+    reason = " ".join(form.reason.data.split())
+    roster.reveal_id_numbers_in_export([cadre], export="干部任免审批表 .lrmx")
+    audit.record(
+        "download",
+        object_type="cadre",
+        summary=f"下载 {cadre.staff_no} {cadre.name} 的干部任免审批表 .lrmx，含完整身份证号，"
+        f"理由：{reason}",
+    )
+    return _lrmx_file(cadre, mask_id=False)
+
+
+def _lrmx_file(cadre: Any, *, mask_id: bool) -> Any:
+    """The cadre's .lrmx as a download, the audit events recorded being committed with it.
+    HR's proposal (拟任/拟免职务, 任免理由) is left out for a cadre's own eyes
+    (``permissions.sees_as_cadre``: their own record, whatever their role)."""
+    draft = (
+        None if sees_as_cadre(current_user, cadre) else db.session.get(AppointmentDraft, cadre.id)
+    )
+    content = lrmx.export_lrmx(cadre, draft, today=clock.today(), mask_id=mask_id)
     db.session.commit()
     response = send_file(
         BytesIO(content),

@@ -17,7 +17,13 @@ from cadre_app.blueprints.records.forms import AppointmentForm
 from cadre_app.errors import render_error
 from cadre_app.extensions import db
 from cadre_app.models import AppointmentDraft, Role
-from cadre_app.permissions import cadre_or_404, has_role, role_required
+from cadre_app.permissions import (
+    cadre_or_404,
+    has_role,
+    own_record_404,
+    role_required,
+    sees_as_cadre,
+)
 from cadre_app.services.core import audit, pdf
 from cadre_app.services.records import appointment_form as form_service
 
@@ -36,6 +42,7 @@ def appointment_form(cadre_id: int) -> Any:
     saving comes back to this page instead, which names the boxes and still offers the PDF
     as saved: the download would leave the user on this page, with the warning unseen."""
     cadre = cadre_or_404(cadre_id)
+    own_record_404(cadre)  # HR's proposal about themselves is not theirs to write or read
     form = AppointmentForm()
     if form.validate_on_submit():
         draft = form_service.save_draft(cadre, form.values(), actor=current_user.username)
@@ -69,13 +76,13 @@ def appointment_form_pdf(cadre_id: int) -> Any:
     """The 干部任免审批表 as PDF: HR for anyone, managers for their sections, a cadre for
     themselves (others' answer 404). Every download is audited."""
     cadre = cadre_or_404(cadre_id)
-    filled_by = user_display_name(current_user) if has_role(current_user, Role.HR) else None
+    # one's own record is seen as a cadre sees it, whatever the role: without HR's proposal
+    own_eyes = sees_as_cadre(current_user, cadre)
+    hr_filling = has_role(current_user, Role.HR) and not own_eyes
+    filled_by = user_display_name(current_user) if hr_filling else None
     try:
         content = form_service.render(
-            cadre,
-            today=clock.today(),
-            filled_by=filled_by,
-            with_draft=not has_role(current_user, Role.CADRE),
+            cadre, today=clock.today(), filled_by=filled_by, with_draft=not own_eyes
         )
     except pdf.PdfUnavailable as error:
         current_app.logger.error("PDF unavailable: %s", error)

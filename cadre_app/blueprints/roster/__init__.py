@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     from cadre_app.services.roster import rules as roster_rules
 
     contributions.add_field_labels("cadre", roster_rules.LABELS)
+    contributions.add_personal_object_types("cadre", "family_member", "resume_entry")
     contributions.add_field_labels("family_member", roster_rules.FAMILY_LABELS)
     contributions.add_field_labels("resume_entry", roster_rules.RESUME_LABELS)
     contributions.add_field_labels("department", roster_rules.DEPARTMENT_LABELS)

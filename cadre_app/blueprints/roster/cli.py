@@ -1,5 +1,6 @@
 """``flask roster import FILE [--dry-run] [--create-section NAME ...]``,
-``flask roster export FILE`` and ``flask roster staff-no-scheme [--prefix P --width N]``."""
+``flask roster export FILE [--full-ids --reason TEXT]`` and
+``flask roster staff-no-scheme [--prefix P --width N]``."""
 
 from __future__ import annotations
 
@@ -66,18 +67,36 @@ def import_command(path: str, dry_run: bool, create_sections: tuple[str, ...]) -
 
 @bp.cli.command("export")
 @click.argument("path", metavar="FILE.xlsx", type=click.Path(dir_okay=False, writable=True))
-def export_command(path: str) -> None:
-    """Write every cadre to the roster workbook, with full ID numbers. Audited."""
+@click.option(
+    "--full-ids",
+    is_flag=True,
+    help="Write full ID numbers (each audited as a reveal); needs --reason.",
+)
+@click.option("--reason", default="", help="Why full ID numbers must leave the system.")
+def export_command(path: str, full_ids: bool, reason: str) -> None:
+    """Write every cadre to the roster workbook, ID numbers masked (a masked number re-imports
+    as "unchanged"). With --full-ids --reason "...", full numbers, each audited as a reveal of
+    that cadre's ID. Audited."""
+    reason = " ".join(reason.split())
+    if full_ids and len(reason) < 4:
+        raise click.UsageError('--full-ids needs --reason "..." (at least 4 characters)')
+    if reason and not full_ids:
+        raise click.UsageError("--reason goes with --full-ids")
     cadres = roster_excel.cadres_for_export(None)
-    Path(path).write_bytes(roster_excel.build_workbook(cadres, mask_ids=False))
-    audit.record(
-        "export",
-        object_type="cadre",
-        summary=f"导出干部名册 {len(cadres)} 人（身份证号完整）到 {Path(path).name}",
-        actor_name=cli_actor(),
-    )
+    Path(path).write_bytes(roster_excel.build_workbook(cadres, mask_ids=not full_ids))
+    actor = cli_actor()
+    if full_ids:
+        revealed = roster.reveal_id_numbers_in_export(cadres, export="干部名册", actor=actor)
+        summary = (
+            f"导出干部名册 {len(cadres)} 人到 {Path(path).name}，含完整身份证号 {revealed} 个，"
+            f"理由：{reason}"
+        )
+    else:
+        summary = f"导出干部名册 {len(cadres)} 人到 {Path(path).name}，身份证号已脱敏"
+    audit.record("export", object_type="cadre", summary=summary, actor_name=actor)
     db.session.commit()
-    click.echo(f"exported {len(cadres)} cadres to {path}")
+    ids = "full ID numbers" if full_ids else "ID numbers masked"
+    click.echo(f"exported {len(cadres)} cadres to {path} ({ids})")
 
 
 @bp.cli.command("staff-no-scheme")

@@ -27,11 +27,12 @@ from cadre_app import clock, uploads
 from cadre_app.blueprints.roster import bp
 from cadre_app.blueprints.roster.import_forms import RosterUploadForm
 from cadre_app.extensions import db
-from cadre_app.forms import EmptyForm
+from cadre_app.forms import EmptyForm, FullIdExportForm
 from cadre_app.models import ImportUpload, Role
-from cadre_app.permissions import has_role, role_required, visible_department_ids
+from cadre_app.permissions import role_required, visible_department_ids
 from cadre_app.services.core import audit, workbook
 from cadre_app.services.roster import excel as roster_excel
+from cadre_app.services.roster import operations as roster
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_KIND = "roster"
@@ -142,18 +143,42 @@ def _xlsx(content: bytes, download_name: str) -> Any:
 @bp.route("/export.xlsx")
 @role_required(Role.HR, Role.MANAGER)
 def export_xlsx() -> Any:
-    """The roster as the import workbook: HR all cadres with full ID numbers, a manager the
-    sections they lead with masked ID numbers. Audited."""
-    full_ids = has_role(current_user, Role.HR)
+    """The roster as the import workbook: HR all cadres, a manager the sections they lead,
+    ID numbers masked for everyone (“masked everywhere, revealed one at a time”; HR's full-ID
+    export is ``export_full``). The masked workbook re-imports without touching the stored
+    numbers. Audited."""
     cadres = roster_excel.cadres_for_export(visible_department_ids(current_user))
-    content = roster_excel.build_workbook(cadres, mask_ids=not full_ids)
+    content = roster_excel.build_workbook(cadres, mask_ids=True)
     audit.record(
-        "export",
-        object_type="cadre",
-        summary=f"导出干部名册 {len(cadres)} 人（身份证号{'完整' if full_ids else '已脱敏'}）",
+        "export", object_type="cadre", summary=f"导出干部名册 {len(cadres)} 人，身份证号已脱敏"
     )
     db.session.commit()
     return _xlsx(content, roster_excel.export_filename(clock.today()))
+
+
+@bp.route("/export-full", methods=["GET", "POST"])
+@role_required(Role.HR)
+def export_full() -> Any:
+    """HR's export with full ID numbers: an explicit choice with a reason; every number in
+    the file is audited as a reveal of that cadre's ID, and the export itself with the reason
+    (issue 16, finding 6)."""
+    form = FullIdExportForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("roster/export_full.html", form=form), status
+    reason = " ".join(form.reason.data.split())
+    cadres = roster_excel.cadres_for_export(None)
+    content = roster_excel.build_workbook(cadres, mask_ids=False)
+    revealed = roster.reveal_id_numbers_in_export(cadres, export="干部名册")
+    audit.record(
+        "export",
+        object_type="cadre",
+        summary=f"导出干部名册 {len(cadres)} 人，含完整身份证号 {revealed} 个，理由：{reason}",
+    )
+    db.session.commit()
+    response = _xlsx(content, roster_excel.export_filename(clock.today()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/template.xlsx")

@@ -30,7 +30,13 @@ from cadre_app.blueprints.roster.forms import (
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import Department, FamilyMember, ResumeEntry, Role, enums
-from cadre_app.permissions import cadre_or_404, role_required, visible_department_ids
+from cadre_app.permissions import (
+    cadre_or_404,
+    is_own_record,
+    role_required,
+    sees_as_cadre,
+    visible_department_ids,
+)
 from cadre_app.services.core import dates, idcard, registry
 from cadre_app.services.evaluations import operations as evaluation
 from cadre_app.services.evaluations import queries as evaluation_query
@@ -161,10 +167,10 @@ def _field_labels(locale: str) -> dict[str, Markup]:
     return {attr: Markup(text) for attr, text in labels}  # noqa: S704 (catalogue)  # nosec B704
 
 
-def _tab_forms(tab: str) -> dict[str, Any]:
+def _tab_forms(tab: str, cadre_id: int) -> dict[str, Any]:
     """The forms of the tab shown, for HR (the only role that writes here); none for the
-    others, nor for the tabs not shown."""
-    if current_user.role is not Role.HR:
+    others, nor for the tabs not shown, nor on HR's own record (seen as a cadre sees it)."""
+    if current_user.role is not Role.HR or is_own_record(current_user, cadre_id):
         return {}
     if tab == "basic":
         return {"reveal_form": RevealForm(), "photo_form": PhotoForm()}
@@ -180,8 +186,9 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
     history = []
     if tab == "evaluation":
         history = evaluation_query.history_for(cadre.id)
-        if current_user.role is Role.CADRE:
-            # a cadre sees results once the committee has confirmed them
+        if sees_as_cadre(current_user, cadre):
+            # a cadre sees results once the committee has confirmed them; so does anyone
+            # looking at their own record, whatever their role (issue 16)
             history = [h for h in history if h["state"] not in evaluation.EDITABLE_STATES]
         for row in history:
             row["quarters"] = evaluation_query.quarterly_grades(cadre.id, row["year"])
@@ -199,12 +206,12 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
             fields=roster.FIELDS,
             labels=_field_labels(str(get_locale())),
             revealed=revealed,
-            editable=current_user.role is Role.HR,
+            editable=current_user.role is Role.HR and not is_own_record(current_user, cadre),
             history=history,
             tab_base=url_for("main.me")
             if request.endpoint == "main.me"
             else url_for("roster.profile", cadre_id=cadre.id),
-            **_tab_forms(tab),
+            **_tab_forms(tab, cadre.id),
         ),
         status,
     )

@@ -49,6 +49,7 @@ def register(app: Flask) -> None:
         section=("secondments.",),
     )
     contributions.add_object_types({"secondment": "挂职锻炼"}, order=37)
+    contributions.add_personal_object_types("secondment")
     contributions.add_profile_tab(
         "secondments", "挂职锻炼", "secondments/profile_tab.html", profile_tab, order=55
     )

@@ -47,6 +47,7 @@ def register(app: Flask) -> None:
         {"position": "选任职位", "discipline_record": "诫勉与处分", "selection_round": "选任工作"},
         order=39,
     )
+    contributions.add_personal_object_types("discipline_record")
     for part in PARTS:
         contribute = getattr(part, "contribute", None)
         if contribute is not None:

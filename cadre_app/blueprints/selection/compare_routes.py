@@ -60,6 +60,8 @@ def _manager_check(round_: SelectionRound | None, ids: list[int]) -> None:
         return
     if not comparison.round_allows(round_, current_user.id, ids):
         abort(404)
+    if current_user.cadre_id in ids:  # one's own candidacy is not for one's eyes (issue 16)
+        abort(404)
 
 
 def _picker(round_: SelectionRound | None, q: str, chosen: list[int]) -> list[dict[str, Any]]:
@@ -67,6 +69,8 @@ def _picker(round_: SelectionRound | None, q: str, chosen: list[int]) -> list[di
     or for HR the roster's matches of ``q`` (name, 工号, pinyin)."""
     if round_ is not None:
         rows = comparison.round_candidates(round_)
+        if not has_role(current_user, Role.HR):
+            rows = [r for r in rows if r["id"] != current_user.cadre_id]
         if q:
             rows = [r for r in rows if q in r["name"] or q in r["staff_no"]]
         return rows
@@ -89,6 +93,8 @@ def round_section(round_: SelectionRound, user: Any) -> dict[str, Any] | None:
     if not (has_role(user, Role.HR) or reviewer):
         return None
     candidates = comparison.round_candidates(round_)
+    if reviewer:
+        candidates = [c for c in candidates if c["id"] != user.cadre_id]
     if len(candidates) < comparison.MIN_CADRES:
         return None
     return {

@@ -36,7 +36,7 @@ from cadre_app.blueprints.selection.shortlist_forms import (
 from cadre_app.extensions import db
 from cadre_app.models import Role
 from cadre_app.models.selection import RoundCandidate, SelectionRound
-from cadre_app.permissions import has_role, role_required
+from cadre_app.permissions import has_role, is_own_record, role_required
 from cadre_app.services.core import settings
 from cadre_app.services.selection import reviews, shortlist
 
@@ -255,7 +255,12 @@ def shortlist_reviewers(round_id: int) -> Any:
 def _review_rounds(user: Any) -> list[dict[str, Any]]:
     out = []
     for round_ in reviews.assigned_rounds(user.id):
-        rows = [r for r in reviews.candidate_rows(round_, viewer_id=user.id) if not r.removed]
+        # one's own candidacy is not for one's eyes nor one's judgement (issue 16)
+        rows = [
+            r
+            for r in reviews.candidate_rows(round_, viewer_id=user.id)
+            if not r.removed and not is_own_record(user, r.cadre_id)
+        ]
         out.append(
             {
                 "round": round_,
@@ -299,6 +304,8 @@ def review_save(candidate_id: int) -> Any:
     """Record (or change) the manager's view of one candidate."""
     candidate = db.session.get(RoundCandidate, candidate_id)
     if candidate is None or not reviews.is_reviewer(candidate.round_id, current_user.id):
+        abort(404)
+    if is_own_record(current_user, candidate.cadre_id):
         abort(404)
     form = ViewForm()
     if not form.validate():

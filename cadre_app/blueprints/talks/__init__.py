@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     )
     contributions.add_menu_entry("talks.holidays", "节假日与调休", (Role.ADMIN,), order=80)
     contributions.add_object_types({"talk": "谈话", "holiday": "节假日"}, order=40)
+    contributions.add_personal_object_types("talk")
     contributions.add_field_labels("talk", _talk_field_labels, values={"state": _talk_state_labels})
     contributions.add_field_labels("holiday", HOLIDAY_LABELS)
     contributions.add_dashboard_panel(

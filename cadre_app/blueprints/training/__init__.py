@@ -69,6 +69,7 @@ def register(app: Flask) -> None:
         },
         order=35,
     )
+    contributions.add_personal_object_types("enrolment", "essay", "plan")
     contributions.add_profile_tab(
         "training", "教育培训", "training/profile_tab.html", profile_tab, order=50
     )

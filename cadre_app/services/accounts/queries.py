@@ -13,6 +13,21 @@ def accounts() -> list[User]:
     return list(db.session.scalars(sa.select(User).order_by(User.role, User.username)))
 
 
+def account_id(username: str) -> int | None:
+    """The id of the account called ``username`` (as the login form matches it), or None."""
+    return db.session.scalar(sa.select(User.id).where(User.username == username.strip()))
+
+
+def known_usernames(names: set[str]) -> set[str]:
+    """Those of ``names`` that are accounts' usernames."""
+    found: set[str] = set()
+    wanted = sorted(names)
+    for start in range(0, len(wanted), 500):  # a bounded IN list on every database
+        chunk = wanted[start : start + 500]
+        found.update(db.session.scalars(sa.select(User.username).where(User.username.in_(chunk))))
+    return found
+
+
 def section_choices() -> list[tuple[int, str]]:
     """Every section (处室) as (id, name), in the organisation's order."""
     rows = db.session.execute(

@@ -9,6 +9,8 @@ three roles, and nobody grants that separation away, the admin included.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import string
 from collections.abc import Iterable
@@ -159,6 +161,20 @@ def temporary_password(
         password = "".join(chars)
         if not password_problems(password, personal):
             return password
+
+
+def masked_unknown_username(typed: str, key: str | bytes) -> str:
+    """What the log keeps of a username that matches no account: its first character, its
+    length and a short keyed tag (HMAC-SHA256 under ``key``, the app's secret), never the rest.
+    A password typed into the username field so never reaches the auditor; the tag still lets
+    them see that the same unknown name was tried again, and nobody can reverse it without the
+    key. Known usernames are logged as they are (their account is named anyway)."""
+    text = typed.strip()
+    if not text:
+        return "（空）"
+    secret = key.encode() if isinstance(key, str) else key
+    tag = hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:8]
+    return f"{text[0]}***（{len(text)} 字符，#{tag}）"
 
 
 def normalise_name(name: str | None) -> str:

@@ -212,7 +212,7 @@ def record_conclusion(
         "update" if before["conclusion"] else "create",
         object_type="assessment",
         object_id=assessment.id,
-        summary=f"{assessment.title}：{cadre.staff_no} {cadre.name} 考察结论 {conclusion}",
+        summary=f"{assessment.title} {cadre.staff_no} {cadre.name}：考察结论 {conclusion}",
         before=before,
         after={"conclusion": conclusion, "reason": text},
         actor_name=actor,

@@ -4,10 +4,18 @@ The page and the workbook get plain ``AuditRow`` values, never ORM objects. Time
 naive UTC and shown in the display time zone (Asia/Shanghai by default); a date filter means whole
 days in that zone, both ends included.
 
-Changes are described in words (``Describer``): each key of a before/after snapshot by the label
-its domain registered for the object type (``services.core.registry.add_field_labels``), each
-stored value by its label where one is registered (a talk's ``held`` is 已谈话), e.g.
-“职务：科员 → 副科长”. No list of domains lives here.
+What the auditor reads is who did what to which record and when, and **which fields** changed,
+never the values (issue 16, finding 4; 三员分立: the auditor is not a reader of personnel data).
+The stored before/after snapshots stay as they are (the chain covers them); only their keys are
+shown, each by the label its domain registered for the object type
+(``services.core.registry.add_field_labels``): “职务、手机号”. A summary of a personal object type
+(``add_personal_object_types``: a talk, a relative, a score) is shown only up to the record's
+label (“T0001 李晓明”) when the event is about one record, the rest (a talk's reason, a relative's
+name) left out; a failed sign-in
+with a name that matches no account is shown masked even when it was stored as typed before the
+login started masking it. ``Describer.changes`` still words values (old → new) for code that
+is entitled to them; the page and the export use ``Describer.fields``. No list of domains lives
+here.
 
 Only the requested page is loaded: the rows come from ``ORDER BY id DESC LIMIT/OFFSET`` over the
 indexed columns (time, user, action, object type) and the total from one ``COUNT(*)``.
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import current_app, has_app_context
 from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -34,6 +43,8 @@ from openpyxl.utils import get_column_letter
 from cadre_app import clock
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Role
+from cadre_app.services.accounts import queries as account_queries
+from cadre_app.services.accounts.rules import masked_unknown_username
 from cadre_app.services.core import registry
 from cadre_app.services.core.audit import ACTIONS
 
@@ -48,7 +59,7 @@ COLUMNS = (
     "对象类型",
     "对象ID",
     "摘要",
-    "修改内容",
+    "修改字段",
     "结果",
     "哈希",
 )
@@ -195,6 +206,31 @@ class Describer:
             return str(int(value))
         return str(value)
 
+    def fields(
+        self,
+        object_type: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> tuple[str, ...]:
+        """The labels of the fields an event changed, in the order recorded, never their
+        values: for an update the keys whose value differs (a key kept only to name the record,
+        the same on both sides, is not a change); for a record made or removed the keys that
+        held something. Bookkeeping keys (``version``) are left out."""
+        labels, _values = self.labels(object_type)
+        keys = [k for k in (before or {}) if k not in HIDDEN_KEYS]
+        keys += [k for k in (after or {}) if k not in HIDDEN_KEYS and k not in (before or {})]
+        shown = []
+        for key in keys:
+            if before is not None and after is not None:
+                if before.get(key) == after.get(key) or (
+                    _is_empty(before.get(key)) and _is_empty(after.get(key))
+                ):
+                    continue
+            elif _is_empty((after or before or {}).get(key)):
+                continue
+            shown.append(labels.get(key, key))
+        return tuple(shown)
+
     def changes(
         self,
         object_type: str | None,
@@ -254,17 +290,16 @@ class AuditRow:
     object_type_label: str
     object_id: str | None
     summary: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
     result: str
     result_label: str
     hash: str
-    changes: tuple[Change, ...] = ()
+    #: labels of the fields the event changed (never their values)
+    fields: tuple[str, ...] = ()
 
     @property
-    def changes_text(self) -> str:
-        """Every change in words, “；” between them (the export's 修改内容)."""
-        return "；".join(change.text for change in self.changes)
+    def fields_text(self) -> str:
+        """The changed fields' labels, “、” between them (the export's 修改字段)."""
+        return "、".join(self.fields)
 
 
 @dataclass(frozen=True)
@@ -370,12 +405,61 @@ def _object_type_labels(describer: Describer) -> dict[str, str]:
     return {code: describer.translate(name) for code, name in types.items()}
 
 
+#: Where a personal summary's record label ends: what follows is the record's content.
+_LABEL_END = re.compile(r"[：:（(]")
+#: A failed sign-in's name as ``masked_unknown_username`` stores it.
+_MASKED_NAME = re.compile(r"^.?\*\*\*（\d+ 字符，#[0-9a-f]{8}）")
+_LOCKED_NOTE = "（账户已锁定）"
+
+
+def record_label(summary: str | None) -> str | None:
+    """The part of a personal summary that names the record (“T0001 李晓明 提醒谈话” of
+    “T0001 李晓明 提醒谈话：年度考核末位”), without what follows the first colon or bracket."""
+    if not summary:
+        return summary
+    return _LABEL_END.split(summary, maxsplit=1)[0].strip() or None
+
+
+class _Summaries:
+    """Shows each event's summary as the auditor may read it: personal object types only up to
+    the record's label; failed sign-ins with an unknown name masked (events stored before the
+    login masked them); everything else as stored."""
+
+    def __init__(self, rows: list[Sequence[Any]]):
+        try:
+            self.personal = registry.current().personal_object_types
+        except RuntimeError:  # no app built
+            self.personal = frozenset()
+        typed = {self._typed(row[8]) for row in rows if row[5] == "login_failed" and row[7] is None}
+        typed.discard("")
+        self.known = account_queries.known_usernames(typed)
+        self.key = current_app.config["SECRET_KEY"] if has_app_context() else "audit"
+
+    @staticmethod
+    def _typed(summary: str | None) -> str:
+        return (summary or "").removesuffix(_LOCKED_NOTE).strip()
+
+    def shown(self, action: str, object_type: str | None, object_id: Any, summary: Any) -> Any:
+        if object_type in self.personal and object_id is not None:
+            return record_label(summary)  # one person's record (not an import or export)
+        if action == "login_failed" and object_id is None and summary:
+            if _MASKED_NAME.match(summary):
+                return summary
+            typed = self._typed(summary)
+            if typed in self.known:
+                return summary
+            note = _LOCKED_NOTE if summary.endswith(_LOCKED_NOTE) else ""
+            return masked_unknown_username(typed, self.key) + note
+        return summary
+
+
 def _row(
     values: Sequence[Any],
     tz: ZoneInfo,
     role_labels: dict[str, str],
     describer: Describer,
     type_labels: dict[str, str],
+    summaries: _Summaries,
 ) -> AuditRow:
     (id_, occurred_at, actor_name, actor_role, ip, action, object_type, object_id, summary) = (
         values[:9]
@@ -393,13 +477,11 @@ def _row(
         object_type=object_type,
         object_type_label=type_labels.get(object_type, object_type) if object_type else EMPTY,
         object_id=object_id,
-        summary=summary,
-        before=before,
-        after=after,
+        summary=summaries.shown(action, object_type, object_id, summary),
         result=result,
         result_label=RESULTS.get(result, result),
         hash=hash_,
-        changes=describer.changes(object_type, before, after),
+        fields=describer.fields(object_type, before, after),
     )
 
 
@@ -436,7 +518,9 @@ def _rows(stmt: sa.Select[Any], tz: ZoneInfo) -> list[AuditRow]:
     labels = _role_labels()
     describer = Describer()
     types = _object_type_labels(describer)
-    return [_row(values, tz, labels, describer, types) for values in db.session.execute(stmt)]
+    rows = db.session.execute(stmt).all()
+    summaries = _Summaries(rows)
+    return [_row(values, tz, labels, describer, types, summaries) for values in rows]
 
 
 def rows_for_export(
@@ -493,7 +577,7 @@ def to_workbook(rows: Iterable[AuditRow], *, note: str | None = None) -> bytes:
             row.object_type_label if row.object_type else None,
             row.object_id,
             row.summary,
-            row.changes_text or None,
+            row.fields_text or None,
             row.result_label,
             row.hash,
         )

@@ -20,7 +20,10 @@ blueprint (and with it its ``flask <domain> ...`` commands) and adds, through
   template and a loader ``(user) -> dict | None`` (None: nothing to show);
 - audit field labels (``add_field_labels``): for each audit object type the domain owns, the
   label of each key its before/after snapshots hold, and labels of stored values (a talk's
-  ``state`` ``held`` is 已谈话), so the audit page describes a change in words.
+  ``state`` ``held`` is 已谈话), so the audit page describes a change in words;
+- personal audit object types (``add_personal_object_types``): those whose events are about one
+  person's record and whose summaries may carry its content (a talk's reason, a relative's
+  name): the auditor reads of their summary only the record's label (services.audit.queries).
 
 Readers use ``current()``: the registry of the app in context, else (unit tests, bench scripts
 and the shell, outside an app context) that of the app built last in this process.
@@ -90,6 +93,7 @@ class Registry:
     _field_labels: dict[str, tuple[LabelSource, dict[str, LabelSource]]] = field(
         default_factory=dict
     )
+    _personal: set[str] = field(default_factory=set)
     _profile_tabs: list[ProfileTab] = field(default_factory=list)
     _panels: list[DashboardPanel] = field(default_factory=list)
 
@@ -122,6 +126,11 @@ class Registry:
             if code in known:
                 raise ValueError(f"audit object type {code} registered twice")
             self._object_types.append((order, code, name))
+
+    def add_personal_object_types(self, *codes: str) -> None:
+        """Audit object types whose summaries may hold personal content after the record's
+        label (“T0001 李晓明：父亲 李某”): the audit page and its export show only the label."""
+        self._personal.update(codes)
 
     def add_pdf_kind(self, kind: Any) -> None:
         """A per-cadre record batch export can print, by its ``code``."""
@@ -193,6 +202,10 @@ class Registry:
         """Audit object types, code -> Chinese name, in registration order."""
         ordered = sorted(enumerate(self._object_types), key=lambda item: (item[1][0], item[0]))
         return {code: name for _i, (_order, code, name) in ordered}
+
+    @property
+    def personal_object_types(self) -> frozenset[str]:
+        return frozenset(self._personal)
 
     @property
     def pdf_kinds(self) -> dict[str, Any]:

@@ -111,13 +111,21 @@ def _ranking_select() -> sa.Select[Any]:
 
 
 def ranking_rows(
-    cycle: EvaluationCycle, *, department_ids: list[int] | None, section: int | None = None
+    cycle: EvaluationCycle,
+    *,
+    department_ids: list[int] | None,
+    section: int | None = None,
+    hidden_cadre_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """The ranking table as plain dicts, in overall order (unranked last, then by 工号), with
     the state of each bottom-ranked cadre's reminder talk and the attention mark (总分连续三年
     下降, as ``attention_cadres``). ``department_ids`` None = all. Read as plain rows on the
-    session's connection (no ORM result processing)."""
+    session's connection (no ORM result processing). ``hidden_cadre_id``: a cadre whose row
+    is left out (the reader's own, before the results are confirmed:
+    ``permissions.own_row_hidden``)."""
     stmt = _ranking_select().where(Evaluation.cycle_id == cycle.id)
+    if hidden_cadre_id is not None:
+        stmt = stmt.where(Evaluation.cadre_id != hidden_cadre_id)
     if department_ids is not None:
         stmt = stmt.where(Evaluation.department_id.in_(department_ids or [-1]))
     if section is not None:

@@ -205,14 +205,18 @@ def ranking_report_data(
     organisation: str,
     generated_at: datetime,
     order: str = "rank",
+    hidden_cadre_id: int | None = None,
 ) -> dict[str, Any]:
     """The year's ranking as the page shows it (``department_ids`` None = every section, as for
     HR; a manager's led sections otherwise), with the grade distribution chart, the tie rule,
     the 优秀 quota and the settings version. ``scope`` names the sections printed. ``order``
-    "strokes" lists the rows by 姓氏笔画 (for a list that is posted or filed), "rank" by rank."""
+    "strokes" lists the rows by 姓氏笔画 (for a list that is posted or filed), "rank" by rank.
+    ``hidden_cadre_id``: the reader's own row, left out before confirmation."""
     if order not in REPORT_ORDERS:
         raise ValueError(f"unknown order {order!r}")
-    rows = evaluation_query.ranking_rows(cycle, department_ids=department_ids, section=section)
+    rows = evaluation_query.ranking_rows(
+        cycle, department_ids=department_ids, section=section, hidden_cadre_id=hidden_cadre_id
+    )
     if order == "strokes":
         rows = names.sort_by_strokes(rows, lambda row: row["name"])
     counts = evaluation_query.distribution(rows)

@@ -284,6 +284,35 @@ def read_roster(content: bytes, filename: str) -> ParsedRoster:
     return ParsedRoster([c for _i, c in columns], rows, warnings)
 
 
+class MaskedIdNumber(str):
+    """A masked ID number read from a workbook (``110105********0023``, as every export
+    writes it unless HR chose full numbers): it means "the stored number, unchanged" for the
+    cadre of that 工号, so a masked export re-imports without clobbering the full numbers."""
+
+
+def _resolve_masked_ids(rows: list[ParsedRow], existing: dict[str, Cadre]) -> None:
+    """Put the stored number in place of each masked one that agrees with it (the same
+    region code and last four); a masked number for a new cadre, or one that does not agree,
+    is a row error: a full number is needed there."""
+    for p in rows:
+        masked = p.values.get("id_number")
+        if not isinstance(masked, MaskedIdNumber):
+            continue
+        cadre = existing.get(p.values.get("staff_no") or "")
+        if cadre is not None and cadre.id_number and idcard.mask(cadre.id_number) == masked:
+            p.values["id_number"] = cadre.id_number
+            continue
+        p.values["id_number"] = None
+        p.errors.append(
+            (
+                "身份证号",
+                _("身份证号已脱敏（含 *）：新干部须填写完整号码。")
+                if cadre is None
+                else _("身份证号已脱敏（含 *）且与系统中的号码不符：请填写完整号码。"),
+            )
+        )
+
+
 def _cell_value(column: Column, text: str, raw: int | float | None) -> Any:
     if column.kind == "date":
         if raw is not None:
@@ -298,7 +327,7 @@ def _cell_value(column: Column, text: str, raw: int | float | None) -> Any:
             return number
         number = normalise_cell("id_number", text)
         if number and "*" in number:
-            raise ValueError(_("身份证号已脱敏（含 *），不能导入：请填写完整号码。"))
+            return MaskedIdNumber(number)  # "unchanged": resolved against the stored number
         return number
     if column.attr == "ft_education":  # 本科, 硕士研究生, 大学本科毕业 … as rosters write them
         cleaned = clean_text(text)
@@ -477,6 +506,7 @@ def preview_import(
     for chunk in chunks(staff_nos):
         for cadre in db.session.scalars(sa.select(Cadre).where(Cadre.staff_no.in_(chunk))):
             existing[cadre.staff_no] = cadre
+    _resolve_masked_ids(parsed.rows, existing)
     numbers = sorted({p.values["id_number"] for p in parsed.rows if p.values.get("id_number")})
     id_owner: dict[str, Any] = {}
     for chunk in chunks(numbers):

@@ -561,6 +561,30 @@ def reveal_id_number(cadre: Cadre) -> str | None:
     return cadre.id_number
 
 
+def reveal_id_numbers_in_export(
+    cadres: Iterable[Cadre], *, export: str, actor: str | None = None
+) -> int:
+    """Record that the full ID numbers of ``cadres`` leave the system in a file (``export``:
+    what it is, e.g. 干部名册): one ``reveal`` event per cadre whose number is in it, written
+    with one bulk INSERT. One event per cadre, not one listing them, so that the auditor finds
+    every reveal of a person's number under that person (filter 干部 #id), whether it was shown
+    on the profile or exported. The caller records the export itself, with its reason. The
+    summary has no colon or bracket: the audit page shows it whole. Returns how many."""
+    return audit.record_many(
+        [
+            {
+                "action": "reveal",
+                "object_type": "cadre",
+                "object_id": cadre.id,
+                "summary": f"{cadre.staff_no} {cadre.name} 完整身份证号随{export}导出",
+            }
+            for cadre in cadres
+            if cadre.id_number
+        ],
+        actor_name=actor,
+    )
+
+
 def profile(
     cadre: Cadre, *, on: date, lists: Collection[str] = ("family", "resume")
 ) -> dict[str, Any]:

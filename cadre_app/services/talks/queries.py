@@ -25,10 +25,12 @@ class TalkScope:
 
     everyone: bool = False
     cadre_id: int | None = None
+    #: with ``everyone``: but the talks about this cadre (HR's own, issue 16)
+    not_about: int | None = None
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         if self.everyone:
-            return []
+            return [] if self.not_about is None else [Talk.subject_id != self.not_about]
         if self.cadre_id is None:
             return [sa.false()]
         return [Talk.conductor_id == self.cadre_id, Talk.subject_id != self.cadre_id]
