@@ -444,3 +444,32 @@ def test_doctor_says_which_roles_must_use_it(app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "TOTP_REQUIRED_ROLES", list(Config.TOTP_REQUIRED_ROLES))
     result = runner.invoke(args=["doctor"])
     assert "OK   两步验证: 必须启用的角色：admin, auditor, hr" in result.output
+
+
+def test_the_secret_is_stored_encrypted_and_rotates_with_the_other_keys(app, make_user, runner):
+    """A copy of the database makes no codes: the column holds AES-GCM ciphertext bound to
+    its own context, read back through the model; ``flask crypto rotate`` re-seals it."""
+    from cadre_app.services.core import crypto
+
+    secret, _codes = _enrolled(app, make_user, "hr2fa", Role.HR)
+    raw = sa.text('SELECT totp_secret FROM "user" WHERE username = :u')
+    with app.app_context():
+        stored = db.session.scalar(raw, {"u": "hr2fa"})
+        assert secret not in stored and stored.startswith(f"{crypto.current_keys().newest}:")
+        with pytest.raises(crypto.DecryptionError):  # not a 身份证号's ciphertext
+            crypto.decrypt(stored, "cadre.id_number")
+        assert crypto.decrypt(stored, "user.totp_secret") == secret
+    ring = dict(app.config["DATA_ENCRYPTION_KEYS"])
+    newer = {**ring, "t9": "bmV3ZXItdGVzdC1rZXktZm9yLXJvdGF0aW9uLTAxMjM="}
+    with app.app_context():
+        old = app.config["DATA_ENCRYPTION_KEYS"]
+        app.config["DATA_ENCRYPTION_KEYS"] = newer
+        try:
+            crypto.init_app(app)
+            assert runner.invoke(args=["crypto", "rotate"]).exit_code == 0
+            rotated = db.session.scalar(raw, {"u": "hr2fa"})
+            assert rotated.startswith("t9:")
+            assert _secret(app, "hr2fa") == secret
+        finally:
+            app.config["DATA_ENCRYPTION_KEYS"] = old
+            crypto.init_app(app)

@@ -13,6 +13,7 @@ from cadre_app.clock import utcnow
 from cadre_app.extensions import db
 from cadre_app.models.organisation import Department, department_manager
 from cadre_app.models.roster import Cadre
+from cadre_app.services.core.crypto import EncryptedText
 
 
 class Role(enum.StrEnum):
@@ -77,9 +78,10 @@ class User(UserMixin, db.Model):
     password_changed_at: so.Mapped[datetime | None] = so.mapped_column()
     #: Two-factor sign-in (TOTP, RFC 6238). The base32 secret of the authenticator app: read
     #: and written only through ``services.accounts.two_factor`` (``totp_secret`` and
-    #: ``set_totp_secret``), so that encrypting it at rest is a change in one place. Set and
-    #: not yet confirmed while the user enrols; in use once ``totp_enabled_at`` is set.
-    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    #: ``set_totp_secret``), stored encrypted like 身份证号 (services.core.crypto): a copy of
+    #: the database does not let anyone make codes. Set and not yet confirmed while the user
+    #: enrols; in use once ``totp_enabled_at`` is set.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(EncryptedText(context="user.totp_secret"))
     totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column()
     #: The time step (Unix time // 30) of the last code accepted: a code of that step or an
     #: earlier one is refused, so a code seen over a shoulder cannot be used again.
