@@ -111,6 +111,15 @@ def own_record_404(cadre: Cadre | int) -> None:
         abort(404)
 
 
+def cadre_to_edit_or_404(cadre_id: int) -> Cadre:
+    """``cadre_or_404`` for HR's roster forms (edit, photo, family, résumé, reveal), and
+    404 for the officer's own record: nobody edits or reveals their own file; a colleague
+    does (issue 16, finding 3)."""
+    cadre = cadre_or_404(cadre_id)
+    own_record_404(cadre)
+    return cadre
+
+
 def may_edit_roster(user: Any) -> bool:
     return has_role(user, Role.HR)
 

@@ -97,6 +97,31 @@ def test_an_hr_officer_who_is_a_cadre_sees_their_own_form_as_a_cadre(hr_client, 
     assert hr_cadre.get(f"/records/{org['own_cadre']}/appointment-form").status_code == 200
 
 
+def test_an_hr_officer_who_is_a_cadre_does_not_edit_or_reveal_their_own_file(app, hr_cadre, org):
+    """Nobody edits their own roster record, its photo, family or résumé, or reveals their
+    own 身份证号 through HR's pages; a colleague's record is HR's work as before."""
+    own, other = org["other_cadre"], org["own_cadre"]
+    with app.app_context():
+        entry = db.session.get(Cadre, own).resume[0].id if db.session.get(Cadre, own).resume else 0
+    family = {"relation": "父亲", "name": "王大", "birth_date": "1950-01-01"}
+    for method, url, data in (
+        ("get", f"/cadres/{own}/edit", None),
+        ("post", f"/cadres/{own}/edit", {"name": "王芳芳"}),
+        ("post", f"/cadres/{own}/reveal-id", {}),
+        ("post", f"/cadres/{own}/photo", {}),
+        ("post", f"/cadres/{own}/family", family),
+        ("post", f"/cadres/{own}/resume", {"start": "2020-01", "description": "x"}),
+        ("get", f"/cadres/{own}/resume/{entry}/edit", None),
+    ):
+        response = getattr(hr_cadre, method)(url, data=data)
+        assert response.status_code == 404, (method, url, response.status_code)
+    with app.app_context():
+        assert db.session.get(Cadre, own).name == "王芳"
+    assert hr_cadre.get(f"/cadres/{own}").status_code == 200  # read, as a cadre reads it
+    assert hr_cadre.get(f"/cadres/{other}/edit").status_code == 200
+    assert hr_cadre.post(f"/cadres/{other}/reveal-id", data={}).status_code in (200, 302)
+
+
 @pytest.fixture
 def scored(app, org, head_cadre):
     """2025's scores for the three cadres, ranked but not confirmed."""

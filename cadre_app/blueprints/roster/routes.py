@@ -32,6 +32,7 @@ from cadre_app.forms import EmptyForm, select_choices
 from cadre_app.models import Department, FamilyMember, ResumeEntry, Role, enums
 from cadre_app.permissions import (
     cadre_or_404,
+    cadre_to_edit_or_404,
     is_own_record,
     role_required,
     sees_as_cadre,
@@ -236,7 +237,7 @@ def profile_tab(asked: str) -> str:
 @role_required(Role.HR)
 def reveal_id(cadre_id: int) -> Any:
     """Show one full ID number to HR; the reveal is audited."""
-    cadre = cadre_or_404(cadre_id)
+    cadre = cadre_to_edit_or_404(cadre_id)
     RevealForm().validate_on_submit()
     number = roster.reveal_id_number(cadre)
     db.session.commit()
@@ -292,7 +293,7 @@ def create() -> Any:
 @role_required(Role.HR)
 def edit(cadre_id: int) -> Any:
     """Edit a cadre; a form loaded before someone else's save gets 409 with their changes."""
-    cadre = cadre_or_404(cadre_id)
+    cadre = cadre_to_edit_or_404(cadre_id)
     form = CadreForm(obj=None if request.method == "POST" else _form_data(cadre))
     _department_choices(form)
     if not form.is_submitted():
@@ -352,7 +353,7 @@ def edit(cadre_id: int) -> Any:
 def _conflict(cadre_id: int, submitted: dict[str, Any], expected: int) -> Any:
     """409: show the others' changes and a form rebased on the current record, so that saving
     again keeps their changes to fields this user did not touch."""
-    cadre = cadre_or_404(cadre_id)
+    cadre = cadre_to_edit_or_404(cadre_id)
     changes = roster.changes_since(cadre_id, expected)
     merged, both = roster.rebase(cadre, submitted, changes)
     form = CadreForm(formdata=None, obj=_form_values_obj(merged))
@@ -404,7 +405,7 @@ def photo(cadre_id: int) -> Any:
 @bp.route("/<int:cadre_id>/photo", methods=["POST"])
 @role_required(Role.HR)
 def upload_photo(cadre_id: int) -> Any:
-    cadre = cadre_or_404(cadre_id)
+    cadre = cadre_to_edit_or_404(cadre_id)
     form = PhotoForm()
     if not form.validate_on_submit():
         flash(_("请选择照片文件。"), "danger")
@@ -432,7 +433,7 @@ def _add_part(
 ) -> Any:
     """Add a family member or résumé line: form and date errors, then the service's rules;
     any problem re-renders the tab with 400 and writes nothing."""
-    cadre = cadre_or_404(cadre_id)
+    cadre = cadre_to_edit_or_404(cadre_id)
     problems: list[str] = []
     values: dict[str, Any] = {}
     if form.validate_on_submit():
@@ -459,7 +460,7 @@ def _add_part(
 
 def _part_or_404(cadre_id: int, model: type, item_id: int) -> tuple[Any, Any]:
     """The cadre and their family member or résumé line (404 for anyone else's)."""
-    cadre = cadre_or_404(cadre_id)
+    cadre = cadre_to_edit_or_404(cadre_id)
     item = db.session.get(model, item_id)
     if item is None or item.cadre_id != cadre.id:
         abort(404)
