@@ -283,6 +283,38 @@ def test_round_trip_through_the_browser_updates_nothing(app, hr_client, filled):
     assert _export(app, filled) == content
 
 
+def test_a_masked_export_imports_back_keeping_the_stored_number(app, hr_client, filled):
+    """The .lrmx everyone downloads carries a masked 身份证号 (issue 16): importing it back
+    matches the cadre by name and mask, and the stored full number stays."""
+    with app.app_context():
+        cadre = db.session.get(Cadre, filled)
+        content = lrmx.export_lrmx(
+            cadre, db.session.get(AppointmentDraft, filled), today=TODAY, mask_id=True
+        )
+    assert OWN_ID.encode() not in content and idcard.mask(OWN_ID).encode() in content
+    changed = _swap(content, "ZhuanYeJiShuZhiWu", "高级会计师")
+    token = _token(_upload(hr_client, changed))
+    html = hr_client.get(f"/records/lrmx/import/{token}").get_data(as_text=True)
+    assert "将更新该干部" in html and "T0001" in html and "身份证号保持不变" in html
+    assert hr_client.post(f"/records/lrmx/import/{token}/confirm").status_code == 302
+    with app.app_context():
+        cadre = db.session.get(Cadre, filled)
+        assert cadre.id_number == OWN_ID and cadre.professional_title == "高级会计师"
+
+
+def test_a_masked_number_that_matches_nobody_is_refused(app, hr_client, filled):
+    content = _minimal(ShenFenZheng=idcard.mask(idcard.make("310101", date(1992, 2, 14), 24)))
+    record = _parse(app, content)
+    assert record.id_number is None and record.id_number_masked
+    response = _upload(hr_client, content)
+    html = hr_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已脱敏" in html and "完整身份证号" in html
+    before = _count(app, Cadre)
+    token = _token(response)
+    assert hr_client.post(f"/records/lrmx/import/{token}/confirm").status_code in (302, 400)
+    assert _count(app, Cadre) == before
+
+
 # --- the browser: upload, preview, confirm --------------------------------------------------
 
 

@@ -8,6 +8,7 @@ is odd for men and even for women.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import gettext as _
@@ -94,6 +95,15 @@ def mask(number: str | None) -> str:
     if len(number) < 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+_MASKED = re.compile(r"\d{6}\*{8}[\dX]{4}")
+
+
+def is_masked(number: str | None) -> bool:
+    """Whether ``number`` (normalised) is one of our masked numbers (``mask``): what the
+    roster workbook and ``.lrmx`` carry unless HR exported full numbers with a reason."""
+    return bool(number) and _MASKED.fullmatch(number) is not None
 
 
 def make(region: str, born: date, sequence: int) -> str:

@@ -134,6 +134,9 @@ class LrmxRecord:
     resume: tuple[ResumeLine, ...] = ()
     family: tuple[FamilyItem, ...] = ()
     unknown_elements: tuple[str, ...] = field(default=())
+    #: A masked 身份证号 (``110105********0023``, our own export's default): it names no
+    #: number, so the import matches by name and mask and keeps the stored number.
+    id_number_masked: str | None = None
 
     def text(self, element: str) -> str:
         return self.texts.get(element, "")
@@ -448,6 +451,9 @@ def parse_lrmx(content: bytes) -> LrmxRecord:
             )
         )
     id_number = idcard.normalise(texts.pop("ShenFenZheng")) or None
+    masked = id_number if idcard.is_masked(id_number) else None
+    if masked:
+        id_number = None
     if id_number:
         problem = idcard.problem(id_number)
         birth = read["ChuShengNianYue"]
@@ -481,4 +487,5 @@ def parse_lrmx(content: bytes) -> LrmxRecord:
         resume=resume,
         family=family,
         unknown_elements=unknown,
+        id_number_masked=masked,
     )

@@ -333,7 +333,12 @@ def department_by_name(name: str) -> Department:
 
 
 def matching_cadre(record: LrmxRecord) -> Cadre | None:
-    """The cadre with the file's 身份证号, if any."""
+    """The cadre with the file's 身份证号, if any. A masked number (our own export's
+    default) matches the one cadre of the file's name whose number it masks."""
+    if record.id_number_masked:
+        named = db.session.scalars(sa.select(Cadre).where(Cadre.name == record.text("XingMing")))
+        found = [c for c in named if idcard.mask(c.id_number) == record.id_number_masked]
+        return found[0] if len(found) == 1 else None
     if not record.id_number:
         return None
     return db.session.scalar(sa.select(Cadre).where(Cadre.id_number_is(record.id_number)))
@@ -377,16 +382,31 @@ def preview_import(
     (handed out for a whole batch at once) or else the scheme's next 工号."""
     today = today or clock.today()
     cadre = matching_cadre(record)
-    preview = LrmxPreview(record.text("XingMing"), idcard.mask(record.id_number))
+    preview = LrmxPreview(
+        record.text("XingMing"), record.id_number_masked or idcard.mask(record.id_number)
+    )
     preview.values = roster_values(record, cadre, preview)
     if department_id is not None:
         preview.values["department_id"] = department_id
     if rank:
         preview.values["rank"] = rank
+    if record.id_number_masked:
+        if cadre is None:
+            preview.errors.append(
+                _(
+                    "文件中的身份证号已脱敏（%(masked)s），与在册干部对不上：导入新干部需要"
+                    "含完整身份证号的文件（导出时选择完整身份证号并填写理由）。",
+                    masked=record.id_number_masked,
+                )
+            )
+        else:
+            preview.notes.append(
+                _("文件中的身份证号已脱敏，按姓名与脱敏号码对应到在册干部，身份证号保持不变。")
+            )
     if cadre is None:
         preview.staff_no = preview.values["staff_no"] = staff_no or next_staff_no()
         preview.needs_placement = department_id is None or not rank
-        if not record.id_number:
+        if not record.id_number and not record.id_number_masked:
             preview.notes.append(_("文件中没有身份证号，无法与已有干部比对，将作为新干部导入。"))
     else:
         preview.cadre_id, preview.staff_no = cadre.id, cadre.staff_no
