@@ -279,8 +279,8 @@ def test_photo_upload_checks_type_and_size(app, hr_client, manager_client, cadre
     png = _png()
     fake = hr_client.post(url, data={"photo": (io.BytesIO(b"not an image"), "a.png")})
     assert fake.status_code == 400 and "JPEG 或 PNG" in fake.get_data(as_text=True)
-    big = hr_client.post(url, data={"photo": (io.BytesIO(png + b"0" * (2 * 1024 * 1024)), "b.png")})
-    assert big.status_code == 400 and "2 MB" in big.get_data(as_text=True)
+    big = hr_client.post(url, data={"photo": (io.BytesIO(png + b"0" * (6 * 1024 * 1024)), "b.png")})
+    assert big.status_code == 400 and "6 MB" in big.get_data(as_text=True)
     ok = hr_client.post(url, data={"photo": (io.BytesIO(png), "c.png")})
     assert ok.status_code == 302
     served = cadre_client.get(url)
