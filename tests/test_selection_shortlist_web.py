@@ -286,3 +286,19 @@ def test_after_a_refused_post_the_forms_return_to_a_page(app, org, hr_client):
     html = html.split('data-testid="shortlist-section"')[1].split("</section>")[0]
     targets = set(re.findall(r'name="next" value="([^"]*)"', html))
     assert targets == {f"/selection/rounds/{round_id}/shortlist"}
+
+
+def test_a_manager_on_the_list_may_not_review_it(app, org, users, hr_client, make_user):
+    """回避: a section head who stands on the shortlist is refused as its reviewer; the
+    other managers are assigned as before."""
+    from cadre_app.models import Role
+
+    round_id = make_round(app, org)
+    assert add(hr_client, round_id, org["other_cadre"]).status_code == 302
+    head = make_user("head9", Role.MANAGER, cadre_id=org["other_cadre"])
+    url = f"/selection/rounds/{round_id}/reviewers"
+    response = hr_client.post(url, data={"reviewers": [str(head.id), str(users["manager"].id)]})
+    assert response.status_code == 400 and "应当回避" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(SelectionRound, round_id).reviewers == []
+    assert hr_client.post(url, data={"reviewers": [str(users["manager"].id)]}).status_code == 302

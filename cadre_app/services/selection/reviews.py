@@ -419,6 +419,13 @@ def set_reviewers(round_: SelectionRound, user_ids: Sequence[int], *, actor: str
     bad = [u for u in users if u.role is not Role.MANAGER or not u.is_enabled]
     if bad or len(users) != len(wanted):
         raise ShortlistError([("reviewers", _("只能指定启用中的领导（manager）账户审阅。"))])
+    standing = {c.cadre_id for c in round_.candidates if c.removed_at is None}
+    recused = [u for u in users if u.cadre_id is not None and u.cadre_id in standing]
+    if recused:  # 回避: nobody judges a list they stand on
+        names = "、".join(u.display_name for u in recused)
+        raise ShortlistError(
+            [("reviewers", _("%(names)s 是本轮候选人，应当回避，不能审阅。", names=names))]
+        )
     before = sorted(u.username for u in round_.reviewers)
     after = sorted(u.username for u in users)
     if before == after:
