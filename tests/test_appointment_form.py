@@ -588,7 +588,31 @@ def test_cli_writes_lrmx(app, record, runner, tmp_path):
         args=["records", "appointment-form", "T0001", "-o", str(target), "--format", "lrmx"]
     )
     assert result.exit_code == 0, result.output
-    assert "李晓明" in target.read_bytes().decode("utf-8")
+    text = target.read_bytes().decode("utf-8")
+    assert "李晓明" in text and "********" in text  # masked, as every download is
+
+
+def test_cli_writes_the_full_id_only_with_a_reason_audited(app, record, runner, tmp_path):
+    """Issue 16, finding 6, for the command line too: --full-id needs --reason, and the
+    number leaving the system is audited as a reveal of that cadre's ID."""
+    from cadre_app.services.core import idcard
+
+    target = tmp_path / "form.lrmx"
+    base = ["records", "appointment-form", "T0001", "-o", str(target), "--format", "lrmx"]
+    for extra in (["--full-id"], ["--full-id", "--reason", "x"], ["--reason", "报送组织部"]):
+        result = runner.invoke(args=[*base, *extra])
+        assert result.exit_code == 2 and not target.exists(), extra
+    result = runner.invoke(args=[*base, "--full-id", "--reason", "报送市委组织部"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        full = db.session.get(Cadre, record["own_cadre"]).id_number
+    text = target.read_bytes().decode("utf-8")
+    assert full and f"<ShenFenZheng>{full}</ShenFenZheng>" in text
+    assert idcard.problem(full) is None
+    [reveal] = _events(app, "reveal")
+    assert "完整身份证号随.lrmx导出" in reveal.summary
+    [export] = _events(app, "export")
+    assert "理由：报送市委组织部" in export.summary
 
 
 def test_cli_refuses_an_unknown_staff_number(app, org, runner, tmp_path):
