@@ -226,28 +226,46 @@ def _finished_round(today: date) -> SelectionRound | None:
         created_at=_at(motion),
         created_by=ACTOR,
     )
-    steps = (
-        (None, Stage.MOTION, motion, "党组会议同意启动选任工作", "党组会议纪要"),
-        (Stage.MOTION, Stage.RECOMMENDATION, recommended, "会议推荐，发出推荐票 45 张", None),
-        (Stage.RECOMMENDATION, Stage.CANDIDATES, listed, "确定考察对象 1 名", None),
-        (Stage.CANDIDATES, Stage.INSPECTION, inspected, "考察组个别谈话 18 人，民主测评", None),
-        (Stage.INSPECTION, Stage.DECISION, meeting, "应到 9 人，实到 8 人，同意 7 票", None),
-        (Stage.DECISION, Stage.PUBLICITY, publicity_start, "公示期内未收到反映", "任前公示"),
-        (Stage.PUBLICITY, Stage.APPOINTMENT, appointed, "印发任职通知，进行任职谈话", "任职通知"),
-        (Stage.APPOINTMENT, Stage.PROBATION, appointed, "试用期一年", None),
-        (Stage.PROBATION, Stage.CONFIRMED, confirmed, "试用期满考核称职，予以转正", None),
+    days = (motion, recommended, listed, inspected, meeting, publicity_start, appointed)
+    _steps(
+        round_,
+        (*days, appointed, confirmed),
+        (
+            ("党组会议同意启动选任工作", "党组会议纪要"),
+            ("会议推荐，发出推荐票 45 张", None),
+            ("确定考察对象 1 名", None),
+            ("考察组个别谈话 18 人，民主测评", None),
+            ("应到 9 人，实到 8 人，同意 7 票", None),
+            ("公示期内未收到反映", "任前公示"),
+            ("印发任职通知，进行任职谈话", "任职通知"),
+            ("试用期一年", None),
+            ("试用期满考核称职，予以转正", None),
+        ),
     )
-    for origin, target, day, outcome, documents in steps:
-        _event(round_, origin, target, day, outcome, documents)
+    return _with_candidate(
+        round_, appointed_cadre.id, "民主推荐得票第一", "政治素质好，业务能力强，群众基础好", 7
+    )
+
+
+def _with_candidate(
+    round_: SelectionRound,
+    cadre_id: int,
+    reason: str,
+    notes: str,
+    votes: int,
+    *,
+    appointed: bool = True,
+) -> SelectionRound:
+    """``round_`` stored with its one candidate, inspected, decided with ``votes`` for."""
     round_.candidates.append(
         RoundCandidate(
-            cadre_id=appointed_cadre.id,
-            added_reason="民主推荐得票第一",
+            cadre_id=cadre_id,
+            added_reason=reason,
             inspected=True,
-            inspection_notes="政治素质好，业务能力强，群众基础好",
+            inspection_notes=notes,
             integrity_received=True,
-            votes_for=7,
-            appointed=True,
+            votes_for=votes,
+            appointed=appointed,
         )
     )
     db.session.add(round_)
@@ -332,20 +350,7 @@ def _probation_round(today: date, *, exclude: set[int]) -> SelectionRound | None
         created_by=ACTOR,
     )
     _steps(round_, [*days[:6], appointed, appointed], _HISTORY)
-    round_.candidates.append(
-        RoundCandidate(
-            cadre_id=cadre.id,
-            added_reason="民主推荐得票第一",
-            inspected=True,
-            inspection_notes="政治坚定，敢于担当，实绩突出",
-            integrity_received=True,
-            votes_for=8,
-            appointed=True,
-        )
-    )
-    db.session.add(round_)
-    db.session.flush()
-    return round_
+    return _with_candidate(round_, cadre.id, "民主推荐得票第一", "政治坚定，敢于担当，实绩突出", 8)
 
 
 def _publicity_round(young: Sequence[Cadre], today: date) -> SelectionRound | None:
@@ -388,16 +393,11 @@ def _publicity_round(young: Sequence[Cadre], today: date) -> SelectionRound | No
         created_by=ACTOR,
     )
     _steps(round_, days, (*_HISTORY[:5], ("在单位内部公示栏和内网公示", "任前公示")))
-    round_.candidates.append(
-        RoundCandidate(
-            cadre_id=chosen.id,
-            added_reason="任二级主任科员满两年，年度考核均为称职以上",
-            inspected=True,
-            inspection_notes="工作认真，业务熟练",
-            integrity_received=True,
-            votes_for=8,
-        )
+    return _with_candidate(
+        round_,
+        chosen.id,
+        "任二级主任科员满两年，年度考核均为称职以上",
+        "工作认真，业务熟练",
+        8,
+        appointed=False,
     )
-    db.session.add(round_)
-    db.session.flush()
-    return round_
