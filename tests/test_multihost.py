@@ -34,25 +34,13 @@ from pypdf import PdfReader
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, ExportPart, Role
 from tests.conftest import AUDIT_CHAIN_KEY, PASSWORD, database_url
+from tests.redis_support import REDIS_URL, redis_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.committed]  # other processes read its rows
 
-REDIS_URL = os.environ.get("CADRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 COUNT = 60
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def redis_client():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return client
 
 
 def free_port() -> int:

@@ -4,7 +4,6 @@ in use and warns when it is each process's memory."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ from flask import Flask
 from cadre_app import create_app
 from cadre_app.extensions import limiter
 from tests.conftest import AUDIT_CHAIN_KEY, base_config, login
+from tests.redis_support import REDIS_URL, redis_client
 
-REDIS_URL = os.environ.get("CADRE_TEST_REDIS_URL_LIMITS", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parent.parent
 
 #: A second instance of the app in a process of its own (a second gunicorn worker or host):
@@ -42,14 +41,8 @@ except Exception as error:
 
 @pytest.fixture
 def redis_db() -> Iterator[str]:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    """The suite's own Redis database, emptied (CI's two suites each have theirs)."""
+    client = redis_client()
     client.flushdb()
     yield REDIS_URL
     client.flushdb()
