@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
 import re
@@ -39,7 +40,7 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from common import HR_PASSWORD, ROOT, bench_app, insert_cadres
+from common import BENCH_KEYS, HR_PASSWORD, ROOT, bench_app, insert_cadres
 from flask import Flask, render_template
 
 from cadre_app.extensions import db
@@ -63,6 +64,7 @@ def bare_app(url: str | None = None) -> Flask:
     """The bare pages on ``url`` (default ``DATABASE_URL``): /ranking/<section>, /roster,
     /profile/<id>."""
     bare = Flask("bare", template_folder=str(ROOT / "bench" / "bare_templates"))
+    bare.config.update(BENCH_KEYS)  # the profile's row holds the encrypted numbers, as the app's
     engine = sa.create_engine(url or os.environ["DATABASE_URL"])
     talk_state = (
         sa.select(Talk.state)
@@ -347,6 +349,8 @@ def under_gunicorn(app: Flask, cases: list[tuple[str, str, str]], seconds: int) 
         CADRE_TOTP_REQUIRED_ROLES="[]",  # the pages are measured, not the sign-in
     )
     env["CADRE_AUDIT_CHAIN_KEY"] = app.config["AUDIT_CHAIN_KEY"]  # the chain the bench wrote
+    env["CADRE_DATA_ENCRYPTION_KEYS"] = json.dumps(BENCH_KEYS["DATA_ENCRYPTION_KEYS"])
+    env["CADRE_BLIND_INDEX_KEY"] = BENCH_KEYS["BLIND_INDEX_KEY"]
     env["PYTHONPATH"] = str(ROOT / "bench")
     app_port, bare_port = _free_port(), _free_port()
     load = _wrk if shutil.which("wrk") else _python_load
