@@ -254,12 +254,15 @@ def test_a_reviewing_manager_does_not_see_or_judge_their_own_candidacy(
     from tests.test_selection_shortlist_web import add, candidates, make_round
 
     round_id = make_round(app, org)
-    for cadre_id in (org["own_cadre"], org["other_cadre"], head_cadre):
-        assert add(hr_client, round_id, cadre_id).status_code == 302
     with app.app_context():
         head_id = db.session.scalar(sa.select(User.id).where(User.username == "head1"))
     url = f"/selection/rounds/{round_id}/reviewers"
+    # assigned first, then put on the list: assigning a candidate is refused (回避), but a
+    # reviewer's own cadre may join the list later, and must stay out of their sight
     assert hr_client.post(url, data={"reviewers": [str(head_id)]}).status_code == 302
+    for cadre_id in (org["own_cadre"], org["other_cadre"], head_cadre):
+        assert add(hr_client, round_id, cadre_id).status_code == 302
+    assert hr_client.post(url, data={"reviewers": [str(head_id)]}).status_code == 400
     main = head.get("/selection/reviews").get_data(as_text=True).split("<main", 1)[1]
     assert "李晓明" in main and "王芳" in main and "赵明远" not in main
     mine = candidates(app, round_id)[head_cadre]
