@@ -477,7 +477,9 @@ def test_a_part_whose_worker_died_is_laid_out_again_and_the_job_completes(
         job = db.session.get(ExportJob, job_id)
         job.state, job.done = JobState.RUNNING, 7
         db.session.commit()
-        assert batch_jobs.recover() == 1
+        # the worker's own recover (at its start and every minute) may take the part first:
+        # one of the two queues it again, exactly once (attempts below)
+        assert batch_jobs.recover() in (0, 1)
     status, seen = wait_for(hr_client, job_id)
     assert status["state"] == "done", status
     assert status["done"] == 21 and seen == sorted(seen)
