@@ -38,8 +38,10 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from common import BENCH_KEYS, HR_PASSWORD, ROOT, bench_app, insert_cadres
 from flask import Flask, render_template
 
@@ -51,6 +53,7 @@ from cadre_app.models import (
     EvaluationCycle,
     FamilyMember,
     ResumeEntry,
+    Setting,
     Talk,
 )
 from cadre_app.services.evaluations import operations as evaluation
@@ -62,7 +65,9 @@ YEAR = 2025
 
 def bare_app(url: str | None = None) -> Flask:
     """The bare pages on ``url`` (default ``DATABASE_URL``): /ranking/<section>, /roster,
-    /profile/<id>."""
+    /profile/<id>. Each renders the same HTML as the app's page for HR (its layout and menu
+    written out in ``bare_templates/layout.html``), from the same SELECTs, with no session, no
+    translation and no ``url_for``; ``main`` prints both sizes."""
     bare = Flask("bare", template_folder=str(ROOT / "bench" / "bare_templates"))
     bare.config.update(BENCH_KEYS)  # the profile's row holds the encrypted numbers, as the app's
     engine = sa.create_engine(url or os.environ["DATABASE_URL"])
@@ -72,6 +77,17 @@ def bare_app(url: str | None = None) -> Flask:
         .limit(1)
         .scalar_subquery()
     )
+
+    def earlier_total(name: str) -> Any:
+        earlier, earlier_cycle = so.aliased(Evaluation), so.aliased(EvaluationCycle)
+        return (
+            sa.select(earlier.total)
+            .join(earlier_cycle, earlier_cycle.id == earlier.cycle_id)
+            .where(earlier.cadre_id == Evaluation.cadre_id)
+            .where(earlier_cycle.year == sa.bindparam(name))
+            .scalar_subquery()
+        )
+
     ranking = (
         sa.select(
             Evaluation.id,
@@ -93,6 +109,8 @@ def bare_app(url: str | None = None) -> Flask:
             Evaluation.bottom_reason,
             Evaluation.settings_version,
             talk_state.label("talk_state"),
+            earlier_total("y1").label("before"),
+            earlier_total("y2").label("two_before"),
         )
         .join(Cadre, Cadre.id == Evaluation.cadre_id)
         .join(Department, Department.id == Evaluation.department_id)
@@ -111,39 +129,125 @@ def bare_app(url: str | None = None) -> Flask:
         Cadre.leadership_level,
         Department.name.label("department"),
     ]
+    departments = sa.select(Department.id, Department.name).order_by(
+        Department.sort_order, Department.name
+    )
+    age_lines = (
+        sa.select(Setting.value)
+        .where(Setting.key == "young_cadre_age_lines")
+        .order_by(Setting.id.desc())
+        .limit(1)
+    )
+    grades = (("优秀", "#2e7d32"), ("称职", "#1565c0"), ("基本称职", "#ef6c00"),
+              ("不称职", "#c62828"), ("不定等次", "#757575"), ("未定", "#bdbdbd"))  # fmt: skip
+    ranks = ("二级科员", "一级科员", "四级主任科员", "三级主任科员", "二级主任科员",
+             "一级主任科员", "四级调研员", "三级调研员", "二级调研员", "一级调研员",
+             "二级巡视员", "一级巡视员")  # fmt: skip
+    statuses = ("中共党员", "中共预备党员", "共青团员", "民革党员", "民盟盟员", "民建会员",
+                "民进会员", "农工党党员", "致公党党员", "九三学社社员", "台盟盟员",
+                "无党派人士", "群众")  # fmt: skip
+
+    def age(born: date, on: date) -> int:
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    def young(born: date, rank: str | None, lines: dict[str, int], on: date) -> bool:
+        senior = rank and ("调研员" in rank or "巡视员" in rank)
+        line = lines["县处级"] if senior else lines["乡科级"]
+        return age(born, on) <= line
 
     @bare.route("/ranking/<int:section>")
     def ranking_page(section: int) -> str:
         with engine.connect() as conn:
+            cycle = conn.execute(
+                sa.select(EvaluationCycle).where(EvaluationCycle.year == YEAR)
+            ).one()
             stmt = ranking.where(EvaluationCycle.year == YEAR, Evaluation.department_id == section)
-            rows = conn.execute(stmt).all()
-        return render_template("ranking.html", rows=rows, year=YEAR)
+            rows = conn.execute(stmt, {"y1": YEAR - 1, "y2": YEAR - 2}).all()
+            sections = conn.execute(departments).all()
+        attention = {
+            r.cadre_id
+            for r in rows
+            if r.before is not None and r.two_before is not None
+            and r.two_before > r.before > (r.total or 0)
+        }  # fmt: skip
+        tally = dict.fromkeys([g for g, _colour in grades], 0)
+        for r in rows:
+            grade = r.final_grade or r.proposed_grade or ("不定等次" if r.no_grade else "未定")
+            tally[grade] += 1
+        counts = [(g, tally[g], colour) for g, colour in grades]
+        return render_template(
+            "ranking.html", rows=rows, year=YEAR, cycle=cycle, section=section,
+            departments=sections, attention=attention, counts=counts,
+            most=max(tally.values()) or 1, excellent=tally["优秀"], today=date.today(),
+            active="/evaluations/", talk_labels=TALK_LABELS,
+        )  # fmt: skip
 
     @bare.route("/roster")
     def roster_page() -> str:
+        today = date.today()
         with engine.connect() as conn:
             total = conn.scalar(sa.select(sa.func.count(Cadre.id)))
-            rows = conn.execute(
+            found = conn.execute(
                 sa.select(*roster_columns)
                 .join(Department, Department.id == Cadre.department_id)
                 .order_by(Department.sort_order, Department.name, Cadre.staff_no)
                 .limit(50)
             ).all()
-        return render_template("roster.html", rows=rows, total=total)
+            lines = conn.scalar(age_lines) or {"乡科级": 35, "县处级": 40}
+            sections = conn.execute(departments).all()
+        rows = [
+            dict(r._mapping, age=age(r.birth_date, today),
+                 young=young(r.birth_date, r.rank, lines, today))
+            for r in found
+        ]  # fmt: skip
+        return render_template(
+            "roster.html", rows=rows, total=total, pages=-(-total // 50), today=today,
+            departments=sections, ranks=ranks, statuses=statuses, active="/cadres/",
+        )  # fmt: skip
 
     @bare.route("/profile/<int:cadre_id>")
     def profile_page(cadre_id: int) -> str:
+        today = date.today()
         with engine.connect() as conn:
-            cadre = conn.execute(sa.select(Cadre).where(Cadre.id == cadre_id)).one()._asdict()
-            resume = conn.execute(
-                sa.select(ResumeEntry).where(ResumeEntry.cadre_id == cadre_id)
-            ).all()
-            family = conn.execute(
-                sa.select(FamilyMember).where(FamilyMember.cadre_id == cadre_id)
-            ).all()
-        return render_template("profile.html", c=cadre, resume=resume, family=family)
+            row = conn.execute(
+                sa.select(Cadre, Department.name.label("department"))
+                .join(Department, Department.id == Cadre.department_id)
+                .where(Cadre.id == cadre_id)
+            ).one()
+            lines = conn.scalar(age_lines) or {"乡科级": 35, "县处级": 40}
+        c = row._asdict()
+        c["has_photo"] = False
+        number = c["id_number"] or ""
+        return render_template(
+            "profile.html", c=c, fields=PROFILE_FIELDS, today=today, lines=lines,
+            age=age(c["birth_date"], today), young=young(c["birth_date"], c["rank"], lines, today),
+            masked=number[:6] + "*" * 8 + number[-4:] if number else "—", active="/cadres/",
+        )  # fmt: skip
 
     return bare
+
+
+#: The reminder talk's states as the ranking shows them.
+TALK_LABELS = {"triggered": "待安排", "planned": "已约谈", "approved": "已审批", "held": "已谈话",
+               "awaiting_reply": "待回复", "follow_up": "整改中", "closed": "已办结",
+               "escalated": "已升级处理"}  # fmt: skip
+#: The profile's fields as the app lists them (key, label, kind).
+PROFILE_FIELDS = [
+    ("staff_no", "工号", "text"), ("name", "姓名", "text"), ("gender", "性别", "choice"),
+    ("ethnicity", "民族", "text"), ("birth_date", "出生日期", "date"),
+    ("native_place", "籍贯", "text"), ("birthplace", "出生地", "text"),
+    ("political_status", "政治面貌", "choice"), ("party_join_date", "入党时间", "date"),
+    ("work_start_date", "参加工作时间", "date"), ("health", "健康状况", "text"),
+    ("id_number", "身份证号", "id_number"), ("ft_education", "学历", "choice"),
+    ("ft_degree", "学位", "degree"), ("ft_school", "毕业院校系及专业", "text"),
+    ("pt_education", "在职教育学历", "choice"), ("pt_degree", "在职教育学位", "degree"),
+    ("pt_school", "在职教育毕业院校系及专业", "text"),
+    ("professional_title", "专业技术职务", "text"), ("expertise", "熟悉专业有何专长", "text"),
+    ("department_id", "处室", "department"), ("position_title", "现任职务", "text"),
+    ("rank", "职级", "choice"), ("rank_since", "任现职级时间", "date"),
+    ("leadership_level", "领导职务", "choice"), ("phone", "手机号", "phone"),
+    ("rewards", "奖惩情况", "longtext"),
+]  # fmt: skip
 
 
 # --- data ------------------------------------------------------------------------------------

@@ -157,11 +157,13 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(token: str) -> Any:
         from cadre_app.security import is_passive_request
+        from cadre_app.services.core import registry
 
         user = accounts.load_session(
             token,
             idle_minutes=app.config["IDLE_TIMEOUT_MINUTES"],
             touch=not is_passive_request(),
+            extras=registry.current().session_columns,
         )
         if user is None:
             g.session_expired = True

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from cadre_app.extensions import db
-from cadre_app.models import FamilyMember, ResumeEntry, Role, User
+from cadre_app.models import FamilyMember, Notification, ResumeEntry, Role, User
 from cadre_app.permissions import nav_for
 from tests.conftest import login
 
@@ -270,3 +270,94 @@ def test_ranking_marks_three_falling_years_read_with_the_rows(
     assert not [s for s in statements if "BETWEEN" in s], statements  # no query of its own
     assert _marked(html) == {"T0001"}
     assert _marked(hr_client.get("/evaluations/2024/ranking").get_data(as_text=True)) == set()
+
+
+# --- the layout's fixed parts, kept per user, language, page and unread count ---------------
+
+BADGE = re.compile(r'data-testid="unread-count">(\d+)<')
+USER_MENU = re.compile(r'data-testid="user-menu" title="([^"]*)">([^<]*)</a>')
+
+
+def _notify(app: Flask, user: User, key: str) -> None:
+    with app.app_context():
+        db.session.add(Notification(user_id=user.id, kind="test", key=key, title=f"提醒 {key}"))
+        db.session.commit()
+
+
+def test_unread_count_is_read_with_the_session(
+    app: Flask, hr_client: FlaskClient, users: dict[str, User], statements: list[str]
+) -> None:
+    """The menu's unread count costs no statement of its own: it is a column of the session's
+    SELECT (the registry's session columns), and the badge shows it."""
+    _notify(app, users["hr"], "a")
+    _notify(app, users["hr"], "b")
+    assert hr_client.get("/cadres/").status_code == 200
+    statements.clear()
+    html = hr_client.get("/cadres/").get_data(as_text=True)
+    about = [s for s in statements if "notification" in s and "SAVEPOINT" not in s]
+    assert len(about) == 1 and "user_session" in about[0], about
+    assert BADGE.findall(html) == ["2"]
+
+
+def test_kept_layout_follows_the_count_the_name_and_the_user(
+    app: Flask, users: dict[str, User], make_user: Callable[..., User]
+) -> None:
+    """The layout kept for a page changes with what it shows: a new notification, a renamed
+    user; another user on the same page sees their own name and count, never the first's."""
+    hr = _client(app, users["hr"])
+    first = hr.get("/cadres/").get_data(as_text=True)
+    assert BADGE.findall(first) == []  # none unread: no count
+    _notify(app, users["hr"], "one")
+    assert BADGE.findall(hr.get("/cadres/").get_data(as_text=True)) == ["1"]
+    with app.app_context():
+        db.session.get(User, users["hr"].id).real_name = "改名后的人事"
+        db.session.commit()
+    renamed = USER_MENU.search(hr.get("/cadres/").get_data(as_text=True))
+    assert renamed and renamed.group(2).startswith("改名后的人事"), renamed
+    other = _client(app, make_user("hr2", Role.HR))
+    theirs = USER_MENU.search(other.get("/cadres/").get_data(as_text=True))
+    assert theirs and theirs.group(1) == "hr2" and "改名后的人事" not in theirs.group(2)
+    assert BADGE.findall(other.get("/cadres/").get_data(as_text=True)) == []
+
+
+def test_kept_layout_carries_each_requests_token_and_page(
+    hr_client: FlaskClient,
+) -> None:
+    """The CSRF token of the kept layout is this session's (signing out with it works), and
+    the language form returns to the page asked for, query included."""
+    hr_client.get("/cadres/")
+    html = hr_client.get("/cadres/?q=%E8%B5%B5&sort=name").get_data(as_text=True)
+    assert 'name="next" value="/cadres/?q=%E8%B5%B5&amp;sort=name"' in html
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    assert token and f'name="csrf_token" value="{token.group(1)}"' in html
+    assert "csrf-" not in html.replace('name="csrf-token"', "")  # no placeholder left
+    answer = hr_client.post("/auth/logout", data={"csrf_token": token.group(1)})
+    assert answer.status_code == 302
+    assert hr_client.get("/cadres/").status_code == 302  # signed out: to the login page
+
+
+def test_kept_layout_puts_each_part_in_its_place(hr_client: FlaskClient) -> None:
+    """The page reads in order: one title (the page's, then the app's name), the menu, the
+    page's own content inside <main>, then the footer with the language form and the scripts;
+    each once, first request and kept alike."""
+    for _ in range(2):
+        html = hr_client.get("/cadres/").get_data(as_text=True)
+        assert re.findall(r"<title>([^<]*)</title>", html) == ["干部名册 · 干部培养考评管理系统"]
+        marks = [
+            "<head>",
+            "<title>",
+            "</head>",
+            'class="navbar-nav me-auto"',
+            "<main",
+            "data-draft-restored",
+            'data-testid="roster-total"',
+            "</main>",
+            "data-idle-warning",
+            'class="app-footer',
+            "js/tables.js",
+            "</html>",
+        ]
+        places = [html.find(mark) for mark in marks]
+        assert all(html.count(mark) == 1 for mark in marks), [html.count(m) for m in marks]
+        assert -1 not in places and places == sorted(places), list(zip(marks, places, strict=True))
+        assert "&lt;!--" not in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -95,6 +96,8 @@ class User(UserMixin, db.Model):
 
     #: Set on the instance by the session loader and at login; never stored on this row.
     session_token = None  # type: str | None  (not a column)
+    #: The registry's session columns read with the session (``{"unread_notifications": 3}``).
+    session_extras: dict[str, Any] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
     def get_id(self) -> str | None:
         return self.session_token

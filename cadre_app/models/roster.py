@@ -212,7 +212,7 @@ class ResumeEntry(db.Model):
 
 class CadrePhoto(db.Model):
     """The photo, kept in the database so a backup holds everything. What is uploaded is
-    checked (JPEG or PNG, at most 2 MB and PHOTO_MAX_PIXELS) and stored normalised: a JPEG of
+    checked (JPEG or PNG, at most 6 MB and PHOTO_MAX_PIXELS) and stored normalised: a JPEG of
     at most PHOTO_STORED_SIZE without metadata (services.core.photos)."""
 
     cadre_id: so.Mapped[int] = so.mapped_column(

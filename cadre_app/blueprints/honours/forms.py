@@ -28,7 +28,7 @@ class EntryForm(FlaskForm):
         validators=[Length(max=rules.DEEDS_MAX, message=_l("内容过长。"))],
         render_kw={"rows": 8},
     )
-    photo = FileField(_l("照片（JPEG 或 PNG，不超过 2 MB，可不传）"))
+    photo = FileField(_l("照片（JPEG 或 PNG，不超过 6 MB，可不传）"))
     in_rewards = BooleanField(_l("列入该干部的奖惩情况（干部任免审批表）"))
     version = HiddenField()
 

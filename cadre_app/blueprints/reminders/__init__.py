@@ -9,13 +9,14 @@ from flask import Blueprint, Flask
 
 from cadre_app.models import Role
 from cadre_app.services.core import registry, settings
-from cadre_app.services.reminders import rules
+from cadre_app.services.reminders import operations, rules
 
 bp = Blueprint("reminders", __name__)
 
 from cadre_app.blueprints.reminders import routes  # noqa: E402
 
 READERS = (Role.HR, Role.MANAGER, Role.CADRE)
+UNREAD = routes.UNREAD
 
 
 def register(app: Flask) -> None:
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["reminder_badge"] = routes.reminder_badge
     contributions = registry.get(app)
     contributions.add_object_types({"notification": "提醒"}, order=95)
+    contributions.add_session_column(UNREAD, operations.unread_count_column)
     contributions.add_dashboard_panel(
         "reminders", "reminders/panel.html", routes.warnings_panel, READERS, order=5
     )

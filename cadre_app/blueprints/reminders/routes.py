@@ -26,6 +26,8 @@ from cadre_app.services.reminders import operations
 from cadre_app.services.reminders import warnings as gather
 
 READERS = (Role.HR, Role.MANAGER, Role.CADRE)
+#: The key of the unread count among the session columns (``user.session_extras``).
+UNREAD = "unread_notifications"
 #: Warnings per kind on the dashboard panel (the page lists them all).
 PANEL_ROWS = 5
 
@@ -101,15 +103,24 @@ def warnings_panel(user: Any) -> dict[str, Any] | None:
     return kept("warnings-panel", reader, panel)
 
 
+def unread_of(user: Any) -> int:
+    """The user's unread count: the figure read with the session (``UNREAD``), else one
+    COUNT, once a request."""
+    if "unread_count" not in g:
+        extras = getattr(user, "session_extras", None) or {}
+        found = extras.get(UNREAD)
+        g.unread_count = int(found) if found is not None else operations.unread_count(user.id)
+    return int(g.unread_count)
+
+
 def reminder_badge(user: Any, *, compact: bool = False) -> Markup:
-    """The navigation bar's 提醒 link with the unread count (one COUNT query a request), for
-    the roles that get reminders; nothing for the others. ``compact``: the count beside the
-    menu button on a phone, where the menu itself is folded (nothing when none is unread)."""
+    """The navigation bar's 提醒 link with the unread count, for the roles that get
+    reminders; nothing for the others. ``compact``: the count beside the menu button on a
+    phone, where the menu itself is folded (nothing when none is unread). The count is read
+    with the session (the registry's session columns), as the request starts."""
     if not getattr(user, "is_authenticated", False) or not has_role(user, *READERS):
         return Markup("")
-    if "unread_count" not in g:
-        g.unread_count = operations.unread_count(user.id)
-    count = g.unread_count
+    count = unread_of(user)
     if compact and not count:
         return Markup("")
     html = render_template("reminders/_badge.html", count=count, compact=compact)  # autoescaped

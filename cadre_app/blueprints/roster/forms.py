@@ -106,7 +106,7 @@ class RevealForm(FlaskForm):
 
 class PhotoForm(FlaskForm):
     photo = FileField(
-        _l("照片（JPEG 或 PNG，不超过 2 MB）"), validators=[InputRequired(_l("请选择照片文件。"))]
+        _l("照片（JPEG 或 PNG，不超过 6 MB）"), validators=[InputRequired(_l("请选择照片文件。"))]
     )
 
 

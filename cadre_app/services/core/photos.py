@@ -2,7 +2,7 @@
 imported ``.lrmx``): one check of what may be stored, one normal form they are stored in, and
 one way to hand a stored photo to a PDF.
 
-- ``check_photo``: a JPEG or PNG of at most 2 MB and at most ``PHOTO_MAX_PIXELS`` (read from
+- ``check_photo``: a JPEG or PNG of at most 6 MB and at most ``PHOTO_MAX_PIXELS`` (read from
   the header, before anything is decoded: a 481 KB PNG can hold 13000×13000 pixels, 2.2 GB
   once decoded) that really is an image; returns its content type, or raises
   ``PhotoRefused`` with the Chinese message the form shows.

@@ -96,6 +96,7 @@ class Registry:
     _personal: set[str] = field(default_factory=set)
     _profile_tabs: list[ProfileTab] = field(default_factory=list)
     _panels: list[DashboardPanel] = field(default_factory=list)
+    _session_columns: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
 
     # --- contributing (from a blueprint package's register(app)) ----------------------------
 
@@ -178,7 +179,19 @@ class Registry:
             raise ValueError(f"dashboard panel {key} registered twice")
         self._panels.append(DashboardPanel(key, template, loader, tuple(roles), order))
 
+    def add_session_column(self, key: str, column: Callable[[Any], Any]) -> None:
+        """``column(user_id)``: a scalar SQL expression of the signed-in user's id (a
+        correlated subquery), read with the session on every signed-in request; its value is
+        ``user.session_extras[key]``."""
+        if key in self._session_columns:
+            raise ValueError(f"session column {key} registered twice")
+        self._session_columns[key] = column
+
     # --- reading ----------------------------------------------------------------------------
+
+    @property
+    def session_columns(self) -> dict[str, Callable[[Any], Any]]:
+        return dict(self._session_columns)
 
     @property
     def profile_tabs(self) -> list[ProfileTab]:

@@ -100,16 +100,21 @@ def run(today: date | None = None, *, now: datetime | None = None, actor: str = 
     return added
 
 
-def unread_count(user_id: int) -> int:
-    """The unread count in the menu: one COUNT on the (user, read_at) index."""
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
+def unread_count_column(user_id: Any) -> Any:
+    """The unread count as a scalar subquery of ``user_id`` (a value or a column): read with
+    the session on every signed-in page (the registry's session columns), a COUNT on the
+    (user, read_at) index."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
+
+
+def unread_count(user_id: int) -> int:
+    """The unread count of one user: one COUNT on the (user, read_at) index."""
+    return int(db.session.scalar(sa.select(unread_count_column(user_id))) or 0)
 
 
 def page_of(user_id: int, page: int) -> tuple[list[Notification], int]:

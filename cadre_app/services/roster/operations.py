@@ -334,7 +334,7 @@ PHOTO_MAX_BYTES = photos.PHOTO_MAX_BYTES
 
 
 def set_photo(cadre: Cadre, data: bytes, *, actor: str | None) -> None:
-    """Store a JPEG or PNG of at most 2 MB and the pixel limit, normalised to a form-size
+    """Store a JPEG or PNG of at most 6 MB and the pixel limit, normalised to a form-size
     JPEG without metadata (services.core.photos.normalise)."""
     try:
         data = photos.normalise(data)

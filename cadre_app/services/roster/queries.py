@@ -21,7 +21,7 @@ from cadre_app.services.core import names, settings
 from cadre_app.services.roster import operations as roster
 
 #: Loader options for a cadre's profile (``operations.profile``): the section and whether there
-#: is a photo joined to the cadre (not the photo's bytes, up to 2 MB, which the page does not
+#: is a photo joined to the cadre (not the photo's bytes, up to 6 MB, which the page does not
 #: show inline) in one query; a tab listing family or résumé adds that list in one query
 #: (``profile_loads``), the other tabs do not read them.
 PROFILE_LOADS = (
