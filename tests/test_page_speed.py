@@ -58,6 +58,7 @@ def fresh_nav(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[object, objec
     """An empty navigation cache for this test (the tests share one app)."""
     cache: dict[object, object] = {}
     monkeypatch.setitem(app.extensions, "nav_html", cache)
+    monkeypatch.setitem(app.extensions, "page_chrome", {})  # kept layouts hold the menu too
     return cache
 
 
