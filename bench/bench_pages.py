@@ -7,13 +7,20 @@ within 1.5 x such a bare page).
 - one cadre's profile (/cadres/<id>, the 基本信息 tab).
 
 The bare pages (``bare_app``) are a plain ``Flask`` app with a SQLAlchemy engine on the same
-database: the same SELECTs as the app's queries, the same cells rendered by one Jinja template
-per page, no login, no layout, no translation, no ``url_for``. Measured two ways:
+database: the same SELECTs as the app's queries (less the session's), rendering the same HTML
+as the app's page for HR (layout and menu written out by hand in ``bare_templates``), with no
+login, no translation, no ``url_for``; the run prints both pages' sizes and stops if they
+differ by 5 % or more.
+
+The app is measured twice: with its pages kept while nothing is written (``KEEP_PAGES``, the
+default: a page seen again) and rendered anew on every request (``KEEP_PAGES`` off: as the first
+look after any write). Measured two ways:
 
 1. in process, through each app's test client (HR signed in for the app), median of
-   ``--repeat`` requests after a warm-up;
-2. under gunicorn, 2 workers each, with ``wrk`` (``apt-get install wrk``; a Python load loop
-   of the same length when wrk is missing): requests per second over ``--seconds``.
+   ``--repeat`` requests after a warm-up, the three requested in turn;
+2. under gunicorn, 2 workers each (three servers), with ``wrk`` (``apt-get install wrk``; a
+   Python load loop of the same length when wrk is missing): requests per second over
+   ``--seconds``.
 
     .venv/bin/python bench/bench_pages.py [--cadres 2000] [--repeat 100] [--seconds 8] [--cpu]
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/DB \
@@ -320,33 +327,50 @@ def populate(app: Flask, cadres: int, sections: int) -> tuple[int, int]:
 def in_process(
     app: Flask, bare: Flask, cases: list[tuple[str, str, str]], repeat: int, *, cpu: bool = False
 ) -> None:
-    """Median server time of each page and its bare twin, requested alternately (one app
-    request, one bare request, ...) so that a busy machine slows both alike; and the fastest
-    of each (the least disturbed by other processes). ``cpu``: this thread's CPU time instead
-    of the wall clock (the database is SQLite, in process, so its work counts), steadier
-    when other processes load the machine."""
+    """Median server time of each page, kept (``KEEP_PAGES``: the page seen again with
+    nothing written since) and rendered anew (``KEEP_PAGES`` off: as the first look after a
+    write), and of its bare twin, requested in turn (kept, anew, bare, ...) so that a busy
+    machine slows all alike; and the fastest of each. ``cpu``: this thread's CPU time instead
+    of the wall clock (the database is SQLite, in process, so its work counts), steadier when
+    other processes load the machine."""
     client = app.test_client()
     client.post("/auth/login", data={"username": "hr", "password": HR_PASSWORD})
     plain = bare.test_client()
     clock = time.thread_time if cpu else time.perf_counter
     kind = "CPU time" if cpu else "wall time"
-    print(f"\nin process (test client), {kind}, {repeat} requests each, alternating")
-    print(f"  {'page':<34} {'app':>9} {'bare':>9} {'ratio':>6}   {'fastest':>22}")
+
+    def kept_on(on: bool) -> None:
+        app.config["KEEP_PAGES"] = on
+
+    print(f"\nin process (test client), {kind}, median of {repeat} requests each, in turn")
+    print(
+        f"  {'page':<30} {'kept':>8} {'anew':>8} {'bare':>8}"
+        f" {'kept/bare':>9} {'anew/bare':>9}   fastest kept/anew/bare"
+    )
     for label, url, bare_url in cases:
-        samples: tuple[list[float], list[float]] = ([], [])
-        for i in range(repeat + 2):  # the first round warms up
-            for c, u, into in ((client, url, samples[0]), (plain, bare_url, samples[1])):
+        samples: tuple[list[float], list[float], list[float]] = ([], [], [])
+        runs = (
+            (client, url, samples[0], True),
+            (client, url, samples[1], False),
+            (plain, bare_url, samples[2], None),
+        )
+        for i in range(repeat + 2):  # the first rounds warm up
+            for c, u, into, keep in runs:
+                if keep is not None:
+                    kept_on(keep)
                 start = clock()
                 response = c.get(u)
                 elapsed = (clock() - start) * 1000
                 assert response.status_code == 200, (u, response.status_code)
                 if i >= 2:
                     into.append(elapsed)
-        ms_app, ms_bare = (statistics.median(x) for x in samples)
-        min_app, min_bare = (min(x) for x in samples)
+        kept_on(True)
+        ms_kept, ms_anew, ms_bare = (statistics.median(x) for x in samples)
+        low_kept, low_anew, low_bare = (min(x) for x in samples)
         print(
-            f"  {label:<34} {ms_app:7.1f}ms {ms_bare:7.1f}ms {ms_app / ms_bare:5.2f}x"
-            f"   {min_app:5.2f} / {min_bare:5.2f}ms {min_app / min_bare:4.2f}x"
+            f"  {label:<30} {ms_kept:6.2f}ms {ms_anew:6.2f}ms {ms_bare:6.2f}ms"
+            f" {ms_kept / ms_bare:8.2f}x {ms_anew / ms_bare:8.2f}x"
+            f"   {low_kept:.2f} / {low_anew:.2f} / {low_bare:.2f} ms"
         )
 
 
@@ -456,29 +480,56 @@ def under_gunicorn(app: Flask, cases: list[tuple[str, str, str]], seconds: int) 
     env["CADRE_DATA_ENCRYPTION_KEYS"] = json.dumps(BENCH_KEYS["DATA_ENCRYPTION_KEYS"])
     env["CADRE_BLIND_INDEX_KEY"] = BENCH_KEYS["BLIND_INDEX_KEY"]
     env["PYTHONPATH"] = str(ROOT / "bench")
-    app_port, bare_port = _free_port(), _free_port()
+    kept_port, anew_port, bare_port = _free_port(), _free_port(), _free_port()
     load = _wrk if shutil.which("wrk") else _python_load
     tool = "wrk -t2 -c4" if load is _wrk else "a Python loop, 4 connections"
     servers = [
-        _gunicorn("wsgi:app", app_port, env),
+        _gunicorn("wsgi:app", kept_port, env),
+        _gunicorn("wsgi:app", anew_port, dict(env, CADRE_KEEP_PAGES="false")),
         _gunicorn("bench_pages:bare_app()", bare_port, env),
     ]
     try:
-        cookie = _login(app_port)
-        print(f"\nunder gunicorn (2 workers each), {tool}, {seconds} s per page, alternating")
-        print(f"  {'page':<34} {'app':>9} {'bare':>9} {'ratio':>6}")
+        kept_cookie, anew_cookie = _login(kept_port), _login(anew_port)
+        print(
+            f"\nunder gunicorn (2 workers each), {tool}, {seconds} s per page and server, in turn"
+        )
+        print(
+            f"  {'page':<30} {'kept':>8} {'anew':>8} {'bare':>8} {'kept/bare':>9} {'anew/bare':>9}"
+        )
         for label, path, bare_path in cases:
-            # alternating rounds of a second or two, so that others' load hits both alike
+            # rounds of a second or two in turn, so that others' load hits all alike
             rounds = max(1, seconds // 2)
-            rps_app = rps_bare = 0.0
+            rps = [0.0, 0.0, 0.0]
             for _round in range(rounds):
-                rps_app += load(app_port, path, cookie, seconds // rounds) / rounds
-                rps_bare += load(bare_port, bare_path, None, seconds // rounds) / rounds
-            print(f"  {label:<34} {rps_app:6.0f}/s {rps_bare:7.0f}/s {rps_bare / rps_app:5.2f}x")
+                for i, (port, where, cookie) in enumerate(
+                    (
+                        (kept_port, path, kept_cookie),
+                        (anew_port, path, anew_cookie),
+                        (bare_port, bare_path, None),
+                    )
+                ):
+                    rps[i] += load(port, where, cookie, seconds // rounds) / rounds
+            kept_rps, anew_rps, bare_rps = rps
+            print(
+                f"  {label:<30} {kept_rps:6.0f}/s {anew_rps:6.0f}/s {bare_rps:6.0f}/s"
+                f" {bare_rps / kept_rps:8.2f}x {bare_rps / anew_rps:8.2f}x"
+            )
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+
+
+def sizes(app: Flask, bare: Flask, cases: list[tuple[str, str, str]]) -> None:
+    """Each page's size beside its twin's: the twin renders the same HTML (within a few per
+    cent: its CSRF token and return path differ), or the comparison means nothing."""
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "hr", "password": HR_PASSWORD})
+    plain = bare.test_client()
+    for label, url, bare_url in cases:
+        ours, theirs = len(client.get(url).data), len(plain.get(bare_url).data)
+        print(f"  {label:<30} app {ours:7,d} B  bare {theirs:7,d} B  ({theirs / ours:.0%})")
+        assert abs(ours - theirs) / ours < 0.05, "the bare twin no longer prints the same page"
 
 
 def main() -> None:
@@ -505,6 +556,7 @@ def main() -> None:
         ("roster, first page (50 rows)", "/cadres/", "/roster"),
         ("profile (基本信息)", f"/cadres/{cadre_id}", f"/profile/{cadre_id}"),
     ]  # fmt: skip
+    sizes(app, bare, cases)
     in_process(app, bare, cases, args.repeat, cpu=args.cpu)
     if not args.no_gunicorn:
         under_gunicorn(app, cases, args.seconds)

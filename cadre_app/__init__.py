@@ -157,7 +157,7 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(token: str) -> Any:
         from cadre_app.security import is_passive_request
-        from cadre_app.services.core import registry
+        from cadre_app.services.core import kept, registry
 
         user = accounts.load_session(
             token,
@@ -171,6 +171,8 @@ def register_extensions(app: Flask) -> None:
             # persists last_seen_at or the removal of an idle session; a commit expires the
             # user just loaded, so none when nothing was written (the page would reload it)
             db.session.commit()
+        if user is not None:
+            kept.note_request_start(user.session_extras)
         return user
 
 

@@ -51,6 +51,9 @@ class Config:
     TOTP_PENDING_SECONDS = 300
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Keep the rendered ranking, roster and profile blocks while nothing is written
+    #: (layout.kept_page); false (CADRE_KEEP_PAGES=false) renders every page anew.
+    KEEP_PAGES = True
 
     #: Keys of the personal data encrypted at rest (身份证号, 手机号; services.core.crypto),
     #: kept outside the database: ``{"key id": "<32 bytes, base64>"}``, the last one listed

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, render_template, request, url_for
@@ -98,6 +99,57 @@ def page_chrome() -> tuple[Markup, ...]:
         Markup(part.replace(_CSRF, token).replace(_NEXT, back))  # noqa: S704 - rendered escaped  # nosec B704
         for part in parts
     )
+
+
+#: The blocks of a page template that ``kept_page`` keeps (base.html prints them).
+KEPT_BLOCKS = ("title", "content")
+
+
+def kept_page(
+    template_name: str, parts: tuple[Hashable, ...], context: Callable[[], dict[str, Any]]
+) -> str:
+    """``render_template(template_name, **context())``, with the page's own blocks (title and
+    content) kept while nothing is written (``services.core.kept``: any audited write in any
+    process, any write or rollback in this one, clears them) per page, ``parts``, query
+    arguments, signed-in user, language, day and URL prefix. A page seen again costs its
+    permission checks, one look-up of the newest write and the layout; ``context`` (the
+    page's queries) and the blocks' render run only when nothing is kept. The CSRF token in
+    the kept blocks is a placeholder, filled with the request's own.
+
+    For GET pages that are a function of the database and those keys alone: their blocks must
+    not read the clock's time of day, the session or flashed messages, and any macro import
+    must sit inside the block that uses it (a block is rendered on its own). The setting
+    ``KEEP_PAGES`` (default on) turns the keeping off: every page rendered anew."""
+    from cadre_app import clock
+    from cadre_app.services.core.kept import PAGE_SIZE, PAGES, kept
+
+    if not current_app.config.get("KEEP_PAGES", True):
+        return render_template(template_name, **context())
+    token = generate_csrf()
+    user = current_user._get_current_object()
+    key = (
+        request.script_root,
+        str(get_locale()),
+        getattr(user, "id", None),
+        clock.today(),
+        tuple(sorted(request.args.items(multi=True))),
+        current_app.config.get("WTF_CSRF_ENABLED", True),  # forms print a token field or not
+        *parts,
+    )
+
+    def render_blocks() -> dict[str, str]:
+        values = context()
+        current_app.update_template_context(values)
+        template = current_app.jinja_env.get_template(template_name)
+        rendered = template.new_context(values)
+        return {
+            name: "".join(template.blocks[name](rendered)).replace(token, _CSRF)
+            for name in KEPT_BLOCKS
+        }
+
+    blocks = kept(f"page:{template_name}", key, render_blocks, store=PAGES, size=PAGE_SIZE)
+    filled = {name: Markup(html.replace(_CSRF, token)) for name, html in blocks.items()}  # noqa: S704 - rendered escaped  # nosec B704
+    return render_template(template_name, kept_blocks=filled)
 
 
 def register(app: Flask) -> None:

@@ -60,7 +60,8 @@ def visible_department_ids(user: Any) -> list[int] | None:
     return []
 
 
-def may_read_cadre(user: Any, cadre: Cadre) -> bool:
+def may_read_cadre(user: Any, cadre: Any) -> bool:
+    """``cadre``: a Cadre, or any row with its ``id`` and ``department_id``."""
     if has_role(user, Role.HR):
         return True
     if has_role(user, Role.MANAGER):
@@ -142,6 +143,20 @@ def cadre_or_404(cadre_id: int, *, options: Sequence[Any] = ()) -> Cadre:
     if cadre is None or not may_read_cadre(current_user, cadre):
         abort(404)
     return cadre
+
+
+def readable_cadre_or_404(cadre_id: int) -> None:
+    """``cadre_or_404``'s check without loading the record: the id and section only (a page
+    kept while nothing is written loads the record only to render it)."""
+    if not has_role(current_user, *ROSTER_READERS):
+        abort(403)
+    # on the session's connection: two columns need none of the ORM's result processing
+    found = db.session.connection().execute(_READ_CHECK, {"id": cadre_id}).first()
+    if found is None or not may_read_cadre(current_user, found):
+        abort(404)
+
+
+_READ_CHECK = sa.select(Cadre.id, Cadre.department_id).where(Cadre.id == sa.bindparam("id"))
 
 
 def may_use_talks(user: Any) -> bool:

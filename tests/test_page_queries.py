@@ -17,8 +17,10 @@ from cadre_app.models import CadrePhoto, FamilyMember, ResumeEntry
 
 
 @pytest.fixture
-def statements(app: Flask) -> Iterator[list[str]]:
-    """The SQL statements run while the test runs (after the fixtures' set-up)."""
+def statements(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL statements run while the test runs (after the fixtures' set-up), every page
+    rendered anew (``KEEP_PAGES`` off: a kept page runs none of its own; test_kept_pages.py)."""
+    monkeypatch.setitem(app.config, "KEEP_PAGES", False)
     seen: list[str] = []
     with app.app_context():
         engine = db.engine

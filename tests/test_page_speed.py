@@ -157,7 +157,10 @@ def test_a_session_cookie_never_refreshed_still_signs_in(
 
 
 @pytest.fixture
-def statements(app: Flask) -> Iterator[list[str]]:
+def statements(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL statements run while the test runs, every page rendered anew (``KEEP_PAGES``
+    off: a kept page runs none of its own; test_kept_pages.py)."""
+    monkeypatch.setitem(app.config, "KEEP_PAGES", False)
     seen: list[str] = []
     with app.app_context():
         engine = db.engine

@@ -20,6 +20,7 @@ from cadre_app.blueprints.evaluations.forms import (
 )
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm
+from cadre_app.layout import kept_page
 from cadre_app.models import (
     CycleState,
     Department,
@@ -165,7 +166,9 @@ def _ranking_context(cycle: EvaluationCycle) -> dict[str, Any]:
 def ranking(year: int) -> Any:
     """The ranking with the grade distribution; bottom-ranked highlighted with their talk."""
     cycle = _cycle_or_404(year)
-    return render_template("evaluations/ranking.html", **_ranking_context(cycle))
+    # kept while nothing is written (layout.kept_page): the ranking of a cycle changes only
+    # by writes, its steps by the day
+    return kept_page("evaluations/ranking.html", (cycle.id,), lambda: _ranking_context(cycle))
 
 
 @bp.route("/<int:year>/ranking.xlsx")

@@ -29,11 +29,13 @@ from cadre_app.blueprints.roster.forms import (
 )
 from cadre_app.extensions import db
 from cadre_app.forms import EmptyForm, select_choices
+from cadre_app.layout import kept_page
 from cadre_app.models import Department, FamilyMember, ResumeEntry, Role, enums
 from cadre_app.permissions import (
     cadre_or_404,
     cadre_to_edit_or_404,
     is_own_record,
+    readable_cadre_or_404,
     role_required,
     sees_as_cadre,
     visible_department_ids,
@@ -138,18 +140,22 @@ def index() -> Any:
         on=on,
     )
     visible = visible_department_ids(current_user)
-    result = roster_query.list_cadres(filters, visible_departments=visible)
-    return render_template(
-        "roster/index.html",
-        page=result,
-        filters=filters,
-        departments=_department_options(visible),
-        ranks=enums.RANK_LADDER,
-        political_statuses=enums.POLITICAL_STATUSES,
-        args={k: v for k, v in request.args.items() if k != "page"},
-        problems=problems,
-        link_profile=_link_around("roster.profile", "cadre_id"),
-    ), (400 if problems else 200)
+
+    def context() -> dict[str, Any]:
+        return {
+            "page": roster_query.list_cadres(filters, visible_departments=visible),
+            "filters": filters,
+            "departments": _department_options(visible),
+            "ranks": enums.RANK_LADDER,
+            "political_statuses": enums.POLITICAL_STATUSES,
+            "args": {k: v for k, v in request.args.items() if k != "page"},
+            "problems": problems,
+            "link_profile": _link_around("roster.profile", "cadre_id"),
+        }
+
+    if problems:
+        return render_template("roster/index.html", **context()), 400
+    return kept_page("roster/index.html", (), context)
 
 
 def _link_around(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
@@ -182,40 +188,57 @@ def _tab_forms(tab: str, cadre_id: int) -> dict[str, Any]:
     return {}
 
 
-def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status: int = 200) -> Any:
-    data = roster.profile(cadre, on=clock.today(), lists=(tab,))
-    history = []
-    if tab == "evaluation":
-        history = evaluation_query.history_for(cadre.id)
-        if sees_as_cadre(current_user, cadre):
-            # a cadre sees results once the committee has confirmed them; so does anyone
-            # looking at their own record, whatever their role (issue 16)
-            history = [h for h in history if h["state"] not in evaluation.EDITABLE_STATES]
-        for row in history:
-            row["quarters"] = evaluation_query.quarterly_grades(cadre.id, row["year"])
-    contributed = registry.current().profile_tabs
-    extra = next((t for t in contributed if t.key == tab), None)
-    return (
-        render_template(
-            "roster/profile.html",
-            p=data,
-            tab=tab,
-            tabs=PROFILE_TABS + tuple(t.key for t in contributed),
-            tab_labels={t.key: t.label for t in contributed},
-            extra_tab=extra,
-            panel=extra.loader(cadre, current_user) if extra else None,
-            fields=roster.FIELDS,
-            labels=_field_labels(str(get_locale())),
-            revealed=revealed,
-            editable=current_user.role is Role.HR and not is_own_record(current_user, cadre),
-            history=history,
-            tab_base=url_for("main.me")
+def render_profile(
+    cadre: Any,
+    tab: str,
+    *,
+    revealed: str | None = None,
+    status: int = 200,
+    cadre_id: int | None = None,
+) -> Any:
+    """The profile page; a plain GET (no number revealed) kept while nothing is written
+    (layout.kept_page). ``cadre``: the Cadre, or a function loading it (with ``cadre_id``),
+    called only when the page is rendered, not when it is kept."""
+    load = cadre if callable(cadre) else None
+    shown_id = cadre_id if load is not None else cadre.id
+
+    def context() -> dict[str, Any]:
+        nonlocal cadre
+        if load is not None:
+            cadre = load()
+        data = roster.profile(cadre, on=clock.today(), lists=(tab,))
+        history = []
+        if tab == "evaluation":
+            history = evaluation_query.history_for(cadre.id)
+            if sees_as_cadre(current_user, cadre):
+                # a cadre sees results once the committee has confirmed them; so does anyone
+                # looking at their own record, whatever their role (issue 16)
+                history = [h for h in history if h["state"] not in evaluation.EDITABLE_STATES]
+            for row in history:
+                row["quarters"] = evaluation_query.quarterly_grades(cadre.id, row["year"])
+        contributed = registry.current().profile_tabs
+        extra = next((t for t in contributed if t.key == tab), None)
+        return {
+            "p": data,
+            "tab": tab,
+            "tabs": PROFILE_TABS + tuple(t.key for t in contributed),
+            "tab_labels": {t.key: t.label for t in contributed},
+            "extra_tab": extra,
+            "panel": extra.loader(cadre, current_user) if extra else None,
+            "fields": roster.FIELDS,
+            "labels": _field_labels(str(get_locale())),
+            "revealed": revealed,
+            "editable": current_user.role is Role.HR and not is_own_record(current_user, cadre),
+            "history": history,
+            "tab_base": url_for("main.me")
             if request.endpoint == "main.me"
             else url_for("roster.profile", cadre_id=cadre.id),
             **_tab_forms(tab, cadre.id),
-        ),
-        status,
-    )
+        }
+
+    if revealed is None and status == 200 and request.method == "GET":
+        return kept_page("roster/profile.html", (request.endpoint, shown_id, tab), context)
+    return render_template("roster/profile.html", **context()), status
 
 
 @bp.route("/<int:cadre_id>")
@@ -223,8 +246,9 @@ def render_profile(cadre: Any, tab: str, *, revealed: str | None = None, status:
 def profile(cadre_id: int) -> Any:
     """One cadre's record in tabs; 404 for a record the user may not see."""
     tab = profile_tab(request.args.get("tab", "basic"))
-    cadre = cadre_or_404(cadre_id, options=roster_query.profile_loads(tab))
-    return render_profile(cadre, tab)
+    readable_cadre_or_404(cadre_id)  # the check alone: the record is loaded to be rendered
+    options = roster_query.profile_loads(tab)
+    return render_profile(lambda: cadre_or_404(cadre_id, options=options), tab, cadre_id=cadre_id)
 
 
 def profile_tab(asked: str) -> str:

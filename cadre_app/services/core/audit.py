@@ -313,13 +313,28 @@ def verify_tail(count: int = 500) -> ChainTail:
     )
 
 
-def last_write_id() -> int | None:
-    """The id of the newest audit event of a write (not one of ``READ_ONLY_ACTIONS``): every
-    write through the app, in any process, is audited, so a cache keyed on it sees them all.
-    An index lookup, newest first."""
-    return db.session.scalar(
+#: The name of the newest write among the registry's session columns (read with the session).
+NEWEST_WRITE = "newest_write_id"
+
+
+def _newest_write() -> Any:
+    return (
         sa.select(AuditEvent.id)
         .where(AuditEvent.action.not_in(READ_ONLY_ACTIONS))
         .order_by(AuditEvent.id.desc())
         .limit(1)
     )
+
+
+def newest_write_column(_user_id: Any) -> Any:
+    """``last_write_id`` as a scalar subquery, read with the session on every signed-in
+    request (the registry's session columns): services.core.kept then needs no statement of
+    its own to know that nothing was written."""
+    return _newest_write().scalar_subquery()
+
+
+def last_write_id() -> int | None:
+    """The id of the newest audit event of a write (not one of ``READ_ONLY_ACTIONS``): every
+    write through the app, in any process, is audited, so a cache keyed on it sees them all.
+    An index lookup, newest first."""
+    return db.session.scalar(_newest_write())

@@ -7,11 +7,14 @@ this process's write generation, the newest audited write):
 - the generation counts every write flushed or executed through a session of this process,
   and every rollback;
 - the newest audited write is the newest audit event of a write (``audit.last_write_id``),
-  which another process's write changes, as every write through the app is audited;
+  which another process's write changes, as every write through the app is audited; on a
+  signed-in request it comes with the session's own SELECT (``note_request_start``);
 - ``parts`` carries the rest of what the result depends on (the day, the language, the
   reader's sections).
 
-At most ``SIZE`` results are kept; the oldest goes first.
+At most ``SIZE`` results are kept; the oldest goes first. Pages' rendered blocks
+(``layout.kept_page``) are kept apart (``PAGES``, ``PAGE_SIZE``), so a stream of page views
+never pushes out a dashboard's costly figures.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import g, has_request_context
 
 from cadre_app.extensions import db
 from cadre_app.services.core import audit
 
 T = TypeVar("T")
 SIZE = 64
+PAGE_SIZE = 256
 _KEPT: dict[tuple[Any, ...], Any] = {}
+PAGES: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
 _generation = 0
 
@@ -59,14 +65,40 @@ def _after_statement(state: so.ORMExecuteState) -> None:
         _bump()
 
 
-def kept(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, or the result kept for the same key (see the module docstring)."""
-    key = (name, str(db.engine.url), parts, _generation, audit.last_write_id())
-    found = _KEPT.get(key)
+def note_request_start(extras: dict[str, Any]) -> None:
+    """Remember, for this request, the newest audited write read with the session (the
+    registry's session columns, ``audit.NEWEST_WRITE``) and this process's write generation
+    then: ``kept`` uses that figure instead of asking again while the generation is the same
+    (a write in this process since then makes it ask)."""
+    if audit.NEWEST_WRITE in extras:
+        g.kept_newest_write = (_generation, extras[audit.NEWEST_WRITE])
+
+
+def _newest_write() -> int | None:
+    if has_request_context():
+        seen = g.get("kept_newest_write")
+        if seen is not None and seen[0] == _generation:
+            return seen[1]  # type: ignore[no-any-return]
+    return audit.last_write_id()
+
+
+def kept(
+    name: str,
+    parts: tuple[Hashable, ...],
+    compute: Callable[[], T],
+    *,
+    store: dict[tuple[Any, ...], Any] | None = None,
+    size: int = SIZE,
+) -> T:
+    """``compute()``, or the result kept for the same key (see the module docstring), in
+    ``store`` (default the module's own) of at most ``size`` results."""
+    into = _KEPT if store is None else store
+    key = (name, str(db.engine.url), parts, _generation, _newest_write())
+    found = into.get(key)
     if found is None:
         found = (compute(),)  # a 1-tuple: a result of None is kept too
         with _LOCK:  # threads of one worker share what is kept
-            while len(_KEPT) >= SIZE:
-                _KEPT.pop(next(iter(_KEPT)))
-            _KEPT[key] = found
+            while len(into) >= size:
+                into.pop(next(iter(into)))
+            into[key] = found
     return found[0]  # type: ignore[no-any-return]
