@@ -2,7 +2,7 @@
 to see where the time beside the bare page goes.
 
     .venv/bin/python bench/profile_pages.py [--page ranking|roster|profile] [--n 200]
-        [--sort tottime] [--limit 40]
+        [--sort tottime] [--limit 40] [--anew]
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--bare", action="store_true", help="profile the bare twin instead")
     parser.add_argument("--callers", default="", help="print the callers of this function")
+    parser.add_argument("--anew", action="store_true", help="KEEP_PAGES off: render each time")
     args = parser.parse_args()
     app = bench_app("bench-profile-")
+    app.config["KEEP_PAGES"] = not args.anew
     section, cadre_id = populate(app, 2000, 10)
     urls = {
         "ranking": (f"/evaluations/{YEAR}/ranking?section={section}", f"/ranking/{section}"),

@@ -1,7 +1,7 @@
 """Where a page's time goes, without a profiler's distortion: the named functions wrapped
 with a perf_counter accumulator, the page requested ``--n`` times through the test client.
 
-    .venv/bin/python bench/timing_pages.py [--n 200]
+    .venv/bin/python bench/timing_pages.py [--n 200] [--page profile] [--anew]
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ WRAPPED = [
     ("cadre_app.services.roster.queries", "list_cadres"),
     ("cadre_app.services.roster.operations", "profile"),
     ("cadre_app.permissions", "cadre_or_404"),
+    ("cadre_app.permissions", "readable_cadre_or_404"),
+    ("cadre_app.layout", "page_chrome"),
+    ("cadre_app.layout", "kept_page"),
     ("cadre_app.services.core.settings", "value"),
     ("flask.app", "Flask.do_teardown_request"),
     ("cadre_app.services.evaluations.operations", "get_cycle"),
@@ -65,8 +68,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--page", default=None)
+    parser.add_argument("--anew", action="store_true", help="KEEP_PAGES off: render each time")
     args = parser.parse_args()
     app = bench_app("bench-timing-")
+    app.config["KEEP_PAGES"] = not args.anew
     section, cadre_id = populate(app, 2000, 10)
     for module_name, qualname in WRAPPED:
         wrap(module_name, qualname)

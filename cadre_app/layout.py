@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -37,6 +47,35 @@ def fixed_url(endpoint: str, **values: Any) -> str:
     if url is None:
         url = cache[key] = url_for(endpoint, **values)
     return url
+
+
+#: How long a signed CSRF token is given again to later pages of the same session.
+CSRF_REUSE_SECONDS = 60
+_SIGNED: dict[tuple[int, str], tuple[str, float]] = {}
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf`` (the session's token, signed with the time), but signed
+    at most once a minute per session: the signature is the one costly step of a kept page
+    after the session. A token given again is at most ``CSRF_REUSE_SECONDS`` older, so it
+    expires (``WTF_CSRF_TIME_LIMIT``) that much sooner."""
+    if "csrf_token" in g:
+        return str(g.csrf_token)
+    raw = session.get("csrf_token")
+    key = (id(current_app), raw) if isinstance(raw, str) else None
+    now = time.monotonic()
+    found = _SIGNED.get(key) if key else None
+    if found is not None and now - found[1] < CSRF_REUSE_SECONDS:
+        g.csrf_token = found[0]
+        return found[0]
+    token = str(generate_csrf())
+    raw = session.get("csrf_token")
+    if isinstance(raw, str):
+        with _LOCK:
+            while len(_SIGNED) >= CHROME_SIZE:
+                _SIGNED.pop(next(iter(_SIGNED)))
+            _SIGNED[(id(current_app), raw)] = (token, now)
+    return token
 
 
 def _chrome_key() -> tuple[Any, ...] | None:
@@ -93,7 +132,7 @@ def page_chrome() -> tuple[Markup, ...]:
             while len(cache) >= CHROME_SIZE:
                 cache.pop(next(iter(cache)))
             cache[key] = parts
-    token = str(escape(generate_csrf()))
+    token = str(escape(csrf_token()))
     back = str(escape(request.full_path if request.query_string else request.path))
     return tuple(
         Markup(part.replace(_CSRF, token).replace(_NEXT, back))  # noqa: S704 - rendered escaped  # nosec B704
@@ -125,7 +164,7 @@ def kept_page(
 
     if not current_app.config.get("KEEP_PAGES", True):
         return render_template(template_name, **context())
-    token = generate_csrf()
+    token = csrf_token()
     user = current_user._get_current_object()
     key = (
         request.script_root,

@@ -365,3 +365,39 @@ def test_kept_layout_puts_each_part_in_its_place(hr_client: FlaskClient) -> None
         assert all(html.count(mark) == 1 for mark in marks), [html.count(m) for m in marks]
         assert -1 not in places and places == sorted(places), list(zip(marks, places, strict=True))
         assert "&lt;!--" not in html
+
+
+def test_a_sessions_csrf_token_is_signed_once_a_minute(
+    app: Flask, hr_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of one session within a minute carry the same signed token (signing it is the
+    costly step of a kept page); a minute later a freshly signed one; both are accepted."""
+    from cadre_app import layout
+
+    meta = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+    now = [1000.0]
+    monkeypatch.setattr(layout.time, "monotonic", lambda: now[0])
+    signed = []
+    real = layout.generate_csrf
+
+    def counting() -> str:
+        signed.append(now[0])
+        return str(real())
+
+    monkeypatch.setattr(layout, "generate_csrf", counting)
+    first = meta.search(hr_client.get("/cadres/").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    now[0] += 30
+    again = meta.search(hr_client.get("/").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    assert again == first and len(signed) == 1
+    now[0] += layout.CSRF_REUSE_SECONDS
+    fresh = meta.search(hr_client.get("/cadres/").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    assert len(signed) == 2  # signed again (the same second of the clock gives the same text)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    for token in (first, fresh):
+        answer = hr_client.post(
+            "/auth/language", data={"csrf_token": token, "lang": "en", "next": "/"}
+        )
+        assert answer.status_code == 302, token
+    assert (
+        hr_client.post("/auth/language", data={"csrf_token": "x", "lang": "en"}).status_code == 400
+    )
