@@ -15,6 +15,7 @@ from flask import (
     Flask,
     current_app,
     g,
+    get_flashed_messages,
     has_request_context,
     render_template,
     request,
@@ -187,10 +188,51 @@ def kept_page(
         }
 
     blocks = kept(f"page:{template_name}", key, render_blocks, store=PAGES, size=PAGE_SIZE)
-    filled = {name: Markup(html.replace(_CSRF, token)) for name, html in blocks.items()}  # noqa: S704 - rendered escaped  # nosec B704
-    return render_template(template_name, kept_blocks=filled)
+    filled = {name: html.replace(_CSRF, token) for name, html in blocks.items()}
+    if current_app.config.get("KEPT_PAGES_BY_JINJA"):
+        marked = {name: Markup(html) for name, html in filled.items()}  # noqa: S704 - rendered escaped  # nosec B704
+        return render_template(template_name, kept_blocks=marked)
+    return compose_page(filled["title"], filled["content"])
+
+
+def compose_page(title: str, content: str) -> str:
+    """base.html's output for a kept page, put together without Jinja: the layout's parts,
+    the title, the flashed messages, the content (both already rendered and escaped). The
+    Jinja render of the same page (``KEPT_PAGES_BY_JINJA``) gives the same text."""
+    chrome = page_chrome()
+    return "".join(
+        (
+            "<!doctype html>\n",
+            chrome[0],
+            "  <title>",
+            title,
+            " · " if title else "",
+            chrome[4],
+            "</title>\n",
+            chrome[1],
+            flashed(),
+            chrome[2],
+            "  ",
+            content,
+            "\n</main>\n",
+            chrome[3],
+        )
+    )
+
+
+def flashed() -> Markup:
+    """The flashed messages above the content (``_layout/flashes.html``); nothing, and no
+    template, when there are none."""
+    if "_flashes" not in session:
+        return Markup("")
+    messages = get_flashed_messages(with_categories=True)
+    if not messages:
+        return Markup("")
+    html = render_template("_layout/flashes.html", messages=messages)
+    return Markup(html)  # noqa: S704 - an autoescaped template's output  # nosec B704
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["page_chrome"] = page_chrome
+    app.jinja_env.globals["flashed"] = flashed

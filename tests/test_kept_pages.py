@@ -170,3 +170,30 @@ def test_keeping_off_renders_the_same_page(
     finally:
         app.config["KEEP_PAGES"] = True
     assert fresh == kept_pages
+
+
+@pytest.mark.parametrize("flash", [None, ("success", "已保存 <b>名册</b>")])
+def test_a_kept_page_is_put_together_as_jinja_would(
+    app: Flask,
+    hr_client: FlaskClient,
+    org: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    flash: tuple[str, str] | None,
+) -> None:
+    """layout.compose_page gives, byte for byte, what base.html renders from the same kept
+    blocks, a flashed message (escaped) included."""
+    pages = ("/cadres/", f"/cadres/{org['other_cadre']}", f"/cadres/{org['own_cadre']}?tab=resume")
+    for page in pages:
+        hr_client.get(page)  # kept
+        seen = []
+        for by_jinja in (False, True):
+            monkeypatch.setitem(app.config, "KEPT_PAGES_BY_JINJA", by_jinja)
+            if flash:
+                with hr_client.session_transaction() as session:
+                    session["_flashes"] = [flash]
+            seen.append(hr_client.get(page).get_data(as_text=True))
+        assert seen[0] == seen[1], page
+        assert seen[0].count("<title>") == 1 and seen[0].rstrip().endswith("</html>")
+        if flash:
+            assert "已保存 &lt;b&gt;名册&lt;/b&gt;" in seen[0]
+            assert seen[0].index("alert-success") < seen[0].index("<main") + 400
