@@ -6,6 +6,7 @@ parts around a page's title and content (``page_chrome``)."""
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -26,6 +27,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from cadre_app.services.core.kept import Store, kept
 
 #: Rendered layouts kept per app (the oldest goes first beyond this many).
 CHROME_SIZE = 512
@@ -143,6 +146,15 @@ def page_chrome() -> tuple[Markup, ...]:
 
 #: The blocks of a page template that ``kept_page`` keeps (base.html prints them).
 KEPT_BLOCKS = ("title", "content")
+#: Kept pages per process: at most this many, and this many bytes together (a page over an
+#: eighth of it, such as the ranking of a whole 20,000-cadre bureau, is not kept).
+KEPT_PAGES = 256
+KEPT_PAGE_BYTES = 64 * 1024 * 1024
+PAGES = Store(
+    KEPT_PAGES,
+    budget=KEPT_PAGE_BYTES,
+    weigh=lambda blocks: sum(sys.getsizeof(html) for html in blocks.values()),
+)
 
 
 def kept_page(
@@ -161,7 +173,6 @@ def kept_page(
     must sit inside the block that uses it (a block is rendered on its own). The setting
     ``KEEP_PAGES`` (default on) turns the keeping off: every page rendered anew."""
     from cadre_app import clock
-    from cadre_app.services.core.kept import PAGE_SIZE, PAGES, kept
 
     if not current_app.config.get("KEEP_PAGES", True):
         return render_template(template_name, **context())
@@ -187,7 +198,7 @@ def kept_page(
             for name in KEPT_BLOCKS
         }
 
-    blocks = kept(f"page:{template_name}", key, render_blocks, store=PAGES, size=PAGE_SIZE)
+    blocks = kept(f"page:{template_name}", key, render_blocks, store=PAGES)
     filled = {name: html.replace(_CSRF, token) for name, html in blocks.items()}
     if current_app.config.get("KEPT_PAGES_BY_JINJA"):
         marked = {name: Markup(html) for name, html in filled.items()}  # noqa: S704 - rendered escaped  # nosec B704

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from cadre_app import layout
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, User
 from cadre_app.services.core import kept
@@ -141,9 +142,9 @@ def test_a_kept_page_carries_the_readers_own_token(
     assert login(second, users["hr"].username).status_code == 302
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # signed in: now check tokens
     first_html = first.get(url).get_data(as_text=True)
-    size = len(kept.PAGES)
+    size = len(layout.PAGES)
     html = second.get(url).get_data(as_text=True)
-    assert len(kept.PAGES) == size  # the same page, kept
+    assert len(layout.PAGES) == size  # the same page, kept
     token = TOKEN.search(html).group(1)  # type: ignore[union-attr]
     assert token != TOKEN.search(first_html).group(1)  # type: ignore[union-attr]
     assert set(FORM_TOKEN.findall(html)) == {token}
@@ -197,3 +198,20 @@ def test_a_kept_page_is_put_together_as_jinja_would(
         if flash:
             assert "已保存 &lt;b&gt;名册&lt;/b&gt;" in seen[0]
             assert seen[0].index("alert-success") < seen[0].index("<main") + 400
+
+
+def test_the_store_keeps_to_its_count_and_its_bytes() -> None:
+    """Kept pages are bounded in number and in bytes, the oldest going first; a page over an
+    eighth of the budget is not kept at all."""
+    store = kept.Store(3, budget=800, weigh=len)
+    for name in "abc":
+        store.put((name,), name * 100)
+    assert len(store) == 3 and store.weight == 300
+    store.put(("d",), "d" * 100)  # a fourth: the oldest goes
+    assert store.get(("a",)) is None and store.get(("d",)) == ("d" * 100,)
+    store.put(("e",), "e" * 101)  # over an eighth of 800: not kept, nothing pushed out
+    assert store.get(("e",)) is None and len(store) == 3
+    wide = kept.Store(10, budget=800, weigh=len)
+    for i in range(9):
+        wide.put((i,), "x" * 100)  # the ninth would pass 800 bytes: the first goes
+    assert wide.weight == 800 and wide.get((0,)) is None and wide.get((8,)) is not None

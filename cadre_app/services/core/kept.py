@@ -13,8 +13,8 @@ this process's write generation, the newest audited write):
   reader's sections).
 
 At most ``SIZE`` results are kept; the oldest goes first. Pages' rendered blocks
-(``layout.kept_page``) are kept apart (``PAGES``, ``PAGE_SIZE``), so a stream of page views
-never pushes out a dashboard's costly figures.
+(``layout.kept_page``) are kept apart, in a ``Store`` bounded in bytes too, so a stream of
+page views never pushes out a dashboard's costly figures.
 """
 
 from __future__ import annotations
@@ -32,10 +32,48 @@ from cadre_app.services.core import audit
 
 T = TypeVar("T")
 SIZE = 64
-PAGE_SIZE = 256
-_KEPT: dict[tuple[Any, ...], Any] = {}
-PAGES: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
+
+
+class Store:
+    """Kept results: at most ``size`` of them and, with ``weigh`` (a result's size in
+    bytes), at most ``budget`` bytes together; the oldest go first. A result heavier than an
+    eighth of the budget is not kept (it would push out everything else)."""
+
+    def __init__(
+        self, size: int, *, budget: int = 0, weigh: Callable[[Any], int] | None = None
+    ) -> None:
+        self.size, self.budget, self.weigh = size, budget, weigh
+        self._items: dict[tuple[Any, ...], tuple[Any, int]] = {}
+        self.weight = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Any] | None:
+        found = self._items.get(key)
+        return (found[0],) if found is not None else None
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        weight = self.weigh(value) if self.weigh else 0
+        if self.budget and weight > self.budget // 8:
+            return
+        with _LOCK:  # threads of one worker share what is kept
+            while self._items and (
+                len(self._items) >= self.size
+                or (self.budget and self.weight + weight > self.budget)
+            ):
+                self.weight -= self._items.pop(next(iter(self._items)))[1]
+            self._items[key] = (value, weight)
+            self.weight += weight
+
+    def clear(self) -> None:
+        with _LOCK:
+            self._items.clear()
+            self.weight = 0
+
+
+_KEPT = Store(SIZE)
 _generation = 0
 
 
@@ -87,18 +125,14 @@ def kept(
     parts: tuple[Hashable, ...],
     compute: Callable[[], T],
     *,
-    store: dict[tuple[Any, ...], Any] | None = None,
-    size: int = SIZE,
+    store: Store | None = None,
 ) -> T:
     """``compute()``, or the result kept for the same key (see the module docstring), in
-    ``store`` (default the module's own) of at most ``size`` results."""
+    ``store`` (default the module's own, ``SIZE`` results)."""
     into = _KEPT if store is None else store
     key = (name, str(db.engine.url), parts, _generation, _newest_write())
     found = into.get(key)
     if found is None:
         found = (compute(),)  # a 1-tuple: a result of None is kept too
-        with _LOCK:  # threads of one worker share what is kept
-            while len(into) >= size:
-                into.pop(next(iter(into)))
-            into[key] = found
+        into.put(key, found[0])
     return found[0]  # type: ignore[no-any-return]
