@@ -353,3 +353,27 @@ def admin_client(login_as: Callable[[str], FlaskClient]) -> FlaskClient:
 @pytest.fixture
 def auditor_client(login_as: Callable[[str], FlaskClient]) -> FlaskClient:
     return login_as("auditor")
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run while the test runs (after the fixtures' set-up), the tests'
+    own savepoints left out."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if "SAVEPOINT" not in statement:
+            seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def rendered_anew(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page rendered from its queries (``KEEP_PAGES`` off): a kept page runs none of
+    its own (tests/test_kept_pages.py), and a test counting a page's statements means them."""
+    monkeypatch.setitem(app.config, "KEEP_PAGES", False)

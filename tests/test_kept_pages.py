@@ -6,14 +6,13 @@ here (a flush) or elsewhere (a newer audited write); the CSRF token always the s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from cadre_app import layout
 from cadre_app.extensions import db
@@ -25,21 +24,6 @@ from tests.conftest import login
 NAME = re.compile(r'data-testid="profile-name">([^<]*)<')
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 FORM_TOKEN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@pytest.fixture
-def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def _name(client: FlaskClient, url: str) -> str:

@@ -4,33 +4,16 @@ queries, or a cadre's relations one lazy load at a time, fails here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from cadre_app.extensions import db
 from cadre_app.models import CadrePhoto, FamilyMember, ResumeEntry
 
-
-@pytest.fixture
-def statements(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The SQL statements run while the test runs (after the fixtures' set-up), every page
-    rendered anew (``KEEP_PAGES`` off: a kept page runs none of its own; test_kept_pages.py)."""
-    monkeypatch.setitem(app.config, "KEEP_PAGES", False)
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+pytestmark = pytest.mark.usefixtures("rendered_anew")
 
 
 def _get(client: FlaskClient, url: str, statements: list[str]) -> list[str]:

@@ -5,13 +5,12 @@ session cookie re-signed once a minute, the profile's forms and lists only on th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from cadre_app.extensions import db
 from cadre_app.models import FamilyMember, Notification, ResumeEntry, Role, User
@@ -22,6 +21,9 @@ NAV = re.compile(r'<ul class="navbar-nav me-auto">(.*?)</ul>', re.S)
 NAV_LINK = re.compile(
     r'<a class="nav-link( active)?"\s*(?:aria-current="page")?\s*href="([^"]+)">([^<]+)</a>'
 )
+
+
+pytestmark = pytest.mark.usefixtures("rendered_anew")
 
 
 def _nav(html: str) -> list[tuple[bool, str, str]]:
@@ -154,24 +156,6 @@ def test_a_session_cookie_never_refreshed_still_signs_in(
         response = client.get("/cadres/")
         assert response.status_code == 200
         assert _set_cookie(response) is None
-
-
-@pytest.fixture
-def statements(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The SQL statements run while the test runs, every page rendered anew (``KEEP_PAGES``
-    off: a kept page runs none of its own; test_kept_pages.py)."""
-    monkeypatch.setitem(app.config, "KEEP_PAGES", False)
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
