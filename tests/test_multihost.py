@@ -257,3 +257,29 @@ def test_login_lockout_and_rate_limit_hold_across_hosts(hosts):
     assert attempt(a, "wrong-Pass1") == 401
     assert attempt(b, "wrong-Pass1") == 429
     assert attempt(a, "wrong-Pass1") == 429
+
+
+def test_a_page_kept_on_one_host_shows_a_write_made_on_the_other(app, hosts):
+    """A profile tab kept by the first instance (layout.kept_page) shows, at its next look,
+    the relative added through the second: the second's audited write is the newest write
+    the first reads with the session."""
+    a, b = hosts["a"], hosts["b"]
+    on_a = Browser()
+    status, _, headers = on_a.post(
+        f"{a}/auth/login", f"{a}/auth/login", {"username": "hr_multi", "password": PASSWORD}
+    )
+    assert status == 302, headers
+    with app.app_context():
+        cadre_id = db.session.scalar(sa.select(Cadre.id).where(Cadre.staff_no == "M000"))
+    tab = f"/cadres/{cadre_id}?tab=family"
+    first = on_a.get(f"{a}{tab}")
+    assert first[0] == 200 and "多机父亲".encode() not in first[1]
+    assert "多机父亲".encode() not in on_a.get(f"{a}{tab}")[1]  # seen again (kept)
+    on_b = Browser()
+    on_a.copy_to(on_b)  # the same person, sent to the other instance
+    status, page, _ = on_b.post(
+        f"{b}/cadres/{cadre_id}/family", f"{b}{tab}", {"relation": "父亲", "name": "多机父亲"}
+    )
+    assert status == 302, page[:600]
+    status, page, _ = on_a.get(f"{a}{tab}")
+    assert status == 200 and "多机父亲".encode() in page
