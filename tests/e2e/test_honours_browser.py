@@ -46,6 +46,7 @@ def test_nominated_approved_published_and_read_on_a_phone(
 ):
     context, page = _sign_in(browser, live_server, "manager1", {"width": 1280, "height": 900})
     page.click("nav >> text=光荣榜")
+    page.wait_for_url(f"{live_server}/honours/")  # is_visible does not wait for the new page
     assert page.locator("[data-testid=roll-empty]").is_visible()
     page.click("[data-testid=manage]")
     page.click("[data-testid=nominate]")
