@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 import sys
-import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -35,7 +34,6 @@ CHROME_SIZE = 512
 _SPLIT = f"<!--chrome-{secrets.token_hex(8)}-->"
 _CSRF = f"csrf-{secrets.token_hex(8)}"
 _NEXT = f"next-{secrets.token_hex(8)}"
-_LOCK = threading.Lock()
 #: The parts of ``_layout/chrome.html`` (see ``page_chrome``).
 CHROME_PARTS = 5
 
@@ -55,7 +53,7 @@ def fixed_url(endpoint: str, **values: Any) -> str:
 
 #: How long a signed CSRF token is given again to later pages of the same session.
 CSRF_REUSE_SECONDS = 60
-_SIGNED: dict[tuple[int, str], tuple[str, float]] = {}
+_SIGNED = Store(CHROME_SIZE)  # (app, session's raw token) -> (signed token, when signed)
 
 
 def csrf_token() -> str:
@@ -69,16 +67,13 @@ def csrf_token() -> str:
     key = (id(current_app), raw) if isinstance(raw, str) else None
     now = time.monotonic()
     found = _SIGNED.get(key) if key else None
-    if found is not None and now - found[1] < CSRF_REUSE_SECONDS:
-        g.csrf_token = found[0]
-        return found[0]
+    if found is not None and now - found[0][1] < CSRF_REUSE_SECONDS:
+        g.csrf_token = found[0][0]
+        return str(found[0][0])
     token = str(generate_csrf())
     raw = session.get("csrf_token")
     if isinstance(raw, str):
-        with _LOCK:
-            while len(_SIGNED) >= CHROME_SIZE:
-                _SIGNED.pop(next(iter(_SIGNED)))
-            _SIGNED[(id(current_app), raw)] = (token, now)
+        _SIGNED.put((id(current_app), raw), (token, now))
     return token
 
 
@@ -125,17 +120,14 @@ def page_chrome() -> tuple[Markup, ...]:
     path are filled in on each request. Saves every page the menu's, the badge's and the
     footer's look-ups (a millisecond a page, as measured by bench/bench_pages.py)."""
     key = _chrome_key()
-    cache: dict[tuple[Any, ...], tuple[str, ...]] = current_app.extensions.setdefault(
-        "page_chrome", {}
-    )
-    parts = cache.get(key) if key is not None else None
-    if parts is None:
+    cache: Store = current_app.extensions["page_chrome"]
+    found = cache.get(key) if key is not None else None
+    if found is not None:
+        parts = found[0]
+    else:
         parts = _render_chrome()
-    if key is not None and key not in cache:
-        with _LOCK:
-            while len(cache) >= CHROME_SIZE:
-                cache.pop(next(iter(cache)))
-            cache[key] = parts
+        if key is not None:
+            cache.put(key, parts)
     token = str(escape(csrf_token()))
     back = str(escape(request.full_path if request.query_string else request.path))
     return tuple(
@@ -246,4 +238,5 @@ def flashed() -> Markup:
 def register(app: Flask) -> None:
     app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["page_chrome"] = page_chrome
+    app.extensions["page_chrome"] = Store(CHROME_SIZE)  # the layouts kept for this app
     app.jinja_env.globals["flashed"] = flashed

@@ -12,9 +12,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cadre_app import layout
 from cadre_app.extensions import db
 from cadre_app.models import FamilyMember, Notification, ResumeEntry, Role, User
 from cadre_app.permissions import nav_for
+from cadre_app.services.core.kept import Store
 from tests.conftest import login
 
 NAV = re.compile(r'<ul class="navbar-nav me-auto">(.*?)</ul>', re.S)
@@ -60,7 +62,8 @@ def fresh_nav(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[object, objec
     """An empty navigation cache for this test (the tests share one app)."""
     cache: dict[object, object] = {}
     monkeypatch.setitem(app.extensions, "nav_html", cache)
-    monkeypatch.setitem(app.extensions, "page_chrome", {})  # kept layouts hold the menu too
+    # kept layouts hold the menu too
+    monkeypatch.setitem(app.extensions, "page_chrome", Store(layout.CHROME_SIZE))
     return cache
 
 
@@ -356,8 +359,6 @@ def test_a_sessions_csrf_token_is_signed_once_a_minute(
 ) -> None:
     """Pages of one session within a minute carry the same signed token (signing it is the
     costly step of a kept page); a minute later a freshly signed one; both are accepted."""
-    from cadre_app import layout
-
     meta = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
     now = [1000.0]
     monkeypatch.setattr(layout.time, "monotonic", lambda: now[0])

@@ -16,7 +16,6 @@ bp = Blueprint("reminders", __name__)
 from cadre_app.blueprints.reminders import routes  # noqa: E402
 
 READERS = (Role.HR, Role.MANAGER, Role.CADRE)
-UNREAD = routes.UNREAD
 
 
 def register(app: Flask) -> None:
@@ -28,7 +27,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["reminder_badge"] = routes.reminder_badge
     contributions = registry.get(app)
     contributions.add_object_types({"notification": "提醒"}, order=95)
-    contributions.add_session_column(UNREAD, operations.unread_count_column)
+    contributions.add_session_column(routes.UNREAD, operations.unread_count_column)
     contributions.add_dashboard_panel(
         "reminders", "reminders/panel.html", routes.warnings_panel, READERS, order=5
     )

@@ -67,11 +67,6 @@ class Store:
             self._items[key] = (value, weight)
             self.weight += weight
 
-    def clear(self) -> None:
-        with _LOCK:
-            self._items.clear()
-            self.weight = 0
-
 
 _KEPT = Store(SIZE)
 _generation = 0
@@ -112,7 +107,7 @@ def note_request_start(extras: dict[str, Any]) -> None:
         g.kept_newest_write = (_generation, extras[audit.NEWEST_WRITE])
 
 
-def _newest_write() -> int | None:
+def _newest_write_id() -> int | None:
     if has_request_context():
         seen = g.get("kept_newest_write")
         if seen is not None and seen[0] == _generation:
@@ -130,7 +125,7 @@ def kept(
     """``compute()``, or the result kept for the same key (see the module docstring), in
     ``store`` (default the module's own, ``SIZE`` results)."""
     into = _KEPT if store is None else store
-    key = (name, str(db.engine.url), parts, _generation, _newest_write())
+    key = (name, str(db.engine.url), parts, _generation, _newest_write_id())
     found = into.get(key)
     if found is None:
         found = (compute(),)  # a 1-tuple: a result of None is kept too
