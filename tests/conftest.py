@@ -377,3 +377,12 @@ def rendered_anew(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every page rendered from its queries (``KEEP_PAGES`` off): a kept page runs none of
     its own (tests/test_kept_pages.py), and a test counting a page's statements means them."""
     monkeypatch.setitem(app.config, "KEEP_PAGES", False)
+
+
+def count_rows(app: Flask, model: Any, *where: Any) -> int:
+    """How many rows of ``model`` (matching ``where``) the database holds now."""
+    with app.app_context():
+        stmt = sa.select(sa.func.count()).select_from(model)
+        for condition in where:
+            stmt = stmt.where(condition)
+        return int(db.session.scalar(stmt) or 0)

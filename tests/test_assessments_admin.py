@@ -25,6 +25,7 @@ from cadre_app.services.assessments import checklists, operations, rules
 from cadre_app.services.ballots import operations as ballots
 from cadre_app.services.ballots.operations import GroupSpec
 from cadre_app.services.core import queue
+from tests.conftest import count_rows
 from tests.factories import CadreFactory
 
 S = AssessmentState
@@ -86,11 +87,6 @@ def _get(app, assessment_id: int) -> dict:
         }
 
 
-def _count(app, model=Assessment) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def _audit(app, assessment_id: int) -> list[str]:
     with app.app_context():
         return list(
@@ -143,12 +139,12 @@ def test_hr_creates_a_draft_with_pasted_subjects_groups_and_a_local_window(app, 
 
 
 def test_names_not_on_the_roster_are_listed_and_nothing_is_written(app, hr_client, users):
-    before = _count(app)
+    before = count_rows(app, Assessment)
     response = hr_client.post("/assessments/new", data=_form(app, subjects="T0001, 张无名，T9999"))
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "名册中没有：张无名、T9999。" in html
-    assert _count(app) == before and _count(app, BallotBox) == 0
+    assert count_rows(app, Assessment) == before and count_rows(app, BallotBox) == 0
 
 
 def test_a_shared_name_asks_for_the_staff_number(app, hr_client, users, org):
@@ -185,7 +181,7 @@ def test_bad_input_is_refused_with_chinese_messages(app, hr_client, users):
         response = hr_client.post("/assessments/new", data=form | change)
         assert response.status_code == 400, change
         assert message in response.get_data(as_text=True), change
-    assert _count(app) == 0 and _count(app, BallotBox) == 0
+    assert count_rows(app, Assessment) == 0 and count_rows(app, BallotBox) == 0
 
 
 def test_the_same_new_form_posted_twice_makes_one_assessment(app, hr_client, users):
@@ -193,7 +189,7 @@ def test_the_same_new_form_posted_twice_makes_one_assessment(app, hr_client, use
     response = hr_client.post("/assessments/new", data=_form(app))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/assessments/{first}")
-    assert _count(app) == 1 and _count(app, BallotBox) == 1
+    assert count_rows(app, Assessment) == 1 and count_rows(app, BallotBox) == 1
 
 
 # --- edit ------------------------------------------------------------------------------------
@@ -323,7 +319,7 @@ def test_delete_a_draft_but_not_an_open_one(app, hr_client, users):
     _step(hr_client, opened, "open", 1)
     response = hr_client.post(f"/assessments/{draft}/delete", data={"version": "1"})
     assert response.status_code == 302
-    assert _get(app, draft) == {} and _count(app, BallotBox) == 1
+    assert _get(app, draft) == {} and count_rows(app, BallotBox) == 1
     again = hr_client.post(f"/assessments/{draft}/delete", data={"version": "1"})
     assert again.status_code == 302  # posted twice: already done
     version = _get(app, opened)["version"]
@@ -534,7 +530,7 @@ def test_steps_need_the_csrf_token(app, hr_client, users):
         assert hr_client.post("/assessments/new", data=_form(app)).status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
-    assert _get(app, assessment_id)["state"] is S.DRAFT and _count(app) == 1
+    assert _get(app, assessment_id)["state"] is S.DRAFT and count_rows(app, Assessment) == 1
 
 
 def test_deleting_an_assessment_that_never_was_is_404(app, hr_client, users):

@@ -14,6 +14,7 @@ from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Checklist, ChecklistItem
 from cadre_app.models.assessments import ASPECTS
 from cadre_app.services.assessments import checklists, rules
+from tests.conftest import count_rows
 
 POSITIVE = "政治忠诚：对党忠诚\n政治能力：把握政策方向\n政治自律：廉洁自律"
 NEGATIVE = "作风建设：搞形式主义\n廉洁自律：违反八项规定"
@@ -33,11 +34,6 @@ def _form(**changes) -> dict[str, str]:
     return data | changes
 
 
-def _count(app, model=Checklist) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def _versions(app, family: str) -> list[tuple[int, str, int]]:
     with app.app_context():
         rows = db.session.scalars(
@@ -53,7 +49,7 @@ def _freeze(app, checklist_id: int) -> None:
 
 
 def test_the_default_checklist_exists_once_without_a_manual_step(app, hr_client, users):
-    assert _count(app) == 0
+    assert count_rows(app, Checklist) == 0
     html = hr_client.get("/assessments/checklists").get_data(as_text=True)
     assert "政治素质正反向测评表" in html
     with app.app_context():
@@ -67,7 +63,7 @@ def test_the_default_checklist_exists_once_without_a_manual_step(app, hr_client,
         assert again.id == default.id and not made
     hr_client.get("/assessments/checklists")
     hr_client.get("/assessments/new")
-    assert _count(app) == 1 and _count(app, ChecklistItem) == 37
+    assert count_rows(app, Checklist) == 1 and count_rows(app, ChecklistItem) == 37
 
 
 def test_a_version_is_shown_by_aspect_and_category_with_its_points(app, hr_client, users):
@@ -114,7 +110,7 @@ def test_refusals_name_the_problem_and_write_nothing(app, hr_client, users):
         response = hr_client.post("/assessments/checklists/new", data=_form(**change))
         assert response.status_code == 400, change
         assert message in response.get_data(as_text=True), change
-    assert _count(app) == 0
+    assert count_rows(app, Checklist) == 0
 
 
 def test_a_version_not_frozen_is_edited_in_place(app, hr_client, users):

@@ -8,12 +8,7 @@ from cadre_app.extensions import db
 from cadre_app.models import Cadre, Holiday, Role, User
 from cadre_app.services.core import holiday_sync, queue
 from cadre_app.services.demo import DEMO_PASSWORD
-from tests.conftest import login, office_today
-
-
-def _count(app, model):
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+from tests.conftest import count_rows, login, office_today
 
 
 def test_users_create_reads_password_from_stdin(app, runner, org):
@@ -63,7 +58,7 @@ def test_users_create_refuses_weak_password_unknown_cadre_and_duplicates(app, ru
         args=["users", "create", "d", "--role", "root", "--password-stdin"], input="Str0ng-Pass\n"
     )
     assert bad_role.exit_code != 0
-    assert _count(app, User) == 1
+    assert count_rows(app, User) == 1
 
 
 def test_seed_demo_is_idempotent_and_logins_work(app, runner):
@@ -72,11 +67,11 @@ def test_seed_demo_is_idempotent_and_logins_work(app, runner):
     for name in ("admin", "hr", "manager", "cadre", "auditor"):
         assert name in first.output
     assert DEMO_PASSWORD in first.output
-    cadres = _count(app, Cadre)
+    cadres = count_rows(app, Cadre)
     assert 100 <= cadres <= 150
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "未作改动" in second.output
-    assert _count(app, Cadre) == cadres and _count(app, User) == 5
+    assert count_rows(app, Cadre) == cadres and count_rows(app, User) == 5
     for name in ("admin", "hr", "manager", "cadre", "auditor"):
         client = app.test_client()
         assert login(client, name, DEMO_PASSWORD).status_code == 302, name
@@ -99,7 +94,7 @@ def test_seed_demo_refuses_a_database_with_real_accounts(app, runner, make_user)
     make_user("real", Role.HR)
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "生产" in result.output
-    assert _count(app, Cadre) == 0
+    assert count_rows(app, Cadre) == 0
 
 
 def test_doctor_reports_each_check(runner):
@@ -131,7 +126,7 @@ def test_seed_demo_if_empty_leaves_a_real_database_alone(app, runner, make_user)
     make_user("real", Role.HR)
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0 and "未写入演示数据" in result.output
-    assert _count(app, Cadre) == 0
+    assert count_rows(app, Cadre) == 0
 
 
 def test_demo_cadres_pass_every_roster_rule(app, runner):
@@ -143,7 +138,7 @@ def test_demo_cadres_pass_every_roster_rule(app, runner):
     this_year = office_today().year
     if this_year in holiday_sync.known_years():  # the demo syncs the calendar it can
         assert f"已同步 {this_year}" in seeded.output
-        assert _count(app, Holiday) > 0
+        assert count_rows(app, Holiday) > 0
     with app.app_context():
         cadres = db.session.scalars(sa.select(Cadre)).all()
         assert len({c.department_id for c in cadres}) == 8
@@ -173,4 +168,4 @@ def test_cli_imports_refuse_a_file_that_is_no_workbook(app, runner, org, tmp_pat
         result = runner.invoke(args=args)
         assert result.exit_code == 1, result.output
         assert "error: 这不是 Excel 工作簿（.xlsx）文件。" in result.output
-    assert _count(app, Cadre) == 2  # conftest's two
+    assert count_rows(app, Cadre) == 2  # conftest's two

@@ -16,7 +16,7 @@ from cadre_app.models import AuditEvent, Cadre, Evaluation, EvaluationCycle, Imp
 from cadre_app.services.evaluations import operations as evaluation
 from cadre_app.services.evaluations.excel import HEADER
 from tests import workbooks
-from tests.conftest import office_today
+from tests.conftest import count_rows, office_today
 from tests.evaluation_workbooks import (
     OTHER,
     OWN,
@@ -28,14 +28,6 @@ from tests.evaluation_workbooks import (
 from tests.workbooks import FIRST_ROW
 
 YEAR = 2025
-
-
-def count(app, model, *where) -> int:
-    with app.app_context():
-        stmt = sa.select(sa.func.count()).select_from(model)
-        for condition in where:
-            stmt = stmt.where(condition)
-        return db.session.scalar(stmt)
 
 
 def upload(client, content: bytes, filename: str = "成绩.xlsx", year: object = YEAR):
@@ -101,7 +93,7 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
         assert stored.user_id == users["hr"].id and stored.kind == "evaluations"
         assert stored.filename == "2025|成绩.xlsx" and stored.content == content
         assert stored.applied_at is None
-    assert count(app, Evaluation) == 0 and count(app, EvaluationCycle) == 0
+    assert count_rows(app, Evaluation) == 0 and count_rows(app, EvaluationCycle) == 0
 
     preview = hr_client.get(f"/evaluations/import/{token}")
     html = text(preview)
@@ -118,7 +110,7 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
     (message,) = flashes(hr_client)
     assert "已导入 2025 年度考核成绩：新增 2 人，更新 0 人。" in message
     assert "已按默认设置新建 2025 年度考核" in message and "1 人成绩不全" in message
-    assert count(app, Evaluation) == 2 and count(app, EvaluationCycle) == 1
+    assert count_rows(app, Evaluation) == 2 and count_rows(app, EvaluationCycle) == 1
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
         assert event.actor_name == "hr1" and "成绩.xlsx" in event.summary
@@ -161,8 +153,8 @@ def test_confirming_twice_applies_once(app, hr_client):
     assert hr_client.post(f"/evaluations/import/{token}/confirm").status_code == 302
     again = hr_client.post(f"/evaluations/import/{token}/confirm")
     assert again.status_code == 409 and "已经导入过" in text(again)
-    assert count(app, Evaluation) == 2
-    assert count(app, AuditEvent, AuditEvent.action == "import") == 1
+    assert count_rows(app, Evaluation) == 2
+    assert count_rows(app, AuditEvent, AuditEvent.action == "import") == 1
 
 
 def test_rows_with_errors_are_highlighted_and_cannot_be_confirmed(app, hr_client):
@@ -181,8 +173,8 @@ def test_rows_with_errors_are_highlighted_and_cannot_be_confirmed(app, hr_client
 
     forced = hr_client.post(f"/evaluations/import/{token}/confirm")
     assert forced.status_code == 400
-    assert count(app, Evaluation) == 0 and count(app, EvaluationCycle) == 0
-    assert count(app, AuditEvent, AuditEvent.action != "login") == 0
+    assert count_rows(app, Evaluation) == 0 and count_rows(app, EvaluationCycle) == 0
+    assert count_rows(app, AuditEvent, AuditEvent.action != "login") == 0
     with app.app_context():
         assert db.session.scalar(sa.select(ImportUpload.applied_at)) is None
 
@@ -197,7 +189,7 @@ def test_confirm_checks_again_against_the_database_as_it_is_now(app, hr_client):
     response = hr_client.post(f"/evaluations/import/{token}/confirm")
     assert response.status_code == 400
     assert "未导入任何数据" in text(response) and "王芳芳" in text(response)
-    assert count(app, Evaluation) == 0
+    assert count_rows(app, Evaluation) == 0
     with app.app_context():
         assert db.session.scalar(sa.select(ImportUpload.applied_at)) is None
 
@@ -222,7 +214,7 @@ def test_another_users_upload_is_not_found(app, hr_client, make_user, login_as):
     assert other.get(f"/evaluations/import/{token}").status_code == 404
     assert other.post(f"/evaluations/import/{token}/confirm").status_code == 404
     assert login_as("manager").get(f"/evaluations/import/{token}").status_code == 403
-    assert count(app, Evaluation) == 0
+    assert count_rows(app, Evaluation) == 0
 
 
 def test_a_roster_upload_token_is_not_a_score_upload(app, hr_client):
@@ -270,7 +262,7 @@ def test_a_bad_file_is_refused_with_its_reason(app, hr_client, content, filename
     assert response.status_code == 400
     html = text(response)
     assert message in html and "is-invalid" in html
-    assert count(app, ImportUpload) == 0
+    assert count_rows(app, ImportUpload) == 0
 
 
 @pytest.mark.parametrize(
@@ -279,7 +271,7 @@ def test_a_bad_file_is_refused_with_its_reason(app, hr_client, content, filename
 def test_a_bad_year_is_refused(app, hr_client, year, message):
     response = upload(hr_client, two_rows(), year=year)
     assert response.status_code == 400 and message in text(response)
-    assert count(app, ImportUpload) == 0
+    assert count_rows(app, ImportUpload) == 0
 
 
 def test_a_confirmed_year_is_refused_at_upload(app, hr_client):
@@ -287,7 +279,7 @@ def test_a_confirmed_year_is_refused_at_upload(app, hr_client):
     response = upload(hr_client, two_rows())
     assert response.status_code == 400
     assert "2025 年度考核处于“已审核确认”阶段，成绩已固定，不能再导入。" in text(response)
-    assert count(app, ImportUpload) == 0
+    assert count_rows(app, ImportUpload) == 0
 
 
 def test_no_file_chosen(hr_client):
@@ -300,7 +292,7 @@ def test_no_file_chosen(hr_client):
 def test_a_request_far_over_the_limit_is_413(app, hr_client):
     response = upload(hr_client, bytes(6 * 1024 * 1024))
     assert response.status_code == 413
-    assert count(app, ImportUpload) == 0
+    assert count_rows(app, ImportUpload) == 0
 
 
 @pytest.fixture
@@ -322,10 +314,10 @@ def test_with_csrf_on_posts_need_the_token(app, hr_client, csrf_on):
     )
     token = token_of(response)
     assert hr_client.post(f"/evaluations/import/{token}/confirm").status_code == 400
-    assert count(app, Evaluation) == 0
+    assert count_rows(app, Evaluation) == 0
     assert 'name="csrf_token"' in text(hr_client.get(f"/evaluations/import/{token}"))
     confirm = hr_client.post(f"/evaluations/import/{token}/confirm", data={"csrf_token": csrf})
-    assert confirm.status_code == 302 and count(app, Evaluation) == 2
+    assert confirm.status_code == 302 and count_rows(app, Evaluation) == 2
 
 
 # --- the template -----------------------------------------------------------------------------
@@ -354,7 +346,7 @@ def test_cli_import_writes_and_reports(app, runner, org, tmp_path):
     assert lines[0] == "imported 2, updated 0, rejected 0"
     assert "created the 2025 cycle with the default settings" in lines
     assert "incomplete scores: 1 (not ranked until entered)" in lines
-    assert count(app, Evaluation) == 2
+    assert count_rows(app, Evaluation) == 2
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
         assert event.actor_name.startswith("cli:") and "成绩.xlsx" in event.summary
@@ -379,8 +371,8 @@ def test_cli_import_rejects_all_and_names_the_rows(app, runner, org, tmp_path):
     assert lines[2] == "row 7: 民主测评 须在 0 至 100 之间，现为 101。"
     assert lines[3].startswith("row 8: 工号")
     assert "nothing written" in result.output
-    assert count(app, Evaluation) == 0 and count(app, EvaluationCycle) == 0
-    assert count(app, AuditEvent) == 0
+    assert count_rows(app, Evaluation) == 0 and count_rows(app, EvaluationCycle) == 0
+    assert count_rows(app, AuditEvent) == 0
 
 
 def test_cli_dry_run_writes_nothing(app, runner, org, tmp_path):
@@ -391,7 +383,7 @@ def test_cli_dry_run_writes_nothing(app, runner, org, tmp_path):
     assert result.output.splitlines()[0] == "imported 2, updated 0, rejected 0"
     assert "the 2025 cycle would be created" in result.output
     assert "dry run: nothing written" in result.output
-    assert count(app, Evaluation) == 0 and count(app, EvaluationCycle) == 0
+    assert count_rows(app, Evaluation) == 0 and count_rows(app, EvaluationCycle) == 0
 
 
 def test_cli_dry_run_with_errors_exits_1(app, runner, org, tmp_path):
@@ -424,7 +416,7 @@ def test_cli_needs_a_year(app, runner, org, tmp_path):
     path.write_bytes(two_rows())
     assert runner.invoke(args=["evaluations", "import", str(path)]).exit_code == 2
     result = runner.invoke(args=["evaluations", "import", str(path), "--year", "1999"])
-    assert result.exit_code == 2 and count(app, EvaluationCycle) == 0
+    assert result.exit_code == 2 and count_rows(app, EvaluationCycle) == 0
 
 
 # --- everyday friction (issue 10, item 18) ---------------------------------------------------

@@ -18,7 +18,6 @@ from contextlib import closing, contextmanager
 from io import BytesIO
 
 import pytest
-import sqlalchemy as sa
 
 from cadre_app.extensions import db
 from cadre_app.models import Cadre, Department, Evaluation, ImportUpload
@@ -27,7 +26,7 @@ from cadre_app.services.core.sheet_reader import ReadStats
 from cadre_app.services.evaluations import excel as evaluation_excel
 from cadre_app.services.roster import excel as roster_excel
 from tests import workbooks
-from tests.conftest import office_today
+from tests.conftest import count_rows, office_today
 from tests.evaluation_workbooks import OTHER, OWN, build_scores, score_row
 
 SHEET_XML = "xl/worksheets/sheet1.xml"
@@ -238,20 +237,15 @@ def _upload(client, url: str, content: bytes, **fields: str):
     )
 
 
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def test_roster_upload_is_refused_quickly(app, hr_client, many_empty_rows):
-    cadres = _count(app, Cadre)
+    cadres = count_rows(app, Cadre)
     started = time.perf_counter()
     with deadline(20):
         response = _upload(hr_client, "/cadres/import", many_empty_rows)
     assert time.perf_counter() - started < QUICK_SECONDS
     assert response.status_code == 400
     assert "的行数超过 50000 行（空行也计在内），已拒绝处理" in response.get_data(as_text=True)
-    assert _count(app, ImportUpload) == 0 and _count(app, Cadre) == cadres
+    assert count_rows(app, ImportUpload) == 0 and count_rows(app, Cadre) == cadres
 
 
 def test_roster_upload_claiming_every_cell_still_imports(app, hr_client, org):
@@ -270,7 +264,7 @@ def test_roster_upload_claiming_every_cell_still_imports(app, hr_client, org):
     assert preview.status_code == 200 and "W00003" in preview.get_data(as_text=True)
     token = response.headers["Location"].rsplit("/", 1)[-1]
     assert hr_client.post(f"/cadres/import/{token}/confirm").status_code == 302
-    assert _count(app, Cadre) == 2 + 3  # the org fixture's two and the three imported
+    assert count_rows(app, Cadre) == 2 + 3  # the org fixture's two and the three imported
 
 
 def test_score_upload_is_refused_quickly(app, hr_client, org, many_empty_score_rows):
@@ -281,7 +275,7 @@ def test_score_upload_is_refused_quickly(app, hr_client, org, many_empty_score_r
     assert time.perf_counter() - started < QUICK_SECONDS
     assert response.status_code == 400
     assert "的行数超过 50000 行（空行也计在内），已拒绝处理" in response.get_data(as_text=True)
-    assert _count(app, ImportUpload) == 0
+    assert count_rows(app, ImportUpload) == 0
 
 
 @pytest.mark.parametrize(
@@ -303,7 +297,7 @@ def test_cli_imports_refuse_quickly(
     assert time.perf_counter() - started < QUICK_SECONDS
     assert result.exit_code == 1
     assert "的行数超过 50000 行（空行也计在内），已拒绝处理" in result.output
-    assert _count(app, Evaluation) == 0
+    assert count_rows(app, Evaluation) == 0
 
 
 def test_training_and_secondment_imports_use_the_same_guard(app_ctx, org):

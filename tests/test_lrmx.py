@@ -27,6 +27,7 @@ from cadre_app.models import (
 from cadre_app.services.core import idcard, photos
 from cadre_app.services.records import lrmx, lrmx_import
 from cadre_app.services.roster import operations as roster
+from tests.conftest import count_rows
 from tests.factories import (
     CadreFactory,
     DepartmentFactory,
@@ -48,14 +49,6 @@ def _png(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
 def _stored_photo() -> bytes:
     """The photo as the app stores it (normalised: a form-size JPEG without metadata)."""
     return photos.normalise(_png())
-
-
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        stmt = sa.select(sa.func.count()).select_from(model)
-        for condition in where:
-            stmt = stmt.where(condition)
-        return db.session.scalar(stmt)
 
 
 def _fill(cadre: Cadre) -> None:
@@ -250,7 +243,7 @@ def test_round_trip_through_an_empty_database(app, runner, tmp_path):
         db.session.execute(sa.delete(AppointmentDraft))
         roster.delete_cadre(db.session.get(Cadre, cadre_id), actor="test")
         db.session.commit()
-    assert _count(app, Cadre) == 0 and _count(app, ResumeEntry) == 0
+    assert count_rows(app, Cadre) == 0 and count_rows(app, ResumeEntry) == 0
 
     result = _run_import(runner, tmp_path, first, "--department", "预算处", "--rank", "一级科员")
     assert result.exit_code == 0, result.output
@@ -273,13 +266,13 @@ def test_round_trip_through_the_browser_updates_nothing(app, hr_client, filled):
     html = hr_client.get(f"/records/lrmx/import/{token}").get_data(as_text=True)
     assert "将更新该干部" in html and "T0001" in html
     assert "整体替换" not in html and "无变化。" in html
-    before = _count(app, AuditEvent)
+    before = count_rows(app, AuditEvent)
     with app.app_context():
         version = db.session.get(Cadre, filled).version
     assert hr_client.post(f"/records/lrmx/import/{token}/confirm").status_code == 302
     with app.app_context():
         assert db.session.get(Cadre, filled).version == version  # nothing changed: not saved
-    assert _count(app, AuditEvent) == before + 1  # only the import event
+    assert count_rows(app, AuditEvent) == before + 1  # only the import event
     assert _export(app, filled) == content
 
 
@@ -309,10 +302,10 @@ def test_a_masked_number_that_matches_nobody_is_refused(app, hr_client, filled):
     response = _upload(hr_client, content)
     html = hr_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已脱敏" in html and "完整身份证号" in html
-    before = _count(app, Cadre)
+    before = count_rows(app, Cadre)
     token = _token(response)
     assert hr_client.post(f"/records/lrmx/import/{token}/confirm").status_code in (302, 400)
-    assert _count(app, Cadre) == before
+    assert count_rows(app, Cadre) == before
 
 
 # --- the browser: upload, preview, confirm --------------------------------------------------
@@ -342,7 +335,7 @@ def test_hr_imports_a_new_cadre_choosing_section_and_rank(app, hr_client, users,
         upload = db.session.scalar(sa.select(ImportUpload))
         assert upload.kind == "lrmx" and upload.user_id == users["hr"].id
         assert upload.content == content and upload.filename == "赵新.lrmx"
-    assert _count(app, Cadre) == 2  # nothing yet
+    assert count_rows(app, Cadre) == 2  # nothing yet
 
     html = hr_client.get(f"/records/lrmx/import/{token}").get_data(as_text=True)
     assert "将新建干部 赵新" in html and "G00001" in html
@@ -351,7 +344,7 @@ def test_hr_imports_a_new_cadre_choosing_section_and_rank(app, hr_client, users,
 
     missing = hr_client.post(f"/records/lrmx/import/{token}/confirm")
     assert missing.status_code == 400 and "新建干部须选择处室和职级" in missing.get_data(True)
-    assert _count(app, Cadre) == 2
+    assert count_rows(app, Cadre) == 2
 
     confirmed = hr_client.post(
         f"/records/lrmx/import/{token}/confirm",
@@ -377,7 +370,7 @@ def test_hr_imports_a_new_cadre_choosing_section_and_rank(app, hr_client, users,
         data={"department_id": str(org["treasury"]), "rank": "四级主任科员"},
     )
     assert again.status_code == 409 and "此文件已经导入过" in again.get_data(True)
-    assert _count(app, Cadre) == 3
+    assert count_rows(app, Cadre) == 3
 
 
 def test_an_upload_belongs_to_its_uploader(app, hr_client, make_user, login_as):
@@ -467,7 +460,7 @@ def test_a_preview_with_errors_has_no_confirm_button(app, hr_client, org):
         f"/records/lrmx/import/{token}/confirm",
         data={"department_id": str(org["budget"]), "rank": "一级科员"},
     )
-    assert response.status_code == 400 and _count(app, Cadre) == 2
+    assert response.status_code == 400 and count_rows(app, Cadre) == 2
 
 
 # --- refused files --------------------------------------------------------------------------
@@ -511,12 +504,15 @@ def test_bad_files_are_refused_with_a_clear_message(app, content, message):
 def test_bad_files_write_nothing_from_the_browser_or_the_cli(
     app, hr_client, runner, tmp_path, content, message
 ):
-    before = (_count(app, Cadre), _count(app, AuditEvent))
+    before = (count_rows(app, Cadre), count_rows(app, AuditEvent))
     response = _upload(hr_client, content)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     result = _run_import(runner, tmp_path, content, "--department", "预算处", "--rank", "一级科员")
     assert result.exit_code == 1 and message in result.stderr and not result.stdout
-    assert (_count(app, Cadre), _count(app, AuditEvent), _count(app, ImportUpload)) == (*before, 0)
+    assert (count_rows(app, Cadre), count_rows(app, AuditEvent), count_rows(app, ImportUpload)) == (
+        *before,
+        0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -566,7 +562,7 @@ def test_cli_needs_section_and_rank_for_a_new_cadre(app, runner, tmp_path, org):
     assert unknown.exit_code == 1 and "没有名为“无此处”的处室" in unknown.stderr
     bad_rank = _run_import(runner, tmp_path, _minimal(), "--department", "预算处", "--rank", "处长")
     assert bad_rank.exit_code == 1 and "职级“处长”不在职级序列中" in bad_rank.stderr
-    assert _count(app, Cadre) == 2
+    assert count_rows(app, Cadre) == 2
 
 
 def test_generated_staff_numbers_follow_the_highest_in_use(app, runner, tmp_path, org):

@@ -24,6 +24,7 @@ from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, CadrePhoto, HonourEntry, ImportUpload
 from cadre_app.services.core import photos
 from cadre_app.services.records import appointment_form, lrmx
+from tests.conftest import count_rows
 from tests.test_lrmx import _minimal
 from tests.test_pdf import pdf_reader
 
@@ -67,14 +68,6 @@ def _upload_photo(client, cadre_id: int, data: bytes, name: str = "photo.png"):
     return client.post(f"/cadres/{cadre_id}/photo", data={"photo": (BytesIO(data), name)})
 
 
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        stmt = sa.select(sa.func.count()).select_from(model)
-        for condition in where:
-            stmt = stmt.where(condition)
-        return db.session.scalar(stmt)
-
-
 def test_the_hostile_png_is_small_and_huge(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)  # only to read its size here
     data = huge_png()
@@ -108,7 +101,7 @@ def test_a_huge_photo_upload_is_refused(app, hr_client, org):
     response = _upload_photo(hr_client, org["own_cadre"], huge_png())
     assert time.perf_counter() - started < QUICK_SECONDS
     assert response.status_code == 400 and TOO_MANY_PIXELS in response.get_data(as_text=True)
-    assert _count(app, CadrePhoto) == 0
+    assert count_rows(app, CadrePhoto) == 0
 
 
 def test_an_upload_is_stored_upright_small_and_without_metadata(app, hr_client, org):
@@ -146,7 +139,7 @@ def test_a_huge_photo_inside_an_lrmx_is_refused(app, hr_client, runner, tmp_path
     with app.app_context(), pytest.raises(lrmx.LrmxError) as refused:
         lrmx.parse_lrmx(content)
     assert message in str(refused.value)
-    cadres = _count(app, Cadre)
+    cadres = count_rows(app, Cadre)
     started = time.perf_counter()
     response = hr_client.post(
         "/records/lrmx/import",
@@ -161,7 +154,7 @@ def test_a_huge_photo_inside_an_lrmx_is_refused(app, hr_client, runner, tmp_path
         args=["records", "import-lrmx", str(path), "--department", "预算处", "--rank", "一级科员"]
     )
     assert result.exit_code == 1 and message in result.stderr
-    assert (_count(app, Cadre), _count(app, ImportUpload), _count(app, CadrePhoto)) == (
+    assert (count_rows(app, Cadre), count_rows(app, ImportUpload), count_rows(app, CadrePhoto)) == (
         cadres,
         0,
         0,
@@ -198,7 +191,7 @@ def test_honour_roll_photos_are_checked_and_normalised(app, org, login_as):
         content_type="multipart/form-data",
     )
     assert refused.status_code == 400 and TOO_MANY_PIXELS in refused.get_data(as_text=True)
-    assert _count(app, HonourEntry) == 0
+    assert count_rows(app, HonourEntry) == 0
     accepted = hr.post(
         "/honours/nominate",
         data=form | {"photo": (BytesIO(phone_photo()), "me.jpg")},

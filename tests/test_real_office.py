@@ -18,6 +18,7 @@ from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, LrmxImportJob
 from cadre_app.services.records import lrmx, lrmx_batch
 from tests import real_office
+from tests.conftest import count_rows
 from tests.real_office import HERE, WORKBOOK, ZIP_NAME
 
 REAL = {path.name: path.read_bytes() for path in HERE.iterdir()}
@@ -40,11 +41,6 @@ def _batch_token(response) -> str:
 
 def _cadre(name: str) -> Cadre:
     return db.session.scalar(sa.select(Cadre).where(Cadre.name == name))
-
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_the_committed_set_is_what_the_generator_writes(tmp_path):
@@ -94,7 +90,7 @@ def test_a_real_office_set_imports_cleanly_through_the_web(app, hr_client, org):
         assert name in html
     assert "G00003" in html and "G00005" in html and 'data-testid="confirm"' in html
 
-    before = _count(app, AuditEvent)
+    before = count_rows(app, AuditEvent)
     data = {
         "department_all": str(org["budget"]),
         "rank_all": "一级科员",
@@ -103,7 +99,7 @@ def test_a_real_office_set_imports_cleanly_through_the_web(app, hr_client, org):
     }
     response = hr_client.post(f"/records/lrmx/batch/{token}/confirm", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert _count(app, AuditEvent) > before
+    assert count_rows(app, AuditEvent) > before
     with app.app_context():
         zhang = _cadre("张建国")  # updated, not duplicated
         assert zhang.staff_no == "G00001" and zhang.birth_date_precision == "month"
@@ -146,25 +142,25 @@ def test_one_bad_file_refuses_the_whole_batch_with_its_reason(app, hr_client, or
     html = hr_client.get(f"/records/lrmx/batch/{token}").get_data(as_text=True)
     assert "不能导入 2 个" in html and "不一致" in html and "文件是空的" in html
     assert 'data-testid="confirm"' not in html
-    before = _count(app, Cadre)
+    before = count_rows(app, Cadre)
     data = {"department_all": str(org["budget"]), "rank_all": "一级科员"}
     response = hr_client.post(f"/records/lrmx/batch/{token}/confirm", data=data)
     assert response.status_code == 400 and "本批未导入任何数据" in response.get_data(as_text=True)
-    assert _count(app, Cadre) == before
+    assert count_rows(app, Cadre) == before
 
 
 def test_new_cadres_need_a_section_and_rank_and_nothing_is_written_without(app, hr_client, org):
     files = [("李秀英.lrmx", REAL["李秀英.lrmx"]), (ZIP_NAME, REAL[ZIP_NAME])]
     token = _batch_token(_post_files(hr_client, "/records/lrmx/import", files))
-    before = _count(app, Cadre)
+    before = count_rows(app, Cadre)
     response = hr_client.post(f"/records/lrmx/batch/{token}/confirm", data={"rank_all": "一级科员"})
     assert response.status_code == 400
     assert "须选择部门和职级" in response.get_data(as_text=True)
-    assert _count(app, Cadre) == before
+    assert count_rows(app, Cadre) == before
     # the refusal released the upload: choosing a section now imports all three
     data = {"department_all": str(org["budget"]), "rank_all": "一级科员"}
     assert hr_client.post(f"/records/lrmx/batch/{token}/confirm", data=data).status_code == 302
-    assert _count(app, Cadre) == before + 3
+    assert count_rows(app, Cadre) == before + 3
     again = hr_client.post(f"/records/lrmx/batch/{token}/confirm", data=data)
     assert again.status_code == 409
 
@@ -245,7 +241,7 @@ def test_a_large_batch_runs_on_the_queue_with_a_progress_page(
         html = hr_client.get(page).get_data(as_text=True)
         assert state == "done", html
         assert "已导入全部 4 个文件" in html and "G00001" in html
-        assert _count(app, Cadre) == 2 + 4
+        assert count_rows(app, Cadre) == 2 + 4
         with app.app_context():
             job = db.session.scalar(sa.select(LrmxImportJob))
             assert (job.checked, job.total) == (4, 4)

@@ -15,15 +15,8 @@ from cadre_app.models import AuditEvent, Cadre, Department, ImportUpload, Role
 from cadre_app.services.core import idcard
 from cadre_app.services.roster.excel import HEADER
 from tests import workbooks
+from tests.conftest import count_rows
 from tests.workbooks import FIRST_ROW, build, cadre_row, cadre_rows
-
-
-def count(app, model, *where) -> int:
-    with app.app_context():
-        stmt = sa.select(sa.func.count()).select_from(model)
-        for condition in where:
-            stmt = stmt.where(condition)
-        return db.session.scalar(stmt)
 
 
 def upload(client, content: bytes, filename: str = "名册.xlsx"):
@@ -72,7 +65,7 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
         assert stored.user_id == users["hr"].id and stored.kind == "roster"
         assert stored.content == content and stored.filename == "名册.xlsx"
         assert stored.applied_at is None
-    assert count(app, Cadre) == 2  # nothing imported yet
+    assert count_rows(app, Cadre) == 2  # nothing imported yet
 
     preview = hr_client.get(f"/cadres/import/{token}")
     html = text(preview)
@@ -82,7 +75,7 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
     assert 'data-testid="unknown-sections"' in html and "/confirm" not in html
     assert 'name="create-1" id="error-1" value="" checked' in html
     assert hr_client.post(f"/cadres/import/{token}/confirm").status_code == 400
-    assert count(app, Department, Department.name == "数字财政科") == 0
+    assert count_rows(app, Department, Department.name == "数字财政科") == 0
 
     chosen = {"create-1": "数字财政科"}
     preview = hr_client.get(f"/cadres/import/{token}", query_string=chosen)
@@ -95,8 +88,8 @@ def test_hr_uploads_previews_and_confirms(app, hr_client, users):
 
     confirmed = hr_client.post(f"/cadres/import/{token}/confirm", data=chosen)
     assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/cadres/"
-    assert count(app, Cadre) == 8
-    assert count(app, Department, Department.name == "数字财政科") == 1
+    assert count_rows(app, Cadre) == 8
+    assert count_rows(app, Department, Department.name == "数字财政科") == 1
     flashed = text(hr_client.get("/cadres/"))
     assert "导入 6 人，更新 0 人，新建处室 " in flashed
     with app.app_context():
@@ -124,8 +117,8 @@ def test_confirming_twice_applies_once(app, hr_client):
     again = hr_client.post(f"/cadres/import/{token}/confirm")
     assert again.status_code == 409
     assert "已经导入过" in text(again)
-    assert count(app, Cadre) == 5
-    assert count(app, AuditEvent, AuditEvent.action == "import") == 1
+    assert count_rows(app, Cadre) == 5
+    assert count_rows(app, AuditEvent, AuditEvent.action == "import") == 1
 
 
 def test_rows_with_errors_are_highlighted_and_cannot_be_confirmed(app, hr_client):
@@ -144,7 +137,7 @@ def test_rows_with_errors_are_highlighted_and_cannot_be_confirmed(app, hr_client
 
     forced = hr_client.post(f"/cadres/import/{token}/confirm")
     assert forced.status_code == 400
-    assert count(app, Cadre) == 2
+    assert count_rows(app, Cadre) == 2
     with app.app_context():
         assert db.session.scalar(sa.select(ImportUpload.applied_at)) is None
 
@@ -159,7 +152,7 @@ def test_confirm_revalidates_against_the_database_as_it_is_now(app, hr_client):
     response = hr_client.post(f"/cadres/import/{token}/confirm")
     assert response.status_code == 400
     assert "王芳（工号 T0002）" in text(response) and "未导入任何数据" in text(response)
-    assert count(app, Cadre) == 2
+    assert count_rows(app, Cadre) == 2
     with app.app_context():
         assert db.session.scalar(sa.select(ImportUpload.applied_at)) is None
 
@@ -172,7 +165,7 @@ def test_another_users_upload_is_not_found(app, hr_client, make_user, login_as):
     assert other.get(f"/cadres/import/{token}").status_code == 404
     assert other.post(f"/cadres/import/{token}/confirm").status_code == 404
     assert login_as("manager").get(f"/cadres/import/{token}").status_code == 403
-    assert count(app, Cadre) == 2
+    assert count_rows(app, Cadre) == 2
 
 
 # --- refusals at upload ---------------------------------------------------------------------
@@ -196,7 +189,7 @@ def test_a_bad_file_is_refused_with_its_reason(app, hr_client, content, filename
     assert response.status_code == 400
     html = text(response)
     assert message in html and "is-invalid" in html
-    assert count(app, ImportUpload) == 0
+    assert count_rows(app, ImportUpload) == 0
 
 
 def test_no_file_chosen(hr_client):
@@ -207,7 +200,7 @@ def test_no_file_chosen(hr_client):
 def test_a_request_far_over_the_limit_is_413(app, hr_client):
     response = upload(hr_client, bytes(6 * 1024 * 1024))
     assert response.status_code == 413 and "文件过大" in text(response)
-    assert count(app, ImportUpload) == 0
+    assert count_rows(app, ImportUpload) == 0
 
 
 @pytest.fixture
@@ -231,11 +224,11 @@ def test_with_csrf_on_the_size_limit_comes_first_and_posts_need_the_token(app, h
     )
     upload_token = token_of(response)
     assert hr_client.post(f"/cadres/import/{upload_token}/confirm").status_code == 400
-    assert count(app, Cadre) == 2
+    assert count_rows(app, Cadre) == 2
     preview = text(hr_client.get(f"/cadres/import/{upload_token}"))
     assert 'name="csrf_token"' in preview
     confirm = hr_client.post(f"/cadres/import/{upload_token}/confirm", data={"csrf_token": token})
-    assert confirm.status_code == 302 and count(app, Cadre) == 3
+    assert confirm.status_code == 302 and count_rows(app, Cadre) == 3
 
 
 # --- export and template --------------------------------------------------------------------
@@ -321,7 +314,7 @@ def test_cli_import_writes_and_reports(app, runner, org, tmp_path):
     result = runner.invoke(args=["roster", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "imported 4, updated 1, rejected 0"
-    assert count(app, Cadre) == 6
+    assert count_rows(app, Cadre) == 6
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
         assert event.actor_name.startswith("cli:")
@@ -339,7 +332,7 @@ def test_cli_import_rejects_all_and_names_the_rows(app, runner, org, tmp_path):
     lines = result.output.splitlines()
     assert lines[0] == "imported 0, updated 0, rejected 1"
     assert lines[1].startswith(f"row {FIRST_ROW + 5}: 身份证号 校验位错误")
-    assert count(app, Cadre) == 2 and count(app, AuditEvent) == 0
+    assert count_rows(app, Cadre) == 2 and count_rows(app, AuditEvent) == 0
 
 
 def test_cli_dry_run_writes_nothing(app, runner, org, tmp_path):
@@ -350,7 +343,7 @@ def test_cli_dry_run_writes_nothing(app, runner, org, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "imported 3, updated 0, rejected 0"
     assert "new departments: 新科室" in result.output and "nothing written" in result.output
-    assert count(app, Cadre) == 2 and count(app, Department) == 4
+    assert count_rows(app, Cadre) == 2 and count_rows(app, Department) == 4
 
 
 def test_cli_import_creates_an_unknown_section_only_when_named(app, runner, org, tmp_path):
@@ -363,10 +356,16 @@ def test_cli_import_creates_an_unknown_section_only_when_named(app, runner, org,
     assert "最相近的是“预算处”" in refused.output
     dry = runner.invoke(args=["roster", "import", str(path), "--dry-run"])
     assert "unknown section: 预算科 (nearest: 预算处)" in dry.output
-    assert count(app, Department, Department.name == "预算科") == 0 and count(app, Cadre) == 2
+    assert (
+        count_rows(app, Department, Department.name == "预算科") == 0
+        and count_rows(app, Cadre) == 2
+    )
     done = runner.invoke(args=["roster", "import", str(path), "--create-section", "预算科"])
     assert done.exit_code == 0, done.output
-    assert count(app, Department, Department.name == "预算科") == 1 and count(app, Cadre) == 4
+    assert (
+        count_rows(app, Department, Department.name == "预算科") == 1
+        and count_rows(app, Cadre) == 4
+    )
 
 
 def test_cli_refuses_a_file_that_is_not_a_workbook(app, runner, org, tmp_path):

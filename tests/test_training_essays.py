@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Essay, EssayReview, Role
 from cadre_app.services.training import essays, rules
-from tests.conftest import login
+from tests.conftest import count_rows, login
 from tests.factories import CadreFactory, EssayFactory, docx_bytes, pdf_bytes
 
 MB = 1024 * 1024
@@ -71,11 +71,6 @@ def _upload(**overrides):
     return data
 
 
-def _count(app, model):
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def test_hr_uploads_an_essay_once_even_when_posted_twice(app, hr_client, org):
     first = hr_client.post("/training/essays/new", data=_upload())
     assert first.status_code == 302
@@ -89,7 +84,7 @@ def test_hr_uploads_an_essay_once_even_when_posted_twice(app, hr_client, org):
             pdf_bytes(),
         )
         assert essay.author_id == org["own_cadre"] and essay.final_grade is None
-    assert _count(app, Essay) == 1
+    assert count_rows(app, Essay) == 1
 
 
 def test_a_pdf_that_is_not_a_pdf_is_refused_and_nothing_written(app, hr_client, users):
@@ -98,7 +93,7 @@ def test_a_pdf_that_is_not_a_pdf_is_refused_and_nothing_written(app, hr_client, 
     )
     assert fake.status_code == 400
     assert "内容不是有效的 PDF 或 DOCX" in fake.get_data(as_text=True)
-    assert _count(app, Essay) == 0
+    assert count_rows(app, Essay) == 0
 
 
 def test_an_upload_of_ten_megabytes_and_one_byte_is_refused_with_a_message(app, hr_client, users):
@@ -109,11 +104,11 @@ def test_an_upload_of_ten_megabytes_and_one_byte_is_refused_with_a_message(app, 
     )
     assert response.status_code == 400
     assert "超过 10 MB 的上限" in response.get_data(as_text=True)
-    assert _count(app, Essay) == 0
+    assert count_rows(app, Essay) == 0
     ok = hr_client.post(
         "/training/essays/new", data=_upload(file=(io.BytesIO(pdf_bytes(10 * MB)), "a.pdf"))
     )
-    assert ok.status_code == 302 and _count(app, Essay) == 1
+    assert ok.status_code == 302 and count_rows(app, Essay) == 1
 
 
 def test_a_docx_essay_and_its_download(app, hr_client, login_as, org):
@@ -202,12 +197,12 @@ def test_reviewer_assignment_rules(app, hr_client, review_setup, users):
     assert admin.status_code == 400 and "不能担任评审人" in admin.get_data(as_text=True)
     plain = _assign(hr_client, essay_id, review_setup["plain"].id, review_setup["hr"].id)
     assert plain.status_code == 400 and "不是领导干部账号" in plain.get_data(as_text=True)
-    assert _count(app, EssayReview) == 0
+    assert count_rows(app, EssayReview) == 0
     ok = _assign(hr_client, essay_id, review_setup["other_manager"].id, review_setup["leader"].id)
     assert ok.status_code == 302
     twice = _assign(hr_client, essay_id, review_setup["leader"].id)
     assert twice.status_code == 400 and "已是本篇策论的评审人" in twice.get_data(as_text=True)
-    assert _count(app, EssayReview) == 2
+    assert count_rows(app, EssayReview) == 2
 
 
 def test_two_reviewers_give_the_final_grade_and_then_grades_are_locked(
@@ -325,7 +320,7 @@ def test_hr_removes_a_reviewer_only_before_they_grade(app, hr_client, review_set
     pending = hr_client.post(
         f"/training/essays/{essay_id}/reviewers/{reviews[review_setup['other_manager'].id]}/remove"
     )
-    assert pending.status_code == 302 and _count(app, EssayReview) == 1
+    assert pending.status_code == 302 and count_rows(app, EssayReview) == 1
 
 
 # --- 采纳 ----------------------------------------------------------------------------------------
@@ -446,10 +441,10 @@ def test_a_nine_megabyte_essay_passes_the_csrf_check_above_the_app_request_limit
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
     big = _upload(file=(io.BytesIO(pdf_bytes(9 * MB)), "big.pdf"))
     assert client.post("/training/essays/new", data=big).status_code == 400  # no token
-    assert _count(app, Essay) == 0
+    assert count_rows(app, Essay) == 0
     big = _upload(file=(io.BytesIO(pdf_bytes(9 * MB)), "big.pdf"), csrf_token=token)
     assert client.post("/training/essays/new", data=big).status_code == 302
-    assert _count(app, Essay) == 1
+    assert count_rows(app, Essay) == 1
     # the limit is raised on the essay upload pages only
     other = client.post(
         "/training/lectures/new", data={"csrf_token": token, "notes": "x" * (9 * MB)}
@@ -458,7 +453,7 @@ def test_a_nine_megabyte_essay_passes_the_csrf_check_above_the_app_request_limit
 
 
 @pytest.mark.committed  # two threads, each with its own connection
-def test_two_reviewers_grading_at_once_both_count(app, make_user, users, org):
+def test_two_reviewers_grading_at_once_bothcount_rows(app, make_user, users, org):
     """Each grading locks the essay and reads the grades back after writing its own, so the
     second of two simultaneous gradings sees the first and the final grade is set."""
     import threading

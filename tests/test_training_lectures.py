@@ -13,7 +13,7 @@ from cadre_app.extensions import db
 from cadre_app.models import AuditEvent, Cadre, Lecture, LectureAttendee
 from cadre_app.services.core import settings
 from cadre_app.services.training import lectures, rules
-from tests.conftest import office_today
+from tests.conftest import count_rows, office_today
 from tests.factories import CadreFactory, LectureFactory
 
 
@@ -36,11 +36,6 @@ def _new_lecture(app, speaker_id, **kw):
         lecture = LectureFactory(speaker_id=speaker_id, **kw)
         db.session.commit()
         return lecture.id
-
-
-def _count(app, model):
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def _form(**overrides):
@@ -67,7 +62,7 @@ def test_hr_records_a_lecture_once_even_when_the_form_is_posted_twice(
     assert first.status_code == 302 and "/attendees" in first.headers["Location"]
     again = hr_client.post("/training/lectures/new", data=_form())
     assert again.status_code == 302
-    assert _count(app, Lecture) == 1
+    assert count_rows(app, Lecture) == 1
     with app.app_context():
         lecture = db.session.scalar(sa.select(Lecture))
         assert lecture.speaker_id == lecture_setup["speaker"]
@@ -96,7 +91,7 @@ def test_a_bad_lecture_is_refused_with_its_message_and_nothing_written(
     response = hr_client.post("/training/lectures/new", data=_form(**{field: value}))
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert _count(app, Lecture) == 0
+    assert count_rows(app, Lecture) == 0
 
 
 def test_the_speaker_is_found_by_search_and_preselected(app, hr_client, lecture_setup):
@@ -124,7 +119,7 @@ def test_attendees_by_search_staff_numbers_and_section(app, hr_client, lecture_s
     # 工号 list with one unknown: nothing added
     bad = hr_client.post(url, data={"how": "staff_nos", "staff_nos": "B0000, NOPE"})
     assert bad.status_code == 400 and "NOPE" in bad.get_data(as_text=True)
-    assert _count(app, LectureAttendee) == 1
+    assert count_rows(app, LectureAttendee) == 1
     assert hr_client.post(url, data={"how": "staff_nos", "staff_nos": "B0000"}).status_code == 302
     # a whole section: those already listed are skipped and counted
     response = hr_client.post(
@@ -143,7 +138,7 @@ def test_attendees_by_search_staff_numbers_and_section(app, hr_client, lecture_s
     assert ids == {own, *lecture_setup["budget_cadres"]}
     removed = hr_client.post(url, data={"how": "remove", "cadre_id": own})
     assert removed.status_code == 302
-    assert _count(app, LectureAttendee) == 3
+    assert count_rows(app, LectureAttendee) == 3
 
 
 def test_the_speaker_cannot_be_changed_to_an_attendee(app, hr_client, lecture_setup):
@@ -324,7 +319,7 @@ def test_hr_deletes_a_lecture_with_its_attendees(app, hr_client, lecture_setup):
     lecture_id = _new_lecture(app, lecture_setup["speaker"])
     _attend(app, lecture_id, [lecture_setup["own_cadre"]], [5])
     assert hr_client.post(f"/training/lectures/{lecture_id}/delete").status_code == 302
-    assert _count(app, Lecture) == 0 and _count(app, LectureAttendee) == 0
+    assert count_rows(app, Lecture) == 0 and count_rows(app, LectureAttendee) == 0
 
 
 def test_a_long_year_is_paged_fifty_lectures_at_a_time(app, hr_client, lecture_setup):
